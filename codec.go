@@ -1,0 +1,405 @@
+package cookiesession
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// The wire format, version 1 (FORMAT.md is the specification):
+//
+//	value  = "~" base64url-nopad(header ‖ nonce ‖ ciphertext ‖ tag)
+//	header = version(1) ‖ flags(1) ‖ chunks(1) ‖ key id(4) ‖ issued-at(8) ‖ lifetime(4)
+//	AD     = header ‖ len16(name) ‖ name ‖ len16(purpose) ‖ purpose
+const (
+	formatVersion = 1
+	// valuePrefix starts every value. It is not in the base64url alphabet
+	// that gorilla/securecookie values are written in, so the two formats
+	// can never be confused, and it is a valid cookie-octet (RFC 6265).
+	valuePrefix = '~'
+
+	headerSize = 19
+	nonceSize  = chacha20poly1305.NonceSizeX
+	tagSize    = chacha20poly1305.Overhead
+
+	// Overhead is how many bytes sealing adds to a serialized payload
+	// before base64: the header, the nonce and the tag.
+	Overhead = headerSize + nonceSize + tagSize
+
+	// MaxChunks is the most cookies one value may be split over; the count
+	// is one header byte.
+	MaxChunks = math.MaxUint8
+
+	maxNameLen    = 4096    // a cookie name is never longer than a cookie
+	maxPurposeLen = 1024    // bound on CodecConfig.Purpose
+	maxMaxLength  = 1 << 20 // bound on CodecConfig.MaxLength
+)
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// CodecConfig configures a [Codec]. The zero value of every field means the
+// documented default.
+type CodecConfig struct {
+	// Purpose names what values are for: "session", "csrf", an audience.
+	// It is bound into every value's associated data, so a value sealed
+	// for one purpose never opens for another, even under the same keys.
+	// At most 1024 bytes. Default "".
+	Purpose string
+
+	// MaxAge is how long a value sealed by Encode stays valid. The expiry
+	// travels in the authenticated header and the server enforces it,
+	// whatever the browser does with the cookie's own Max-Age.
+	// Default 24 hours; at most about 136 years.
+	MaxAge time.Duration
+
+	// ClockSkew is how far the clocks of the servers sharing a keyring may
+	// disagree: a value stays valid this long past its expiry, and may
+	// claim to have been issued this far in the future. Default one
+	// minute; negative means none.
+	ClockSkew time.Duration
+
+	// MaxLength is the longest encoded value, in bytes, that Encode writes
+	// and Decode reads; longer input is refused before any decoding.
+	// Default 4096, the most a browser keeps in one cookie; at most 1 MiB.
+	MaxLength int
+
+	// Serializer turns values into bytes and back. Default [CBOR].
+	Serializer Serializer
+
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+}
+
+// A Codec seals values under a cookie name with the primary key of its
+// keyring and opens them again. It implements securecookie.Codec, so it
+// drops into gorilla/sessions. A Codec is safe for concurrent use.
+type Codec struct {
+	keys      KeySource
+	purpose   string
+	maxAge    time.Duration
+	skew      time.Duration
+	maxLength int
+	ser       Serializer
+	now       func() time.Time
+	rand      io.Reader // the nonce source; only tests replace it
+}
+
+// NewCodec returns a codec sealing with the keys from keys.
+func NewCodec(keys KeySource, cfg CodecConfig) (*Codec, error) {
+	if keys == nil {
+		return nil, errors.New("cookiesession: NewCodec: nil key source")
+	}
+	c := &Codec{
+		keys:      keys,
+		purpose:   cfg.Purpose,
+		maxAge:    cfg.MaxAge,
+		skew:      cfg.ClockSkew,
+		maxLength: cfg.MaxLength,
+		ser:       cfg.Serializer,
+		now:       cfg.Now,
+		rand:      rand.Reader,
+	}
+	if len(c.purpose) > maxPurposeLen {
+		return nil, fmt.Errorf("cookiesession: Purpose is %d bytes, at most %d", len(c.purpose), maxPurposeLen)
+	}
+	switch {
+	case c.maxAge == 0:
+		c.maxAge = 24 * time.Hour
+	case c.maxAge < time.Second || c.maxAge > math.MaxUint32*time.Second:
+		return nil, fmt.Errorf("cookiesession: MaxAge %v is not between 1s and %v", c.maxAge, math.MaxUint32*time.Second)
+	}
+	switch {
+	case c.skew == 0:
+		c.skew = time.Minute
+	case c.skew < 0:
+		c.skew = 0
+	}
+	switch {
+	case c.maxLength == 0:
+		c.maxLength = 4096
+	case c.maxLength < 1+b64.EncodedLen(Overhead) || c.maxLength > maxMaxLength:
+		return nil, fmt.Errorf("cookiesession: MaxLength %d is not between %d and %d",
+			c.maxLength, 1+b64.EncodedLen(Overhead), maxMaxLength)
+	}
+	if c.ser == nil {
+		c.ser = CBOR{}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c, nil
+}
+
+// Header holds the authenticated fields of an opened value.
+type Header struct {
+	KeyID    KeyID     // the key that sealed the value
+	IssuedAt time.Time // when it was sealed, to the second
+	Expires  time.Time // when it stops opening (plus the clock skew)
+	Chunks   int       // how many cookies it was split over
+}
+
+// Encode serializes v and seals it under the cookie name, valid for MaxAge.
+func (c *Codec) Encode(name string, v any) (string, error) {
+	now := c.now()
+	return c.seal(name, v, now, now.Add(c.maxAge), nil)
+}
+
+// Decode opens a value that Encode sealed under the same name and purpose
+// and deserializes it into dst. Every failure matches one of the package's
+// errors: [ErrMalformed], [ErrTampered], [ErrUnknownKey], [ErrRevokedKey],
+// [ErrExpired], [ErrNotYetValid], [ErrTooLarge], [ErrUnsupportedVersion] or
+// [ErrIncomplete].
+func (c *Codec) Decode(name, value string, dst any) error {
+	_, err := c.open(name, value, dst, 1)
+	return err
+}
+
+// Open is [Codec.Decode] that also returns the value's authenticated header.
+func (c *Codec) Open(name, value string, dst any) (Header, error) {
+	return c.open(name, value, dst, 1)
+}
+
+// scratch buffers hold a value's raw bytes, its associated data and its
+// encoding while it is sealed or opened, so that a request costs no
+// allocation beyond the serializer's and the returned string. They are
+// cleared before going back to the pool, since they held plaintext.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+func getScratch(n int) *[]byte {
+	p := scratchPool.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+func putScratch(p *[]byte) {
+	clear(*p)
+	if cap(*p) <= 2*maxMaxLength {
+		scratchPool.Put(p)
+	}
+}
+
+// seal serializes v and seals it, issued at iat and expiring at exp. If
+// chunksFor is not nil it returns how many cookies a value of the given
+// encoded length is split over; that count is sealed into the header.
+func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (string, error) {
+	if len(name) > maxNameLen {
+		return "", fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
+	}
+	ring := c.keys.Keyring()
+	if ring == nil {
+		return "", ErrNoPrimaryKey
+	}
+	pi := ring.primary(iat)
+	if pi < 0 {
+		return "", ErrNoPrimaryKey
+	}
+	lifetime := exp.Unix() - iat.Unix()
+	if lifetime <= 0 || lifetime > math.MaxUint32 {
+		return "", fmt.Errorf("cookiesession: lifetime %v is not between 1s and %v", exp.Sub(iat), math.MaxUint32*time.Second)
+	}
+
+	payload, release, err := serialize(c.ser, v)
+	if err != nil {
+		return "", fmt.Errorf("cookiesession: serializing: %w", err)
+	}
+	defer release()
+
+	rawLen := Overhead + len(payload)
+	encLen := 1 + b64.EncodedLen(rawLen)
+	if encLen > c.maxLength {
+		return "", &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
+	}
+	chunks := 1
+	if chunksFor != nil {
+		if chunks, err = chunksFor(encLen); err != nil {
+			return "", err
+		}
+	}
+	if chunks < 1 || chunks > MaxChunks {
+		return "", fmt.Errorf("cookiesession: %d chunks, at most %d", chunks, MaxChunks)
+	}
+
+	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
+	buf := getScratch(rawLen + adLen + encLen)
+	defer putScratch(buf)
+	raw := (*buf)[:rawLen]
+	hdr := raw[:headerSize]
+	hdr[0] = formatVersion
+	hdr[1] = 0 // flags: none defined in version 1
+	hdr[2] = byte(chunks)
+	binary.BigEndian.PutUint32(hdr[3:7], uint32(ring.keys[pi].ID))
+	binary.BigEndian.PutUint64(hdr[7:15], uint64(iat.Unix()))
+	binary.BigEndian.PutUint32(hdr[15:19], uint32(lifetime))
+
+	// A fresh random nonce per value: 192 bits are enough that random
+	// nonces never repeat under one key. If the source fails, fail: a
+	// zero or repeated nonce would reveal plaintexts and allow forgeries.
+	nonce := raw[headerSize : headerSize+nonceSize]
+	if _, err := io.ReadFull(c.rand, nonce); err != nil {
+		return "", fmt.Errorf("cookiesession: reading a random nonce: %w", err)
+	}
+	ad := appendAD((*buf)[rawLen:rawLen], hdr, name, c.purpose)
+	ring.aeads[pi].Seal(raw[headerSize+nonceSize:headerSize+nonceSize], nonce, payload, ad)
+
+	enc := (*buf)[rawLen+adLen:]
+	enc[0] = valuePrefix
+	b64.Encode(enc[1:], raw)
+	return string(enc), nil
+}
+
+// appendAD appends the associated data: the header, then the cookie name
+// and the purpose, each with a 16-bit big-endian length so that no two
+// (name, purpose) pairs give the same bytes.
+func appendAD(dst, hdr []byte, name, purpose string) []byte {
+	dst = append(dst, hdr...)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(name)))
+	dst = append(dst, name...)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(purpose)))
+	return append(dst, purpose...)
+}
+
+// peekChunks returns how many cookies a value says it is split over,
+// reading only its first four characters. The count is not yet
+// authenticated: it only decides how many cookies to join, and the tag
+// check that follows covers it.
+func peekChunks(value string) (int, error) {
+	if len(value) < 5 || value[0] != valuePrefix {
+		return 0, ErrMalformed
+	}
+	var b [3]byte
+	if _, err := base64.RawURLEncoding.Decode(b[:], []byte(value[1:5])); err != nil {
+		return 0, ErrMalformed
+	}
+	if b[0] != formatVersion || b[1] != 0 {
+		return 0, ErrUnsupportedVersion
+	}
+	if b[2] == 0 {
+		return 0, ErrMalformed
+	}
+	return int(b[2]), nil
+}
+
+// open checks, authenticates and deserializes a value that must have been
+// split over exactly wantChunks cookies (joined again by the caller).
+func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error) {
+	// Every check before the tag costs nothing an attacker can amplify:
+	// the length is checked before decoding, the key is found by its id
+	// in a short list, and a failure never tries another key.
+	if len(value) > c.maxLength {
+		return Header{}, &TooLargeError{What: "value", Size: len(value), Limit: c.maxLength}
+	}
+	if len(name) > maxNameLen {
+		return Header{}, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
+	}
+	if len(value) == 0 || value[0] != valuePrefix {
+		return Header{}, ErrMalformed
+	}
+	enc := value[1:]
+	if len(enc)%4 == 1 { // no base64 encoding has this length
+		return Header{}, ErrMalformed
+	}
+	rawMax := b64.DecodedLen(len(enc))
+	if rawMax < Overhead {
+		return Header{}, ErrMalformed
+	}
+	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
+	buf := getScratch(rawMax + adLen + len(enc))
+	defer putScratch(buf)
+	in := (*buf)[rawMax+adLen:]
+	copy(in, enc)
+	// Strict decoding refuses non-canonical encodings (stray bits in the
+	// last character), so one value has exactly one spelling.
+	n, err := b64.Decode((*buf)[:rawMax], in)
+	if err != nil || n < Overhead {
+		return Header{}, ErrMalformed
+	}
+	raw := (*buf)[:n]
+	hdr := raw[:headerSize]
+	if hdr[0] != formatVersion || hdr[1] != 0 {
+		return Header{}, ErrUnsupportedVersion
+	}
+	if hdr[2] == 0 {
+		return Header{}, ErrMalformed
+	}
+	if int(hdr[2]) != wantChunks {
+		return Header{}, ErrIncomplete
+	}
+	h := Header{
+		KeyID:    KeyID(binary.BigEndian.Uint32(hdr[3:7])),
+		IssuedAt: time.Unix(int64(binary.BigEndian.Uint64(hdr[7:15])), 0),
+		Chunks:   int(hdr[2]),
+	}
+	h.Expires = h.IssuedAt.Add(time.Duration(binary.BigEndian.Uint32(hdr[15:19])) * time.Second)
+
+	now := c.now()
+	ring := c.keys.Keyring()
+	if ring == nil {
+		return Header{}, &KeyError{ID: h.KeyID, Err: ErrUnknownKey}
+	}
+	aead, err := ring.opener(h.KeyID, now)
+	if err != nil {
+		return Header{}, err
+	}
+	ad := appendAD((*buf)[rawMax:rawMax], hdr, name, c.purpose)
+	ct := raw[headerSize+nonceSize:]
+	plain, err := aead.Open(ct[:0], raw[headerSize:headerSize+nonceSize], ct, ad)
+	if err != nil {
+		return Header{}, ErrTampered
+	}
+
+	// Times are checked only once they are known to be authentic.
+	if h.IssuedAt.After(now.Add(c.skew)) {
+		return Header{}, ErrNotYetValid
+	}
+	if !now.Before(h.Expires.Add(c.skew)) {
+		return Header{}, ErrExpired
+	}
+	if err := deserialize(c.ser, plain, dst); err != nil {
+		return Header{}, fmt.Errorf("%w: payload does not decode into %T: %w", ErrMalformed, dst, err)
+	}
+	return h, nil
+}
+
+// serialize runs s, into a pooled buffer when s is one of this package's
+// serializers. release returns the buffer, cleared, to the pool.
+func serialize(s Serializer, v any) (payload []byte, release func(), err error) {
+	if a, ok := s.(bufferSerializer); ok {
+		b := bufPool.Get().(*bytes.Buffer)
+		b.Reset()
+		release = func() {
+			clear(b.Bytes())
+			bufPool.Put(b)
+		}
+		if err := a.serializeTo(b, v); err != nil {
+			release()
+			return nil, nil, err
+		}
+		return b.Bytes(), release, nil
+	}
+	payload, err = s.Serialize(v)
+	return payload, func() {}, err
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// deserialize runs s on plaintext that lives in a pooled buffer. This
+// package's serializers copy what they keep; any other gets its own copy,
+// since it might keep a reference to the bytes.
+func deserialize(s Serializer, plain []byte, dst any) error {
+	if _, ok := s.(bufferSerializer); !ok {
+		plain = bytes.Clone(plain)
+	}
+	return s.Deserialize(plain, dst)
+}

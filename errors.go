@@ -1,0 +1,139 @@
+package cookiesession
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+)
+
+// The outcomes of opening a value or loading a session. Every error the
+// package returns for bad input matches exactly one of them with [errors.Is],
+// so an application can branch on the reason while its user simply gets a
+// fresh session.
+var (
+	// ErrAbsent means the request carried no session cookie.
+	ErrAbsent = errors.New("cookiesession: no session cookie")
+
+	// ErrMalformed means the value is not in this package's format: wrong
+	// prefix, invalid or non-canonical base64, too short to hold a header,
+	// or an authentic payload that does not decode into the destination.
+	ErrMalformed = errors.New("cookiesession: malformed value")
+
+	// ErrTampered means authentication failed. It is deliberately opaque:
+	// it never says which byte, field or key made the tag check fail.
+	ErrTampered = errors.New("cookiesession: value failed authentication")
+
+	// ErrUnknownKey means the value names a key id that the keyring does
+	// not hold. Errors matching it are a *KeyError carrying the id.
+	ErrUnknownKey = errors.New("cookiesession: unknown key")
+
+	// ErrRevokedKey means the value names a key that may no longer open
+	// anything: revoked, or retired past its retire-after time. Errors
+	// matching it are a *KeyError carrying the id.
+	ErrRevokedKey = errors.New("cookiesession: key may no longer open values")
+
+	// ErrExpired means the value authenticated but its expiry, plus the
+	// allowed clock skew, has passed.
+	ErrExpired = errors.New("cookiesession: value expired")
+
+	// ErrNotYetValid means the value authenticated but claims to have been
+	// issued further in the future than the allowed clock skew.
+	ErrNotYetValid = errors.New("cookiesession: value issued in the future")
+
+	// ErrTooLarge means a value is longer than the configured limit, checked
+	// before any decoding on the way in and before any cookie is written on
+	// the way out. Errors matching it are a *TooLargeError.
+	ErrTooLarge = errors.New("cookiesession: value too large")
+
+	// ErrUnsupportedVersion means the value was written by a format version
+	// or with flags that this version of the package does not read.
+	ErrUnsupportedVersion = errors.New("cookiesession: unsupported format version")
+
+	// ErrIncomplete means the value is split over several cookies and the
+	// request did not carry all of them, or carried too many.
+	ErrIncomplete = errors.New("cookiesession: incomplete chunks")
+
+	// ErrNoPrimaryKey means the keyring holds no key that may seal at this
+	// time: every active key is still pending, retired or revoked.
+	ErrNoPrimaryKey = errors.New("cookiesession: no primary key")
+)
+
+// TooLargeError reports a value that exceeds a size limit. It matches
+// [ErrTooLarge].
+type TooLargeError struct {
+	What  string // what was measured: "value", "cookie header", …
+	Size  int    // its size in bytes
+	Limit int    // the limit in bytes
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("cookiesession: %s is %d bytes, limit %d", e.What, e.Size, e.Limit)
+}
+
+// Is reports whether target is [ErrTooLarge].
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// KeyError reports a value sealed under a key that cannot open it. Err is
+// [ErrUnknownKey] or [ErrRevokedKey].
+type KeyError struct {
+	ID  KeyID
+	Err error
+}
+
+func (e *KeyError) Error() string {
+	return e.Err.Error() + " " + e.ID.String()
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// ErrInvalidKeyring matches every *KeyringError.
+var ErrInvalidKeyring = errors.New("cookiesession: invalid keyring")
+
+// KeyringError reports a keyring that cannot be used, naming the key and
+// the problem. It matches [ErrInvalidKeyring].
+type KeyringError struct {
+	Path    string // the file, or "" when parsed from memory
+	Key     string // the key id as written, "#N" when it has no usable id, or "" for the whole file
+	Problem string // what is wrong, in words
+	Err     error  // an underlying error, if any (a JSON syntax error, …)
+}
+
+func (e *KeyringError) Error() string {
+	s := "cookiesession: keyring"
+	if e.Path != "" {
+		s += " " + e.Path
+	}
+	if e.Key != "" {
+		s += ": key " + e.Key
+	}
+	s += ": " + e.Problem
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is [ErrInvalidKeyring].
+func (e *KeyringError) Is(target error) bool { return target == ErrInvalidKeyring }
+
+func (e *KeyringError) Unwrap() error { return e.Err }
+
+// ErrKeyringPermissions matches every *PermissionError.
+var ErrKeyringPermissions = errors.New("cookiesession: keyring file readable by others")
+
+// PermissionError reports a keyring file whose mode lets its group or other
+// users read it. It matches [ErrKeyringPermissions].
+type PermissionError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("cookiesession: keyring %s has mode %04o, which lets group or others read the keys; "+
+		"run chmod 600 %s (on Kubernetes, set defaultMode: 0400 on the Secret volume), "+
+		"or accept it with KeyringFileOptions.AllowReadableByOthers",
+		e.Path, e.Mode.Perm(), e.Path)
+}
+
+// Is reports whether target is [ErrKeyringPermissions].
+func (e *PermissionError) Is(target error) bool { return target == ErrKeyringPermissions }
