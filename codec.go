@@ -2,6 +2,7 @@ package cookiesession
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -9,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -91,6 +94,7 @@ type Codec struct {
 	ser       Serializer
 	now       func() time.Time
 	rand      io.Reader // the nonce source; only tests replace it
+	usage     sync.Map  // KeyID → *keyUsage, for the keys that opened values
 }
 
 // NewCodec returns a codec sealing with the keys from keys.
@@ -369,7 +373,46 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 	if err := deserialize(c.ser, plain, dst); err != nil {
 		return Header{}, fmt.Errorf("%w: payload does not decode into %T: %w", ErrMalformed, dst, err)
 	}
+	c.recordUsage(h.KeyID, now)
 	return h, nil
+}
+
+// KeyUsage counts the values one key opened through a codec since it was
+// made: an operator deletes a retired key once its count stops growing.
+type KeyUsage struct {
+	ID       KeyID
+	Opened   uint64    // values opened
+	LastSeen time.Time // when the latest of them was opened
+}
+
+type keyUsage struct {
+	opened atomic.Uint64
+	last   atomic.Int64 // Unix nanoseconds
+}
+
+// recordUsage runs only after a value authenticated, so the map holds
+// only ids of real keys, never ids an attacker made up.
+func (c *Codec) recordUsage(id KeyID, now time.Time) {
+	u, ok := c.usage.Load(id)
+	if !ok {
+		u, _ = c.usage.LoadOrStore(id, new(keyUsage))
+	}
+	ku := u.(*keyUsage)
+	ku.opened.Add(1)
+	ku.last.Store(now.UnixNano())
+}
+
+// KeyUsage returns, for each key that opened at least one value through
+// c, how many it opened and when it last did, ordered by key id.
+func (c *Codec) KeyUsage() []KeyUsage {
+	var out []KeyUsage
+	c.usage.Range(func(k, v any) bool {
+		ku := v.(*keyUsage)
+		out = append(out, KeyUsage{ID: k.(KeyID), Opened: ku.opened.Load(), LastSeen: time.Unix(0, ku.last.Load())})
+		return true
+	})
+	slices.SortFunc(out, func(a, b KeyUsage) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 // serialize runs s, into a pooled buffer when s is one of this package's
