@@ -143,6 +143,15 @@ func NewCodec(keys KeySource, cfg CodecConfig) (*Codec, error) {
 	return c, nil
 }
 
+// keyReloader is implemented by key sources that can look again, at once,
+// for a key id their current keyring lacks.
+type keyReloader interface {
+	// reloadFor is called when a value names id and ring does not hold
+	// it. It returns the keyring to use: a newer one, or ring itself when
+	// it did not (or, rate-limited, would not) reload.
+	reloadFor(id KeyID, ring *Keyring) *Keyring
+}
+
 // Header holds the authenticated fields of an opened value.
 type Header struct {
 	KeyID    KeyID     // the key that sealed the value
@@ -353,6 +362,17 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 		return Header{}, &KeyError{ID: h.KeyID, Err: ErrUnknownKey}
 	}
 	aead, err := ring.opener(h.KeyID, now)
+	if errors.Is(err, ErrUnknownKey) {
+		// A server may see a new key's first values before its own copy
+		// of the keyring file shows the key; a reloading source gets one
+		// rate-limited chance to look again. Still exactly one key is
+		// tried: the one the id names.
+		if rl, ok := c.keys.(keyReloader); ok {
+			if newer := rl.reloadFor(h.KeyID, ring); newer != nil && newer != ring {
+				aead, err = newer.opener(h.KeyID, now)
+			}
+		}
+	}
 	if err != nil {
 		return Header{}, err
 	}
