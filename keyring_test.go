@@ -1,0 +1,418 @@
+package cookiesession
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// secretB64 returns a fixed, valid base64 secret distinct per seed.
+func secretB64(seed byte) string {
+	return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{seed}, KeySize))
+}
+
+const validKeyring = `{
+  "version": 1,
+  "keys": [
+    {
+      "id": "0000000a",
+      "state": "active",
+      "secret": "CgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo=",
+      "created": "2026-11-01T00:00:00Z",
+      "activates_at": "2026-11-01T00:00:00Z"
+    },
+    {
+      "id": "0000000b",
+      "state": "active",
+      "secret": "CwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCwsLCws=",
+      "created": "2026-11-20T00:00:00Z",
+      "activates_at": "2026-11-22T00:00:00Z"
+    },
+    {
+      "id": "0000000c",
+      "state": "retired",
+      "secret": "DAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw=",
+      "created": "2026-10-01T00:00:00Z",
+      "activates_at": "2026-10-01T00:00:00Z",
+      "retire_after": "2026-12-01T00:00:00Z"
+    },
+    {
+      "id": "0000000d",
+      "state": "revoked",
+      "secret": "DQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0=",
+      "created": "2026-09-01T00:00:00Z",
+      "activates_at": "2026-09-01T00:00:00Z"
+    }
+  ],
+  "deleted": ["00000009"]
+}
+`
+
+func TestParseKeyringValid(t *testing.T) {
+	r, err := ParseKeyring([]byte(validKeyring))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		ID      string
+		Pending bool
+		CanOpen bool
+	}
+	var got []row
+	for _, k := range r.Keys() {
+		got = append(got, row{k.ID.String(), k.Pending(t0), k.CanOpen(t0)})
+	}
+	want := []row{
+		{"0000000a", false, true},
+		{"0000000b", true, true}, // pending keys open: another server may already seal with them
+		{"0000000c", false, true},
+		{"0000000d", false, false},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("keys (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]KeyID{9}, r.Deleted()); d != "" {
+		t.Errorf("deleted (-want +got):\n%s", d)
+	}
+
+	// The primary is the newest active key whose activation has passed.
+	for _, tc := range []struct {
+		now  time.Time
+		want KeyID
+	}{
+		{t0, 0x0a},
+		{time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), 0x0b},
+		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), 0x0b},
+	} {
+		p, err := r.Primary(tc.now)
+		if err != nil || p.ID != tc.want {
+			t.Errorf("Primary(%v) = %v, %v; want %v", tc.now, p.ID, err, tc.want)
+		}
+	}
+	if _, err := r.Primary(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)); !errors.Is(err, ErrNoPrimaryKey) {
+		t.Errorf("Primary before any activation: err = %v, want ErrNoPrimaryKey", err)
+	}
+
+	// Marshal then parse gives the same keyring.
+	b, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := ParseKeyring(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(r.Keys(), r2.Keys(), cmp.AllowUnexported(Key{})); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+}
+
+func TestParseKeyringInvalid(t *testing.T) {
+	key := func(fields string) string {
+		return `{"version":1,"keys":[` + fields + `]}`
+	}
+	good := `"id":"0000000a","state":"active","secret":"` + secretB64(1) + `","created":"2026-11-01T00:00:00Z","activates_at":"2026-11-01T00:00:00Z"`
+	for _, tc := range []struct {
+		name, data, key, problem string
+	}{
+		{"empty", ``, "", "not a single strict JSON object"},
+		{"not json", `hello`, "", "not a single strict JSON object"},
+		{"truncated", validKeyring[:200], "", "not a single strict JSON object"},
+		{"array", `[]`, "", "bad JSON"},
+		{"trailing data", key("{"+good+"}") + `{}`, "", "not a single strict JSON object"},
+		{"repeated field", `{"version":1,"version":1,"keys":[{` + good + `}]}`, "", "not a single strict JSON object"},
+		{"repeated key field", key(`{` + good + `,"secret":"` + secretB64(2) + `"}`), "", "not a single strict JSON object"},
+		{"unknown field", `{"version":1,"keys":[{` + good + `}],"comment":"x"}`, "", "bad JSON"},
+		{"unknown key field", key(`{` + good + `,"algorithm":"aes"}`), "", "bad JSON"},
+		{"deep nesting", strings.Repeat("[", 100) + strings.Repeat("]", 100), "", "not a single strict JSON object"},
+		{"version missing", `{"keys":[{` + good + `}]}`, "", "version 0 is not supported (want 1)"},
+		{"version 2", `{"version":2,"keys":[{` + good + `}]}`, "", "version 2 is not supported (want 1)"},
+		{"no keys", `{"version":1,"keys":[]}`, "", "no keys"},
+		{"keys null", `{"version":1,"keys":null}`, "", "no keys"},
+		{"bad id", key(`{` + strings.Replace(good, "0000000a", "xyz", 1) + `}`), "xyz", "id: not 8 lowercase hex digits"},
+		{"upper-case id", key(`{` + strings.Replace(good, "0000000a", "0000000A", 1) + `}`), "0000000A", "id: not 8 lowercase hex digits"},
+		{"missing id", key(`{` + strings.Replace(good, `"id":"0000000a",`, "", 1) + `}`), "#0", "id: not 8 lowercase hex digits"},
+		{"bad state", key(`{` + strings.Replace(good, "active", "enabled", 1) + `}`), "0000000a", `state: "enabled" is not active, retired or revoked`},
+		{"bad base64", key(`{` + strings.Replace(good, secretB64(1), "!!!!", 1) + `}`), "0000000a", "secret: not standard base64"},
+		{"url base64", key(`{` + strings.Replace(good, secretB64(1), base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{0xff}, 32)), 1) + `}`), "0000000a", "secret: not standard base64"},
+		{"short secret", key(`{` + strings.Replace(good, secretB64(1), base64.StdEncoding.EncodeToString(make([]byte, 31)), 1) + `}`), "0000000a", "secret: 31 bytes, want 32"},
+		{"long secret", key(`{` + strings.Replace(good, secretB64(1), base64.StdEncoding.EncodeToString(make([]byte, 64)), 1) + `}`), "0000000a", "secret: 64 bytes, want 32"},
+		{"bad time", key(`{` + strings.Replace(good, "2026-11-01T00:00:00Z", "yesterday", 1) + `}`), "0000000a", `created: "yesterday" is not an RFC 3339 time`},
+		{"missing activation", key(`{` + strings.Replace(good, `,"activates_at":"2026-11-01T00:00:00Z"`, "", 1) + `}`), "0000000a", "activates_at: missing"},
+		{"duplicate id", key(`{` + good + `},{` + strings.Replace(good, secretB64(1), secretB64(2), 1) + `}`), "0000000a", "duplicate id"},
+		{"deleted id reused", `{"version":1,"keys":[{` + good + `}],"deleted":["0000000a"]}`, "0000000a", "id was deleted and may not be reused"},
+		{"bad deleted id", `{"version":1,"keys":[{` + good + `}],"deleted":["zz"]}`, "", `deleted: cookiesession: key id "zz" is not 8 hex digits`},
+		{"retired without time", key(`{` + strings.Replace(good, "active", "retired", 1) + `}`), "0000000a", "a retired key needs retire_after"},
+		{"retire before activation", key(`{` + good + `,"retire_after":"2026-10-01T00:00:00Z"}`), "0000000a", "retire_after is not after activates_at"},
+		{"no active key", key(`{` + strings.Replace(good, "active", "revoked", 1) + `}`), "", "no usable key: no key is active"},
+		{"too large", `{"version":1,"keys":[],"x":"` + strings.Repeat("a", maxKeyringFile) + `"}`, "", "file is 1048606 bytes, larger than 1048576"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := ParseKeyring([]byte(tc.data))
+			if r != nil || !errors.Is(err, ErrInvalidKeyring) {
+				t.Fatalf("ParseKeyring = %v, %v; want ErrInvalidKeyring", r, err)
+			}
+			var ke *KeyringError
+			if !errors.As(err, &ke) {
+				t.Fatalf("error %T is not a *KeyringError", err)
+			}
+			if ke.Key != tc.key || ke.Problem != tc.problem {
+				t.Errorf("got key %q problem %q; want key %q problem %q", ke.Key, ke.Problem, tc.key, tc.problem)
+			}
+		})
+	}
+}
+
+func TestParseKeyringTooManyKeys(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"version":1,"keys":[`)
+	for i := range MaxKeys + 1 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"id":"` + KeyID(i+1).String() + `","state":"active","secret":"` + secretB64(1) +
+			`","created":"2026-11-01T00:00:00Z","activates_at":"2026-11-01T00:00:00Z"}`)
+	}
+	b.WriteString(`]}`)
+	_, err := ParseKeyring([]byte(b.String()))
+	var ke *KeyringError
+	if !errors.As(err, &ke) || ke.Problem != "65 keys, at most 64 allowed" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseKeyID(t *testing.T) {
+	for _, s := range []string{"", "0", "0000000", "000000000", "0000000g", "0000000A", "+0000001", " 0000001"} {
+		if _, err := ParseKeyID(s); err == nil {
+			t.Errorf("ParseKeyID(%q) succeeded", s)
+		}
+	}
+	id, err := ParseKeyID("deadbeef")
+	if err != nil || id != 0xdeadbeef || id.String() != "deadbeef" {
+		t.Errorf("ParseKeyID(deadbeef) = %v, %v", id, err)
+	}
+}
+
+func TestNewKeyring(t *testing.T) {
+	r, err := NewKeyring(t0.Add(123 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := r.Keys()
+	if len(keys) != 1 || keys[0].State != KeyActive || !keys[0].Created.Equal(t0) || !keys[0].ActivatesAt.Equal(t0) {
+		t.Fatalf("keys = %+v", keys)
+	}
+	if p, err := r.Primary(t0); err != nil || p.ID != keys[0].ID {
+		t.Fatalf("Primary = %v, %v", p.ID, err)
+	}
+	if keys[0].secret == [KeySize]byte{} {
+		t.Fatal("secret is zero")
+	}
+	r2, _ := NewKeyring(t0)
+	if r2.Keys()[0].secret == keys[0].secret {
+		t.Fatal("two keyrings share a secret")
+	}
+	if _, err := newKeyring(failingReader{}, t0); err == nil {
+		t.Fatal("newKeyring with a failing random source succeeded")
+	}
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy source failed") }
+
+func TestLoadKeyringPermissions(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(path, []byte(validKeyring), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKeyring(path, nil); err != nil {
+		t.Fatalf("0600: %v", err)
+	}
+	for _, mode := range []fs.FileMode{0o644, 0o640, 0o604, 0o620, 0o660} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadKeyring(path, nil)
+		var pe *PermissionError
+		if !errors.Is(err, ErrKeyringPermissions) || !errors.As(err, &pe) || pe.Mode.Perm() != mode {
+			t.Errorf("mode %04o: err = %v, want a *PermissionError", mode, err)
+			continue
+		}
+		for _, hint := range []string{"chmod 600", "defaultMode: 0400", "AllowReadableByOthers"} {
+			if !strings.Contains(err.Error(), hint) {
+				t.Errorf("mode %04o: error %q does not mention %q", mode, err, hint)
+			}
+		}
+		if _, err := LoadKeyring(path, &KeyringFileOptions{AllowReadableByOthers: true}); err != nil {
+			t.Errorf("mode %04o with AllowReadableByOthers: %v", mode, err)
+		}
+	}
+	if _, err := LoadKeyring(filepath.Join(dir, "missing.json"), nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: err = %v", err)
+	}
+	if _, err := LoadKeyring(dir, nil); !errors.Is(err, ErrInvalidKeyring) {
+		t.Errorf("directory: err = %v", err)
+	}
+}
+
+func TestLoadKeyringFollowsSymlinks(t *testing.T) {
+	// The layout of a Kubernetes Secret volume.
+	dir := t.TempDir()
+	data := filepath.Join(dir, "..2026_11_21_10_00_00.000000001")
+	if err := os.Mkdir(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "keys.json"), []byte(validKeyring), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Base(data), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("..data/keys.json", filepath.Join(dir, "keys.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKeyring(filepath.Join(dir, "keys.json"), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSaveKeyring(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	r, err := ParseKeyring([]byte(validKeyring))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SaveNew(path); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("SaveNew over an existing file: err = %v, want fs.ErrExist", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode = %v, %v; want 0600", fi.Mode(), err)
+	}
+	// Save replaces, keeps 0600 even over a file that had another mode,
+	// and leaves no temporary file behind.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r2, _ := NewKeyring(t0)
+	if err := r2.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadKeyring(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(r2.Keys(), got.Keys(), cmp.AllowUnexported(Key{})); d != "" {
+		t.Errorf("saved keyring differs (-want +got):\n%s", d)
+	}
+	assertOnlyFiles(t, dir, "keys.json")
+}
+
+func assertOnlyFiles(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("files in %s (-want +got):\n%s", dir, d)
+	}
+}
+
+func TestSaveKeyringInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(path, []byte(validKeyring), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A write that fails halfway: the old file stays, the temporary goes.
+	err := writeFileAtomic(path, true, func(w io.Writer) error {
+		w.Write([]byte(`{"version":1,"ke`))
+		return errors.New("disk full")
+	})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != validKeyring {
+		t.Fatal("the old keyring changed")
+	}
+	assertOnlyFiles(t, dir, "keys.json")
+}
+
+// TestSaveKeyringCrash kills a process in the middle of a save: the old
+// file must survive intact, whatever temporary file is left over.
+func TestSaveKeyringCrash(t *testing.T) {
+	if path := os.Getenv("COOKIESESSION_CRASH_SAVE"); path != "" {
+		writeFileAtomic(path, true, func(w io.Writer) error {
+			w.Write([]byte(`{"version":1,"ke`))
+			os.Exit(3) // no cleanup, no rename: as if the power failed
+			return nil
+		})
+		return
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(path, []byte(validKeyring), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSaveKeyringCrash$")
+	cmd.Env = append(os.Environ(), "COOKIESESSION_CRASH_SAVE="+path)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("child: %v", err)
+	}
+	if _, err := LoadKeyring(path, nil); err != nil {
+		t.Fatalf("after a crash mid-save: %v", err)
+	}
+	// The next save succeeds despite the leftover temporary file.
+	r, _ := NewKeyring(t0)
+	if err := r.Save(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSaveThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.json")
+	link := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(target, []byte(validKeyring), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := NewKeyring(t0)
+	if err := r.Save(link); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced: %v, %v", fi.Mode(), err)
+	}
+	got, err := LoadKeyring(target, nil)
+	if err != nil || got.Keys()[0].ID != r.Keys()[0].ID {
+		t.Fatalf("target not updated: %v", err)
+	}
+}
