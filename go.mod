@@ -8,6 +8,7 @@ require (
 	github.com/gorilla/securecookie v1.1.2
 	github.com/gorilla/sessions v1.4.0
 	golang.org/x/crypto v0.48.0
+	golang.org/x/net v0.50.0
 )
 
 require (

@@ -1,0 +1,184 @@
+package cookiesession
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// A sealed value longer than one cookie can hold is split over several:
+// chunk 0 is the cookie named Name, chunk i is named Name.i. The value's
+// header, at the start of chunk 0, holds the chunk count, so a reader
+// knows how many to join before decoding anything, and since the count is
+// authenticated a missing, extra or reordered chunk fails as a whole.
+//
+// Every loop here is bounded by the store's chunk limit or by the size of
+// the Cookie header, whatever a request carries.
+
+// BrowserCookieLimit is the most bytes of name plus value that Chromium and
+// Firefox keep in one cookie; a longer cookie is silently dropped.
+const BrowserCookieLimit = 4096
+
+const (
+	// maxCandidates bounds how many cookies of one name (duplicates, from
+	// a host-only and a Domain cookie, or tossed from a sibling subdomain)
+	// are considered, and so how many values are authenticated per request.
+	maxCandidates = 4
+	// maxCookieHeader bounds the Cookie header bytes scanned at all.
+	// Proxies refuse far smaller headers (8 KiB for nginx and Apache);
+	// anything larger is refused before a single value is decoded.
+	maxCookieHeader = 64 << 10
+)
+
+// chunkName returns the cookie name of chunk i.
+func chunkName(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	return name + "." + strconv.Itoa(i)
+}
+
+// chunkNameLen returns len(chunkName(name, i)) without building it.
+func chunkNameLen(name string, i int) int {
+	n := len(name)
+	if i > 0 {
+		n += 1 + len(strconv.Itoa(i))
+	}
+	return n
+}
+
+// chunkCount returns how many cookies of at most chunkSize bytes of name
+// plus value an encoded value of encLen bytes needs. It gives up past
+// limit chunks and returns limit+1.
+func chunkCount(name string, encLen, chunkSize, limit int) int {
+	n := 0
+	for rest := encLen; rest > 0 || n == 0; n++ {
+		if n == limit {
+			return limit + 1
+		}
+		rest -= chunkSize - chunkNameLen(name, n)
+	}
+	return n
+}
+
+// cookieBytes returns how many bytes n chunks carrying encLen bytes of
+// value add to a Cookie request header: each "name=value", joined by "; ".
+func cookieBytes(name string, encLen, n int) int {
+	total := encLen + n + 2*(n-1) // the values, n "=" signs, n-1 "; " separators
+	for i := range n {
+		total += chunkNameLen(name, i)
+	}
+	return total
+}
+
+// splitValue cuts value into n chunks, each filling its cookie up to
+// chunkSize bytes of name plus value, the last taking the rest.
+func splitValue(name, value string, chunkSize, n int) []string {
+	parts := make([]string, n)
+	for i := range n - 1 {
+		size := chunkSize - chunkNameLen(name, i)
+		parts[i], value = value[:size], value[size:]
+	}
+	parts[n-1] = value
+	return parts
+}
+
+// carried describes the session cookies a request carried.
+type carried struct {
+	// cands[i] holds the values of the cookies named chunkName(name, i),
+	// in header order, at most maxCandidates of them.
+	cands [][]string
+	// dup reports that some chunk came more than once.
+	dup bool
+}
+
+// highest returns one past the highest chunk index the request carried.
+func (c *carried) highest() int { return len(c.cands) }
+
+// scanCookies finds the cookies of the session called name among the
+// request's Cookie headers without parsing any other cookie, and without
+// copying: the values are substrings of the header. Chunk indexes are
+// decimal without leading zeros, from 1 to maxChunks-1; any other suffix
+// is some other cookie.
+func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
+	var c carried
+	lines := h["Cookie"]
+	size := 0
+	for _, line := range lines {
+		size += len(line)
+	}
+	if size > maxCookieHeader {
+		return c, &TooLargeError{What: "Cookie header", Size: size, Limit: maxCookieHeader}
+	}
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			part = strings.Trim(part, " \t")
+			k, v, ok := strings.Cut(part, "=")
+			if !ok || !strings.HasPrefix(k, name) {
+				continue
+			}
+			i := chunkIndex(k[len(name):], maxChunks)
+			if i < 0 {
+				continue
+			}
+			// Browsers never quote a value that was set unquoted, but a
+			// quoted one is the same value to net/http.
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			for len(c.cands) <= i {
+				c.cands = append(c.cands, nil)
+			}
+			if len(c.cands[i]) > 0 {
+				c.dup = true
+			}
+			if len(c.cands[i]) < maxCandidates {
+				c.cands[i] = append(c.cands[i], v)
+			}
+		}
+	}
+	return c, nil
+}
+
+// chunkIndex parses the part of a cookie name after the session's name:
+// "" is chunk 0, ".N" is chunk N. It returns -1 for anything else.
+func chunkIndex(suffix string, maxChunks int) int {
+	if suffix == "" {
+		return 0
+	}
+	if len(suffix) < 2 || suffix[0] != '.' || suffix[1] == '0' || len(suffix) > 4 {
+		return -1
+	}
+	i := 0
+	for _, d := range suffix[1:] {
+		if d < '0' || d > '9' {
+			return -1
+		}
+		i = i*10 + int(d-'0')
+	}
+	if i >= maxChunks {
+		return -1
+	}
+	return i
+}
+
+// attempt returns the chunks of the j-th way to assemble the value: the
+// j-th candidate of chunk 0, with the j-th candidate of every other chunk
+// (or its last, when it came fewer times). Duplicates arise from whole
+// second sets of cookies (a host-only set beside a Domain set), which
+// browsers send in a consistent order, so pairing by position finds them
+// without trying every combination.
+func (c *carried) attempt(j, n int) ([]string, bool) {
+	if n > len(c.cands) {
+		return nil, false
+	}
+	parts := make([]string, n)
+	for i := range n {
+		cs := c.cands[i]
+		if len(cs) == 0 {
+			return nil, false
+		}
+		parts[i] = cs[min(j, len(cs)-1)]
+	}
+	return parts, true
+}

@@ -1,0 +1,127 @@
+package cookiesession
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestChunkIndex(t *testing.T) {
+	for _, tc := range []struct {
+		suffix string
+		want   int
+	}{
+		{"", 0},
+		{".1", 1},
+		{".9", 9},
+		{".19", 19},
+		{".20", -1}, // the limit below is 20 chunks
+		{".254", -1},
+		{".0", -1},  // chunk 0 has no suffix
+		{".01", -1}, // one spelling per index
+		{".-1", -1},
+		{".+1", -1},
+		{".1x", -1},
+		{".x", -1},
+		{".", -1},
+		{"1", -1},
+		{"x", -1},
+		{"_1", -1},
+		{".2147483648", -1},
+		{".99999999999999999999", -1},
+	} {
+		if got := chunkIndex(tc.suffix, 20); got != tc.want {
+			t.Errorf("chunkIndex(%q) = %d, want %d", tc.suffix, got, tc.want)
+		}
+	}
+}
+
+func TestScanCookies(t *testing.T) {
+	h := http.Header{"Cookie": {
+		`other=1; s=a; s.1=b; s.2="c"; s2=x; s.x=y; s.01=z; S=upper; s.1=dup`,
+		`s=second-line`,
+	}}
+	c, err := scanCookies(h, "s", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"a", "second-line"}, {"b", "dup"}, {"c"}}
+	if d := cmp.Diff(want, c.cands); d != "" {
+		t.Errorf("candidates (-want +got):\n%s", d)
+	}
+	if !c.dup {
+		t.Error("duplicates not noticed")
+	}
+}
+
+func TestScanCookiesBounds(t *testing.T) {
+	// Thousands of chunk cookies, absurd indexes and many duplicates: the
+	// scan keeps at most maxChunks indexes and maxCandidates of each.
+	var b strings.Builder
+	for i := range 3000 {
+		b.WriteString("s." + strconv.Itoa(i%300) + "=v; s=x; ")
+	}
+	b.WriteString("s.2147483648=v; s.4294967296=v")
+	c, err := scanCookies(http.Header{"Cookie": {b.String()}}, "s", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.cands) != 5 {
+		t.Errorf("%d indexes kept, want 5", len(c.cands))
+	}
+	for i, cs := range c.cands {
+		if len(cs) > maxCandidates {
+			t.Errorf("chunk %d: %d candidates kept", i, len(cs))
+		}
+	}
+
+	huge := http.Header{"Cookie": {strings.Repeat("a", maxCookieHeader/2), strings.Repeat("b", maxCookieHeader/2+1)}}
+	_, err = scanCookies(huge, "s", 5)
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || tl.Size != maxCookieHeader+1 || tl.Limit != maxCookieHeader {
+		t.Errorf("huge header: err = %v", err)
+	}
+}
+
+func TestChunkCountAndSplit(t *testing.T) {
+	const size = 300
+	name := "sess"
+	for encLen := 1; encLen < 3000; encLen++ {
+		n := chunkCount(name, encLen, size, 100)
+		value := strings.Repeat("v", encLen)
+		parts := splitValue(name, value, size, n)
+		if strings.Join(parts, "") != value {
+			t.Fatalf("encLen %d: parts do not join back", encLen)
+		}
+		for i, p := range parts {
+			used := chunkNameLen(name, i) + len(p)
+			switch {
+			case used > size:
+				t.Fatalf("encLen %d: chunk %d holds %d bytes, more than %d", encLen, i, used, size)
+			case i < n-1 && used != size:
+				t.Fatalf("encLen %d: chunk %d holds %d bytes; all but the last are full", encLen, i, used)
+			case i == n-1 && len(p) == 0:
+				t.Fatalf("encLen %d: last chunk empty", encLen)
+			}
+		}
+		if got, want := cookieBytes(name, encLen, n), len(cookieHeader(name, parts)); got != want {
+			t.Fatalf("encLen %d: cookieBytes = %d, header is %d", encLen, got, want)
+		}
+	}
+	if n := chunkCount(name, 1<<20, size, 10); n != 11 {
+		t.Errorf("over the limit: chunkCount = %d, want limit+1", n)
+	}
+}
+
+// cookieHeader is the Cookie header a browser sends for these chunks.
+func cookieHeader(name string, parts []string) string {
+	var pairs []string
+	for i, p := range parts {
+		pairs = append(pairs, chunkName(name, i)+"="+p)
+	}
+	return strings.Join(pairs, "; ")
+}

@@ -1,0 +1,825 @@
+package cookiesession
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/publicsuffix"
+)
+
+type cart struct {
+	User   string
+	Visits int
+	Blob   string
+}
+
+func newStore[T any](t testing.TB, keys KeySource, cfg Config[T]) (*Store[T], *clock) {
+	t.Helper()
+	clk := &clock{now: t0}
+	if cfg.Now == nil {
+		cfg.Now = clk.Now
+	}
+	st, err := NewStore(keys, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, clk
+}
+
+// cartApp serves a small application over the store:
+//
+//	GET  /            the session as text
+//	POST /visit       counts a visit
+//	POST /login?user= renews the session and logs the user in
+//	POST /logout      destroys the session
+//	POST /grow?n=     sets Blob to n bytes
+func cartApp(st *Store[cart]) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		c := s.Get()
+		fmt.Fprintf(w, "user=%s visits=%d blob=%d new=%v", c.User, c.Visits, len(c.Blob), s.IsNew())
+	})
+	mux.HandleFunc("POST /visit", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Visits++ })
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Renew()
+		s.Update(func(c *cart) { c.User = r.FormValue("user") })
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Destroy()
+	})
+	mux.HandleFunc("POST /grow", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		n, _ := strconv.Atoi(r.FormValue("n"))
+		s.Update(func(c *cart) { c.Blob = strings.Repeat("x", n) })
+	})
+	return st.Middleware(mux)
+}
+
+// browser is an HTTP client with a cookie jar that resolves every host
+// name to the test server, so that subdomains can be tested on loopback.
+type browser struct {
+	t      testing.TB
+	client *http.Client
+	jar    *cookiejar.Jar
+	port   string
+}
+
+func newBrowser(t testing.TB, srv *httptest.Server) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Listener.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} // the test server's certificate names no test host
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	return &browser{t: t, client: &http.Client{Transport: tr, Jar: jar}, jar: jar, port: port}
+}
+
+func (b *browser) url(host, path string) string {
+	return "https://" + host + ":" + b.port + path
+}
+
+func (b *browser) do(method, host, path string) (*http.Response, string) {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.url(host, path), nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("%s %s: %s: %s", method, path, resp.Status, body)
+	}
+	return resp, string(body)
+}
+
+// jarNames returns the names of the cookies the jar would send to host.
+func (b *browser) jarNames(host string) []string {
+	u, _ := url.Parse(b.url(host, "/"))
+	var names []string
+	for _, c := range b.jar.Cookies(u) {
+		names = append(names, c.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestStoreVisitLoginLogout(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	srv := httptest.NewTLSServer(cartApp(st))
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	const host = "app.example.test"
+
+	resp, body := b.do("GET", host, "/")
+	if body != "user= visits=0 blob=0 new=true" || len(resp.Cookies()) != 0 {
+		t.Fatalf("first visit: %q, %d cookies; an unchanged session sets none", body, len(resp.Cookies()))
+	}
+	for range 3 {
+		b.do("POST", host, "/visit")
+	}
+	_, body = b.do("GET", host, "/")
+	if body != "user= visits=3 blob=0 new=false" {
+		t.Fatalf("after 3 visits: %q", body)
+	}
+
+	resp, _ = b.do("POST", host, "/login?user=ada")
+	c := resp.Cookies()[0]
+	want := &http.Cookie{
+		Name: "__Host-session", Value: c.Value, Path: "/", MaxAge: int(DefaultLifetime / time.Second),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode, Raw: c.Raw,
+	}
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("cookie attributes (-want +got):\n%s", d)
+	}
+	if got := resp.Header.Get("Vary"); got != "Cookie" {
+		t.Errorf("Vary = %q", got)
+	}
+	if got := resp.Header.Get("Cache-Control"); got != "private" {
+		t.Errorf("Cache-Control = %q", got)
+	}
+	_, body = b.do("GET", host, "/")
+	if body != "user=ada visits=3 blob=0 new=false" {
+		t.Fatalf("after login: %q", body)
+	}
+
+	resp, _ = b.do("POST", host, "/logout")
+	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("logout Cache-Control = %q", got)
+	}
+	if names := b.jarNames(host); len(names) != 0 {
+		t.Errorf("cookies left after logout: %v", names)
+	}
+	_, body = b.do("GET", host, "/")
+	if body != "user= visits=0 blob=0 new=true" {
+		t.Fatalf("after logout: %q", body)
+	}
+}
+
+func TestStoreRenewChangesID(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	rec := httptest.NewRecorder()
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Update(func(c *cart) { c.Visits = 1 })
+	before := s.ID()
+	st.Save(rec, nil, s)
+
+	s, err := st.Load(requestWith(rec))
+	if err != nil || s.ID() != before {
+		t.Fatalf("reload: id %q (%v), want %q", s.ID(), err, before)
+	}
+	s.Renew()
+	if s.ID() == before {
+		t.Fatal("Renew kept the id")
+	}
+	if s.Get().Visits != 1 {
+		t.Fatal("Renew lost the data")
+	}
+}
+
+// requestWith returns a request carrying the cookies a response set.
+func requestWith(rec *httptest.ResponseRecorder) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge >= 0 {
+			r.AddCookie(c)
+		}
+	}
+	return r
+}
+
+func TestStoreSubdomains(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Domain: "example.test"})
+	if st.Name() != "__Secure-session" {
+		t.Errorf("default name with a Domain: %q", st.Name())
+	}
+	srv := httptest.NewTLSServer(cartApp(st))
+	defer srv.Close()
+	b := newBrowser(t, srv)
+
+	b.do("POST", "app.example.test", "/login?user=ada")
+	_, body := b.do("GET", "api.example.test", "/")
+	if body != "user=ada visits=0 blob=0 new=false" {
+		t.Fatalf("api sees %q", body)
+	}
+	if _, body := b.do("GET", "elsewhere.test", "/"); !strings.HasPrefix(body, "user= ") {
+		t.Fatalf("another site sees %q", body)
+	}
+}
+
+func TestStoreGrowShrink(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{MaxSize: 20000})
+	srv := httptest.NewTLSServer(cartApp(st))
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	const host = "app.example.test"
+
+	for _, step := range []struct {
+		n      int
+		chunks int
+	}{
+		{10, 1}, {5000, 2}, {13500, 5}, {8000, 3}, {10, 1}, {11000, 4}, {0, 1},
+	} {
+		resp, _ := b.do("POST", host, "/grow?n="+strconv.Itoa(step.n))
+		var want []string
+		for i := range step.chunks {
+			want = append(want, chunkName("__Host-session", i))
+		}
+		slices.Sort(want)
+		if d := cmp.Diff(want, b.jarNames(host)); d != "" {
+			t.Fatalf("grow to %d bytes: cookies (-want +got):\n%s", step.n, d)
+		}
+		for _, c := range resp.Cookies() {
+			if len(c.Name)+len(c.Value) > DefaultChunkSize {
+				t.Errorf("cookie %s holds %d bytes", c.Name, len(c.Name)+len(c.Value))
+			}
+			if c.MaxAge < 0 && (c.Path != "/" || c.Domain != "") {
+				t.Errorf("expired %s with other attributes: %+v", c.Name, c)
+			}
+		}
+		_, body := b.do("GET", host, "/")
+		if want := fmt.Sprintf("blob=%d", step.n); !strings.Contains(body, want) {
+			t.Fatalf("grow to %d: body %q", step.n, body)
+		}
+	}
+}
+
+func TestStoreChunkBoundaries(t *testing.T) {
+	// Sessions whose encoded length is exactly N chunks full, one byte
+	// less and one more, and the first size over MaxSize.
+	const chunkSize, maxSize = 512, 3000
+	st, _ := newStore(t, testRing(t), Config[cart]{ChunkSize: chunkSize, MaxSize: maxSize, Insecure: true, Name: "s"})
+	type result struct {
+		n     int
+		err   error
+		value int
+	}
+	save := func(blob int) result {
+		rec := httptest.NewRecorder()
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(cart{Blob: strings.Repeat("x", blob)})
+		err := st.Save(rec, nil, s)
+		var total int
+		for _, c := range rec.Result().Cookies() {
+			total += len(c.Value)
+		}
+		if err == nil {
+			back, lerr := st.Load(requestWith(rec))
+			if lerr != nil || back.Get().Blob != s.Get().Blob {
+				t.Fatalf("blob %d: reload failed: %v", blob, lerr)
+			}
+		}
+		return result{len(rec.Result().Cookies()), err, total}
+	}
+	capacity := func(n int) int { // value bytes n full chunks hold
+		c := 0
+		for i := range n {
+			c += chunkSize - chunkNameLen("s", i)
+		}
+		return c
+	}
+	found := map[int]bool{}
+	var tooLarge bool
+	for blob := 0; blob < 4000; blob++ {
+		r := save(blob)
+		if r.err != nil {
+			var tl *TooLargeError
+			if !errors.As(r.err, &tl) || tl.Limit != maxSize || tl.Size <= maxSize || r.n != 0 {
+				t.Fatalf("blob %d: err = %v with %d cookies written", blob, r.err, r.n)
+			}
+			tooLarge = true
+			break
+		}
+		for n := 1; n <= 6; n++ {
+			switch r.value {
+			case capacity(n):
+				found[n] = true
+				if r.n != n {
+					t.Errorf("value of exactly %d full chunks took %d", n, r.n)
+				}
+			case capacity(n) + 1:
+				if r.n != n+1 {
+					t.Errorf("one byte over %d full chunks took %d", n, r.n)
+				}
+			case capacity(n) - 1:
+				if r.n != n {
+					t.Errorf("one byte under %d full chunks took %d", n, r.n)
+				}
+			}
+		}
+	}
+	if !tooLarge || len(found) < 4 {
+		t.Fatalf("boundaries hit: %v, too large reached: %v", found, tooLarge)
+	}
+}
+
+func TestStoreTooLargeKeepsCookies(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	rec := httptest.NewRecorder()
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	s, err := st.Load(requestWith(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Update(func(c *cart) { c.Blob = strings.Repeat("x", 10000) })
+	rec2 := httptest.NewRecorder()
+	err = st.Save(rec2, nil, s)
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || tl.Limit != DefaultMaxSize || tl.Size < 10000 {
+		t.Fatalf("err = %v, want a *TooLargeError with the sizes", err)
+	}
+	if h := rec2.Header(); len(h["Set-Cookie"]) != 0 {
+		t.Fatalf("a refused save wrote %v", h["Set-Cookie"])
+	}
+}
+
+func TestStoreDuplicateNames(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Domain: "example.test"})
+	rec := httptest.NewRecorder()
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "victim"})
+	st.Save(rec, nil, s)
+	good := rec.Result().Cookies()[0].Value
+
+	other, _ := newStore(t, testRing(t), Config[cart]{Domain: "example.test", Purpose: "elsewhere"})
+	rec = httptest.NewRecorder()
+	s, _ = other.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "attacker"})
+	other.Save(rec, nil, s)
+	foreign := rec.Result().Cookies()[0].Value
+
+	for _, tc := range []struct {
+		name   string
+		header string
+		user   string
+		err    error
+	}{
+		{"attacker's garbage first", "__Secure-session=~garbage; __Secure-session=" + good, "victim", nil},
+		{"attacker's sealed value first", "__Secure-session=" + foreign + "; __Secure-session=" + good, "victim", nil},
+		{"ours first", "__Secure-session=" + good + "; __Secure-session=~garbage", "victim", nil},
+		{"only bad ones: the first failure is reported", "__Secure-session=~garbage; __Secure-session=" + foreign, "", ErrUnsupportedVersion},
+		{"prefix case trick", "__secure-session=" + good, "", ErrAbsent},
+		{"nameless cookie", "=__Secure-session=" + good, "", ErrAbsent},
+		{"more duplicates than are tried", strings.Repeat("__Secure-session=~x; ", maxCandidates) + "__Secure-session=" + good, "", ErrMalformed},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Cookie", tc.header)
+		s, err := st.Load(r)
+		if s.Get().User != tc.user || !errors.Is(err, tc.err) {
+			t.Errorf("%s: user %q err %v; want %q, %v", tc.name, s.Get().User, err, tc.user, tc.err)
+		}
+	}
+}
+
+func TestStoreChunkAttacks(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Name: "s", Insecure: true, ChunkSize: 256, MaxSize: 4000})
+	sealed := func(user string, blob int) []*http.Cookie {
+		rec := httptest.NewRecorder()
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(cart{User: user, Blob: strings.Repeat("x", blob)})
+		if err := st.Save(rec, nil, s); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Result().Cookies()
+	}
+	a, b := sealed("a", 600), sealed("b", 600)
+	if len(a) != 4 || len(b) != 4 {
+		t.Fatalf("%d and %d chunks, want 4", len(a), len(b))
+	}
+	header := func(cs ...*http.Cookie) string {
+		var pairs []string
+		for _, c := range cs {
+			pairs = append(pairs, c.Name+"="+c.Value)
+		}
+		return strings.Join(pairs, "; ")
+	}
+	renamed := func(c *http.Cookie, name string) *http.Cookie { return &http.Cookie{Name: name, Value: c.Value} }
+	for _, tc := range []struct {
+		name   string
+		header string
+		err    error
+	}{
+		{"all chunks", header(a...), nil},
+		{"any order in the header", header(a[3], a[1], a[0], a[2]), nil},
+		{"chunks swapped", header(a[0], renamed(a[2], "s.1"), renamed(a[1], "s.2"), a[3]), ErrTampered},
+		{"chunk missing", header(a[0], a[1], a[3]), ErrIncomplete},
+		{"first chunk missing", header(a[1], a[2], a[3]), ErrIncomplete},
+		{"mixed sessions", header(a[0], a[1], b[2], a[3]), ErrTampered},
+		{"extra chunk", header(append(a, &http.Cookie{Name: "s.4", Value: "x"})...), nil},
+		{"absurd count", "s=~AQD_", &TooLargeError{}},
+		{"zero count", "s=~AQAA", ErrMalformed},
+		{"index 2^31", header(a...) + "; s.2147483648=x", nil},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Cookie", tc.header)
+		s, err := st.Load(r)
+		if tc.err == nil {
+			if err != nil || s.Get().User != "a" {
+				t.Errorf("%s: user %q, err %v", tc.name, s.Get().User, err)
+			}
+			continue
+		}
+		var tl *TooLargeError
+		if _, wantTL := tc.err.(*TooLargeError); wantTL && !errors.As(err, &tl) || !wantTL && !errors.Is(err, tc.err) {
+			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.err)
+		}
+		if !s.IsNew() || s.Get().User != "" {
+			t.Errorf("%s: a failed load gave a session %+v", tc.name, s.Get())
+		}
+	}
+}
+
+func TestStoreReseal(t *testing.T) {
+	ring := testRing(t) // 0000000a primary; 0000000b becomes primary on 2026-11-22
+	st, clk := newStore(t, ring, Config[cart]{Lifetime: 7 * 24 * time.Hour, IdleTimeout: 4 * time.Hour})
+	var cookie []*http.Cookie
+	request := func() (*Session[cart], *httptest.ResponseRecorder) {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/", nil)
+		for _, c := range cookie {
+			r.AddCookie(c)
+		}
+		s, _ := st.Load(r)
+		st.Save(rec, r, s)
+		if cs := rec.Result().Cookies(); len(cs) > 0 {
+			cookie = cs
+		}
+		return s, rec
+	}
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	rec := httptest.NewRecorder()
+	st.Save(rec, nil, s)
+	cookie = rec.Result().Cookies()
+	created := clk.now
+
+	for _, step := range []struct {
+		advance  time.Duration
+		resealed bool
+		key      KeyID
+		user     string
+	}{
+		{time.Hour, false, 0x0a, "ada"},           // a quarter of the idle window
+		{time.Hour, true, 0x0a, "ada"},            // half of it (since the seal): slide
+		{time.Hour, false, 0x0a, "ada"},           // a fresh window again
+		{3*time.Hour + time.Minute, false, 0, ""}, // idle for more than 4 hours: gone
+	} {
+		clk.now = clk.now.Add(step.advance)
+		s, rec := request()
+		if got := len(rec.Result().Cookies()) > 0; got != step.resealed {
+			t.Errorf("at +%v: resealed %v, want %v", clk.now.Sub(created), got, step.resealed)
+		}
+		if s.Get().User != step.user || s.KeyID() != step.key {
+			t.Errorf("at +%v: user %q key %v; want %q %v", clk.now.Sub(created), s.Get().User, s.KeyID(), step.user, step.key)
+		}
+	}
+
+	// A session sealed by a key that is no longer primary is re-sealed
+	// by the primary at once, even unchanged.
+	clk.now = time.Date(2026, 11, 21, 23, 0, 0, 0, time.UTC)
+	s, _ = st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "bob"})
+	rec = httptest.NewRecorder()
+	st.Save(rec, nil, s)
+	cookie = rec.Result().Cookies()
+	clk.now = time.Date(2026, 11, 22, 0, 30, 0, 0, time.UTC)
+	s, rec = request()
+	if s.KeyID() != 0x0b || len(rec.Result().Cookies()) == 0 || s.Get().User != "bob" {
+		t.Errorf("after rotation: key %v, %d cookies, user %q", s.KeyID(), len(rec.Result().Cookies()), s.Get().User)
+	}
+}
+
+func TestStoreSlidingNeverPassesLifetime(t *testing.T) {
+	st, clk := newStore(t, testRing(t), Config[cart]{Lifetime: 10 * time.Hour, IdleTimeout: 4 * time.Hour, ClockSkew: -1})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	rec := httptest.NewRecorder()
+	st.Save(rec, nil, s)
+	created := clk.now
+	for clk.now.Sub(created) < 12*time.Hour {
+		clk.now = clk.now.Add(time.Hour)
+		r := requestWith(rec)
+		s, err := st.Load(r)
+		if clk.now.Sub(created) >= 10*time.Hour {
+			if !errors.Is(err, ErrExpired) {
+				t.Fatalf("at +%v, past the lifetime: err = %v", clk.now.Sub(created), err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("at +%v: %v", clk.now.Sub(created), err)
+		}
+		next := httptest.NewRecorder()
+		st.Save(next, r, s)
+		if len(next.Result().Cookies()) > 0 {
+			rec = next
+			if ma := next.Result().Cookies()[0].MaxAge; ma != int((created.Add(10*time.Hour).Sub(clk.now))/time.Second) {
+				t.Errorf("at +%v: Max-Age %d does not count down the lifetime", clk.now.Sub(created), ma)
+			}
+		}
+	}
+	t.Fatal("the session outlived its lifetime")
+}
+
+func TestStoreHeaders(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	for _, tc := range []struct {
+		name             string
+		vary, cc         []string
+		wantVary, wantCC string
+	}{
+		{"none", nil, nil, "Cookie", "private"},
+		{"public", nil, []string{"public, max-age=60"}, "Cookie", "private, max-age=60"},
+		{"s-maxage", nil, []string{"s-maxage=60, max-age=10"}, "Cookie", "private, max-age=10"},
+		{"already private", []string{"Accept-Encoding"}, []string{"private, max-age=5"}, "Accept-Encoding, Cookie", "private, max-age=5"},
+		{"no-store", []string{"cookie"}, []string{"no-store"}, "cookie", "no-store"},
+		{"vary star", []string{"*"}, nil, "*", "private"},
+	} {
+		rec := httptest.NewRecorder()
+		for _, v := range tc.vary {
+			rec.Header().Add("Vary", v)
+		}
+		for _, v := range tc.cc {
+			rec.Header().Add("Cache-Control", v)
+		}
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(cart{User: "x"})
+		st.Save(rec, nil, s)
+		if got := strings.Join(rec.Header().Values("Vary"), ", "); got != tc.wantVary {
+			t.Errorf("%s: Vary %q, want %q", tc.name, got, tc.wantVary)
+		}
+		if got := strings.Join(rec.Header().Values("Cache-Control"), ", "); got != tc.wantCC {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.wantCC)
+		}
+	}
+	// A response that sets no cookie gets no extra header.
+	rec := httptest.NewRecorder()
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	st.Save(rec, nil, s)
+	if len(rec.Header()) != 0 {
+		t.Errorf("unchanged session: headers %v", rec.Header())
+	}
+}
+
+func TestMiddlewareCommitsBeforeBody(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	var flushErr, hijackErr error
+	mux := http.NewServeMux()
+	mux.HandleFunc("/flush", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Set(cart{User: "streamer"})
+		w.Write([]byte("part 1\n"))
+		flushErr = http.NewResponseController(w).Flush()
+		s.Set(cart{User: "too late"}) // the header is gone: not saved
+		w.Write([]byte("part 2\n"))
+	})
+	mux.HandleFunc("/flusher", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Set(cart{User: "asserted"})
+		w.(http.Flusher).Flush()
+	})
+	mux.HandleFunc("/hints", func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		s.Set(cart{User: "after hints"})
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("/hijack", func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		hijackErr = err
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+		buf.Flush()
+	})
+	srv := httptest.NewTLSServer(st.Middleware(mux))
+	defer srv.Close()
+	b := newBrowser(t, srv)
+
+	resp, body := b.do("GET", "app.example.test", "/flush")
+	if flushErr != nil || body != "part 1\npart 2\n" || len(resp.Cookies()) != 1 {
+		t.Fatalf("flush: err %v body %q cookies %d", flushErr, body, len(resp.Cookies()))
+	}
+	s, _ := st.Load(requestWithCookies(resp.Cookies()))
+	if s.Get().User != "streamer" {
+		t.Errorf("saved %q, want the state at the first write", s.Get().User)
+	}
+
+	resp, _ = b.do("GET", "app.example.test", "/flusher")
+	if len(resp.Cookies()) != 1 {
+		t.Errorf("http.Flusher assertion: %d cookies", len(resp.Cookies()))
+	}
+
+	req, _ := http.NewRequest("GET", b.url("app.example.test", "/hints"), nil)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || len(resp.Cookies()) != 1 {
+		t.Errorf("early hints: status %d, %d cookies", resp.StatusCode, len(resp.Cookies()))
+	}
+
+	// Hijacking needs HTTP/1.1.
+	srv1 := httptest.NewServer(st.Middleware(mux))
+	defer srv1.Close()
+	resp, err = http.Get(srv1.URL + "/hijack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body1, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if hijackErr != nil || string(body1) != "hijacked" {
+		t.Errorf("hijack: %v, body %q", hijackErr, body1)
+	}
+}
+
+func requestWithCookies(cs []*http.Cookie) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	for _, c := range cs {
+		r.AddCookie(c)
+	}
+	return r
+}
+
+func TestFromContextOutsideMiddleware(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	if s, ok := st.FromContext(context.Background()); ok || s != nil {
+		t.Fatal("FromContext found a session outside the middleware")
+	}
+	// Another store's middleware does not count either.
+	other, _ := newStore(t, testRing(t), Config[cart]{})
+	var ok bool
+	h := other.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, ok = st.FromContext(r.Context())
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if ok {
+		t.Fatal("FromContext found another store's session")
+	}
+}
+
+func TestStoreValidate(t *testing.T) {
+	generation := map[string]int{"ada": 1}
+	var mu sync.Mutex
+	type login struct {
+		User       string
+		Generation int
+	}
+	st, _ := newStore(t, testRing(t), Config[login]{
+		Validate: func(r *http.Request, s *Session[login]) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if l := s.Get(); l.User != "" && l.Generation != generation[l.User] {
+				return errors.New("logged out everywhere")
+			}
+			return nil
+		},
+	})
+	rec := httptest.NewRecorder()
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(login{User: "ada", Generation: 1})
+	st.Save(rec, nil, s)
+
+	if s, err := st.Load(requestWith(rec)); err != nil || s.Get().User != "ada" {
+		t.Fatalf("before: %v, %+v", err, s.Get())
+	}
+	mu.Lock()
+	generation["ada"]++ // "log out everywhere"
+	mu.Unlock()
+	s, err := st.Load(requestWith(rec))
+	if !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "logged out everywhere") || !s.IsNew() || s.Get().User != "" {
+		t.Fatalf("after: err %v, session %+v", err, s.Get())
+	}
+	if !errors.Is(s.LoadError(), ErrRejected) {
+		t.Fatalf("LoadError = %v", s.LoadError())
+	}
+}
+
+func TestMapStore(t *testing.T) {
+	st, err := NewStore(testRing(t), Config[map[string]any]{Now: (&clock{t0}).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ *MapStore = st
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Update(func(m *map[string]any) { (*m)["user"] = "ada"; (*m)["id"] = int64(1) << 60 })
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	s, err = st.Load(requestWith(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]any{"user": "ada", "id": int64(1) << 60}, s.Get()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestStoreLoggingAndHook(t *testing.T) {
+	var hooked []error
+	var logged strings.Builder
+	st, _ := newStore(t, testRing(t), Config[cart]{
+		OnError: func(r *http.Request, err error) { hooked = append(hooked, err) },
+		Logger:  slog.New(slog.NewTextHandler(&logged, nil)),
+	})
+	st.Load(httptest.NewRequest("GET", "/", nil)) // absent: not a failure
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", "__Host-session=~AQABAAAA")
+	st.Load(r)
+	if len(hooked) != 1 || !errors.Is(hooked[0], ErrMalformed) {
+		t.Fatalf("hook saw %v", hooked)
+	}
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), "malformed") {
+		t.Fatalf("log: %q", logged.String())
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	ring := testRing(t)
+	for _, tc := range []struct {
+		name string
+		cfg  Config[cart]
+		want string
+	}{
+		{"public suffix", Config[cart]{Domain: "com"}, "public suffix"},
+		{"public suffix two labels", Config[cart]{Domain: "co.uk"}, "public suffix"},
+		{"private public suffix", Config[cart]{Domain: "github.io"}, "public suffix"},
+		{"IPv4", Config[cart]{Domain: "127.0.0.1"}, "IP address"},
+		{"IPv6", Config[cart]{Domain: "[::1]"}, "IP address"},
+		{"host prefix with domain", Config[cart]{Name: "__Host-s", Domain: "example.com"}, "__Host-"},
+		{"host prefix with path", Config[cart]{Name: "__Host-s", Path: "/app"}, "__Host-"},
+		{"host prefix insecure", Config[cart]{Name: "__Host-s", Insecure: true}, "__Host-"},
+		{"secure prefix insecure", Config[cart]{Name: "__Secure-s", Insecure: true}, "__Secure-"},
+		{"prefix in other case", Config[cart]{Name: "__secure-s"}, "write the prefix"},
+		{"chunk size over the browser limit", Config[cart]{ChunkSize: 4097}, "ChunkSize"},
+		{"chunk size tiny", Config[cart]{ChunkSize: 100}, "ChunkSize"},
+		{"max size over the header cap", Config[cart]{MaxSize: 1 << 20}, "MaxSize"},
+		{"lifetime over 400 days", Config[cart]{Lifetime: 401 * 24 * time.Hour}, "Lifetime"},
+		{"SameSite None insecure", Config[cart]{SameSite: http.SameSiteNoneMode, Insecure: true}, "SameSite"},
+		{"invalid name", Config[cart]{Name: "my session"}, "Cookie.Name"},
+		{"invalid domain", Config[cart]{Domain: "exa mple.com"}, "Domain"},
+		{"relative path", Config[cart]{Path: "app"}, "Path"},
+	} {
+		if _, err := NewStore(ring, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+	for _, cfg := range []Config[cart]{
+		{Domain: "example.com"},
+		{Domain: ".Example.COM"},
+		{Domain: "example.localhost"},
+		{Domain: "example.co.uk"},
+		{Insecure: true},
+		{ChunkSize: 4096},
+	} {
+		if _, err := NewStore(ring, cfg); err != nil {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+}
+
+// The writer satisfies the interfaces that handlers assert.
+var (
+	_ http.Flusher  = (*sessionWriter[cart])(nil)
+	_ http.Hijacker = (*sessionWriter[cart])(nil)
+)
