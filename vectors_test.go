@@ -14,8 +14,11 @@ package cookiesession
 
 import (
 	"bytes"
+	"crypto/hkdf"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -30,6 +33,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 var updateVectors = flag.Bool("update-vectors", false, "rewrite testdata/vectors from the generator")
@@ -797,5 +801,69 @@ func TestVectorsPeek(t *testing.T) {
 	}
 	if checked < len(want) {
 		t.Errorf("checked %d vectors, want at least %d", checked, len(want))
+	}
+}
+
+// TestFormatDoc checks that FORMAT.md lists every vector and that its
+// worked example shows the bytes of the vector it names.
+func TestFormatDoc(t *testing.T) {
+	doc, err := os.ReadFile("FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(vectorDir, "valid-tiny.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := parseVector(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b64.DecodeString(v.Value[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := vectorSecret(vkPrimary)
+	plain, err := CBOR{}.Serialize(tinyPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range formatExample(secret[:], raw, v.CookieName, v.Purpose, plain) {
+		if !bytes.Contains(doc, []byte(s)) {
+			t.Errorf("FORMAT.md does not show the %s of valid-tiny: %s", what, s)
+		}
+	}
+	if !bytes.Contains(doc, []byte(v.Value)) {
+		t.Errorf("FORMAT.md does not show the value of valid-tiny: %s", v.Value)
+	}
+	for _, spec := range vectorSpecs(t) {
+		if !bytes.Contains(doc, []byte("`"+spec.name+"`")) {
+			t.Errorf("FORMAT.md does not list vector %s", spec.name)
+		}
+	}
+}
+
+// formatExample returns the hex strings FORMAT.md's worked example shows.
+func formatExample(secret, raw []byte, name, purpose string, plain []byte) map[string]string {
+	sub, err := hkdf.Key(sha256.New, secret, nil, hkdfInfoSeal, chacha20poly1305.KeySize)
+	if err != nil {
+		panic(err)
+	}
+	prk, err := hkdf.Extract(sha256.New, secret, nil)
+	if err != nil {
+		panic(err)
+	}
+	hdr := raw[:headerSize]
+	return map[string]string{
+		"base64 secret": base64.StdEncoding.EncodeToString(secret),
+		"secret":        hex.EncodeToString(secret),
+		"PRK":           hex.EncodeToString(prk),
+		"subkey":        hex.EncodeToString(sub),
+		"header":        hex.EncodeToString(hdr),
+		"nonce":         hex.EncodeToString(raw[headerSize : headerSize+nonceSize]),
+		"AD":            hex.EncodeToString(appendAD(nil, hdr, name, purpose)),
+		"plaintext":     hex.EncodeToString(plain),
+		"ciphertext":    hex.EncodeToString(raw[headerSize+nonceSize : len(raw)-tagSize]),
+		"tag":           hex.EncodeToString(raw[len(raw)-tagSize:]),
 	}
 }
