@@ -70,7 +70,7 @@ const (
 	vkUnknown     KeyID = 0xdeadbeef // in no keyring
 )
 
-func vday(month time.Month, day int) time.Time {
+func vectorDay(month time.Month, day int) time.Time {
 	return time.Date(2025, month, day, 0, 0, 0, 0, time.UTC)
 }
 
@@ -86,11 +86,11 @@ func vectorKeys() []Key {
 		return Key{ID: id, State: state, Created: created, ActivatesAt: activates, RetireAfter: retireAfter, secret: vectorSecret(id)}
 	}
 	return []Key{
-		k(vkPrimary, KeyActive, vday(5, 1), vday(5, 1), time.Time{}),
-		k(vkPending, KeyActive, vday(5, 31), vday(6, 3), time.Time{}),
-		k(vkRetired, KeyRetired, vday(3, 1), vday(3, 1), vday(7, 1)),
-		k(vkRetiredPast, KeyRetired, vday(1, 1), vday(1, 1), vday(5, 15)),
-		k(vkRevoked, KeyRevoked, vday(2, 1), vday(2, 1), time.Time{}),
+		k(vkPrimary, KeyActive, vectorDay(5, 1), vectorDay(5, 1), time.Time{}),
+		k(vkPending, KeyActive, vectorDay(5, 31), vectorDay(6, 3), time.Time{}),
+		k(vkRetired, KeyRetired, vectorDay(3, 1), vectorDay(3, 1), vectorDay(7, 1)),
+		k(vkRetiredPast, KeyRetired, vectorDay(1, 1), vectorDay(1, 1), vectorDay(5, 15)),
+		k(vkRevoked, KeyRevoked, vectorDay(2, 1), vectorDay(2, 1), time.Time{}),
 	}
 }
 
@@ -103,11 +103,11 @@ func vectorKeyring(t testing.TB) *Keyring {
 	return r
 }
 
-// sealingKeyring returns a keyring whose primary is id, as on a server
+// vectorSealingKeyring returns a keyring whose primary is id, as on a server
 // that sealed with that key back when (or where) it was the primary.
-func sealingKeyring(t testing.TB, id KeyID) *Keyring {
+func vectorSealingKeyring(t testing.TB, id KeyID) *Keyring {
 	t.Helper()
-	created := vday(1, 1)
+	created := vectorDay(1, 1)
 	for _, k := range vectorKeys() {
 		if k.ID == id {
 			created = k.Created
@@ -129,10 +129,10 @@ type vectorPayload struct {
 	Data  string   `json:"data,omitempty" cbor:"data,omitempty"`
 }
 
-var tinyPayload = vectorPayload{User: "alice", UID: 42, Roles: []string{"admin"}}
+var vectorTinyPayload = vectorPayload{User: "alice", UID: 42, Roles: []string{"admin"}}
 
-// sizedPayload returns a payload that ser encodes in exactly n bytes.
-func sizedPayload(t testing.TB, ser Serializer, n int) vectorPayload {
+// vectorSizedPayload returns a payload that ser encodes in exactly n bytes.
+func vectorSizedPayload(t testing.TB, ser Serializer, n int) vectorPayload {
 	t.Helper()
 	const filler = "The quick brown fox jumps over the lazy dog. "
 	p := vectorPayload{User: "bob", UID: 7, Roles: []string{"editor", "viewer"}}
@@ -150,12 +150,12 @@ func sizedPayload(t testing.TB, ser Serializer, n int) vectorPayload {
 	return p
 }
 
-// rawSerializer seals the []byte it is given as the payload, as is.
-type rawSerializer struct{}
+// vectorRawSerializer seals the []byte it is given as the payload, as is.
+type vectorRawSerializer struct{}
 
-func (rawSerializer) Serialize(v any) ([]byte, error) { return v.([]byte), nil }
-func (rawSerializer) Deserialize(b []byte, v any) error {
-	return errors.New("rawSerializer: seal only")
+func (vectorRawSerializer) Serialize(v any) ([]byte, error) { return v.([]byte), nil }
+func (vectorRawSerializer) Deserialize(b []byte, v any) error {
+	return errors.New("vectorRawSerializer: seal only")
 }
 
 // vectorRand is the generator's nonce source: SHA-256 in counter mode
@@ -193,7 +193,7 @@ type vectorSpec struct {
 
 	// How it is sealed. Zero values mean: the primary key, the opening
 	// cookie name and purpose, issued at the opening time, valid 24 hours,
-	// tinyPayload, one chunk.
+	// vectorTinyPayload, one chunk.
 	key         KeyID
 	sealName    string
 	sealPurpose string
@@ -208,7 +208,7 @@ type vectorSpec struct {
 }
 
 // Edits of sealed bytes. A negative index counts from the end.
-func flip(i int, mask byte) func([]byte) []byte {
+func vectorFlip(i int, mask byte) func([]byte) []byte {
 	return func(raw []byte) []byte {
 		j := i
 		if j < 0 {
@@ -219,7 +219,7 @@ func flip(i int, mask byte) func([]byte) []byte {
 	}
 }
 
-func setKeyID(id KeyID) func([]byte) {
+func vectorSetKeyID(id KeyID) func([]byte) {
 	return func(h []byte) { binary.BigEndian.PutUint32(h[3:7], uint32(id)) }
 }
 
@@ -229,8 +229,8 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 	return []vectorSpec{
 		// Values that open.
 		{name: "valid-tiny", expect: "ok", comment: "a small session under the primary key"},
-		{name: "valid-512", expect: "ok", payload: sizedPayload(t, ser, 512), comment: "a 512-byte payload"},
-		{name: "valid-max-length", expect: "ok", payload: sizedPayload(t, ser, 3012),
+		{name: "valid-512", expect: "ok", payload: vectorSizedPayload(t, ser, 512), comment: "a 512-byte payload"},
+		{name: "valid-max-length", expect: "ok", payload: vectorSizedPayload(t, ser, 3012),
 			comment: "a 3012-byte payload: the value is exactly max-length characters"},
 		{name: "valid-purpose", expect: "ok", purpose: "csrf", comment: "sealed and opened with a purpose"},
 		{name: "valid-cookie-prefix", expect: "ok", cookieName: "__Secure-session", purpose: "app.example.com",
@@ -248,23 +248,23 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 			comment: "issued exactly the clock skew in the future"},
 
 		// Authentication.
-		{name: "tampered-tag", expect: "tampered", tamper: flip(-1, 0x01), comment: "last bit of the tag flipped"},
-		{name: "tampered-ciphertext", expect: "tampered", tamper: flip(headerSize+nonceSize, 0x80),
+		{name: "tampered-tag", expect: "tampered", tamper: vectorFlip(-1, 0x01), comment: "last bit of the tag flipped"},
+		{name: "tampered-ciphertext", expect: "tampered", tamper: vectorFlip(headerSize+nonceSize, 0x80),
 			comment: "first bit of the ciphertext flipped"},
-		{name: "tampered-nonce", expect: "tampered", tamper: flip(headerSize, 0x01), comment: "a bit of the nonce flipped"},
-		{name: "tampered-header-version", expect: "unsupported-version", tamper: flip(0, 0x02),
+		{name: "tampered-nonce", expect: "tampered", tamper: vectorFlip(headerSize, 0x01), comment: "a bit of the nonce flipped"},
+		{name: "tampered-header-version", expect: "unsupported-version", tamper: vectorFlip(0, 0x02),
 			comment: "version byte changed from 1 to 3, checked before the tag"},
-		{name: "tampered-header-flags", expect: "unsupported-version", tamper: flip(1, 0x80),
+		{name: "tampered-header-flags", expect: "unsupported-version", tamper: vectorFlip(1, 0x80),
 			comment: "a flag bit set, checked before the tag"},
-		{name: "tampered-header-chunks", expect: "incomplete", tamper: flip(2, 0x02),
+		{name: "tampered-header-chunks", expect: "incomplete", tamper: vectorFlip(2, 0x02),
 			comment: "chunk count changed from 1 to 3, checked before the tag"},
-		{name: "tampered-header-key-id", expect: "unknown-key", tamper: flip(6, 0x0e),
+		{name: "tampered-header-key-id", expect: "unknown-key", tamper: vectorFlip(6, 0x0e),
 			comment: "key id changed to c0ffee0f, which the keyring lacks"},
-		{name: "tampered-header-key-id-known", expect: "tampered", tamper: flip(6, 0x02),
+		{name: "tampered-header-key-id-known", expect: "tampered", tamper: vectorFlip(6, 0x02),
 			comment: "key id changed to c0ffee03, a key that opens but did not seal this"},
-		{name: "tampered-header-issued-at", expect: "tampered", tamper: flip(14, 0x01),
+		{name: "tampered-header-issued-at", expect: "tampered", tamper: vectorFlip(14, 0x01),
 			comment: "issued-at changed by one second"},
-		{name: "tampered-header-lifetime", expect: "tampered", tamper: flip(18, 0x01),
+		{name: "tampered-header-lifetime", expect: "tampered", tamper: vectorFlip(18, 0x01),
 			comment: "lifetime changed by one second"},
 		{name: "wrong-cookie-name", expect: "tampered", cookieName: "sessionid", sealName: "session",
 			comment: "sealed as cookie session, opened as sessionid"},
@@ -286,7 +286,7 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 			comment: "sealed under a key since deleted from the keyring"},
 		{name: "revoked-key", expect: "revoked-key", key: vkRevoked, issued: vectorEpoch.Add(-time.Hour),
 			comment: "sealed under a key since revoked"},
-		{name: "retired-past-retire-after", expect: "revoked-key", key: vkRetiredPast, issued: vday(5, 10), lifetime: 60 * 24 * time.Hour,
+		{name: "retired-past-retire-after", expect: "revoked-key", key: vkRetiredPast, issued: vectorDay(5, 10), lifetime: 60 * 24 * time.Hour,
 			comment: "sealed under a retired key whose retire_after has passed"},
 
 		// Encoding and length.
@@ -299,20 +299,20 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 			comment: "58 bytes: one short of header, nonce and tag"},
 		{name: "truncated-bad-length", expect: "malformed", edit: func(v string) string { return v[:len(v)-(len(v)-1)%4-3] },
 			comment: "cut to a length no base64 encoding has (4n+1 characters)"},
-		{name: "truncated-mid-value", expect: "tampered", payload: sizedPayload(t, ser, 512),
+		{name: "truncated-mid-value", expect: "tampered", payload: vectorSizedPayload(t, ser, 512),
 			tamper:  func(raw []byte) []byte { return raw[:len(raw)/2] },
 			comment: "cut to the first half of its bytes: what is left fails authentication"},
 		{name: "trailing-bytes", expect: "tampered", tamper: func(raw []byte) []byte { return append(raw, 0, 0, 0) },
 			comment: "three zero bytes appended to the sealed bytes"},
-		{name: "base64-non-canonical", expect: "malformed", payload: sizedPayload(t, ser, 512), edit: strayBit,
+		{name: "base64-non-canonical", expect: "malformed", payload: vectorSizedPayload(t, ser, 512), edit: vectorStrayBit,
 			comment: "an unused low bit of the last character set"},
-		{name: "base64-std-alphabet", expect: "malformed", edit: replaceMiddle('+'),
+		{name: "base64-std-alphabet", expect: "malformed", edit: vectorReplaceMiddle('+'),
 			comment: "a + from the standard base64 alphabet in the middle"},
-		{name: "base64-invalid-char", expect: "malformed", edit: replaceMiddle('.'),
+		{name: "base64-invalid-char", expect: "malformed", edit: vectorReplaceMiddle('.'),
 			comment: "a . in the middle"},
-		{name: "base64-padding", expect: "malformed", payload: sizedPayload(t, ser, 512),
+		{name: "base64-padding", expect: "malformed", payload: vectorSizedPayload(t, ser, 512),
 			edit: func(v string) string { return v + "==" }, comment: "the value with = padding"},
-		{name: "too-large", expect: "too-large", payload: sizedPayload(t, ser, 3013),
+		{name: "too-large", expect: "too-large", payload: vectorSizedPayload(t, ser, 3013),
 			comment: "a 3013-byte payload: one character over max-length"},
 
 		// Header fields sealed authentically but refused.
@@ -331,31 +331,31 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 		// The order of the checks.
 		{name: "order-length-first", expect: "too-large", edit: func(string) string { return strings.Repeat("*", vectorMaxLength+1) },
 			comment: "too long and not a value at all: the length is checked first"},
-		{name: "order-version-before-key", expect: "unsupported-version", reseal: func(h []byte) { h[0] = 2; setKeyID(vkUnknown)(h) },
+		{name: "order-version-before-key", expect: "unsupported-version", reseal: func(h []byte) { h[0] = 2; vectorSetKeyID(vkUnknown)(h) },
 			comment: "version 2 and an unknown key"},
-		{name: "order-chunks-before-key", expect: "incomplete", chunks: 2, reseal: setKeyID(vkUnknown),
+		{name: "order-chunks-before-key", expect: "incomplete", chunks: 2, reseal: vectorSetKeyID(vkUnknown),
 			comment: "chunk count 2 and an unknown key"},
-		{name: "order-key-before-tag", expect: "revoked-key", key: vkRevoked, issued: vectorEpoch.Add(-time.Hour), tamper: flip(-1, 0x01),
+		{name: "order-key-before-tag", expect: "revoked-key", key: vkRevoked, issued: vectorEpoch.Add(-time.Hour), tamper: vectorFlip(-1, 0x01),
 			comment: "a revoked key and a flipped tag bit"},
-		{name: "order-tag-before-time", expect: "tampered", issued: exp.Add(-time.Hour), tamper: flip(-1, 0x01),
+		{name: "order-tag-before-time", expect: "tampered", issued: exp.Add(-time.Hour), tamper: vectorFlip(-1, 0x01),
 			comment: "expired and a flipped tag bit"},
 		{name: "order-time-before-payload", expect: "expired", issued: exp.Add(-time.Hour), payload: []byte{0xff},
 			comment: "expired and a payload that is not CBOR"},
 	}
 }
 
-// strayBit sets the lowest bit of the last character, which no byte uses
+// vectorStrayBit sets the lowest bit of the last character, which no byte uses
 // when the sealed length is not a multiple of 3.
-func strayBit(v string) string {
+func vectorStrayBit(v string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	if (len(v)-1)%4 == 0 {
-		panic("strayBit: the last character has no unused bits")
+		panic("vectorStrayBit: the last character has no unused bits")
 	}
 	i := strings.IndexByte(alphabet, v[len(v)-1])
 	return v[:len(v)-1] + string(alphabet[i|1])
 }
 
-func replaceMiddle(c byte) func(string) string {
+func vectorReplaceMiddle(c byte) func(string) string {
 	return func(v string) string {
 		b := []byte(v)
 		b[len(b)/2] = c
@@ -363,8 +363,8 @@ func replaceMiddle(c byte) func(string) string {
 	}
 }
 
-// A vector is one file of testdata/vectors.
-type vector struct {
+// A vectorFile is one file of testdata/vectors.
+type vectorFile struct {
 	Name       string
 	Comment    string
 	CookieName string
@@ -386,7 +386,7 @@ type vector struct {
 var vectorFields = []string{"name", "comment", "cookie-name", "purpose", "now", "clock-skew", "max-length",
 	"serializer", "expect", "key-id", "issued-at", "expires", "payload"}
 
-func (v *vector) field(name string) *string {
+func (v *vectorFile) field(name string) *string {
 	switch name {
 	case "name":
 		return &v.Name
@@ -412,7 +412,7 @@ func (v *vector) field(name string) *string {
 	return nil
 }
 
-func (v *vector) marshal() []byte {
+func (v *vectorFile) marshal() []byte {
 	var b bytes.Buffer
 	for _, f := range vectorFields {
 		var s string
@@ -441,12 +441,12 @@ func (v *vector) marshal() []byte {
 	return b.Bytes()
 }
 
-func parseVector(data []byte) (*vector, error) {
+func parseVector(data []byte) (*vectorFile, error) {
 	head, body, ok := bytes.Cut(data, []byte("\n\n"))
 	if !ok {
 		return nil, errors.New("no blank line after the header")
 	}
-	v := &vector{}
+	v := &vectorFile{}
 	seen := map[string]bool{}
 	for line := range strings.SplitSeq(string(head), "\n") {
 		k, s, ok := strings.Cut(line, ":")
@@ -486,12 +486,12 @@ func parseVector(data []byte) (*vector, error) {
 }
 
 // makeVector seals and edits one vector as spec says.
-func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vector {
+func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 	t.Helper()
-	v := &vector{
+	v := &vectorFile{
 		Name:       spec.name,
 		Comment:    spec.comment,
-		CookieName: cmpOr(spec.cookieName, "session"),
+		CookieName: vectorOr(spec.cookieName, "session"),
 		Purpose:    spec.purpose,
 		Now:        spec.now,
 		ClockSkew:  vectorSkew,
@@ -506,24 +506,24 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vector {
 	if spec.json {
 		ser, v.Serializer = JSON{}, "json"
 	}
-	var payload any = tinyPayload
+	var payload any = vectorTinyPayload
 	if spec.payload != nil {
 		payload = spec.payload
 	}
 	if _, ok := payload.([]byte); ok {
-		ser = rawSerializer{}
+		ser = vectorRawSerializer{}
 	}
 
-	ring, keyID := fixture, cmpOr(spec.key, vkPrimary)
+	ring, keyID := fixture, vectorOr(spec.key, vkPrimary)
 	if keyID != vkPrimary {
-		ring = sealingKeyring(t, keyID)
+		ring = vectorSealingKeyring(t, keyID)
 	}
-	name, purpose := cmpOr(spec.sealName, v.CookieName), cmpOr(spec.sealPurpose, v.Purpose)
+	name, purpose := vectorOr(spec.sealName, v.CookieName), vectorOr(spec.sealPurpose, v.Purpose)
 	issued := spec.issued
 	if issued.IsZero() {
 		issued = v.Now
 	}
-	lifetime := cmpOr(spec.lifetime, 24*time.Hour)
+	lifetime := vectorOr(spec.lifetime, 24*time.Hour)
 	c, err := NewCodec(ring, CodecConfig{Purpose: purpose, MaxLength: maxMaxLength, Serializer: ser, Now: func() time.Time { return issued }})
 	if err != nil {
 		t.Fatal(err)
@@ -571,7 +571,7 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vector {
 	return v
 }
 
-func cmpOr[T comparable](v, def T) T {
+func vectorOr[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
 		return def
@@ -672,7 +672,7 @@ func TestVectors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("keyring.json: %v", err)
 	}
-	var vectors []*vector
+	var vectors []*vectorFile
 	seen := map[string]int{}
 	for name, data := range files {
 		if !strings.HasSuffix(name, ".txt") {
@@ -709,7 +709,7 @@ func TestVectors(t *testing.T) {
 	}
 }
 
-func checkVector(t *testing.T, ring *Keyring, v *vector) {
+func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 	var ser Serializer = CBOR{}
 	if v.Serializer == "json" {
 		ser = JSON{}
@@ -824,11 +824,11 @@ func TestFormatDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := vectorSecret(vkPrimary)
-	plain, err := CBOR{}.Serialize(tinyPayload)
+	plain, err := CBOR{}.Serialize(vectorTinyPayload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for what, s := range formatExample(secret[:], raw, v.CookieName, v.Purpose, plain) {
+	for what, s := range vectorFormatExample(secret[:], raw, v.CookieName, v.Purpose, plain) {
 		if !bytes.Contains(doc, []byte(s)) {
 			t.Errorf("FORMAT.md does not show the %s of valid-tiny: %s", what, s)
 		}
@@ -843,8 +843,8 @@ func TestFormatDoc(t *testing.T) {
 	}
 }
 
-// formatExample returns the hex strings FORMAT.md's worked example shows.
-func formatExample(secret, raw []byte, name, purpose string, plain []byte) map[string]string {
+// vectorFormatExample returns the hex strings FORMAT.md's worked example shows.
+func vectorFormatExample(secret, raw []byte, name, purpose string, plain []byte) map[string]string {
 	sub, err := hkdf.Key(sha256.New, secret, nil, hkdfInfoSeal, chacha20poly1305.KeySize)
 	if err != nil {
 		panic(err)
