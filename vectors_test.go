@@ -1,0 +1,869 @@
+package cookiesession
+
+// Golden vectors of wire format v1, the examples of FORMAT.md.
+//
+// Every file in testdata/vectors is written by generateVectors, never by
+// hand. After adding a vector to vectorSpecs, run
+//
+//	go test -run TestVectors -update-vectors
+//
+// Without the flag, TestVectors opens every vector file and checks the
+// outcome it states, and fails if the files differ from what the generator
+// writes. A published vector is never changed or removed: a change in its
+// bytes is a change of the format.
+
+import (
+	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+var updateVectors = flag.Bool("update-vectors", false, "rewrite testdata/vectors from the generator")
+
+const vectorDir = "testdata/vectors"
+
+// vectorClasses maps each expect: value of a failing vector to the error
+// it must match, and no other of these.
+var vectorClasses = map[string]error{
+	"malformed":           ErrMalformed,
+	"unsupported-version": ErrUnsupportedVersion,
+	"incomplete":          ErrIncomplete,
+	"unknown-key":         ErrUnknownKey,
+	"revoked-key":         ErrRevokedKey,
+	"tampered":            ErrTampered,
+	"not-yet-valid":       ErrNotYetValid,
+	"expired":             ErrExpired,
+	"too-large":           ErrTooLarge,
+}
+
+// vectorEpoch is when the vectors are opened unless they say otherwise.
+var vectorEpoch = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+const (
+	vectorSkew      = time.Minute
+	vectorMaxLength = 4096
+
+	vkPrimary     KeyID = 0xc0ffee01 // active, the primary at vectorEpoch
+	vkPending     KeyID = 0xc0ffee02 // active, activates after every vector's time
+	vkRetired     KeyID = 0xc0ffee03 // retired, still opens
+	vkRetiredPast KeyID = 0xc0ffee04 // retired, past its retire_after
+	vkRevoked     KeyID = 0xc0ffee05 // revoked
+	vkDeleted     KeyID = 0xc0ffee00 // listed as deleted
+	vkUnknown     KeyID = 0xdeadbeef // in no keyring
+)
+
+func vectorDay(month time.Month, day int) time.Time {
+	return time.Date(2025, month, day, 0, 0, 0, 0, time.UTC)
+}
+
+// vectorSecret is the fixed secret of a test key. These secrets are
+// public: they protect nothing.
+func vectorSecret(id KeyID) (s [KeySize]byte) {
+	return sha256.Sum256([]byte("cookiesession test vector key " + id.String()))
+}
+
+// vectorKeys returns the keys of testdata/vectors/keyring.json.
+func vectorKeys() []Key {
+	k := func(id KeyID, state KeyState, created, activates, retireAfter time.Time) Key {
+		return Key{ID: id, State: state, Created: created, ActivatesAt: activates, RetireAfter: retireAfter, secret: vectorSecret(id)}
+	}
+	return []Key{
+		k(vkPrimary, KeyActive, vectorDay(5, 1), vectorDay(5, 1), time.Time{}),
+		k(vkPending, KeyActive, vectorDay(5, 31), vectorDay(6, 3), time.Time{}),
+		k(vkRetired, KeyRetired, vectorDay(3, 1), vectorDay(3, 1), vectorDay(7, 1)),
+		k(vkRetiredPast, KeyRetired, vectorDay(1, 1), vectorDay(1, 1), vectorDay(5, 15)),
+		k(vkRevoked, KeyRevoked, vectorDay(2, 1), vectorDay(2, 1), time.Time{}),
+	}
+}
+
+func vectorKeyring(t testing.TB) *Keyring {
+	t.Helper()
+	r, err := buildKeyring(vectorKeys(), []KeyID{vkDeleted}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// vectorSealingKeyring returns a keyring whose primary is id, as on a server
+// that sealed with that key back when (or where) it was the primary.
+func vectorSealingKeyring(t testing.TB, id KeyID) *Keyring {
+	t.Helper()
+	created := vectorDay(1, 1)
+	for _, k := range vectorKeys() {
+		if k.ID == id {
+			created = k.Created
+		}
+	}
+	r, err := buildKeyring([]Key{{ID: id, State: KeyActive, Created: created, ActivatesAt: created, secret: vectorSecret(id)}}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// vectorPayload is the session the vectors carry. A struct, not a map, so
+// that its CBOR encoding has one fixed field order.
+type vectorPayload struct {
+	User  string   `json:"user" cbor:"user"`
+	UID   int64    `json:"uid" cbor:"uid"`
+	Roles []string `json:"roles,omitempty" cbor:"roles,omitempty"`
+	Data  string   `json:"data,omitempty" cbor:"data,omitempty"`
+}
+
+var vectorTinyPayload = vectorPayload{User: "alice", UID: 42, Roles: []string{"admin"}}
+
+// vectorSizedPayload returns a payload that ser encodes in exactly n bytes.
+func vectorSizedPayload(t testing.TB, ser Serializer, n int) vectorPayload {
+	t.Helper()
+	const filler = "The quick brown fox jumps over the lazy dog. "
+	p := vectorPayload{User: "bob", UID: 7, Roles: []string{"editor", "viewer"}}
+	for l := 1; l <= n; l++ {
+		p.Data = strings.Repeat(filler, l/len(filler)+1)[:l]
+		b, err := ser.Serialize(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) == n {
+			return p
+		}
+	}
+	t.Fatalf("no payload serializes to %d bytes", n)
+	return p
+}
+
+// vectorRawSerializer seals the []byte it is given as the payload, as is.
+type vectorRawSerializer struct{}
+
+func (vectorRawSerializer) Serialize(v any) ([]byte, error) { return v.([]byte), nil }
+func (vectorRawSerializer) Deserialize(b []byte, v any) error {
+	return errors.New("vectorRawSerializer: seal only")
+}
+
+// vectorRand is the generator's nonce source: SHA-256 in counter mode
+// over the vector's name, so every run writes the same bytes. A real
+// codec reads crypto/rand.
+type vectorRand struct {
+	seed string
+	ctr  uint64
+	buf  []byte
+}
+
+func (r *vectorRand) Read(p []byte) (int, error) {
+	for len(r.buf) < len(p) {
+		h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("nonce "+r.seed+" "), r.ctr))
+		r.ctr++
+		r.buf = append(r.buf, h[:]...)
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// A vectorSpec describes how one vector is made and opened.
+type vectorSpec struct {
+	name    string
+	comment string
+	expect  string // "ok" or a key of vectorClasses
+
+	// How it is opened. Zero values mean: cookie name "session", purpose
+	// "", vectorEpoch, CBOR.
+	cookieName string
+	purpose    string
+	now        time.Time
+	json       bool
+
+	// How it is sealed. Zero values mean: the primary key, the opening
+	// cookie name and purpose, issued at the opening time, valid 24 hours,
+	// vectorTinyPayload, one chunk.
+	key         KeyID
+	sealName    string
+	sealPurpose string
+	issued      time.Time
+	lifetime    time.Duration
+	payload     any
+	chunks      int
+
+	reseal func(hdr []byte)        // changes the header, then seals again, authentically
+	tamper func(raw []byte) []byte // changes the sealed bytes
+	edit   func(string) string     // changes the encoded value
+}
+
+// Edits of sealed bytes. A negative index counts from the end.
+func vectorFlip(i int, mask byte) func([]byte) []byte {
+	return func(raw []byte) []byte {
+		j := i
+		if j < 0 {
+			j += len(raw)
+		}
+		raw[j] ^= mask
+		return raw
+	}
+}
+
+func vectorSetKeyID(id KeyID) func([]byte) {
+	return func(h []byte) { binary.BigEndian.PutUint32(h[3:7], uint32(id)) }
+}
+
+func vectorSpecs(t testing.TB) []vectorSpec {
+	ser := CBOR{}
+	exp := vectorEpoch.Add(-24 * time.Hour) // issued so that it expires at vectorEpoch
+	return []vectorSpec{
+		// Values that open.
+		{name: "valid-tiny", expect: "ok", comment: "a small session under the primary key"},
+		{name: "valid-512", expect: "ok", payload: vectorSizedPayload(t, ser, 512), comment: "a 512-byte payload"},
+		{name: "valid-max-length", expect: "ok", payload: vectorSizedPayload(t, ser, 3012),
+			comment: "a 3012-byte payload: the value is exactly max-length characters"},
+		{name: "valid-purpose", expect: "ok", purpose: "csrf", comment: "sealed and opened with a purpose"},
+		{name: "valid-cookie-prefix", expect: "ok", cookieName: "__Secure-session", purpose: "app.example.com",
+			comment: "a prefixed cookie name and a purpose naming an audience"},
+		{name: "valid-json", expect: "ok", json: true, comment: "the JSON serializer"},
+		{name: "valid-pending-key", expect: "ok", key: vkPending,
+			comment: "sealed under a key that is still pending here: pending keys open"},
+		{name: "valid-retired-key", expect: "ok", key: vkRetired, issued: vectorEpoch.Add(-time.Hour),
+			comment: "sealed under a retired key before its retire_after: it opens"},
+		{name: "valid-expired-within-skew", expect: "ok", issued: exp.Add(30 * time.Second),
+			comment: "expired 30 seconds ago, within the clock skew"},
+		{name: "valid-last-instant", expect: "ok", issued: exp.Add(vectorSkew), now: vectorEpoch.Add(-time.Nanosecond),
+			comment: "one nanosecond before expiry plus skew"},
+		{name: "valid-issued-within-skew", expect: "ok", issued: vectorEpoch.Add(vectorSkew),
+			comment: "issued exactly the clock skew in the future"},
+
+		// Authentication.
+		{name: "tampered-tag", expect: "tampered", tamper: vectorFlip(-1, 0x01), comment: "last bit of the tag flipped"},
+		{name: "tampered-ciphertext", expect: "tampered", tamper: vectorFlip(headerSize+nonceSize, 0x80),
+			comment: "first bit of the ciphertext flipped"},
+		{name: "tampered-nonce", expect: "tampered", tamper: vectorFlip(headerSize, 0x01), comment: "a bit of the nonce flipped"},
+		{name: "tampered-header-version", expect: "unsupported-version", tamper: vectorFlip(0, 0x02),
+			comment: "version byte changed from 1 to 3, checked before the tag"},
+		{name: "tampered-header-flags", expect: "unsupported-version", tamper: vectorFlip(1, 0x80),
+			comment: "a flag bit set, checked before the tag"},
+		{name: "tampered-header-chunks", expect: "incomplete", tamper: vectorFlip(2, 0x02),
+			comment: "chunk count changed from 1 to 3, checked before the tag"},
+		{name: "tampered-header-key-id", expect: "unknown-key", tamper: vectorFlip(6, 0x0e),
+			comment: "key id changed to c0ffee0f, which the keyring lacks"},
+		{name: "tampered-header-key-id-known", expect: "tampered", tamper: vectorFlip(6, 0x02),
+			comment: "key id changed to c0ffee03, a key that opens but did not seal this"},
+		{name: "tampered-header-issued-at", expect: "tampered", tamper: vectorFlip(14, 0x01),
+			comment: "issued-at changed by one second"},
+		{name: "tampered-header-lifetime", expect: "tampered", tamper: vectorFlip(18, 0x01),
+			comment: "lifetime changed by one second"},
+		{name: "wrong-cookie-name", expect: "tampered", cookieName: "sessionid", sealName: "session",
+			comment: "sealed as cookie session, opened as sessionid"},
+		{name: "wrong-purpose", expect: "tampered", purpose: "session", sealPurpose: "csrf",
+			comment: "sealed with purpose csrf, opened with purpose session"},
+		{name: "name-purpose-boundary", expect: "tampered", cookieName: "a", purpose: "bc", sealName: "ab", sealPurpose: "c",
+			comment: "sealed with name ab and purpose c, opened with name a and purpose bc"},
+
+		// Time.
+		{name: "expired", expect: "expired", issued: exp.Add(-time.Hour), comment: "expired an hour ago"},
+		{name: "expired-at-skew-limit", expect: "expired", issued: exp.Add(-vectorSkew),
+			comment: "now is exactly expiry plus the clock skew"},
+		{name: "not-yet-valid", expect: "not-yet-valid", issued: vectorEpoch.Add(vectorSkew + time.Second),
+			comment: "issued one second further in the future than the clock skew"},
+
+		// Keys.
+		{name: "unknown-key", expect: "unknown-key", key: vkUnknown, comment: "sealed under a key the keyring lacks"},
+		{name: "deleted-key", expect: "unknown-key", key: vkDeleted, issued: vectorEpoch.Add(-time.Hour),
+			comment: "sealed under a key since deleted from the keyring"},
+		{name: "revoked-key", expect: "revoked-key", key: vkRevoked, issued: vectorEpoch.Add(-time.Hour),
+			comment: "sealed under a key since revoked"},
+		{name: "retired-past-retire-after", expect: "revoked-key", key: vkRetiredPast, issued: vectorDay(5, 10), lifetime: 60 * 24 * time.Hour,
+			comment: "sealed under a retired key whose retire_after has passed"},
+
+		// Encoding and length.
+		{name: "empty", expect: "malformed", edit: func(string) string { return "" }, comment: "an empty value"},
+		{name: "prefix-only", expect: "malformed", edit: func(string) string { return "~" }, comment: "the prefix alone"},
+		{name: "missing-prefix", expect: "malformed", edit: func(v string) string { return v[1:] }, comment: "no ~ prefix"},
+		{name: "truncated-short", expect: "malformed", edit: func(v string) string { return v[:21] },
+			comment: "cut to 20 characters after the prefix: shorter than a header"},
+		{name: "truncated-below-overhead", expect: "malformed", tamper: func(raw []byte) []byte { return raw[:Overhead-1] },
+			comment: "58 bytes: one short of header, nonce and tag"},
+		{name: "truncated-bad-length", expect: "malformed", edit: func(v string) string { return v[:len(v)-(len(v)-1)%4-3] },
+			comment: "cut to a length no base64 encoding has (4n+1 characters)"},
+		{name: "truncated-mid-value", expect: "tampered", payload: vectorSizedPayload(t, ser, 512),
+			tamper:  func(raw []byte) []byte { return raw[:len(raw)/2] },
+			comment: "cut to the first half of its bytes: what is left fails authentication"},
+		{name: "trailing-bytes", expect: "tampered", tamper: func(raw []byte) []byte { return append(raw, 0, 0, 0) },
+			comment: "three zero bytes appended to the sealed bytes"},
+		{name: "base64-non-canonical", expect: "malformed", payload: vectorSizedPayload(t, ser, 512), edit: vectorStrayBit,
+			comment: "an unused low bit of the last character set"},
+		{name: "base64-std-alphabet", expect: "malformed", edit: vectorReplaceMiddle('+'),
+			comment: "a + from the standard base64 alphabet in the middle"},
+		{name: "base64-invalid-char", expect: "malformed", edit: vectorReplaceMiddle('.'),
+			comment: "a . in the middle"},
+		{name: "base64-padding", expect: "malformed", payload: vectorSizedPayload(t, ser, 512),
+			edit: func(v string) string { return v + "==" }, comment: "the value with = padding"},
+		{name: "too-large", expect: "too-large", payload: vectorSizedPayload(t, ser, 3013),
+			comment: "a 3013-byte payload: one character over max-length"},
+
+		// Header fields sealed authentically but refused.
+		{name: "unsupported-version", expect: "unsupported-version", reseal: func(h []byte) { h[0] = 2 },
+			comment: "version 2, authentic"},
+		{name: "unknown-flags", expect: "unsupported-version", reseal: func(h []byte) { h[1] = 0x01 },
+			comment: "flags 0x01, authentic"},
+		{name: "chunks-zero", expect: "malformed", reseal: func(h []byte) { h[2] = 0 }, comment: "chunk count 0, authentic"},
+		{name: "chunks-two", expect: "incomplete", chunks: 2, comment: "chunk count 2, opened as a single value"},
+		{name: "chunks-255", expect: "incomplete", chunks: 255, comment: "chunk count 255, opened as a single value"},
+		{name: "payload-not-cbor", expect: "malformed", payload: []byte{0xff},
+			comment: "authentic, but the payload is not CBOR"},
+		{name: "payload-empty", expect: "malformed", payload: []byte{},
+			comment: "authentic, but the payload is empty"},
+
+		// The order of the checks.
+		{name: "order-length-first", expect: "too-large", edit: func(string) string { return strings.Repeat("*", vectorMaxLength+1) },
+			comment: "too long and not a value at all: the length is checked first"},
+		{name: "order-version-before-key", expect: "unsupported-version", reseal: func(h []byte) { h[0] = 2; vectorSetKeyID(vkUnknown)(h) },
+			comment: "version 2 and an unknown key"},
+		{name: "order-chunks-before-key", expect: "incomplete", chunks: 2, reseal: vectorSetKeyID(vkUnknown),
+			comment: "chunk count 2 and an unknown key"},
+		{name: "order-key-before-tag", expect: "revoked-key", key: vkRevoked, issued: vectorEpoch.Add(-time.Hour), tamper: vectorFlip(-1, 0x01),
+			comment: "a revoked key and a flipped tag bit"},
+		{name: "order-tag-before-time", expect: "tampered", issued: exp.Add(-time.Hour), tamper: vectorFlip(-1, 0x01),
+			comment: "expired and a flipped tag bit"},
+		{name: "order-time-before-payload", expect: "expired", issued: exp.Add(-time.Hour), payload: []byte{0xff},
+			comment: "expired and a payload that is not CBOR"},
+	}
+}
+
+// vectorStrayBit sets the lowest bit of the last character, which no byte uses
+// when the sealed length is not a multiple of 3.
+func vectorStrayBit(v string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	if (len(v)-1)%4 == 0 {
+		panic("vectorStrayBit: the last character has no unused bits")
+	}
+	i := strings.IndexByte(alphabet, v[len(v)-1])
+	return v[:len(v)-1] + string(alphabet[i|1])
+}
+
+func vectorReplaceMiddle(c byte) func(string) string {
+	return func(v string) string {
+		b := []byte(v)
+		b[len(b)/2] = c
+		return string(b)
+	}
+}
+
+// A vectorFile is one file of testdata/vectors.
+type vectorFile struct {
+	Name       string
+	Comment    string
+	CookieName string
+	Purpose    string
+	Now        time.Time
+	ClockSkew  time.Duration
+	MaxLength  int
+	Serializer string // "cbor" or "json"
+	Expect     string
+	KeyID      string // for "ok": the header's key id,
+	IssuedAt   string // issued-at,
+	Expires    string // and expiry, RFC 3339
+	Payload    string // and the payload as JSON
+	Value      string
+}
+
+// vectorFields are the header lines, in order; the optional ones are
+// written only for vectors that open.
+var vectorFields = []string{"name", "comment", "cookie-name", "purpose", "now", "clock-skew", "max-length",
+	"serializer", "expect", "key-id", "issued-at", "expires", "payload"}
+
+func (v *vectorFile) field(name string) *string {
+	switch name {
+	case "name":
+		return &v.Name
+	case "comment":
+		return &v.Comment
+	case "cookie-name":
+		return &v.CookieName
+	case "purpose":
+		return &v.Purpose
+	case "serializer":
+		return &v.Serializer
+	case "expect":
+		return &v.Expect
+	case "key-id":
+		return &v.KeyID
+	case "issued-at":
+		return &v.IssuedAt
+	case "expires":
+		return &v.Expires
+	case "payload":
+		return &v.Payload
+	}
+	return nil
+}
+
+func (v *vectorFile) marshal() []byte {
+	var b bytes.Buffer
+	for _, f := range vectorFields {
+		var s string
+		switch f {
+		case "now":
+			s = v.Now.UTC().Format(time.RFC3339Nano)
+		case "clock-skew":
+			s = strconv.Itoa(int(v.ClockSkew / time.Second))
+		case "max-length":
+			s = strconv.Itoa(v.MaxLength)
+		default:
+			s = *v.field(f)
+			if s == "" && slices.Contains([]string{"key-id", "issued-at", "expires", "payload"}, f) {
+				continue
+			}
+		}
+		if strings.ContainsAny(s, "\r\n") || s != strings.TrimSpace(s) {
+			panic("vector header field " + f + " holds a line break or outer spaces")
+		}
+		if s != "" {
+			s = " " + s
+		}
+		b.WriteString(f + ":" + s + "\n")
+	}
+	b.WriteString("\n" + v.Value + "\n")
+	return b.Bytes()
+}
+
+func parseVector(data []byte) (*vectorFile, error) {
+	head, body, ok := bytes.Cut(data, []byte("\n\n"))
+	if !ok {
+		return nil, errors.New("no blank line after the header")
+	}
+	v := &vectorFile{}
+	seen := map[string]bool{}
+	for line := range strings.SplitSeq(string(head), "\n") {
+		k, s, ok := strings.Cut(line, ":")
+		if !ok || seen[k] || !slices.Contains(vectorFields, k) {
+			return nil, fmt.Errorf("bad header line %q", line)
+		}
+		seen[k] = true
+		s = strings.TrimPrefix(s, " ")
+		var err error
+		switch k {
+		case "now":
+			v.Now, err = time.Parse(time.RFC3339Nano, s)
+		case "clock-skew":
+			var n int
+			n, err = strconv.Atoi(s)
+			v.ClockSkew = time.Duration(n) * time.Second
+		case "max-length":
+			v.MaxLength, err = strconv.Atoi(s)
+		default:
+			*v.field(k) = s
+		}
+		if err != nil {
+			return nil, fmt.Errorf("header %s: %w", k, err)
+		}
+	}
+	for _, k := range []string{"name", "cookie-name", "purpose", "now", "clock-skew", "max-length", "serializer", "expect"} {
+		if !seen[k] {
+			return nil, fmt.Errorf("header %s missing", k)
+		}
+	}
+	value, ok := bytes.CutSuffix(body, []byte("\n"))
+	if !ok || bytes.ContainsAny(value, "\r\n") {
+		return nil, errors.New("the body is not one line")
+	}
+	v.Value = string(value)
+	return v, nil
+}
+
+// makeVector seals and edits one vector as spec says.
+func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
+	t.Helper()
+	v := &vectorFile{
+		Name:       spec.name,
+		Comment:    spec.comment,
+		CookieName: vectorOr(spec.cookieName, "session"),
+		Purpose:    spec.purpose,
+		Now:        spec.now,
+		ClockSkew:  vectorSkew,
+		MaxLength:  vectorMaxLength,
+		Serializer: "cbor",
+		Expect:     spec.expect,
+	}
+	if v.Now.IsZero() {
+		v.Now = vectorEpoch
+	}
+	var ser Serializer = CBOR{}
+	if spec.json {
+		ser, v.Serializer = JSON{}, "json"
+	}
+	var payload any = vectorTinyPayload
+	if spec.payload != nil {
+		payload = spec.payload
+	}
+	if _, ok := payload.([]byte); ok {
+		ser = vectorRawSerializer{}
+	}
+
+	ring, keyID := fixture, vectorOr(spec.key, vkPrimary)
+	if keyID != vkPrimary {
+		ring = vectorSealingKeyring(t, keyID)
+	}
+	name, purpose := vectorOr(spec.sealName, v.CookieName), vectorOr(spec.sealPurpose, v.Purpose)
+	issued := spec.issued
+	if issued.IsZero() {
+		issued = v.Now
+	}
+	lifetime := vectorOr(spec.lifetime, 24*time.Hour)
+	c, err := NewCodec(ring, CodecConfig{Purpose: purpose, MaxLength: maxMaxLength, Serializer: ser, Now: func() time.Time { return issued }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.rand = &vectorRand{seed: spec.name}
+	var chunksFor func(int) (int, error)
+	if spec.chunks != 0 {
+		chunksFor = func(int) (int, error) { return spec.chunks, nil }
+	}
+	value, err := c.seal(name, payload, issued, issued.Add(lifetime), chunksFor)
+	if err != nil {
+		t.Fatalf("%s: %v", spec.name, err)
+	}
+	raw, err := b64.DecodeString(value[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.reseal != nil {
+		aead := ring.aeads[ring.index(keyID)]
+		hdr, nonce, ct := raw[:headerSize], raw[headerSize:headerSize+nonceSize], raw[headerSize+nonceSize:]
+		plain, err := aead.Open(nil, nonce, ct, appendAD(nil, hdr, name, purpose))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.reseal(hdr)
+		raw = aead.Seal(raw[:headerSize+nonceSize], nonce, plain, appendAD(nil, hdr, name, purpose))
+	}
+	if spec.tamper != nil {
+		raw = spec.tamper(raw)
+	}
+	v.Value = string(valuePrefix) + b64.EncodeToString(raw)
+	if spec.edit != nil {
+		v.Value = spec.edit(v.Value)
+	}
+	if spec.expect == "ok" {
+		v.KeyID = keyID.String()
+		v.IssuedAt = issued.UTC().Format(time.RFC3339)
+		v.Expires = issued.Add(lifetime).UTC().Format(time.RFC3339)
+		p, err := json.Marshal(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Payload = string(p)
+	}
+	return v
+}
+
+func vectorOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// generateVectors returns every file of testdata/vectors by name.
+func generateVectors(t testing.TB) map[string][]byte {
+	t.Helper()
+	fixture := vectorKeyring(t)
+	ringJSON, err := fixture.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"keyring.json": ringJSON,
+		// Keep the bytes exactly as written on every checkout.
+		".gitattributes": []byte("* -text\n"),
+	}
+	for _, spec := range vectorSpecs(t) {
+		file := spec.name + ".txt"
+		if files[file] != nil {
+			t.Fatalf("vector %s defined twice", spec.name)
+		}
+		files[file] = makeVector(t, spec, fixture).marshal()
+	}
+	return files
+}
+
+func readVectorDir(t testing.TB) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(vectorDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(vectorDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = data
+	}
+	return files
+}
+
+func writeVectorDir(t testing.TB, files map[string][]byte) {
+	t.Helper()
+	if err := os.MkdirAll(vectorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadDir(vectorDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range old {
+		if files[e.Name()] == nil {
+			if err := os.Remove(filepath.Join(vectorDir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(vectorDir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestVectors(t *testing.T) {
+	want := generateVectors(t)
+	if *updateVectors {
+		writeVectorDir(t, want)
+	}
+	files := readVectorDir(t)
+
+	// The files must be exactly what the generator writes.
+	names := map[string]bool{}
+	for name := range want {
+		names[name] = true
+	}
+	for name := range files {
+		names[name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		switch w, g := want[name], files[name]; {
+		case g == nil:
+			t.Errorf("%s: missing; run go test -run TestVectors -update-vectors", name)
+		case w == nil:
+			t.Errorf("%s: not written by the generator; add it to vectorSpecs", name)
+		case !bytes.Equal(w, g):
+			t.Errorf("%s differs from what the generator writes (-want +got):\n%s", name, cmp.Diff(string(w), string(g)))
+		}
+	}
+
+	ring, err := ParseKeyring(files["keyring.json"])
+	if err != nil {
+		t.Fatalf("keyring.json: %v", err)
+	}
+	var vectors []*vectorFile
+	seen := map[string]int{}
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".txt") {
+			continue
+		}
+		v, err := parseVector(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if v.Name+".txt" != name {
+			t.Fatalf("%s: named %q inside", name, v.Name)
+		}
+		if _, ok := vectorClasses[v.Expect]; !ok && v.Expect != "ok" {
+			t.Fatalf("%s: unknown expect: %q", name, v.Expect)
+		}
+		seen[v.Expect]++
+		vectors = append(vectors, v)
+	}
+	// An empty or partial directory must not pass quietly.
+	for class := range vectorClasses {
+		if seen[class] == 0 {
+			t.Errorf("no vector expects %s", class)
+		}
+	}
+	if seen["ok"] == 0 {
+		t.Errorf("no vector opens")
+	}
+
+	for _, v := range vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			checkVector(t, ring, v)
+		})
+	}
+}
+
+func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
+	var ser Serializer = CBOR{}
+	if v.Serializer == "json" {
+		ser = JSON{}
+	}
+	c, err := NewCodec(ring, CodecConfig{
+		Purpose:    v.Purpose,
+		ClockSkew:  v.ClockSkew,
+		MaxLength:  v.MaxLength,
+		Serializer: ser,
+		Now:        func() time.Time { return v.Now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got vectorPayload
+	h, err := c.Open(v.CookieName, v.Value, &got)
+	if v.Expect != "ok" {
+		if !errors.Is(err, vectorClasses[v.Expect]) {
+			t.Fatalf("Open: got %v, want %s", err, v.Expect)
+		}
+		for class, other := range vectorClasses {
+			if class != v.Expect && errors.Is(err, other) {
+				t.Errorf("Open: %v also matches %s", err, class)
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Open: %v, want ok", err)
+	}
+	var want vectorPayload
+	dec := json.NewDecoder(strings.NewReader(v.Payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&want); err != nil {
+		t.Fatalf("payload header: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("payload (-want +got):\n%s", diff)
+	}
+	gotHeader := []string{h.KeyID.String(), h.IssuedAt.UTC().Format(time.RFC3339), h.Expires.UTC().Format(time.RFC3339), strconv.Itoa(h.Chunks)}
+	wantHeader := []string{v.KeyID, v.IssuedAt, v.Expires, "1"}
+	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
+		t.Errorf("key id, issued-at, expires, chunks (-want +got):\n%s", diff)
+	}
+}
+
+// TestVectorsPeek checks what the first four characters of values tell
+// the session layer before it joins chunks: version, flags and count.
+func TestVectorsPeek(t *testing.T) {
+	type result struct {
+		n   int
+		err error
+	}
+	want := map[string]result{
+		"tampered-header-version":  {0, ErrUnsupportedVersion},
+		"tampered-header-flags":    {0, ErrUnsupportedVersion},
+		"unsupported-version":      {0, ErrUnsupportedVersion},
+		"unknown-flags":            {0, ErrUnsupportedVersion},
+		"order-version-before-key": {0, ErrUnsupportedVersion},
+		"chunks-zero":              {0, ErrMalformed},
+		"missing-prefix":           {0, ErrMalformed},
+		"prefix-only":              {0, ErrMalformed},
+		"tampered-header-chunks":   {3, nil},
+		"chunks-two":               {2, nil},
+		"order-chunks-before-key":  {2, nil},
+		"chunks-255":               {255, nil},
+	}
+	checked := 0
+	for name, data := range readVectorDir(t) {
+		if !strings.HasSuffix(name, ".txt") {
+			continue
+		}
+		v, err := parseVector(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w, ok := want[v.Name]
+		if v.Expect == "ok" {
+			w, ok = result{1, nil}, true
+		}
+		if !ok {
+			continue
+		}
+		checked++
+		n, err := peekChunks(v.Value)
+		if n != w.n || !errors.Is(err, w.err) {
+			t.Errorf("%s: peekChunks = %d, %v; want %d, %v", name, n, err, w.n, w.err)
+		}
+	}
+	if checked < len(want) {
+		t.Errorf("checked %d vectors, want at least %d", checked, len(want))
+	}
+}
+
+// TestFormatDoc checks that FORMAT.md lists every vector and that its
+// worked example shows the bytes of the vector it names.
+func TestFormatDoc(t *testing.T) {
+	doc, err := os.ReadFile("FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(vectorDir, "valid-tiny.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := parseVector(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b64.DecodeString(v.Value[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := vectorSecret(vkPrimary)
+	plain, err := CBOR{}.Serialize(vectorTinyPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range vectorFormatExample(secret[:], raw, v.CookieName, v.Purpose, plain) {
+		if !bytes.Contains(doc, []byte(s)) {
+			t.Errorf("FORMAT.md does not show the %s of valid-tiny: %s", what, s)
+		}
+	}
+	if !bytes.Contains(doc, []byte(v.Value)) {
+		t.Errorf("FORMAT.md does not show the value of valid-tiny: %s", v.Value)
+	}
+	for _, spec := range vectorSpecs(t) {
+		if !bytes.Contains(doc, []byte("`"+spec.name+"`")) {
+			t.Errorf("FORMAT.md does not list vector %s", spec.name)
+		}
+	}
+}
+
+// vectorFormatExample returns the hex strings FORMAT.md's worked example shows.
+func vectorFormatExample(secret, raw []byte, name, purpose string, plain []byte) map[string]string {
+	sub, err := hkdf.Key(sha256.New, secret, nil, hkdfInfoSeal, chacha20poly1305.KeySize)
+	if err != nil {
+		panic(err)
+	}
+	prk, err := hkdf.Extract(sha256.New, secret, nil)
+	if err != nil {
+		panic(err)
+	}
+	hdr := raw[:headerSize]
+	return map[string]string{
+		"base64 secret": base64.StdEncoding.EncodeToString(secret),
+		"secret":        hex.EncodeToString(secret),
+		"PRK":           hex.EncodeToString(prk),
+		"subkey":        hex.EncodeToString(sub),
+		"header":        hex.EncodeToString(hdr),
+		"nonce":         hex.EncodeToString(raw[headerSize : headerSize+nonceSize]),
+		"AD":            hex.EncodeToString(appendAD(nil, hdr, name, purpose)),
+		"plaintext":     hex.EncodeToString(plain),
+		"ciphertext":    hex.EncodeToString(raw[headerSize+nonceSize : len(raw)-tagSize]),
+		"tag":           hex.EncodeToString(raw[len(raw)-tagSize:]),
+	}
+}
