@@ -314,7 +314,7 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 		return Header{}, &TooLargeError{What: "value", Size: len(value), Limit: c.maxLength}
 	}
 	if len(name) > maxNameLen {
-		return Header{}, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
+		return Header{}, &TooLargeError{What: "cookie name", Size: len(name), Limit: maxNameLen}
 	}
 	if len(value) == 0 || value[0] != valuePrefix {
 		return Header{}, ErrMalformed
@@ -333,9 +333,10 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 	in := (*buf)[rawMax+adLen:]
 	copy(in, enc)
 	// Strict decoding refuses non-canonical encodings (stray bits in the
-	// last character), so one value has exactly one spelling.
+	// last character), and the length check refuses the CR and LF that Go's
+	// decoder skips, so one value has exactly one spelling.
 	n, err := b64.Decode((*buf)[:rawMax], in)
-	if err != nil || n < Overhead {
+	if err != nil || n < Overhead || b64.EncodedLen(n) != len(enc) {
 		return Header{}, ErrMalformed
 	}
 	raw := (*buf)[:n]
@@ -349,27 +350,24 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 	if int(hdr[2]) != wantChunks {
 		return Header{}, ErrIncomplete
 	}
-	h := Header{
-		KeyID:    KeyID(binary.BigEndian.Uint32(hdr[3:7])),
-		IssuedAt: time.Unix(int64(binary.BigEndian.Uint64(hdr[7:15])), 0),
-		Chunks:   int(hdr[2]),
-	}
-	h.Expires = h.IssuedAt.Add(time.Duration(binary.BigEndian.Uint32(hdr[15:19])) * time.Second)
+	id := KeyID(binary.BigEndian.Uint32(hdr[3:7]))
+	iat := int64(binary.BigEndian.Uint64(hdr[7:15]))
+	lifetime := int64(binary.BigEndian.Uint32(hdr[15:19]))
 
 	now := c.now()
 	ring := c.keys.Keyring()
 	if ring == nil {
-		return Header{}, &KeyError{ID: h.KeyID, Err: ErrUnknownKey}
+		return Header{}, &KeyError{ID: id, Err: ErrUnknownKey}
 	}
-	aead, err := ring.opener(h.KeyID, now)
+	aead, err := ring.opener(id, now)
 	if errors.Is(err, ErrUnknownKey) {
 		// A server may see a new key's first values before its own copy
 		// of the keyring file shows the key; a reloading source gets one
 		// rate-limited chance to look again. Still exactly one key is
 		// tried: the one the id names.
 		if rl, ok := c.keys.(keyReloader); ok {
-			if newer := rl.reloadFor(h.KeyID, ring); newer != nil && newer != ring {
-				aead, err = newer.opener(h.KeyID, now)
+			if newer := rl.reloadFor(id, ring); newer != nil && newer != ring {
+				aead, err = newer.opener(id, now)
 			}
 		}
 	}
@@ -383,10 +381,13 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 		return Header{}, ErrTampered
 	}
 
-	// Times are checked only once they are known to be authentic.
-	if h.IssuedAt.After(now.Add(c.skew)) {
+	// Times are checked only once they are known to be authentic, and in
+	// whole seconds first: an issued-at near the end of int64 would
+	// overflow a time.Time.
+	if iat > now.Add(c.skew).Unix() {
 		return Header{}, ErrNotYetValid
 	}
+	h := Header{KeyID: id, IssuedAt: time.Unix(iat, 0), Expires: time.Unix(iat+lifetime, 0), Chunks: int(hdr[2])}
 	if !now.Before(h.Expires.Add(c.skew)) {
 		return Header{}, ErrExpired
 	}

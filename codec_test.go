@@ -535,3 +535,48 @@ func TestGorillaCookieStore(t *testing.T) {
 		t.Errorf("tampered: new=%v err=%v", s.IsNew, err)
 	}
 }
+
+func TestCodecRefusesLineBreaks(t *testing.T) {
+	// Go's base64 decoder skips CR and LF; the value must not.
+	c, _ := testCodec(t, testRing(t), CodecConfig{})
+	v, _ := c.Encode("sid", "x")
+	var s string
+	for _, mut := range []string{v[:20] + "\r\n" + v[20:], v[:20] + "\n" + v[20:], v + "\r"} {
+		if err := c.Decode("sid", mut, &s); !errors.Is(err, ErrMalformed) {
+			t.Errorf("Decode(%q) = %v, want ErrMalformed", mut, err)
+		}
+	}
+}
+
+func TestCodecFarFutureIssuedAt(t *testing.T) {
+	// An authentic value issued at the end of int64 time is not yet valid;
+	// converting it to a time.Time first would overflow into the past.
+	ring := testRing(t)
+	c, _ := testCodec(t, ring, CodecConfig{})
+	for _, iat := range []int64{math.MaxInt64, math.MaxInt64 - 100, t0.Unix() + 120} {
+		v, _ := c.Encode("sid", "x")
+		raw := rawOf(t, v)
+		aead := ring.aeads[ring.index(0x0a)]
+		ad := appendAD(nil, raw[:headerSize], "sid", "")
+		plain, err := aead.Open(nil, raw[headerSize:headerSize+nonceSize], raw[headerSize+nonceSize:], ad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		binary.BigEndian.PutUint64(raw[7:15], uint64(iat))
+		ad = appendAD(nil, raw[:headerSize], "sid", "")
+		raw = aead.Seal(raw[:headerSize+nonceSize], raw[headerSize:headerSize+nonceSize], plain, ad)
+		var s string
+		if err := c.Decode("sid", valueOf(raw), &s); !errors.Is(err, ErrNotYetValid) {
+			t.Errorf("issued at %d: err = %v, want ErrNotYetValid", iat, err)
+		}
+	}
+}
+
+func TestCodecLongNameHasAnOutcome(t *testing.T) {
+	c, _ := testCodec(t, testRing(t), CodecConfig{})
+	var s string
+	err := c.Decode(strings.Repeat("n", maxNameLen+1), "~AQAB", &s)
+	if outcome(t, err) != ErrTooLarge {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+}

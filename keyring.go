@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -420,7 +421,8 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 		return k, name, fmt.Errorf("state: %q is not active, retired or revoked", kj.State)
 	}
 	secret, err := base64.StdEncoding.Strict().DecodeString(kj.Secret)
-	if err != nil {
+	// The decoder skips CR and LF; one secret has one spelling.
+	if err != nil || base64.StdEncoding.EncodedLen(len(secret)) != len(kj.Secret) {
 		return k, name, errors.New("secret: not standard base64")
 	}
 	if len(secret) != KeySize {
@@ -491,6 +493,12 @@ func checkJSONValue(dec *json.Decoder, depth int) error {
 				return err
 			}
 			name, _ := tok.(string) // the decoder only yields strings here
+			// encoding/json matches names case-insensitively (even "ſecret"
+			// for "secret"), which would let a second spelling of a field
+			// override the first unseen. The schema's names are lower case.
+			if strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_") != "" {
+				return fmt.Errorf("field %q is not a lower-case name", name)
+			}
 			if names[name] {
 				return fmt.Errorf("field %q repeated", name)
 			}

@@ -157,6 +157,10 @@ func TestParseKeyringInvalid(t *testing.T) {
 		{"retired without time", key(`{` + strings.Replace(good, "active", "retired", 1) + `}`), "0000000a", "a retired key needs retire_after"},
 		{"retire before activation", key(`{` + good + `,"retire_after":"2026-10-01T00:00:00Z"}`), "0000000a", "retire_after is not after activates_at"},
 		{"no active key", key(`{` + strings.Replace(good, "active", "revoked", 1) + `}`), "", "no usable key: no key is active"},
+		{"secret with a line break", key(`{` + strings.Replace(good, secretB64(1), secretB64(1)[:20]+`\n`+secretB64(1)[20:], 1) + `}`), "0000000a", "secret: not standard base64"},
+		{"field in upper case", `{"VERSION":1,"keys":[{` + good + `}]}`, "", "not a single strict JSON object"},
+		{"field spelled twice in two cases", key(`{` + good + `,"Secret":"` + secretB64(2) + `"}`), "", "not a single strict JSON object"},
+		{"field with a folding letter", key(`{` + strings.Replace(good, `"secret"`, `"ſecret"`, 1) + `}`), "", "not a single strict JSON object"},
 		{"too large", `{"version":1,"keys":[],"x":"` + strings.Repeat("a", maxKeyringFile) + `"}`, "", "file is 1048606 bytes, larger than 1048576"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
