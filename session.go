@@ -121,6 +121,10 @@ type Config[T any] struct {
 	// early, for example "log out everywhere": keep a generation number
 	// in the session and compare it with the user's record.
 	Validate func(r *http.Request, s *Session[T]) error
+
+	// Gorilla, if set, reads the cookies of a gorilla/sessions CookieStore
+	// that this store replaces, so that its users stay logged in.
+	Gorilla *GorillaMigration[T]
 }
 
 // A Store loads and saves sessions of type T in cookies. It is safe for
@@ -131,7 +135,8 @@ type Store[T any] struct {
 	maxChunks int
 	mapType   reflect.Type // T when it is a map type, so new sessions get an empty map
 	ctxKey    *contextKey
-	rand      io.Reader // the session id source; only tests replace it
+	rand      io.Reader     // the session id source; only tests replace it
+	legacy    *migration[T] // nil unless Config.Gorilla is set
 }
 
 type contextKey struct{ name string }
@@ -167,6 +172,11 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 	}
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
 		st.mapType = t
+	}
+	if cfg.Gorilla != nil {
+		if st.legacy, err = newMigration(cfg.Gorilla); err != nil {
+			return nil, err
+		}
 	}
 	return st, nil
 }
@@ -290,8 +300,9 @@ type Session[T any] struct {
 	destroyed bool
 	reseal    bool // sealed by a key that is no longer primary, or idle window half used
 
-	carried carried // the chunks the request carried
-	written int     // chunks this response set so far
+	carried       carried // the chunks the request carried
+	written       int     // chunks this response set so far
+	legacyCarried bool    // the request carried a gorilla cookie to expire
 }
 
 // envelope is what a session seals: its id, its creation time and the
@@ -397,12 +408,35 @@ func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 	if err == nil {
 		err = st.open(r, s, now)
 	}
+	if err != nil && st.legacy != nil {
+		err = st.openLegacy(r, s, now, err)
+	}
 	if err != nil {
 		st.reset(s, now)
 		s.loadErr = err
 		st.report(r, "load", err)
 	}
 	return s, err
+}
+
+// openLegacy falls back on a gorilla cookie when the request's own session
+// failed with err. A converted session is new to this store: it gets an id
+// and is sealed in this package's format by the response.
+func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, err error) error {
+	lerr := st.legacy.open(r, s, now)
+	if lerr != nil {
+		if errors.Is(lerr, ErrAbsent) {
+			return err // no gorilla cookie: the store's own reason stands
+		}
+		return lerr
+	}
+	s.id, s.created, s.keyID, s.fresh, s.changed = nil, now, 0, false, true
+	if st.cfg.Validate != nil {
+		if verr := st.cfg.Validate(r, s); verr != nil {
+			return fmt.Errorf("%w: %w", ErrRejected, verr)
+		}
+	}
+	return nil
 }
 
 // open tries the bounded ways to assemble the request's chunks into a
@@ -545,6 +579,10 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		h.Add("Set-Cookie", c.String())
 	}
 	st.expire(w, s, n) // the chunks a larger session used before
+	if s.legacyCarried {
+		st.legacy.expireLegacy(h, name)
+		s.legacyCarried = false
+	}
 	s.written = n
 	s.keyID = keyIDOf(value)
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
@@ -559,12 +597,18 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 	to := max(s.carried.highest(), s.written)
 	if from == 0 {
 		to = max(to, 1)
-		s.written = 0
-		s.destroyed = false
-		setCacheHeaders(w.Header(), true)
 	}
 	for i := from; i < to; i++ {
 		w.Header().Add("Set-Cookie", st.cookie(chunkName(st.cfg.Name, i), "", -1).String())
+	}
+	if from == 0 {
+		if s.legacyCarried {
+			st.legacy.expireLegacy(w.Header(), st.cfg.Name)
+			s.legacyCarried = false
+		}
+		s.written = 0
+		s.destroyed = false
+		setCacheHeaders(w.Header(), true)
 	}
 }
 

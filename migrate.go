@@ -1,0 +1,177 @@
+package cookiesession
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+// GorillaMigration lets a [Store] read the cookies that a gorilla/sessions
+// CookieStore wrote, so that users stay logged in when an application
+// switches: a request that carries no session of this store but a valid
+// gorilla cookie gets a session converted from it, which the response
+// re-seals in this package's format while expiring the gorilla cookie.
+// After Sunset, gorilla cookies are no longer read (only expired).
+type GorillaMigration[T any] struct {
+	// CookieName is the gorilla session's name, which is its cookie's name.
+	CookieName string
+
+	// KeyPairs are the hash and block keys the CookieStore was made with
+	// (sessions.NewCookieStore(keyPairs...)), in the same order.
+	KeyPairs [][]byte
+
+	// MaxAge is the oldest gorilla cookie accepted, measured by the
+	// timestamp securecookie sealed into it. Default 30 days, the
+	// CookieStore's default.
+	MaxAge time.Duration
+
+	// MaxLength is the longest gorilla cookie value read; longer ones are
+	// refused before any decoding. Default 4096, securecookie's default.
+	MaxLength int
+
+	// Serializer is the one the CookieStore used. Default
+	// securecookie.GobEncoder, the CookieStore's default; values of your
+	// own types need the same gob.Register calls as before.
+	Serializer securecookie.Serializer
+
+	// Convert turns the gorilla session's Values into the new session's
+	// data. An error discards the gorilla session.
+	Convert func(values map[any]any) (T, error)
+
+	// Sunset is when the migration ends: from then on gorilla cookies are
+	// not read. Required; pick a time after which every user who matters
+	// has come back once (the gorilla MaxAge is a natural choice).
+	Sunset time.Time
+
+	// Path and Domain are the gorilla cookie's, so that it can be
+	// expired. Defaults "/" and "".
+	Path, Domain string
+}
+
+// migration is a validated GorillaMigration with its decoders.
+type migration[T any] struct {
+	GorillaMigration[T]
+	codecs []securecookie.Codec
+}
+
+func newMigration[T any](g *GorillaMigration[T]) (*migration[T], error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("cookiesession: GorillaMigration: "+format, args...)
+	}
+	m := &migration[T]{GorillaMigration: *g}
+	switch {
+	case m.CookieName == "":
+		return nil, bad("CookieName is empty")
+	case len(m.KeyPairs) == 0 || len(m.KeyPairs[0]) == 0:
+		return nil, bad("KeyPairs has no hash key")
+	case m.Convert == nil:
+		return nil, bad("Convert is nil")
+	case m.Sunset.IsZero():
+		return nil, bad("Sunset is not set")
+	}
+	if m.MaxAge == 0 {
+		m.MaxAge = 30 * 24 * time.Hour
+	}
+	if m.MaxLength == 0 {
+		m.MaxLength = 4096
+	}
+	if m.Path == "" {
+		m.Path = "/"
+	}
+	if m.MaxAge < time.Second || m.MaxLength < 0 {
+		return nil, bad("MaxAge %v or MaxLength %d out of range", m.MaxAge, m.MaxLength)
+	}
+	if err := (&http.Cookie{Name: m.CookieName, Value: "x", Path: m.Path, Domain: m.Domain}).Valid(); err != nil {
+		return nil, bad("%v", err)
+	}
+	m.codecs = securecookie.CodecsFromPairs(m.KeyPairs...)
+	for _, c := range m.codecs {
+		sc := c.(*securecookie.SecureCookie)
+		// securecookie checks MaxAge only after the MAC, so an old but
+		// authentic cookie is told apart from a forged one.
+		sc.MaxAge(int(m.MaxAge / time.Second))
+		sc.MaxLength(m.MaxLength)
+		if m.Serializer != nil {
+			sc.SetSerializer(m.Serializer)
+		}
+	}
+	return m, nil
+}
+
+// open looks for a gorilla cookie in the request and, before Sunset,
+// converts the first one that decodes into s's data.
+func (m *migration[T]) open(r *http.Request, s *Session[T], now time.Time) error {
+	c, err := scanCookies(r.Header, m.CookieName, 1)
+	if err != nil {
+		return err
+	}
+	if c.highest() == 0 {
+		return ErrAbsent
+	}
+	s.legacyCarried = true
+	if !now.Before(m.Sunset) {
+		return ErrAbsent
+	}
+	var first error
+	for _, v := range c.cands[0] {
+		err := m.decode(v, s)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (m *migration[T]) decode(value string, s *Session[T]) error {
+	if len(value) > m.MaxLength {
+		return &TooLargeError{What: "gorilla cookie", Size: len(value), Limit: m.MaxLength}
+	}
+	var values map[any]any
+	if err := securecookie.DecodeMulti(m.CookieName, value, &values, m.codecs...); err != nil {
+		return gorillaError(err)
+	}
+	data, err := m.Convert(values)
+	if err != nil {
+		return fmt.Errorf("%w: converting the gorilla session: %w", ErrMalformed, err)
+	}
+	s.data = data
+	return nil
+}
+
+// gorillaError gives a securecookie failure this package's outcome. One
+// codec whose MAC matched decides (the cookie is authentic, its age or
+// contents are not); if none matched, the cookie was not ours or forged.
+func gorillaError(err error) error {
+	var errs securecookie.MultiError
+	if !errors.As(err, &errs) {
+		errs = securecookie.MultiError{err}
+	}
+	outcome := ErrTampered
+	for _, e := range errs {
+		switch {
+		case errors.Is(e, securecookie.ErrMacInvalid):
+		case strings.Contains(e.Error(), "expired timestamp"):
+			outcome = ErrExpired
+		case outcome != ErrExpired:
+			outcome = ErrMalformed
+		}
+	}
+	return fmt.Errorf("%w: gorilla cookie: %w", outcome, err)
+}
+
+// expireLegacy expires the gorilla cookie the request carried, unless this
+// store writes a cookie of the same name, which replaces it anyway.
+func (m *migration[T]) expireLegacy(h http.Header, ours string) {
+	if m.CookieName == ours {
+		return
+	}
+	c := &http.Cookie{Name: m.CookieName, Path: m.Path, Domain: m.Domain, MaxAge: -1}
+	h.Add("Set-Cookie", c.String())
+}
