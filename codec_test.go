@@ -22,6 +22,7 @@ import (
 var outcomes = []error{
 	ErrMalformed, ErrTampered, ErrUnknownKey, ErrRevokedKey, ErrExpired,
 	ErrNotYetValid, ErrTooLarge, ErrUnsupportedVersion, ErrIncomplete,
+	ErrAbsent, ErrRejected,
 }
 
 func outcome(t testing.TB, err error) error {

@@ -332,10 +332,11 @@ func (s *Session[T]) Update(fn func(*T)) {
 }
 
 // ID returns the session's random identifier, base64url-encoded. Renew
-// gives the session a new one.
+// gives the session a new one. It is "" only if the random source failed,
+// in which case saving the session fails too.
 func (s *Session[T]) ID() string {
 	if s.id == nil {
-		s.id = s.store.newID()
+		s.id, _ = s.store.newID()
 	}
 	return base64.RawURLEncoding.EncodeToString(s.id)
 }
@@ -386,14 +387,14 @@ func (st *Store[T]) reset(s *Session[T], now time.Time) {
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
 }
 
-func (st *Store[T]) newID() []byte {
+// newID draws a session id. A failed random source is an error, never a
+// predictable id.
+func (st *Store[T]) newID() ([]byte, error) {
 	id := make([]byte, sessionIDLen)
 	if _, err := io.ReadFull(st.rand, id); err != nil {
-		// crypto/rand does not fail on supported platforms; a session
-		// id that might repeat is worse than a failed request.
-		panic("cookiesession: reading a random session id: " + err.Error())
+		return nil, fmt.Errorf("cookiesession: reading a random session id: %w", err)
 	}
-	return id
+	return id, nil
 }
 
 // Load returns the request's session. It always returns a usable session:
@@ -550,7 +551,11 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		return fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
 	}
 	if s.id == nil {
-		s.id = st.newID()
+		id, err := st.newID()
+		if err != nil {
+			return err
+		}
+		s.id = id
 	}
 	name := st.cfg.Name
 	var n int
