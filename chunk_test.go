@@ -125,3 +125,35 @@ func cookieHeader(name string, parts []string) string {
 	}
 	return strings.Join(pairs, "; ")
 }
+
+func FuzzScanCookies(f *testing.F) {
+	for _, h := range []string{
+		"", "s=a; s.1=b", "s.254=x", `s="~q"`, "s=; s.1=; s.1=", "=s=x", "s.01=x; s.1x=y",
+		strings.Repeat("s.9=x;", 100), "s=a;s=b;s=c;s=d;s=e;s=f",
+	} {
+		f.Add(h, 10)
+	}
+	f.Fuzz(func(t *testing.T, header string, maxChunks int) {
+		maxChunks = 1 + (maxChunks&0xff)%MaxChunks
+		c, err := scanCookies(http.Header{"Cookie": {header}}, "s", maxChunks)
+		if err != nil {
+			if len(header) <= maxCookieHeader || !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("err = %v for a header of %d bytes", err, len(header))
+			}
+			return
+		}
+		if len(c.cands) > maxChunks {
+			t.Fatalf("%d indexes kept, limit %d", len(c.cands), maxChunks)
+		}
+		for i, cs := range c.cands {
+			if len(cs) > maxCandidates {
+				t.Fatalf("chunk %d: %d candidates", i, len(cs))
+			}
+			for _, v := range cs {
+				if !strings.Contains(header, v) {
+					t.Fatalf("chunk %d: value %q is not from the header", i, v)
+				}
+			}
+		}
+	})
+}

@@ -41,8 +41,10 @@ const (
 // smallest and it is the fastest of encoding/json, encoding/gob and CBOR.
 // Integers keep every bit (an integer in an any decodes to int64, or to
 // *big.Int beyond it), times keep nanoseconds and their offset, maps in an
-// any decode to map[string]any, and duplicate map keys, indefinite lengths,
-// invalid UTF-8 and nesting beyond MaxNesting are refused.
+// any decode to map[string]any, strings keep their bytes even when they
+// are not UTF-8 (the payload is authenticated: refusing them would only
+// make such a session seal and never open), and duplicate map keys,
+// indefinite lengths and nesting beyond MaxNesting are refused.
 type CBOR struct{}
 
 var _ Serializer = CBOR{}
@@ -69,7 +71,7 @@ var cborModesOnce = sync.OnceValue(func() cborModes {
 		MaxMapPairs:      maxElements,
 		IntDec:           cbor.IntDecConvertSignedOrBigInt,
 		DefaultMapType:   reflect.TypeOf(map[string]any(nil)),
-		UTF8:             cbor.UTF8RejectInvalid,
+		UTF8:             cbor.UTF8DecodeInvalid, // a Go string may hold any bytes
 		// Exact field names only: one spelling per field, and faster.
 		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
 	}.DecMode()
@@ -105,7 +107,8 @@ func (CBOR) Deserialize(src []byte, dst any) error {
 // JSON serializes with encoding/json, for applications that want to read
 // payloads with other tools. Numbers in an any decode as json.Number, so
 // integers above 2^53 keep every digit; nesting beyond MaxNesting is
-// refused before decoding starts.
+// refused before decoding starts. Like encoding/json, it replaces bytes of
+// a string that are not UTF-8 with U+FFFD; CBOR keeps them.
 type JSON struct{}
 
 var _ Serializer = JSON{}
