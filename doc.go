@@ -1,0 +1,105 @@
+// Package cookiesession keeps a web application's session in the browser:
+// the session is serialized, sealed with XChaCha20-Poly1305 and written as
+// cookies, on the registrable domain if you want every subdomain to share
+// it, and split over several cookies when it outgrows one. No session
+// store is needed: any server that holds the keyring can serve any request.
+//
+// A [Store] loads and saves sessions of your type; its [Store.Middleware]
+// does both around each request:
+//
+//	ring, err := cookiesession.LoadKeyring("keys.json", nil)
+//	store, err := cookiesession.NewStore(ring, cookiesession.Config[Login]{Domain: "example.com"})
+//	http.ListenAndServe(addr, store.Middleware(mux))
+//
+//	// in a handler:
+//	s, _ := store.FromContext(r.Context())
+//	s.Update(func(l *Login) { l.Visits++ })
+//
+// A [Codec] seals single values; it implements securecookie.Codec, so it
+// also drops into gorilla/sessions.
+//
+// # Security model
+//
+// What is protected. The session is encrypted and authenticated: a client
+// can neither read it nor change one bit of it, and a value opens only
+// under the cookie name and [Config.Purpose] it was sealed for, so it
+// cannot be moved to another cookie or another application sharing the
+// keyring. The expiry travels inside the sealed header and the server
+// enforces it, whatever the browser does with the cookie's Max-Age. A
+// value names the one key that may open it; no other key is ever tried.
+// Every failure leaves the user with a fresh, empty session and the
+// application with a typed reason ([ErrTampered], [ErrExpired], …);
+// nothing panics and nothing is decoded before the input's size is
+// checked. attack_test.go lists the attacks tried and their outcomes.
+//
+// What a stolen cookie can still do. The server keeps no state, so a copy
+// of the cookie taken before logout opens until it expires: logout removes
+// the cookie from the browser that logs out, not from a thief's. Limit the
+// damage with a short [Config.Lifetime] and [Config.IdleTimeout]; call
+// [Session.Renew] at login, so that a session id planted before login is
+// worthless after; revoke the key to log everybody out at once; and, for
+// "log out everywhere", use [Config.Validate]: keep a generation number in
+// the session, compare it with the user's record, and bump the record.
+//
+// Sibling subdomains. A cookie with a Domain is shared with every host
+// under it, and any of those hosts can set cookies of the same name for
+// the whole domain ("cookie tossing"). A sibling cannot forge a session,
+// but it can plant a session of its own that it obtained legitimately, or
+// delete the user's, so a shared session is only as safe as the least
+// trusted host under the domain. Among several cookies of one name, the
+// store accepts only one that authenticates (trying at most four).
+//
+// Cookie prefixes. Without a Domain the default name is "__Host-session":
+// browsers then refuse the cookie unless it is Secure, host-only and for
+// Path "/", so no sibling host can toss one. A __Host- cookie cannot carry a
+// Domain by definition, so a shared session uses "__Secure-session", which
+// only guarantees Secure. Names are matched exactly: "__secure-session" or
+// a nameless cookie whose value starts with the name are other cookies.
+//
+// Caches. Every response that sets a session cookie also carries
+// Vary: Cookie and Cache-Control: private (no-store on logout), so that a
+// shared cache never hands one user's cookie to another.
+//
+// # Key rotation
+//
+// Keys live in a keyring file (see FORMAT.md) that every server reads. The
+// newest active key whose activation time has passed is the primary and
+// seals; the others open. A rotation adds a key that activates later (by
+// default after a propagation delay), so that every server holds it before
+// any server seals with it; sessions sealed under an older key are
+// re-sealed by the primary when they come back, and the older key is
+// retired (it opens until its retire-after time, then nothing) and
+// finally pruned. Revoking a key logs out every session it sealed.
+// [Store.KeyUsage] tells when a retired key is no longer seen. The
+// cookiesession command (cmd/cookiesession) performs every step on the
+// file; a watched keyring file picks up the changes on every server
+// without a restart.
+//
+// # Limits
+//
+// Browsers keep at most 4096 bytes of name plus value in one cookie and
+// silently drop a longer one; [Config.ChunkSize] (default 3800) stays under
+// that. The whole Cookie request header must also pass proxies: nginx
+// refuses a request header line over 8 KiB by default
+// (large_client_header_buffers) and Apache one over 8190 bytes
+// (LimitRequestFieldSize); load balancers allow more. [Config.MaxSize]
+// (default 6144) caps what the session adds to that header, leaving room
+// for the site's other cookies; [Store.Save] refuses a larger session with
+// a *[TooLargeError] and leaves the browser's cookies as they were. Behind
+// nginx as a reverse proxy, the Set-Cookie headers of a response must also
+// fit its proxy_buffer_size (one memory page, 4 KiB on x86-64, by default):
+// raise it to 16k if sessions grow past one cookie.
+//
+// Other bounds: at most [MaxChunks] chunks per value (and MaxSize/ChunkSize
+// + 1 per store), a Cookie header scanned only up to 64 KiB, four values
+// tried per cookie name, [MaxNesting] levels of nesting in a payload, and
+// [MaxKeys] keys in a keyring file of at most 1 MiB.
+//
+// # Compatibility
+//
+// Values carry a format version (version 1 is specified in FORMAT.md) and
+// the golden vectors in testdata/vectors are kept forever: every later
+// release opens every version-1 value they hold, or fails the same way. A
+// future format gets a new version number and is read beside version 1.
+// Keyring files carry a version too. The package needs Go 1.24 or later.
+package cookiesession
