@@ -66,9 +66,20 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true), // containers often have a tiny /dev/shm
 		chromedp.WSURLReadTimeout(actionTimeout),     // bounds the browser's start
 	}
+	// chromedp reports protocol errors from its own goroutines; a test may
+	// not log once it has ended.
+	var logMu sync.Mutex
+	ended := false
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		if !ended {
+			t.Logf("chromedp: "+format, args...)
+		}
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx,
-		chromedp.WithErrorf(t.Logf),
+		chromedp.WithErrorf(logf),
 		chromedp.WithBrowserOption(chromedp.WithDialTimeout(actionTimeout)))
 	t.Cleanup(func() {
 		// Close the browser gracefully, so that no process of it still
@@ -80,6 +91,9 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		cancel()
 		cancelAlloc()
+		logMu.Lock()
+		ended = true
+		logMu.Unlock()
 	})
 	// The first Run starts the browser. It must use ctx itself: a context
 	// derived from it would close the browser when cancelled.
