@@ -231,14 +231,16 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 
 	rawLen := Overhead + len(payload)
 	encLen := 1 + b64.EncodedLen(rawLen)
-	if encLen > c.maxLength {
-		return "", &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
-	}
 	chunks := 1
 	if chunksFor != nil {
+		// The caller's limits come first: they say what is too large in
+		// its own terms (the cookies a session adds to a request).
 		if chunks, err = chunksFor(encLen); err != nil {
 			return "", err
 		}
+	}
+	if encLen > c.maxLength {
+		return "", &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
 	}
 	if chunks < 1 || chunks > MaxChunks {
 		return "", fmt.Errorf("cookiesession: %d chunks, at most %d", chunks, MaxChunks)

@@ -523,8 +523,9 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 // Save writes the session's cookies to w if it changed, was renewed or
 // destroyed, or must be re-sealed; otherwise it writes nothing. Call it
 // before the response's header is written (the middleware does). On any
-// error it writes nothing, so the cookies the browser holds stay as they
-// were.
+// error it writes nothing and drops the pending change, so the cookies the
+// browser holds stay as they were and the middleware does not try again;
+// a later Set or Update makes the session pending again.
 func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
 	var err error
 	switch {
@@ -534,6 +535,7 @@ func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) 
 		st.expire(w, s, 0)
 	}
 	if err != nil {
+		s.changed, s.renewed, s.reseal = false, false, false
 		st.report(r, "save", err)
 	}
 	return err

@@ -823,3 +823,26 @@ var (
 	_ http.Flusher  = (*sessionWriter[cart])(nil)
 	_ http.Hijacker = (*sessionWriter[cart])(nil)
 )
+
+func TestFailedSaveIsNotRetried(t *testing.T) {
+	// A handler's explicit Save fails; the middleware neither writes nor
+	// reports the failure a second time, and the browser keeps its cookie.
+	var reports int
+	st, _ := newStore(t, testRing(t), Config[cart]{OnError: func(*http.Request, error) { reports++ }})
+	var saveErr error
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Set(cart{Blob: strings.Repeat("x", 10000)})
+		saveErr = st.Save(w, r, s)
+		w.Write([]byte("ok"))
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	var tl *TooLargeError
+	if !errors.As(saveErr, &tl) || tl.What != "session cookies" || tl.Limit != DefaultMaxSize {
+		t.Fatalf("Save: %v; want the cookie budget exceeded", saveErr)
+	}
+	if reports != 1 || len(rec.Header()["Set-Cookie"]) != 0 {
+		t.Fatalf("%d reports, Set-Cookie %v; want 1 report and no cookie", reports, rec.Header()["Set-Cookie"])
+	}
+}

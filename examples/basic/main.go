@@ -189,8 +189,7 @@ func (a *app) grow(w http.ResponseWriter, r *http.Request) {
 	s.Update(func(d *data) { d.Notes = strings.Repeat("cookie crumbs ", kb<<10/14+1)[:kb<<10] })
 	if err := a.store.Save(w, r, s); err != nil {
 		// Save wrote nothing, so the browser keeps its cookies. Put back
-		// the data they hold: the page shows it, and the middleware saves
-		// it rather than try the failed save again.
+		// the data they hold, so that the page shows what is really saved.
 		s.Set(before)
 		a.render(w, r, err)
 		return
