@@ -771,3 +771,35 @@ func TestKeyringFileLogging(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyringFileUnknownKeyWaitsForCheck checks that a value arriving
+// while a check is in progress, past the rate limit, waits for the
+// check's keyring rather than fail with the one it replaces.
+func TestKeyringFileUnknownKeyWaitsForCheck(t *testing.T) {
+	r1, r2 := wRings(t)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := r1.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, _, _ := wWatch(t, path, KeyringFileConfig{Interval: time.Hour})
+	old := f.Keyring()
+	b := r2.Keys()[0].ID
+
+	// Use up the early reload, then stand in for a check in progress.
+	f.reloadFor(b, old)
+	f.mu.Lock()
+	f.checking.Store(true)
+	got := make(chan *Keyring)
+	go func() { got <- f.reloadFor(b, old) }()
+	select {
+	case <-got:
+		t.Fatal("reloadFor returned while a check was in progress")
+	case <-time.After(50 * time.Millisecond): // it waits; a wrong answer would come at once
+	}
+	f.ring.Store(r2)
+	f.checking.Store(false)
+	f.mu.Unlock()
+	if r := <-got; r != r2 {
+		t.Error("reloadFor did not return the keyring of the check it waited for")
+	}
+}
