@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // The outcomes of opening a value or loading a session. Every error the
@@ -30,7 +31,7 @@ var (
 	// ErrRevokedKey means the value names a key that may no longer open
 	// anything: revoked, or retired past its retire-after time. Errors
 	// matching it are a *KeyError carrying the id.
-	ErrRevokedKey = errors.New("cookiesession: key may no longer open values")
+	ErrRevokedKey = errors.New("cookiesession: revoked or retired key")
 
 	// ErrExpired means the value authenticated but its expiry, plus the
 	// allowed clock skew, has passed.
@@ -73,15 +74,16 @@ func (e *TooLargeError) Error() string {
 // Is reports whether target is [ErrTooLarge].
 func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
-// KeyError reports a value sealed under a key that cannot open it. Err is
-// [ErrUnknownKey] or [ErrRevokedKey].
+// KeyError reports a key id that cannot be used: a value sealed under a
+// key that cannot open it, or a keyring operation naming such a key. Err
+// is [ErrUnknownKey] or [ErrRevokedKey].
 type KeyError struct {
 	ID  KeyID
 	Err error
 }
 
 func (e *KeyError) Error() string {
-	return e.Err.Error() + " " + e.ID.String()
+	return "cookiesession: key " + e.ID.String() + ": " + strings.TrimPrefix(e.Err.Error(), "cookiesession: ")
 }
 
 func (e *KeyError) Unwrap() error { return e.Err }
