@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -283,6 +284,32 @@ func (st *Store[T]) Name() string { return st.cfg.Name }
 
 // KeyUsage reports how many sessions each key opened in this store.
 func (st *Store[T]) KeyUsage() []KeyUsage { return st.codec.KeyUsage() }
+
+// KeyUsageHandler serves the store's key usage as JSON, which the
+// cookiesession command's "keyring usage" sums over a fleet:
+//
+//	{"keys":[{"id":"1a2b3c4d","opened":1200,"last_seen":"2026-11-21T10:00:00Z"}]}
+//
+// The figures reveal no secret, but serve them where operators, not the
+// public, can reach them.
+func (st *Store[T]) KeyUsageHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		type key struct {
+			ID       string    `json:"id"`
+			Opened   uint64    `json:"opened"`
+			LastSeen time.Time `json:"last_seen"`
+		}
+		out := struct {
+			Keys []key `json:"keys"`
+		}{Keys: []key{}}
+		for _, u := range st.KeyUsage() {
+			out.Keys = append(out.Keys, key{u.ID.String(), u.Opened, u.LastSeen.UTC()})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		json.NewEncoder(w).Encode(out)
+	})
+}
 
 // A Session is one request's view of a user's session. It is not safe for
 // concurrent use: it belongs to the request that loaded it.

@@ -846,3 +846,26 @@ func TestFailedSaveIsNotRetried(t *testing.T) {
 		t.Fatalf("%d reports, Set-Cookie %v; want 1 report and no cookie", reports, rec.Header()["Set-Cookie"])
 	}
 }
+
+func TestKeyUsageHandler(t *testing.T) {
+	st, clk := newStore(t, testRing(t), Config[cart]{})
+	rec := httptest.NewRecorder()
+	st.KeyUsageHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got := rec.Body.String(); got != `{"keys":[]}`+"\n" {
+		t.Fatalf("before any session: %s", got)
+	}
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	saved := httptest.NewRecorder()
+	st.Save(saved, nil, s)
+	clk.now = t0.Add(time.Minute)
+	for range 2 {
+		st.Load(requestWith(saved))
+	}
+	out := httptest.NewRecorder()
+	st.KeyUsageHandler().ServeHTTP(out, httptest.NewRequest("GET", "/", nil))
+	want := `{"keys":[{"id":"0000000a","opened":2,"last_seen":"2026-11-21T10:01:00Z"}]}` + "\n"
+	if out.Body.String() != want || out.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("got %s (%s), want %s", out.Body, out.Header().Get("Content-Type"), want)
+	}
+}
