@@ -83,6 +83,25 @@ func splitValue(name, value string, chunkSize, n int) []string {
 	return parts
 }
 
+// OpenChunks opens a value that was split over the cookies name, name.1,
+// …, given in that order, and deserializes it into dst. It fails with
+// [ErrIncomplete] unless the chunks are exactly as many as the value was
+// split over, and with a *[TooLargeError] before joining them if they are
+// longer than the codec's MaxLength in all. Otherwise it is [Codec.Open].
+func (c *Codec) OpenChunks(name string, chunks []string, dst any) (Header, error) {
+	if len(chunks) == 0 || len(chunks) > MaxChunks {
+		return Header{}, ErrIncomplete
+	}
+	size := 0
+	for _, p := range chunks {
+		size += len(p)
+	}
+	if size > c.maxLength {
+		return Header{}, &TooLargeError{What: "value", Size: size, Limit: c.maxLength}
+	}
+	return c.open(name, strings.Join(chunks, ""), dst, len(chunks))
+}
+
 // carried describes the session cookies a request carried.
 type carried struct {
 	// cands[i] holds the values of the cookies named chunkName(name, i),

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -156,4 +157,38 @@ func FuzzScanCookies(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOpenChunks(t *testing.T) {
+	c, _ := testCodec(t, testRing(t), CodecConfig{MaxLength: 2000})
+	value, err := c.seal("s", strings.Repeat("x", 600), t0, t0.Add(time.Hour), func(encLen int) (int, error) {
+		return chunkCount("s", encLen, 300, 10), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := splitValue("s", value, 300, chunkCount("s", len(value), 300, 10))
+	if len(parts) != 3 {
+		t.Fatalf("%d chunks, want 3", len(parts))
+	}
+	var got string
+	h, err := c.OpenChunks("s", parts, &got)
+	if err != nil || got != strings.Repeat("x", 600) || h.Chunks != 3 {
+		t.Fatalf("OpenChunks = %v, %v (%d bytes)", h, err, len(got))
+	}
+	for name, chunks := range map[string][]string{
+		"none":        nil,
+		"one missing": parts[:2],
+		"one extra":   append(append([]string(nil), parts...), "AAAA"),
+		"single":      {value},
+	} {
+		if _, err := c.OpenChunks("s", chunks, &got); !errors.Is(err, ErrIncomplete) {
+			t.Errorf("%s: err = %v, want ErrIncomplete", name, err)
+		}
+	}
+	small, _ := testCodec(t, testRing(t), CodecConfig{MaxLength: 500})
+	var tl *TooLargeError
+	if _, err := small.OpenChunks("s", parts, &got); !errors.As(err, &tl) || tl.Size != len(value) {
+		t.Errorf("over MaxLength: err = %v", err)
+	}
 }

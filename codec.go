@@ -176,7 +176,10 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	return err
 }
 
-// Open is [Codec.Decode] that also returns the value's authenticated header.
+// Open is [Codec.Decode] that also returns the value's authenticated
+// header. The header is also returned with [ErrExpired], and with
+// [ErrMalformed] for a payload that does not decode: the value
+// authenticated, so its header can be trusted.
 func (c *Codec) Open(name, value string, dst any) (Header, error) {
 	return c.open(name, value, dst, 1)
 }
@@ -390,11 +393,12 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 		return Header{}, ErrNotYetValid
 	}
 	h := Header{KeyID: id, IssuedAt: time.Unix(iat, 0), Expires: time.Unix(iat+lifetime, 0), Chunks: int(hdr[2])}
+	// From here the header is authentic, and returned with the error.
 	if !now.Before(h.Expires.Add(c.skew)) {
-		return Header{}, ErrExpired
+		return h, ErrExpired
 	}
 	if err := deserialize(c.ser, plain, dst); err != nil {
-		return Header{}, fmt.Errorf("%w: payload does not decode into %T: %w", ErrMalformed, dst, err)
+		return h, fmt.Errorf("%w: payload does not decode into %T: %w", ErrMalformed, dst, err)
 	}
 	c.recordUsage(h.KeyID, now)
 	return h, nil

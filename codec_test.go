@@ -317,6 +317,12 @@ func TestCodecTime(t *testing.T) {
 		}
 	}
 
+	// An expired value authenticated: its header comes with the error.
+	clk.now = t0.Add(2 * time.Hour)
+	if h, err := c.Open("sid", v, &s); !errors.Is(err, ErrExpired) || !h.Expires.Equal(t0.Add(time.Hour)) || h.KeyID != 0x0a {
+		t.Errorf("expired: header %+v, err %v", h, err)
+	}
+
 	noSkew, clk2 := testCodec(t, testRing(t), CodecConfig{MaxAge: time.Hour, ClockSkew: -1})
 	v, _ = noSkew.Encode("sid", "x")
 	clk2.now = t0.Add(time.Hour)

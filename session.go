@@ -503,15 +503,8 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 	if !ok {
 		return ErrIncomplete
 	}
-	size := 0
-	for _, p := range parts {
-		size += len(p)
-	}
-	if size > st.cfg.MaxSize { // before joining, let alone decoding
-		return &TooLargeError{What: "session value", Size: size, Limit: st.cfg.MaxSize}
-	}
 	var env envelope[T]
-	h, err := st.codec.open(st.cfg.Name, strings.Join(parts, ""), &env, n)
+	h, err := st.codec.OpenChunks(st.cfg.Name, parts, &env)
 	if err != nil {
 		return err
 	}
