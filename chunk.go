@@ -92,6 +92,15 @@ func (c *Codec) OpenChunks(name string, chunks []string, dst any) (Header, error
 	if len(chunks) == 0 || len(chunks) > MaxChunks {
 		return Header{}, ErrIncomplete
 	}
+	// The count the first chunk announces decides, before anything else
+	// is decoded; the tag check covers it afterwards.
+	n, err := peekChunks(chunks[0])
+	if err != nil {
+		return Header{}, err
+	}
+	if n != len(chunks) {
+		return Header{}, ErrIncomplete
+	}
 	size := 0
 	for _, p := range chunks {
 		size += len(p)

@@ -34,6 +34,7 @@ Subcommands:
   revoke    stop a key opening anything (logs out its sessions)
   prune     remove the keys past their retire-after time
   list      show the keys and their status
+  usage     sum how often a fleet's servers saw each key
 
 Changes are written atomically (a new file renamed over the old one) with
 mode 0600. A keyring file that its group or other users may read is
@@ -51,6 +52,7 @@ func (c *cli) keyring(args []string) int {
 		"revoke":  c.keyringRevoke,
 		"prune":   c.keyringPrune,
 		"list":    c.keyringList,
+		"usage":   c.keyringUsage,
 	}, args)
 }
 

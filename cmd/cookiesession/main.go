@@ -10,6 +10,8 @@
 //	cookiesession keyring revoke FILE ID
 //	cookiesession keyring prune FILE
 //	cookiesession keyring list FILE [--json] [--show-secrets] [--at TIME]
+//	cookiesession keyring usage [--keyring FILE] [--json] URL...
+//	cookiesession decode --keyring FILE --name NAME [--purpose P] [VALUE | -]
 //
 // Every command takes --help. Durations are Go durations ("90m", "48h")
 // or whole days ("30d"); times are RFC 3339 ("2026-12-01T00:00:00Z").
@@ -54,6 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	return c.dispatch("cookiesession", topUsage, map[string]func([]string) int{
 		"keyring": c.keyring,
+		"decode":  c.decode,
 	}, args)
 }
 
@@ -64,6 +67,7 @@ sessions in sealed browser cookies.
 
 Commands:
   keyring   create a keyring file, rotate its keys and list them
+  decode    open a session cookie and print what it holds, or why not
 
 Run 'cookiesession COMMAND --help' for the details of a command.
 `
@@ -133,6 +137,16 @@ func newSubcommand(name, synopsis, help string, args ...string) *subcommand {
 // any order, and returns the positional ones. It returns ok false with
 // the exit status when the command should stop: --help, or a usage error.
 func (s *subcommand) parse(c *cli, args []string) (pos []string, status int, ok bool) {
+	return s.parseN(c, args, len(s.args), len(s.args))
+}
+
+// parseOptional is parse for a command taking up to most positional
+// arguments, all optional.
+func (s *subcommand) parseOptional(c *cli, args []string, most int) (pos []string, status int, ok bool) {
+	return s.parseN(c, args, 0, most)
+}
+
+func (s *subcommand) parseN(c *cli, args []string, least, most int) (pos []string, status int, ok bool) {
 	for {
 		err := s.flags.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
@@ -152,9 +166,12 @@ func (s *subcommand) parse(c *cli, args []string) (pos []string, status int, ok 
 		}
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	if len(pos) != len(s.args) {
-		return nil, c.usageError("cookiesession "+s.name,
-			fmt.Sprintf("want %d arguments (%s), got %d", len(s.args), strings.Join(s.args, " "), len(pos))), false
+	if len(pos) < least || len(pos) > most {
+		want := fmt.Sprintf("%d arguments (%s)", most, strings.Join(s.args, " "))
+		if least != most {
+			want = fmt.Sprintf("at most %d arguments", most)
+		}
+		return nil, c.usageError("cookiesession "+s.name, fmt.Sprintf("want %s, got %d", want, len(pos))), false
 	}
 	return pos, exitOK, true
 }

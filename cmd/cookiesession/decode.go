@@ -1,0 +1,395 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+)
+
+const decodeHelp = `Open a cookie value with the keys of a keyring file and print what it
+holds, or say precisely why it does not open. It is a support tool: it
+needs the keyring, so run it where the keys are.
+
+VALUE is one cookie value (it starts with ~). Without VALUE, or with "-",
+the input is read from standard input: a value, or a request's cookies as
+in its Cookie header ("Cookie: session=~…; session.1=…"), from which the
+cookies of the session named --name are joined, however many it spans.
+
+The output is JSON: the key that sealed the value and its status in the
+keyring, when the value was issued and when it expires, how many cookies
+it spans, and its payload. A session that a Store wrote shows as its id,
+creation time and data. Values under names that look secret (password,
+token, secret, csrf, key, auth, credential, cookie) print as "[redacted]"
+unless --show-all is given.
+
+The exit status is 1 when the value does not open, with the reason on
+standard error.
+`
+
+// maxDecodeInput bounds what decode reads from standard input.
+const maxDecodeInput = 1 << 20
+
+func (c *cli) decode(args []string) int {
+	s := newSubcommand("decode", "--keyring FILE --name NAME [VALUE | -]", decodeHelp)
+	var (
+		opts    decodeOptions
+		keyring string
+		at      timeFlag
+		skew    = durationFlag{d: time.Minute}
+		ff      fileFlags
+	)
+	s.flags.StringVar(&keyring, "keyring", "", "the keyring `FILE` (required)")
+	s.flags.StringVar(&opts.name, "name", "", "the session's cookie `NAME`, as the application configures it (required)")
+	s.flags.StringVar(&opts.purpose, "purpose", "", "the application's `PURPOSE` (Config.Purpose), if it sets one")
+	s.flags.StringVar(&opts.serializer, "serializer", "cbor", "the application's serializer: `cbor` or json")
+	s.flags.Var(&at, "at", "open the value as at `TIME` rather than now")
+	s.flags.Var(&skew, "skew", "the clock skew allowed around expiry and issue times")
+	s.flags.BoolVar(&opts.showAll, "show-all", false, "print every value of the payload, even those that look secret")
+	ff.register(s)
+	// VALUE is optional: parse it apart from the required arguments.
+	pos, status, ok := s.parseOptional(c, args, 1)
+	if !ok {
+		return status
+	}
+	if keyring == "" || opts.name == "" {
+		return c.usageError("cookiesession decode", "--keyring and --name are required")
+	}
+	if opts.serializer != "cbor" && opts.serializer != "json" {
+		return c.usageError("cookiesession decode", fmt.Sprintf("--serializer %q is not cbor or json", opts.serializer))
+	}
+	opts.now = c.now()
+	if at.set {
+		opts.now = at.t
+	}
+	opts.skew = skew.d
+
+	input := ""
+	if len(pos) == 1 && pos[0] != "-" {
+		input = pos[0]
+	} else {
+		b, err := io.ReadAll(io.LimitReader(c.stdin, maxDecodeInput+1))
+		if err != nil {
+			return c.fail(err)
+		}
+		if len(b) > maxDecodeInput {
+			return c.fail(fmt.Errorf("standard input is longer than %d bytes", maxDecodeInput))
+		}
+		input = string(b)
+	}
+	ring, err := c.load(keyring, ff)
+	if err != nil {
+		return c.fail(err)
+	}
+	out, err := decodeInput(ring, opts, input)
+	if err != nil {
+		return c.fail(err)
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}
+
+type decodeOptions struct {
+	name, purpose, serializer string
+	now                       time.Time
+	skew                      time.Duration
+	showAll                   bool
+}
+
+type decodeOutput struct {
+	Name      string         `json:"name"`
+	Chunks    int            `json:"chunks"`
+	KeyID     string         `json:"key_id"`
+	KeyStatus string         `json:"key_status"`
+	IssuedAt  time.Time      `json:"issued_at"`
+	Expires   time.Time      `json:"expires"`
+	Session   *sessionOutput `json:"session,omitempty"`
+	Payload   any            `json:"payload,omitempty"`
+}
+
+type sessionOutput struct {
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	Data    any       `json:"data"`
+}
+
+// decodeInput opens the value or the session cookies that input holds.
+func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) (*decodeOutput, error) {
+	inner := cookiesession.Serializer(cookiesession.CBOR{})
+	if opts.serializer == "json" {
+		inner = cookiesession.JSON{}
+	}
+	skew := opts.skew
+	if skew == 0 {
+		skew = -1 // the codec's "none"
+	}
+	codec, err := cookiesession.NewCodec(ring, cookiesession.CodecConfig{
+		Purpose:    opts.purpose,
+		ClockSkew:  skew,
+		MaxLength:  maxDecodeInput,
+		Serializer: sniffer{inner},
+		Now:        func() time.Time { return opts.now },
+	})
+	if err != nil {
+		return nil, err
+	}
+	chunks, err := chunksOf(opts.name, input)
+	if err != nil {
+		return nil, err
+	}
+	var p decoded
+	h, err := codec.OpenChunks(opts.name, chunks, &p)
+	if err != nil {
+		return nil, explain(ring, opts, chunks, h, err)
+	}
+	out := &decodeOutput{
+		Name:      opts.name,
+		Chunks:    h.Chunks,
+		KeyID:     h.KeyID.String(),
+		KeyStatus: statusOf(ring, h.KeyID, opts.now),
+		IssuedAt:  h.IssuedAt.UTC(),
+		Expires:   h.Expires.UTC(),
+	}
+	if p.session != nil {
+		out.Session = &sessionOutput{
+			ID:      base64.RawURLEncoding.EncodeToString(p.session.ID),
+			Created: time.Unix(p.session.Created, 0).UTC(),
+			Data:    printable(p.session.Data, opts.showAll),
+		}
+	} else {
+		out.Payload = printable(p.value, opts.showAll)
+	}
+	return out, nil
+}
+
+// chunksOf finds, in input, the value to open: a lone value, or the
+// cookies name, name.1, … of a Cookie header, joined in index order up to
+// the count the first one announces.
+func chunksOf(name, input string) ([]string, error) {
+	input = strings.TrimSpace(input)
+	if len(input) > 7 && strings.EqualFold(input[:7], "cookie:") {
+		input = strings.TrimSpace(input[7:])
+	}
+	if input == "" {
+		return nil, errors.New("no value to decode: give VALUE, or a value or a Cookie header on standard input")
+	}
+	// A value never holds "=" (base64url without padding); a Cookie
+	// header always does.
+	if !strings.Contains(input, "=") {
+		return []string{input}, nil
+	}
+	byIndex := map[int]string{}
+	var dups []string
+	for part := range strings.SplitSeq(input, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		i := 0
+		if k != name {
+			suffix, ok := strings.CutPrefix(k, name+".")
+			n, err := strconv.Atoi(suffix)
+			if !ok || err != nil || n < 1 || n >= cookiesession.MaxChunks || strconv.Itoa(n) != suffix {
+				continue
+			}
+			i = n
+		}
+		if _, seen := byIndex[i]; seen {
+			dups = append(dups, k)
+			continue
+		}
+		byIndex[i] = v
+	}
+	if len(dups) > 0 {
+		slices.Sort(dups)
+		return nil, fmt.Errorf("the input holds more than one cookie named %s; give the one to decode", strings.Join(slices.Compact(dups), ", "))
+	}
+	first, ok := byIndex[0]
+	if !ok {
+		return nil, fmt.Errorf("the input holds no cookie named %q", name)
+	}
+	n := announcedChunks(first)
+	if n < 1 {
+		n = 1 // let the codec say what is wrong with it
+	}
+	var chunks []string
+	for i := range n {
+		v, ok := byIndex[i]
+		if !ok {
+			return nil, fmt.Errorf("%w: the value is split over %d cookies but the input has no %s",
+				cookiesession.ErrIncomplete, n, chunkName(name, i))
+		}
+		chunks = append(chunks, v)
+	}
+	return chunks, nil
+}
+
+func chunkName(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	return name + "." + strconv.Itoa(i)
+}
+
+// announcedChunks reads the chunk count from a value's first four
+// characters (FORMAT.md, "Reading version, flags and chunk count early"),
+// or returns 0 if they are not readable.
+func announcedChunks(v string) int {
+	h := peekHeader(v, 3)
+	if h == nil || h[0] != 1 {
+		return 0
+	}
+	return int(h[2])
+}
+
+// peekHeader decodes the first n bytes of a value's header, not yet
+// authenticated: good for explaining, never for deciding.
+func peekHeader(v string, n int) []byte {
+	chars := base64.RawURLEncoding.EncodedLen(n)
+	if len(v) < 1+chars || v[0] != '~' {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v[1 : 1+chars])
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func statusOf(ring *cookiesession.Keyring, id cookiesession.KeyID, now time.Time) string {
+	primary, _ := ring.Primary(now)
+	for _, k := range ring.Keys() {
+		if k.ID == id {
+			return keyStatus(k, k.ID == primary.ID, now)
+		}
+	}
+	if slices.Contains(ring.Deleted(), id) {
+		return "deleted"
+	}
+	return "unknown"
+}
+
+// explain turns a failure into a sentence that says what to check.
+func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h cookiesession.Header, err error) error {
+	joined := strings.Join(chunks, "")
+	var claimed string
+	if b := peekHeader(joined, 7); b != nil {
+		claimed = cookiesession.KeyID(binary.BigEndian.Uint32(b[3:7])).String()
+	}
+	var ke *cookiesession.KeyError
+	switch {
+	case errors.As(err, &ke) && errors.Is(err, cookiesession.ErrUnknownKey):
+		why := "which the keyring does not hold: it is from another keyring, or newer than this copy of the file"
+		if slices.Contains(ring.Deleted(), ke.ID) {
+			why = "which was pruned from the keyring"
+		}
+		return fmt.Errorf("%w: the value was sealed by key %s, %s", err, ke.ID, why)
+	case errors.As(err, &ke) && errors.Is(err, cookiesession.ErrRevokedKey):
+		return fmt.Errorf("%w: key %s is %s at %s", err, ke.ID, statusOf(ring, ke.ID, opts.now), opts.now.UTC().Format(time.RFC3339))
+	case errors.Is(err, cookiesession.ErrTampered):
+		return fmt.Errorf("%w: it claims key %s but does not authenticate for cookie name %q and purpose %q: "+
+			"it was changed, or sealed for another --name or --purpose", err, claimed, opts.name, opts.purpose)
+	case errors.Is(err, cookiesession.ErrExpired):
+		return fmt.Errorf("%w: it expired at %s; it is %s (clock skew %v)", err,
+			h.Expires.UTC().Format(time.RFC3339), opts.now.UTC().Format(time.RFC3339), opts.skew)
+	case errors.Is(err, cookiesession.ErrNotYetValid):
+		return fmt.Errorf("%w: it claims to be issued more than %v after %s: a server's clock is ahead", err,
+			opts.skew, opts.now.UTC().Format(time.RFC3339))
+	case errors.Is(err, cookiesession.ErrMalformed) && !strings.HasPrefix(joined, "~"):
+		return fmt.Errorf("%w: it does not start with ~, so it is not a cookiesession value "+
+			"(a gorilla/securecookie value, or not a cookie value at all)", err)
+	case errors.Is(err, cookiesession.ErrMalformed) && !h.IssuedAt.IsZero():
+		return fmt.Errorf("%w (it authenticated under key %s: is --serializer %s right?)", err, h.KeyID, opts.serializer)
+	case errors.Is(err, cookiesession.ErrIncomplete):
+		return fmt.Errorf("%w: the value announces %d cookies, the input gave %d", err, announcedChunks(chunks[0]), len(chunks))
+	}
+	return err
+}
+
+// decoded is what sniffer fills: a session a Store wrote, or any value.
+type decoded struct {
+	session *envelope
+	value   any
+}
+
+// envelope is the payload of a Store's session (FORMAT.md, "Session
+// payload").
+type envelope struct {
+	ID      []byte `cbor:"1,keyasint" json:"id"`
+	Created int64  `cbor:"2,keyasint" json:"created"`
+	Data    any    `cbor:"3,keyasint" json:"data"`
+}
+
+// sniffer deserializes a payload as a session when it has a session's
+// shape, and as any value otherwise.
+type sniffer struct{ inner cookiesession.Serializer }
+
+func (s sniffer) Serialize(v any) ([]byte, error) { return s.inner.Serialize(v) }
+
+func (s sniffer) Deserialize(b []byte, dst any) error {
+	d := dst.(*decoded)
+	var env envelope
+	if err := s.inner.Deserialize(b, &env); err == nil && len(env.ID) == 16 {
+		d.session = &env
+		return nil
+	}
+	return s.inner.Deserialize(b, &d.value)
+}
+
+// secretNames are the parts of a name whose value decode hides.
+var secretNames = []string{"pass", "secret", "token", "csrf", "key", "auth", "credential", "cookie"}
+
+// printable returns v ready for JSON: maps with keys of any type get
+// string keys, and values under secret-looking names are redacted.
+func printable(v any, showAll bool) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = printableEntry(k, e, showAll)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			ks := fmt.Sprint(k)
+			out[ks] = printableEntry(ks, e, showAll)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = printable(e, showAll)
+		}
+		return out
+	}
+	if _, err := json.Marshal(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return v
+}
+
+func printableEntry(name string, v any, showAll bool) any {
+	if !showAll {
+		lower := strings.ToLower(name)
+		for _, s := range secretNames {
+			if strings.Contains(lower, s) {
+				return "[redacted]"
+			}
+		}
+	}
+	return printable(v, showAll)
+}

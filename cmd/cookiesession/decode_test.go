@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+	"github.com/google/go-cmp/cmp"
+)
+
+var decodeNow = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+type login struct {
+	User  string
+	CSRF  string
+	Notes string
+}
+
+// sealed returns the cookies a Store sets for data, at decodeNow.
+func sealed(t testing.TB, ring *cookiesession.Keyring, cfg cookiesession.Config[login], data login) []*http.Cookie {
+	t.Helper()
+	cfg.Now = func() time.Time { return decodeNow }
+	cfg.Insecure, cfg.ChunkSize, cfg.MaxSize = true, 512, 8000
+	if cfg.Name == "" {
+		cfg.Name = "session"
+	}
+	st, err := cookiesession.NewStore(ring, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(data)
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Result().Cookies()
+}
+
+func cookieLine(cs []*http.Cookie) string {
+	var pairs []string
+	for _, c := range cs {
+		pairs = append(pairs, c.Name+"="+c.Value)
+	}
+	return "Cookie: " + strings.Join(pairs, "; ")
+}
+
+func newRing(t testing.TB) *cookiesession.Keyring {
+	t.Helper()
+	ring, err := cookiesession.NewKeyring(decodeNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
+}
+
+func TestDecodeSession(t *testing.T) {
+	ring := newRing(t)
+	id := ring.Keys()[0].ID.String()
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow.Add(time.Minute), skew: time.Minute}
+	small := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada", CSRF: "s3cr3t"})
+	big := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada", Notes: strings.Repeat("n", 1500)})
+	if len(small) != 1 || len(big) != 5 {
+		t.Fatalf("fixture: %d and %d cookies", len(small), len(big))
+	}
+	for _, tc := range []struct {
+		name, input string
+		showAll     bool
+		chunks      int
+		data        map[string]any
+	}{
+		{"a value", small[0].Value, false, 1, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": ""}},
+		{"a value, shown in full", small[0].Value, true, 1, map[string]any{"User": "ada", "CSRF": "s3cr3t", "Notes": ""}},
+		{"a Cookie header", cookieLine(big), false, 5, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": strings.Repeat("n", 1500)}},
+		{"cookies in another order, among others", "a=1; session.3=" + big[3].Value + "; session.1=" + big[1].Value + "; session.4=" + big[4].Value + "; session=" + big[0].Value + "; session.2=" + big[2].Value,
+			false, 5, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": strings.Repeat("n", 1500)}},
+	} {
+		o := opts
+		o.showAll = tc.showAll
+		out, err := decodeInput(ring, o, tc.input)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if out.Chunks != tc.chunks || out.KeyID != id || out.KeyStatus != "primary" || out.Session == nil ||
+			!out.IssuedAt.Equal(decodeNow) || !out.Expires.Equal(decodeNow.Add(cookiesession.DefaultIdleTimeout)) {
+			t.Errorf("%s: %+v", tc.name, out)
+			continue
+		}
+		if d := cmp.Diff(tc.data, out.Session.Data); d != "" {
+			t.Errorf("%s: data (-want +got):\n%s", tc.name, d)
+		}
+	}
+
+	// A value sealed by a Codec, not a Store, prints as its payload.
+	codec, _ := cookiesession.NewCodec(ring, cookiesession.CodecConfig{Now: func() time.Time { return decodeNow }})
+	v, _ := codec.Encode("session", map[string]any{"theme": "dark", "api_key": "k"})
+	out, err := decodeInput(ring, opts, v)
+	if err != nil || out.Session != nil {
+		t.Fatalf("codec value: %+v, %v", out, err)
+	}
+	if d := cmp.Diff(map[string]any{"theme": "dark", "api_key": "[redacted]"}, out.Payload); d != "" {
+		t.Errorf("payload (-want +got):\n%s", d)
+	}
+}
+
+func TestDecodeExplains(t *testing.T) {
+	ring := newRing(t)
+	id := ring.Keys()[0].ID
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
+	small := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada"})[0].Value
+	big := sealed(t, ring, cookiesession.Config[login]{}, login{Notes: strings.Repeat("n", 1500)})
+	other := sealed(t, newRing(t), cookiesession.Config[login]{}, login{User: "eve"})[0].Value
+	withPurpose := sealed(t, ring, cookiesession.Config[login]{Purpose: "admin"}, login{User: "ada"})[0].Value
+	jsonValue := sealed(t, ring, cookiesession.Config[login]{Serializer: cookiesession.JSON{}}, login{User: "ada"})[0].Value
+
+	rotated, _, err := ring.Rotate(decodeNow, &cookiesession.RotateOptions{ActivationDelay: -1, RetireAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := rotated.Revoke(id, decodeNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pruned, _, err := rotated.Prune(decodeNow.Add(2 * time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		ring  *cookiesession.Keyring
+		mod   func(*decodeOptions)
+		input string
+		class error
+		says  string
+	}{
+		{"changed", ring, nil, small[:30] + "A" + small[31:], cookiesession.ErrTampered, "it claims key " + id.String() + " but does not authenticate"},
+		{"wrong name", ring, func(o *decodeOptions) { o.name = "sid" }, small, cookiesession.ErrTampered, `for cookie name "sid" and purpose ""`},
+		{"wrong purpose", ring, nil, withPurpose, cookiesession.ErrTampered, "sealed for another --name or --purpose"},
+		{"another keyring", ring, nil, other, cookiesession.ErrUnknownKey, "which the keyring does not hold"},
+		{"pruned key", pruned, func(o *decodeOptions) { o.now = decodeNow.Add(2 * time.Hour) }, small, cookiesession.ErrUnknownKey, "which was pruned from the keyring"},
+		{"revoked key", revoked, nil, small, cookiesession.ErrRevokedKey, "is revoked at 2026-11-21T10:00:00Z"},
+		{"expired", ring, func(o *decodeOptions) { o.now = decodeNow.Add(48 * time.Hour) }, small, cookiesession.ErrExpired, "it expired at 2026-11-22T10:00:00Z; it is 2026-11-23T10:00:00Z"},
+		{"issued in the future", ring, func(o *decodeOptions) { o.now = decodeNow.Add(-time.Hour) }, small, cookiesession.ErrNotYetValid, "a server's clock is ahead"},
+		{"chunk missing", ring, nil, cookieLine([]*http.Cookie{big[0], big[1], big[3], big[4]}), cookiesession.ErrIncomplete, "split over 5 cookies but the input has no session.2"},
+		{"chunk 0 alone", ring, nil, big[0].Value, cookiesession.ErrIncomplete, "the value announces 5 cookies, the input gave 1"},
+		{"wrong serializer", ring, nil, jsonValue, cookiesession.ErrMalformed, "is --serializer cbor right?"},
+		{"a gorilla value", ring, nil, "MTcwMDAwMDAwMHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQ", cookiesession.ErrMalformed, "does not start with ~"},
+		{"two cookies of the name", ring, nil, "session=" + small + "; session=" + other, nil, "more than one cookie named session"},
+		{"no cookie of the name", ring, nil, "Cookie: sid=" + small, nil, `no cookie named "session"`},
+		{"nothing", ring, nil, "  \n", nil, "no value to decode"},
+	} {
+		o := opts
+		if tc.mod != nil {
+			tc.mod(&o)
+		}
+		_, err := decodeInput(tc.ring, o, tc.input)
+		if err == nil || (tc.class != nil && !errors.Is(err, tc.class)) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: err = %v\nwant %v saying %q", tc.name, err, tc.class, tc.says)
+		}
+	}
+}
+
+func TestDecodeCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	ring := newRing(t)
+	if err := ring.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	value := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada"})[0].Value
+	at := decodeNow.Format(time.RFC3339)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		stdin  string
+		status int
+		stdout string
+		stderr string
+	}{
+		{"value argument", []string{"decode", "--keyring", path, "--name", "session", "--at", at, value}, "", 0, `"User": "ada"`, ""},
+		{"value on stdin", []string{"decode", "--keyring", path, "--name", "session", "--at", at}, value + "\n", 0, `"key_status": "primary"`, ""},
+		{"header on stdin", []string{"decode", "--keyring", path, "--name", "session", "--at", at, "-"}, "Cookie: a=b; session=" + value, 0, `"chunks": 1`, ""},
+		{"fails", []string{"decode", "--keyring", path, "--name", "sid", "--at", at, value}, "", 1, "", "cookiesession: value failed authentication: it claims key"},
+		{"no keyring", []string{"decode", "--name", "session", value}, "", 2, "", "--keyring and --name are required"},
+		{"bad serializer", []string{"decode", "--keyring", path, "--name", "s", "--serializer", "gob", value}, "", 2, "", `--serializer "gob" is not cbor or json`},
+		{"two values", []string{"decode", "--keyring", path, "--name", "s", value, value}, "", 2, "", "want at most 1 arguments, got 2"},
+		{"missing keyring file", []string{"decode", "--keyring", filepath.Join(dir, "nope"), "--name", "s", value}, "", 1, "", "no such file"},
+		{"stdin too long", []string{"decode", "--keyring", path, "--name", "s"}, strings.Repeat("a", maxDecodeInput+1), 1, "", "standard input is longer than"},
+	} {
+		var stdout, stderr bytes.Buffer
+		status := run(tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+		if status != tc.status || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+			t.Errorf("%s: status %d\nstdout %s\nstderr %s", tc.name, status, stdout.String(), stderr.String())
+		}
+		if tc.status == 0 && !json.Valid(stdout.Bytes()) {
+			t.Errorf("%s: output is not JSON: %s", tc.name, stdout.String())
+		}
+	}
+}
+
+func TestKeyringUsage(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	ring := newRing(t)
+	rotated, newKey, err := ring.Rotate(decodeNow, &cookiesession.RotateOptions{ActivationDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rotated.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	old := ring.Keys()[0].ID
+	// Two servers that opened sessions of the old key.
+	var servers []string
+	for i, opens := range []int{3, 2} {
+		clk := decodeNow.Add(time.Duration(i) * time.Minute)
+		st, err := cookiesession.NewStore(rotated, cookiesession.Config[login]{Name: "session", Insecure: true, Now: func() time.Time { return clk }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada"})[0])
+		for range opens {
+			st.Load(r)
+		}
+		srv := httptest.NewServer(st.KeyUsageHandler())
+		defer srv.Close()
+		servers = append(servers, srv.URL)
+	}
+	var stdout, stderr bytes.Buffer
+	c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+	if status := c.keyringUsage(append([]string{"--keyring", path, "--json"}, servers...)); status != 0 {
+		t.Fatalf("status %d: %s", status, stderr.String())
+	}
+	var got struct {
+		Servers int        `json:"servers"`
+		Keys    []usageKey `json:"keys"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []usageKey{
+		{ID: old.String(), Status: "primary", Opened: 5, LastSeen: decodeNow.Add(time.Minute), Servers: 2},
+		{ID: newKey.ID.String(), Status: "pending"},
+	}
+	if old > newKey.ID {
+		want[0], want[1] = want[1], want[0]
+	}
+	if d := cmp.Diff(want, got.Keys); d != "" || got.Servers != 2 {
+		t.Errorf("servers %d, keys (-want +got):\n%s", got.Servers, d)
+	}
+
+	// A server that does not answer: what the others said, and status 1.
+	stdout.Reset()
+	stderr.Reset()
+	status := c.keyringUsage(append(servers[:1:1], "http://127.0.0.1:1/keys/usage"))
+	if status != 1 || !strings.Contains(stdout.String(), old.String()) || !strings.Contains(stderr.String(), "127.0.0.1:1") {
+		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+	if status := c.keyringUsage([]string{"ftp://x"}); status != 2 {
+		t.Errorf("ftp URL: status %d", status)
+	}
+	if status := c.keyringUsage(nil); status != 2 {
+		t.Errorf("no URL: status %d", status)
+	}
+}
+
+func FuzzDecodeInput(f *testing.F) {
+	ring := newRing(f)
+	big := sealed(f, ring, cookiesession.Config[login]{}, login{Notes: strings.Repeat("n", 1500)})
+	seeds := []string{
+		big[0].Value, cookieLine(big), "", "~", "=", "Cookie:", "cookie: session=~AQAB",
+		"session=~AQD_; session.1=x", "session.254=x; session=~AQAC", "session=a; session=b",
+		"session.01=x; session=~AQAB", "~AQAB\r\n", strings.Repeat("session.1=x;", 300),
+	}
+	if files, _ := filepath.Glob("../../testdata/vectors/*.txt"); len(files) > 0 {
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			_, value, _ := bytes.Cut(data, []byte("\n\n"))
+			seeds = append(seeds, strings.TrimSpace(string(value)))
+		}
+	}
+	if len(seeds) == 0 {
+		f.Fatal("empty seed corpus")
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
+	f.Fuzz(func(t *testing.T, input string) {
+		out, err := decodeInput(ring, opts, input)
+		if err == nil {
+			if _, jerr := json.Marshal(out); jerr != nil {
+				t.Fatalf("output does not marshal: %v", jerr)
+			}
+			return
+		}
+		if !strings.HasPrefix(err.Error(), "cookiesession: ") && !strings.HasPrefix(err.Error(), "the input") && !strings.HasPrefix(err.Error(), "no value") {
+			t.Fatalf("error %q says neither what failed nor why", err)
+		}
+	})
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+)
+
+const usageHelp = `Sum, over the servers of a fleet, how many session cookies each key
+opened and when it was last seen, so that you can tell when a retired key
+is no longer in use and may be pruned.
+
+Each URL is a server's Store.KeyUsageHandler (the figures count from the
+server's start). With --keyring, every key of FILE is listed with its
+status, including those no server has seen.
+`
+
+// maxUsageBody bounds the reply read from each server.
+const maxUsageBody = 1 << 20
+
+type usageKey struct {
+	ID       string    `json:"id"`
+	Status   string    `json:"status,omitempty"`
+	Opened   uint64    `json:"opened"`
+	LastSeen time.Time `json:"last_seen"`
+	Servers  int       `json:"servers"`
+}
+
+func (c *cli) keyringUsage(args []string) int {
+	s := newSubcommand("keyring usage", "[--keyring FILE] [--json] URL...", usageHelp)
+	var (
+		keyring string
+		asJSON  bool
+		timeout = durationFlag{d: 10 * time.Second}
+		ff      fileFlags
+	)
+	s.flags.StringVar(&keyring, "keyring", "", "list every key of the keyring `FILE` with its status")
+	s.flags.BoolVar(&asJSON, "json", false, "print JSON")
+	s.flags.Var(&timeout, "timeout", "how long to wait for each server")
+	ff.register(s)
+	urls, status, ok := s.parseOptional(c, args, 1<<10)
+	if !ok {
+		return status
+	}
+	if len(urls) == 0 {
+		return c.usageError("cookiesession keyring usage", "give at least one URL")
+	}
+	for _, u := range urls {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return c.usageError("cookiesession keyring usage", fmt.Sprintf("%q is not an http or https URL", u))
+		}
+	}
+
+	now := c.now()
+	byID := map[string]*usageKey{}
+	if keyring != "" {
+		ring, err := c.load(keyring, ff)
+		if err != nil {
+			return c.fail(err)
+		}
+		primary, _ := ring.Primary(now)
+		for _, k := range ring.Keys() {
+			byID[k.ID.String()] = &usageKey{ID: k.ID.String(), Status: keyStatus(k, k.ID == primary.ID, now)}
+		}
+	}
+	client := &http.Client{Timeout: timeout.d}
+	failed := 0
+	for _, u := range urls {
+		keys, err := fetchUsage(client, u)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "cookiesession: %s: %v\n", u, err)
+			failed++
+			continue
+		}
+		for _, k := range keys {
+			if _, err := cookiesession.ParseKeyID(k.ID); err != nil {
+				fmt.Fprintf(c.stderr, "cookiesession: %s: bad key id %q\n", u, k.ID)
+				failed++
+				continue
+			}
+			sum := byID[k.ID]
+			if sum == nil {
+				sum = &usageKey{ID: k.ID}
+				if keyring != "" {
+					sum.Status = "not in the keyring"
+				}
+				byID[k.ID] = sum
+			}
+			sum.Opened += k.Opened
+			sum.Servers++
+			if k.LastSeen.After(sum.LastSeen) {
+				sum.LastSeen = k.LastSeen
+			}
+		}
+	}
+
+	keys := make([]usageKey, 0, len(byID))
+	for _, k := range byID {
+		keys = append(keys, *k)
+	}
+	slices.SortFunc(keys, func(a, b usageKey) int { return cmp.Compare(a.ID, b.ID) })
+	if asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(struct {
+			Servers int        `json:"servers"`
+			Failed  int        `json:"failed"`
+			Keys    []usageKey `json:"keys"`
+		}{len(urls) - failed, failed, keys})
+	} else {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KEY\tSTATUS\tOPENED\tLAST SEEN\tSERVERS")
+		for _, k := range keys {
+			last := "never"
+			if !k.LastSeen.IsZero() {
+				last = formatTime(k.LastSeen)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\n", k.ID, cmp.Or(k.Status, "-"), k.Opened, last, k.Servers)
+		}
+		tw.Flush()
+	}
+	if failed > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// fetchUsage reads one server's key usage figures.
+func fetchUsage(client *http.Client, u string) ([]usageKey, error) {
+	resp, err := client.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s", resp.Status)
+	}
+	var body struct {
+		Keys []usageKey `json:"keys"`
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxUsageBody))
+	if err := dec.Decode(&body); err != nil {
+		return nil, fmt.Errorf("not a key usage reply: %v", err)
+	}
+	return body.Keys, nil
+}
