@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
@@ -22,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -179,7 +177,7 @@ func TestCluster(t *testing.T) {
 		time.Sleep(time.Until(activation))
 	}
 	waitBackends(t, ops, backends, waitTimeout, "to seal with key "+newID, func(kr keysReply) bool { return kr.Primary == newID })
-	waitRounds(t, active, 3, "traffic after the activation")
+	waitRounds(t, active, 5, "traffic after the activation")
 	for _, c := range active {
 		if k := c.cookieKey(t); k != newID && !c.failed.Load() {
 			t.Errorf("after the activation, busy client %s holds a cookie sealed under %q, want %s", c.name, k, newID)
@@ -195,7 +193,7 @@ func TestCluster(t *testing.T) {
 		return kr.status(oldID) == "retired-until"
 	})
 	forEach(t, resealed, func(_ int, c *client) error { return c.comeBackResealed(newID) })
-	waitRounds(t, active, 2, "traffic while the old key is retired")
+	waitRounds(t, active, 3, "traffic while the old key is retired")
 
 	// Revoke it: sessions it sealed open nowhere any more. The busy
 	// clients hold sessions under the new key and stay logged in; the
@@ -206,7 +204,7 @@ func TestCluster(t *testing.T) {
 		return kr.status(oldID) == "revoked"
 	})
 	forEach(t, revoked, func(_ int, c *client) error { return c.comeBackRevoked(newID) })
-	waitRounds(t, active, 2, "traffic after the revocation")
+	waitRounds(t, active, 3, "traffic after the revocation")
 
 	stopLoops()
 	elapsed := time.Since(t0)
@@ -747,102 +745,35 @@ func submatch(t *testing.T, s, pattern string) string {
 // backendProcess is a backend started with -backend-only.
 type backendProcess struct {
 	id, url string
-	cmd     *exec.Cmd
-	stderr  syncBuffer
-	exited  chan struct{} // closed once the process has exited and waitErr is set
-	waitErr error
+	*program
 }
 
-var backendLine = regexp.MustCompile(`^backend (\S+) on (http://\S+/)$`)
-
 // startBackend starts a backend on a free port and waits for it to print
-// its URL. The process is killed when the test ends, if it still runs.
+// its URL.
 func startBackend(t *testing.T, bin, id, keys string) (*backendProcess, error) {
-	b := &backendProcess{id: id, exited: make(chan struct{})}
-	b.cmd = exec.Command(bin, "-backend-only", "-id", id, "-listen", "127.0.0.1:0", "-keyring", keys, "-reload", reloadInterval)
-	b.cmd.Stderr = &b.stderr
-	stdout, err := b.cmd.StdoutPipe()
+	p, err := startProgram(t, "backend "+id, bin, "",
+		"-backend-only", "-id", id, "-listen", "127.0.0.1:0", "-keyring", keys, "-reload", reloadInterval)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.cmd.Start(); err != nil {
+	m, err := p.waitLine(regexp.MustCompile(`^backend `+regexp.QuoteMeta(id)+` on (http://\S+/)$`), waitTimeout)
+	if err != nil {
 		return nil, err
 	}
-	t.Cleanup(func() {
-		select {
-		case <-b.exited:
-		default:
-			b.cmd.Process.Kill()
-			<-b.exited
-		}
-		if t.Failed() {
-			t.Logf("backend %s wrote to stderr:\n%s", id, b.stderr.String())
-		}
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := backendLine.FindStringSubmatch(sc.Text()); m != nil && m[1] == id {
-				found <- m[2]
-			}
-		}
-		// Wait only once everything is read from the pipe.
-		b.waitErr = b.cmd.Wait()
-		close(b.exited)
-	}()
-	select {
-	case b.url = <-found:
-		return b, nil
-	case <-b.exited:
-		return nil, fmt.Errorf("backend %s exited (%v) without printing its URL:\n%s", id, b.waitErr, b.stderr.String())
-	case <-time.After(waitTimeout):
-		return nil, fmt.Errorf("backend %s printed no URL within %v", id, waitTimeout)
-	}
+	return &backendProcess{id: id, url: m[1], program: p}, nil
 }
 
-// stopBackends asks every backend to stop, as a service manager does,
-// and checks that each shuts down cleanly.
+// stopBackends asks every backend to stop at once, and checks that each
+// shuts down cleanly.
 func stopBackends(t *testing.T, backends []*backendProcess) {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		return // no SIGTERM; the cleanup kills them
-	}
+	var wg sync.WaitGroup
 	for _, b := range backends {
-		if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Errorf("backend %s: %v", b.id, err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.stop(t)
+		}()
 	}
-	for _, b := range backends {
-		select {
-		case <-b.exited:
-			if b.waitErr != nil {
-				t.Errorf("backend %s exited with %v after SIGTERM", b.id, b.waitErr)
-			}
-		case <-time.After(waitTimeout):
-			t.Errorf("backend %s still runs %v after SIGTERM", b.id, waitTimeout)
-		}
-		if strings.Contains(b.stderr.String(), "DATA RACE") {
-			t.Errorf("backend %s reported a data race", b.id)
-		}
-	}
-}
-
-// syncBuffer is a bytes.Buffer that a program writes to while the test
-// reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	wg.Wait()
 }
