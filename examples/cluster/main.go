@@ -19,9 +19,11 @@
 //
 //	go run ./cmd/cookiesession keyring rotate cluster-keyring.json --activate-in 30s
 //
-// Half a minute later every backend seals with the new key, and sessions
-// sealed under the old one are re-sealed under the new one as they come
-// back. Each backend shows the keyring it has loaded on /keys and how many
+// The new key is pending until then: every backend reads the file within
+// the -reload interval (5 seconds) and can open what it seals, but none
+// seals with it yet. Half a minute later every backend seals with the new
+// key, and sessions sealed under the old one are re-sealed under the new
+// one as they come back. Each backend shows the keyring it has loaded on /keys and how many
 // sessions each key opened on /keys/usage.
 //
 // The API of each backend, all in JSON:
@@ -40,7 +42,10 @@
 //	-listen ADDR       the proxy's address (default 127.0.0.1:8080); port 0 picks one
 //	-backends N        how many backends to start (default 3)
 //	-keyring FILE      the keyring file (default cluster-keyring.json)
-//	-domain DOMAIN     the cookie's Domain, to share it with subdomains (default none)
+//	-domain DOMAIN     the cookie's Domain, to share the session with every
+//	                   host under DOMAIN (default none: host-only); open the
+//	                   proxy by such a name then, http://app.example.localhost:8080/
+//	                   for -domain example.localhost
 //	-reload DURATION   how often each backend reads the keyring file (default 5s)
 //	-backend-only      run one backend on -listen, with no proxy, so that
 //	                   backends can run as separate processes behind any
@@ -171,27 +176,32 @@ func runCluster(ctx context.Context, o options, stdout io.Writer, logger *slog.L
 	}
 	fmt.Fprintf(stdout, "rotate the key with: go run ./cmd/cookiesession keyring rotate %s --activate-in 30s\n", o.keyring)
 
-	// Stop everything when one server fails, or when ctx is done.
+	// On a signal, the proxy stops first, finishing the requests in
+	// progress, and then the backends it was sending them to. A backend
+	// that fails stops the whole.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	backendCtx, stopBackends := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackends()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(backends)+1)
-	start := func(run func(context.Context) error) {
+	errs := make(chan error, len(backends))
+	for _, b := range backends {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := run(ctx); err != nil {
-				errs <- err
+			if err := b.run(backendCtx); err != nil {
+				errs <- fmt.Errorf("backend %s: %w", b.id, err)
 				cancel()
 			}
 		}()
 	}
-	for _, b := range backends {
-		start(b.run)
-	}
-	start(func(ctx context.Context) error { return serve(ctx, proxy, ln) })
+	err = serve(ctx, proxy, ln)
+	stopBackends()
 	wg.Wait()
 	close(errs)
+	if err != nil {
+		return fmt.Errorf("proxy: %w", err)
+	}
 	return <-errs // the first error, or nil
 }
 
