@@ -150,7 +150,7 @@ func TestCluster(t *testing.T) {
 		}()
 	}
 	since := func(tm time.Time) string { return fmt.Sprintf("+%.1fs", tm.Sub(t0).Seconds()) }
-	waitRounds(t, active, 3, "traffic before the rotation")
+	waitRounds(t, active, 10, "traffic before the rotation")
 
 	// Rotate. The new key is pending until its activation time, and every
 	// backend must have loaded it by then.
@@ -177,7 +177,7 @@ func TestCluster(t *testing.T) {
 		time.Sleep(time.Until(activation))
 	}
 	waitBackends(t, ops, backends, waitTimeout, "to seal with key "+newID, func(kr keysReply) bool { return kr.Primary == newID })
-	waitRounds(t, active, 5, "traffic after the activation")
+	waitRounds(t, active, 10, "traffic after the activation")
 	for _, c := range active {
 		if k := c.cookieKey(t); k != newID && !c.failed.Load() {
 			t.Errorf("after the activation, busy client %s holds a cookie sealed under %q, want %s", c.name, k, newID)
