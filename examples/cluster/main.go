@@ -19,12 +19,17 @@
 //
 //	go run ./cmd/cookiesession keyring rotate cluster-keyring.json --activate-in 30s
 //
-// The new key is pending until then: every backend reads the file within
-// the -reload interval (5 seconds) and can open what it seals, but none
-// seals with it yet. Half a minute later every backend seals with the new
-// key, and sessions sealed under the old one are re-sealed under the new
-// one as they come back. Each backend shows the keyring it has loaded on /keys and how many
-// sessions each key opened on /keys/usage.
+// The new key is pending until then: within the -reload interval (5
+// seconds) every backend has it and can open cookies sealed under it, but
+// none seals with it yet. Half a minute later every backend seals with
+// the new key, and sessions sealed under the old one are re-sealed under
+// the new one as they come back. Each backend shows the keyring it has
+// loaded on /keys, and how many sessions each key opened on /keys/usage,
+// which the cookiesession command sums over the backends (the cluster
+// prints the whole command when it starts):
+//
+//	go run ./cmd/cookiesession keyring usage --keyring cluster-keyring.json \
+//		http://127.0.0.1:PORT1/keys/usage http://127.0.0.1:PORT2/keys/usage …
 //
 // The API of each backend, all in JSON:
 //
@@ -175,6 +180,11 @@ func runCluster(ctx context.Context, o options, stdout io.Writer, logger *slog.L
 		fmt.Fprintf(stdout, "backend %s on %s\n", b.id, baseURL("127.0.0.1:0", b.ln.Addr()))
 	}
 	fmt.Fprintf(stdout, "rotate the key with: go run ./cmd/cookiesession keyring rotate %s --activate-in 30s\n", o.keyring)
+	usage := []string{"go run ./cmd/cookiesession keyring usage --keyring", o.keyring}
+	for _, b := range backends {
+		usage = append(usage, strings.TrimSuffix(baseURL("127.0.0.1:0", b.ln.Addr()), "/")+"/keys/usage")
+	}
+	fmt.Fprintf(stdout, "watch the keys in use with: %s\n", strings.Join(usage, " "))
 
 	// On a signal, the proxy stops first, finishing the requests in
 	// progress, and then the backends it was sending them to. A backend
