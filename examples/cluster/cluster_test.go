@@ -288,8 +288,12 @@ func TestCluster(t *testing.T) {
 		}
 	}
 
-	// Each backend opened sessions under both keys.
+	// Each backend opened sessions under both keys, and the command sums
+	// the figures over the fleet.
+	total := map[string]uint64{}
+	var usageURLs []string
 	for _, b := range backends {
+		usageURLs = append(usageURLs, b.url+"keys/usage")
 		var usage struct {
 			Keys []struct {
 				ID     string `json:"id"`
@@ -304,8 +308,40 @@ func TestCluster(t *testing.T) {
 		if opened[oldID] == 0 || opened[newID] == 0 {
 			t.Errorf("backend %s key usage %v, want sessions opened under %s and %s", b.id, opened, oldID, newID)
 		}
+		for id, n := range opened {
+			total[id] += n
+		}
 		t.Logf("backend %s: %d requests of the busy clients; opened %d sessions under the old key %s, %d under the new key %s",
 			b.id, served[b.id], opened[oldID], oldID, opened[newID], newID)
+	}
+	var fleet struct {
+		Servers, Failed int
+		Keys            []struct {
+			ID      string `json:"id"`
+			Status  string `json:"status"`
+			Opened  uint64 `json:"opened"`
+			Servers int    `json:"servers"`
+		} `json:"keys"`
+	}
+	out = keyring(slices.Concat([]string{"usage", "--keyring", keysPath, "--json"}, usageURLs)...)
+	if err := json.Unmarshal([]byte(out), &fleet); err != nil {
+		t.Fatalf("keyring usage printed %q: %v", out, err)
+	}
+	type sum struct {
+		Status  string
+		Opened  uint64
+		Servers int
+	}
+	got := map[string]sum{}
+	for _, k := range fleet.Keys {
+		got[k.ID] = sum{k.Status, k.Opened, k.Servers}
+	}
+	want := map[string]sum{
+		oldID: {"revoked", total[oldID], backendCount},
+		newID: {"primary", total[newID], backendCount},
+	}
+	if d := cmp.Diff(want, got); d != "" || fleet.Servers != backendCount || fleet.Failed != 0 {
+		t.Errorf("keyring usage over %d servers (%d failed) (-want +got):\n%s", fleet.Servers, fleet.Failed, d)
 	}
 
 	stopBackends(t, backends)
