@@ -330,6 +330,7 @@ type Session[T any] struct {
 	carried       carried // the chunks the request carried
 	written       int     // chunks this response set so far
 	legacyCarried bool    // the request carried a gorilla cookie to expire
+	dead          bool    // the carried cookies can never open: expire them
 }
 
 // envelope is what a session seals: its id, its creation time and the
@@ -442,9 +443,25 @@ func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 	if err != nil {
 		st.reset(s, now)
 		s.loadErr = err
+		s.dead = deadOnEveryServer(err)
 		st.report(r, "load", err)
 	}
 	return s, err
+}
+
+// deadOnEveryServer reports whether a session that failed to load with err
+// can never open anywhere, so that its cookies may be expired rather than
+// sent, and failed, on every request. An unknown key may be one this
+// server has not loaded yet, a newer format one it does not read yet, an
+// issue time in the future a clock behind; a header too large is not the
+// session's doing. Those cookies are left alone.
+func deadOnEveryServer(err error) bool {
+	for _, e := range []error{ErrRevokedKey, ErrExpired, ErrTampered, ErrMalformed, ErrIncomplete, ErrRejected} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // openLegacy falls back on a gorilla cookie when the request's own session
@@ -541,7 +558,9 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 }
 
 // Save writes the session's cookies to w if it changed, was renewed or
-// destroyed, or must be re-sealed; otherwise it writes nothing. Call it
+// destroyed, or must be re-sealed, and expires the request's session
+// cookies if they can never open on any server (a revoked key, an expired
+// or tampered value); otherwise it writes nothing. Call it
 // before the response's header is written (the middleware does). On any
 // error it writes nothing and drops the pending change, so the cookies the
 // browser holds stay as they were and the middleware does not try again;
@@ -551,7 +570,7 @@ func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) 
 	switch {
 	case s.changed || s.renewed || s.reseal:
 		err = st.write(w, s)
-	case s.destroyed:
+	case s.destroyed, s.dead:
 		st.expire(w, s, 0)
 	}
 	if err != nil {
@@ -637,6 +656,7 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 		s.destroyed = false
 		setCacheHeaders(w.Header(), true)
 	}
+	s.dead = false
 }
 
 func (st *Store[T]) cookie(name, value string, maxAge int) *http.Cookie {

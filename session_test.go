@@ -501,7 +501,7 @@ func TestStoreReseal(t *testing.T) {
 	} {
 		clk.now = clk.now.Add(step.advance)
 		s, rec := request()
-		if got := len(rec.Result().Cookies()) > 0; got != step.resealed {
+		if got := len(rec.Result().Cookies()) > 0 && rec.Result().Cookies()[0].MaxAge > 0; got != step.resealed {
 			t.Errorf("at +%v: resealed %v, want %v", clk.now.Sub(created), got, step.resealed)
 		}
 		if s.Get().User != step.user || s.KeyID() != step.key {
@@ -867,5 +867,59 @@ func TestKeyUsageHandler(t *testing.T) {
 	want := `{"keys":[{"id":"0000000a","opened":2,"last_seen":"2026-11-21T10:01:00Z"}]}` + "\n"
 	if out.Body.String() != want || out.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("got %s (%s), want %s", out.Body, out.Header().Get("Content-Type"), want)
+	}
+}
+
+func TestStoreExpiresDeadCookies(t *testing.T) {
+	// A session that can never open anywhere has its cookies expired, so
+	// the browser stops sending them; one that another server may still
+	// open is left alone.
+	ring := testRing(t)
+	st, clk := newStore(t, ring, Config[cart]{MaxSize: 20000, IdleTimeout: time.Hour})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada", Blob: strings.Repeat("x", 5000)})
+	rec := httptest.NewRecorder()
+	st.Save(rec, nil, s)
+	good := rec.Result().Cookies()
+	if len(good) != 2 {
+		t.Fatalf("%d chunks, want 2", len(good))
+	}
+	other, _ := NewKeyring(t0)
+	ost, _ := newStore(t, other, Config[cart]{})
+	s, _ = ost.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "eve"})
+	rec = httptest.NewRecorder()
+	ost.Save(rec, nil, s)
+	unknownKey := rec.Result().Cookies()
+
+	for _, tc := range []struct {
+		name    string
+		cookies []*http.Cookie
+		at      time.Duration
+		err     error
+		expired []string
+	}{
+		{"expired", good, 2 * time.Hour, ErrExpired, []string{"__Host-session", "__Host-session.1"}},
+		{"tampered", []*http.Cookie{good[0], {Name: good[1].Name, Value: good[1].Value[:100] + "A" + good[1].Value[101:]}}, 0, ErrTampered, []string{"__Host-session", "__Host-session.1"}},
+		{"incomplete", good[:1], 0, ErrIncomplete, []string{"__Host-session"}},
+		{"unknown key: another server may know it", unknownKey, 0, ErrUnknownKey, nil},
+	} {
+		clk.now = t0.Add(tc.at)
+		r := requestWithCookies(tc.cookies)
+		s, err := st.Load(r)
+		rec := httptest.NewRecorder()
+		if serr := st.Save(rec, r, s); serr != nil || !errors.Is(err, tc.err) {
+			t.Fatalf("%s: load %v, save %v", tc.name, err, serr)
+		}
+		var expired []string
+		for _, c := range rec.Result().Cookies() {
+			if c.MaxAge >= 0 {
+				t.Errorf("%s: a live cookie was set: %s", tc.name, c.Name)
+			}
+			expired = append(expired, c.Name)
+		}
+		if d := cmp.Diff(tc.expired, expired); d != "" {
+			t.Errorf("%s: expired cookies (-want +got):\n%s", tc.name, d)
+		}
 	}
 }
