@@ -142,7 +142,7 @@ func TestDecodeExplains(t *testing.T) {
 		class error
 		says  string
 	}{
-		{"changed", ring, nil, small[:30] + "A" + small[31:], cookiesession.ErrTampered, "it claims key " + id.String() + " but does not authenticate"},
+		{"changed", ring, nil, changed(small, 30), cookiesession.ErrTampered, "it claims key " + id.String() + " but does not authenticate"},
 		{"wrong name", ring, func(o *decodeOptions) { o.name = "sid" }, small, cookiesession.ErrTampered, `for cookie name "sid" and purpose ""`},
 		{"wrong purpose", ring, nil, withPurpose, cookiesession.ErrTampered, "sealed for another --name or --purpose"},
 		{"another keyring", ring, nil, other, cookiesession.ErrUnknownKey, "which the keyring does not hold"},
@@ -167,6 +167,16 @@ func TestDecodeExplains(t *testing.T) {
 			t.Errorf("%s: err = %v\nwant %v saying %q", tc.name, err, tc.class, tc.says)
 		}
 	}
+}
+
+// changed returns v with its i-th character replaced by another one of
+// the base64url alphabet.
+func changed(v string, i int) string {
+	c := "A"
+	if v[i] == 'A' {
+		c = "B"
+	}
+	return v[:i] + c + v[i+1:]
 }
 
 func TestDecodeCommand(t *testing.T) {
