@@ -900,7 +900,7 @@ func TestStoreExpiresDeadCookies(t *testing.T) {
 		expired []string
 	}{
 		{"expired", good, 2 * time.Hour, ErrExpired, []string{"__Host-session", "__Host-session.1"}},
-		{"tampered", []*http.Cookie{good[0], {Name: good[1].Name, Value: good[1].Value[:100] + "A" + good[1].Value[101:]}}, 0, ErrTampered, []string{"__Host-session", "__Host-session.1"}},
+		{"tampered", []*http.Cookie{good[0], {Name: good[1].Name, Value: otherChar(good[1].Value, 100)}}, 0, ErrTampered, []string{"__Host-session", "__Host-session.1"}},
 		{"incomplete", good[:1], 0, ErrIncomplete, []string{"__Host-session"}},
 		{"unknown key: another server may know it", unknownKey, 0, ErrUnknownKey, nil},
 	} {
@@ -922,4 +922,14 @@ func TestStoreExpiresDeadCookies(t *testing.T) {
 			t.Errorf("%s: expired cookies (-want +got):\n%s", tc.name, d)
 		}
 	}
+}
+
+// otherChar returns v with its i-th character replaced by another one of
+// the base64url alphabet, whatever it was.
+func otherChar(v string, i int) string {
+	c := byte('A')
+	if v[i] == c {
+		c = 'B'
+	}
+	return v[:i] + string(c) + v[i+1:]
 }
