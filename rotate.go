@@ -112,7 +112,15 @@ func (r *Keyring) rotate(random io.Reader, now time.Time, opts *RotateOptions) (
 		}
 	}
 
-	activates := r.tidyActivation(now.Add(delay), -1)
+	at := now.Add(delay)
+	if delay > 0 {
+		// Round a later activation up, never down: the delay is the time
+		// the file has to reach every server, and must not shrink.
+		if up := at.Truncate(time.Second); up.Before(at) {
+			at = up.Add(time.Second)
+		}
+	}
+	activates := r.tidyActivation(at, -1)
 	nk, err := generateKey(random, now, activates, func(id KeyID) bool {
 		return r.index(id) >= 0 || slices.Contains(r.deleted, id)
 	})

@@ -190,7 +190,7 @@ func TestRotateDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	act := lcT0.Add(time.Minute + DefaultActivationDelay) // rounded down to the second
+	act := lcT0.Add(time.Minute + time.Second + DefaultActivationDelay) // rounded up to the second
 	want := []lcSummary{
 		{1, KeyActive, lcT0, act.Add(DefaultRetireAfter)},
 		{nk.ID, KeyActive, act, time.Time{}},
@@ -723,5 +723,21 @@ func TestLifecycle(t *testing.T) {
 	}
 	if diff := cmp.Diff([]KeyID{a}, ring4.Deleted()); diff != "" {
 		t.Errorf("deleted (-want +got):\n%s", diff)
+	}
+}
+
+func TestRotateNeverShortensTheDelay(t *testing.T) {
+	ring, err := NewKeyring(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{t0.Add(300 * time.Millisecond), t0.Add(999 * time.Millisecond), t0.Add(time.Second)} {
+		_, k, err := ring.Rotate(now, &RotateOptions{ActivationDelay: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.ActivatesAt.Before(now.Add(5*time.Second)) || k.ActivatesAt.Sub(now) >= 6*time.Second || k.ActivatesAt.Nanosecond() != 0 {
+			t.Errorf("rotating at %v with a 5s delay: activates at %v", now.Format("15:04:05.000"), k.ActivatesAt.Format("15:04:05.000"))
+		}
 	}
 }
