@@ -62,13 +62,18 @@ var (
 // TooLargeError reports a value that exceeds a size limit. It matches
 // [ErrTooLarge].
 type TooLargeError struct {
-	What  string // what was measured: "value", "cookie header", …
-	Size  int    // its size in bytes
-	Limit int    // the limit in bytes
+	What  string // what was measured: "value", "session cookies", "Cookie header", …
+	Size  int    // its size, in Unit
+	Limit int    // the limit, in Unit
+	Unit  string // "bytes" when empty; "chunks" for a chunk count
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("cookiesession: %s is %d bytes, limit %d", e.What, e.Size, e.Limit)
+	unit := e.Unit
+	if unit == "" {
+		unit = "bytes"
+	}
+	return fmt.Sprintf("cookiesession: %s too large: %d %s, limit %d", e.What, e.Size, unit, e.Limit)
 }
 
 // Is reports whether target is [ErrTooLarge].

@@ -514,7 +514,7 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 		return err
 	}
 	if n > st.maxChunks {
-		return &TooLargeError{What: "chunk count", Size: n, Limit: st.maxChunks}
+		return &TooLargeError{What: "chunk count", Size: n, Limit: st.maxChunks, Unit: "chunks"}
 	}
 	parts, ok := c.attempt(j, n)
 	if !ok {
