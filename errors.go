@@ -137,7 +137,8 @@ type PermissionError struct {
 
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("cookiesession: keyring %s has mode %04o, which lets group or others read the keys; "+
-		"run chmod 600 %s (on Kubernetes, set defaultMode: 0400 on the Secret volume), "+
+		"run chmod 600 %s (on Kubernetes, set defaultMode: 0400 on the Secret volume; a pod with an fsGroup "+
+		"makes it 0440, which KeyringFileOptions.AllowGroupReadable accepts), "+
 		"or accept it with KeyringFileOptions.AllowReadableByOthers",
 		e.Path, e.Mode.Perm(), e.Path)
 }

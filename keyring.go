@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -545,11 +546,17 @@ func (r *Keyring) Marshal() ([]byte, error) {
 // KeyringFileOptions adjusts how a keyring file is read. The zero value is
 // the strict default.
 type KeyringFileOptions struct {
+	// AllowGroupReadable accepts a file that its group may read, but not
+	// write, and other users may not access: mode 0440 or 0640. On
+	// Kubernetes, a Secret volume of a pod with a securityContext.fsGroup
+	// gets such files whatever its defaultMode says. Set it only when the
+	// group is the application's own.
+	AllowGroupReadable bool
+
 	// AllowReadableByOthers accepts a file whose mode gives its group or
 	// other users any access. By default such a file is refused with a
 	// *PermissionError, because anyone who can read the keys can forge
-	// every session. Set it only where the platform cannot do better and
-	// the group is trusted.
+	// every session. Set it only where the platform cannot do better.
 	AllowReadableByOthers bool
 }
 
@@ -577,9 +584,17 @@ func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &KeyringError{Path: path, Problem: "not a regular file"}
 	}
-	allow := opts != nil && opts.AllowReadableByOthers
+	// The bits that may not be set: any access by group or others, or with
+	// AllowGroupReadable any but the group's read.
+	forbidden := fs.FileMode(0o077)
+	switch {
+	case opts != nil && opts.AllowReadableByOthers:
+		forbidden = 0
+	case opts != nil && opts.AllowGroupReadable:
+		forbidden = 0o037
+	}
 	// Windows has no Unix permission bits to check.
-	if !allow && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&forbidden != 0 {
 		return nil, &PermissionError{Path: path, Mode: fi.Mode()}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyringFile+1))

@@ -264,6 +264,11 @@ func TestLoadKeyringPermissions(t *testing.T) {
 		if _, err := LoadKeyring(path, &KeyringFileOptions{AllowReadableByOthers: true}); err != nil {
 			t.Errorf("mode %04o with AllowReadableByOthers: %v", mode, err)
 		}
+		// AllowGroupReadable accepts the group's read bit, and nothing else.
+		_, err = LoadKeyring(path, &KeyringFileOptions{AllowGroupReadable: true})
+		if wantOK := mode == 0o640; (err == nil) != wantOK {
+			t.Errorf("mode %04o with AllowGroupReadable: err = %v", mode, err)
+		}
 	}
 	if _, err := LoadKeyring(filepath.Join(dir, "missing.json"), nil); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: err = %v", err)

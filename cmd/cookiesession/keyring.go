@@ -58,19 +58,24 @@ func (c *cli) keyring(args []string) int {
 
 // fileFlags are the flags of every subcommand that reads a keyring file.
 type fileFlags struct {
-	allowReadable bool
+	allowGroup, allowReadable bool
 }
 
 func (f *fileFlags) register(s *subcommand) {
+	s.flags.BoolVar(&f.allowGroup, "allow-group-readable", false,
+		"read FILE even if its group may read it (mode 0440 or 0640, as a Kubernetes fsGroup makes it)")
 	s.flags.BoolVar(&f.allowReadable, "allow-readable-by-others", false,
 		"read FILE even if its group or other users may access it")
 }
 
 // load reads the keyring file at path.
 func (c *cli) load(path string, ff fileFlags) (*cookiesession.Keyring, error) {
-	ring, err := cookiesession.LoadKeyring(path, &cookiesession.KeyringFileOptions{AllowReadableByOthers: ff.allowReadable})
+	ring, err := cookiesession.LoadKeyring(path, &cookiesession.KeyringFileOptions{
+		AllowGroupReadable:    ff.allowGroup,
+		AllowReadableByOthers: ff.allowReadable,
+	})
 	if errors.Is(err, cookiesession.ErrKeyringPermissions) {
-		return nil, fmt.Errorf("%w\ncookiesession: to read it anyway, pass --allow-readable-by-others", err)
+		return nil, fmt.Errorf("%w\ncookiesession: to read it anyway, pass --allow-group-readable (group read only) or --allow-readable-by-others", err)
 	}
 	return ring, err
 }
