@@ -285,10 +285,13 @@ func (st *Store[T]) Name() string { return st.cfg.Name }
 // KeyUsage reports how many sessions each key opened in this store.
 func (st *Store[T]) KeyUsage() []KeyUsage { return st.codec.KeyUsage() }
 
-// KeyUsageHandler serves the store's key usage as JSON, which the
-// cookiesession command's "keyring usage" sums over a fleet:
+// KeyUsageHandler serves the store's key usage as JSON, with the ids of
+// the keyring it has loaded, which the cookiesession command's "keyring
+// usage" sums over a fleet (and checks: has every server loaded the key
+// about to activate?):
 //
-//	{"keys":[{"id":"1a2b3c4d","opened":1200,"last_seen":"2026-11-21T10:00:00Z"}]}
+//	{"keys":[{"id":"1a2b3c4d","opened":1200,"last_seen":"2026-11-21T10:00:00Z"}],
+//	 "loaded":["1a2b3c4d","5e6f7a8b"]}
 //
 // The figures reveal no secret, but serve them where operators, not the
 // public, can reach them.
@@ -300,10 +303,16 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 			LastSeen time.Time `json:"last_seen"`
 		}
 		out := struct {
-			Keys []key `json:"keys"`
-		}{Keys: []key{}}
+			Keys   []key    `json:"keys"`
+			Loaded []string `json:"loaded"`
+		}{Keys: []key{}, Loaded: []string{}}
 		for _, u := range st.KeyUsage() {
 			out.Keys = append(out.Keys, key{u.ID.String(), u.Opened, u.LastSeen.UTC()})
+		}
+		if ring := st.codec.keys.Keyring(); ring != nil {
+			for _, k := range ring.keys {
+				out.Loaded = append(out.Loaded, k.ID.String())
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")

@@ -851,7 +851,7 @@ func TestKeyUsageHandler(t *testing.T) {
 	st, clk := newStore(t, testRing(t), Config[cart]{})
 	rec := httptest.NewRecorder()
 	st.KeyUsageHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	if got := rec.Body.String(); got != `{"keys":[]}`+"\n" {
+	if got := rec.Body.String(); got != `{"keys":[],"loaded":["0000000a","0000000b","0000000c","0000000d"]}`+"\n" {
 		t.Fatalf("before any session: %s", got)
 	}
 	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
@@ -864,7 +864,7 @@ func TestKeyUsageHandler(t *testing.T) {
 	}
 	out := httptest.NewRecorder()
 	st.KeyUsageHandler().ServeHTTP(out, httptest.NewRequest("GET", "/", nil))
-	want := `{"keys":[{"id":"0000000a","opened":2,"last_seen":"2026-11-21T10:01:00Z"}]}` + "\n"
+	want := `{"keys":[{"id":"0000000a","opened":2,"last_seen":"2026-11-21T10:01:00Z"}],"loaded":["0000000a","0000000b","0000000c","0000000d"]}` + "\n"
 	if out.Body.String() != want || out.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("got %s (%s), want %s", out.Body, out.Header().Get("Content-Type"), want)
 	}

@@ -259,8 +259,8 @@ func TestKeyringUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []usageKey{
-		{ID: old.String(), Status: "primary", Opened: 5, LastSeen: decodeNow.Add(time.Minute), Servers: 2},
-		{ID: newKey.ID.String(), Status: "pending"},
+		{ID: old.String(), Status: "primary", Opened: 5, LastSeen: decodeNow.Add(time.Minute), Servers: 2, LoadedBy: 2},
+		{ID: newKey.ID.String(), Status: "pending", LoadedBy: 2},
 	}
 	if old > newKey.ID {
 		want[0], want[1] = want[1], want[0]
@@ -269,10 +269,23 @@ func TestKeyringUsage(t *testing.T) {
 		t.Errorf("servers %d, keys (-want +got):\n%s", got.Servers, d)
 	}
 
+	// A server still on the keyring from before the rotation: it lacks
+	// the pending key, which must not activate yet.
+	stale, _ := cookiesession.NewStore(ring, cookiesession.Config[login]{Name: "session", Insecure: true})
+	staleSrv := httptest.NewServer(stale.KeyUsageHandler())
+	defer staleSrv.Close()
+	stdout.Reset()
+	stderr.Reset()
+	status := c.keyringUsage([]string{"--keyring", path, servers[0], staleSrv.URL})
+	wantErr := "cookiesession: " + staleSrv.URL + " has not loaded key " + newKey.ID.String() + " of " + path
+	if status != 1 || !strings.Contains(stderr.String(), wantErr) || !strings.Contains(stdout.String(), " 1/2\n") {
+		t.Errorf("stale server: status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+
 	// A server that does not answer: what the others said, and status 1.
 	stdout.Reset()
 	stderr.Reset()
-	status := c.keyringUsage(append(servers[:1:1], "http://127.0.0.1:1/keys/usage"))
+	status = c.keyringUsage(append(servers[:1:1], "http://127.0.0.1:1/keys/usage"))
 	if status != 1 || !strings.Contains(stdout.String(), old.String()) || !strings.Contains(stderr.String(), "127.0.0.1:1") {
 		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
 	}

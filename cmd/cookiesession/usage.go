@@ -19,8 +19,13 @@ opened and when it was last seen, so that you can tell when a retired key
 is no longer in use and may be pruned.
 
 Each URL is a server's Store.KeyUsageHandler (the figures count from the
-server's start). With --keyring, every key of FILE is listed with its
-status, including those no server has seen.
+server's start). LOADED says how many of the servers that answered hold
+the key in the keyring they have loaded.
+
+With --keyring, every key of FILE is listed with its status, including
+those no server has seen, and the command fails if a server has not loaded
+every key of FILE yet: run it after shipping a rotated file, before the
+new key activates.
 `
 
 // maxUsageBody bounds the reply read from each server.
@@ -31,7 +36,15 @@ type usageKey struct {
 	Status   string    `json:"status,omitempty"`
 	Opened   uint64    `json:"opened"`
 	LastSeen time.Time `json:"last_seen"`
-	Servers  int       `json:"servers"`
+	Servers  int       `json:"servers"`           // servers that opened values under the key
+	LoadedBy int       `json:"loaded_by"`         // servers whose keyring holds it
+	Missing  []string  `json:"missing,omitempty"` // with --keyring: servers that lack it
+}
+
+// usageReply is what Store.KeyUsageHandler serves.
+type usageReply struct {
+	Keys   []usageKey `json:"keys"`
+	Loaded []string   `json:"loaded"`
 }
 
 func (c *cli) keyringUsage(args []string) int {
@@ -72,18 +85,36 @@ func (c *cli) keyringUsage(args []string) int {
 		}
 	}
 	client := &http.Client{Timeout: timeout.d}
-	failed := 0
+	answered, problems := 0, 0 // servers that replied; anything that makes the command fail
+	fileIDs := make([]string, 0, len(byID))
+	for id := range byID {
+		fileIDs = append(fileIDs, id)
+	}
+	slices.Sort(fileIDs)
 	for _, u := range urls {
-		keys, err := fetchUsage(client, u)
+		reply, err := fetchUsage(client, u)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "cookiesession: %s: %v\n", u, err)
-			failed++
+			problems++
 			continue
 		}
-		for _, k := range keys {
+		answered++
+		for _, id := range reply.Loaded {
+			if k := byID[id]; k != nil {
+				k.LoadedBy++
+			}
+		}
+		for _, id := range fileIDs {
+			if !slices.Contains(reply.Loaded, id) {
+				byID[id].Missing = append(byID[id].Missing, u)
+				fmt.Fprintf(c.stderr, "cookiesession: %s has not loaded key %s of %s\n", u, id, keyring)
+				problems++
+			}
+		}
+		for _, k := range reply.Keys {
 			if _, err := cookiesession.ParseKeyID(k.ID); err != nil {
 				fmt.Fprintf(c.stderr, "cookiesession: %s: bad key id %q\n", u, k.ID)
-				failed++
+				problems++
 				continue
 			}
 			sum := byID[k.ID]
@@ -93,6 +124,9 @@ func (c *cli) keyringUsage(args []string) int {
 					sum.Status = "not in the keyring"
 				}
 				byID[k.ID] = sum
+				if slices.Contains(reply.Loaded, k.ID) {
+					sum.LoadedBy++
+				}
 			}
 			sum.Opened += k.Opened
 			sum.Servers++
@@ -114,27 +148,27 @@ func (c *cli) keyringUsage(args []string) int {
 			Servers int        `json:"servers"`
 			Failed  int        `json:"failed"`
 			Keys    []usageKey `json:"keys"`
-		}{len(urls) - failed, failed, keys})
+		}{answered, len(urls) - answered, keys})
 	} else {
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "KEY\tSTATUS\tOPENED\tLAST SEEN\tSERVERS")
+		fmt.Fprintln(tw, "KEY\tSTATUS\tOPENED\tLAST SEEN\tSERVERS\tLOADED")
 		for _, k := range keys {
 			last := "never"
 			if !k.LastSeen.IsZero() {
 				last = formatTime(k.LastSeen)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\n", k.ID, cmp.Or(k.Status, "-"), k.Opened, last, k.Servers)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d/%d\n", k.ID, cmp.Or(k.Status, "-"), k.Opened, last, k.Servers, k.LoadedBy, answered)
 		}
 		tw.Flush()
 	}
-	if failed > 0 {
+	if problems > 0 {
 		return exitFailure
 	}
 	return exitOK
 }
 
 // fetchUsage reads one server's key usage figures.
-func fetchUsage(client *http.Client, u string) ([]usageKey, error) {
+func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 	resp, err := client.Get(u)
 	if err != nil {
 		return nil, err
@@ -143,12 +177,10 @@ func fetchUsage(client *http.Client, u string) ([]usageKey, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s", resp.Status)
 	}
-	var body struct {
-		Keys []usageKey `json:"keys"`
-	}
+	var reply usageReply
 	dec := json.NewDecoder(io.LimitReader(resp.Body, maxUsageBody))
-	if err := dec.Decode(&body); err != nil {
+	if err := dec.Decode(&reply); err != nil {
 		return nil, fmt.Errorf("not a key usage reply: %v", err)
 	}
-	return body.Keys, nil
+	return &reply, nil
 }
