@@ -236,6 +236,35 @@ func newer(a, b Key) bool {
 	return a.ID > b.ID
 }
 
+// Status says in one word what the key id does at time now: "primary"
+// (it seals), "pending" (it opens, and will seal from its activation),
+// "open" (it opens but another key seals), "retired-until" (retired, it
+// opens until its retire-after time), "expired" (past that time),
+// "revoked", "deleted" (pruned) or "unknown".
+func (r *Keyring) Status(id KeyID, now time.Time) string {
+	i := r.index(id)
+	switch {
+	case i < 0 && slices.Contains(r.deleted, id):
+		return "deleted"
+	case i < 0:
+		return "unknown"
+	}
+	k := r.keys[i]
+	switch {
+	case k.State == KeyRevoked:
+		return "revoked"
+	case !k.CanOpen(now):
+		return "expired"
+	case k.Pending(now):
+		return "pending"
+	case r.primary(now) == i:
+		return "primary"
+	case k.State == KeyRetired:
+		return "retired-until"
+	}
+	return "open"
+}
+
 // index returns the position of the key with this id, or -1.
 func (r *Keyring) index(id KeyID) int {
 	for i := range r.keys {

@@ -425,3 +425,26 @@ func TestSaveThroughSymlink(t *testing.T) {
 		t.Fatalf("target not updated: %v", err)
 	}
 }
+
+func TestKeyringStatus(t *testing.T) {
+	r := testRing(t) // 0a primary, 0b pending until 2026-11-22, 0c retired until 2026-12-01, 0d revoked, 09 deleted
+	for _, tc := range []struct {
+		id   KeyID
+		at   time.Time
+		want string
+	}{
+		{0x0a, t0, "primary"},
+		{0x0b, t0, "pending"},
+		{0x0c, t0, "retired-until"},
+		{0x0d, t0, "revoked"},
+		{0x09, t0, "deleted"},
+		{0x42, t0, "unknown"},
+		{0x0a, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), "open"},
+		{0x0b, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), "primary"},
+		{0x0c, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "expired"},
+	} {
+		if got := r.Status(tc.id, tc.at); got != tc.want {
+			t.Errorf("Status(%v) at %v = %q, want %q", tc.id, tc.at, got, tc.want)
+		}
+	}
+}

@@ -159,7 +159,7 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 		Name:      opts.name,
 		Chunks:    h.Chunks,
 		KeyID:     h.KeyID.String(),
-		KeyStatus: statusOf(ring, h.KeyID, opts.now),
+		KeyStatus: ring.Status(h.KeyID, opts.now),
 		IssuedAt:  h.IssuedAt.UTC(),
 		Expires:   h.Expires.UTC(),
 	}
@@ -269,19 +269,6 @@ func peekHeader(v string, n int) []byte {
 	return b
 }
 
-func statusOf(ring *cookiesession.Keyring, id cookiesession.KeyID, now time.Time) string {
-	primary, _ := ring.Primary(now)
-	for _, k := range ring.Keys() {
-		if k.ID == id {
-			return keyStatus(k, k.ID == primary.ID, now)
-		}
-	}
-	if slices.Contains(ring.Deleted(), id) {
-		return "deleted"
-	}
-	return "unknown"
-}
-
 // explain turns a failure into a sentence that says what to check.
 func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h cookiesession.Header, err error) error {
 	joined := strings.Join(chunks, "")
@@ -298,7 +285,7 @@ func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h
 		}
 		return fmt.Errorf("%w: the value was sealed by key %s, %s", err, ke.ID, why)
 	case errors.As(err, &ke) && errors.Is(err, cookiesession.ErrRevokedKey):
-		return fmt.Errorf("%w: key %s is %s at %s", err, ke.ID, statusOf(ring, ke.ID, opts.now), opts.now.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: key %s is %s at %s", err, ke.ID, ring.Status(ke.ID, opts.now), opts.now.UTC().Format(time.RFC3339))
 	case errors.Is(err, cookiesession.ErrTampered):
 		return fmt.Errorf("%w: it claims key %s but does not authenticate for cookie name %q and purpose %q: "+
 			"it was changed, or sealed for another --name or --purpose", err, claimed, opts.name, opts.purpose)

@@ -196,6 +196,15 @@ Promote a pending key when the new file has reached every server earlier
 than its activation time. The key that was the primary stays active and
 opens values; retire it afterwards.
 `, "FILE", "ID")
+	return c.changeKey(s, args, (*cookiesession.Keyring).Promote,
+		"key %s is already the primary\n", "key %s is the primary\n")
+}
+
+// changeKey runs a subcommand that changes the key ID of FILE with op and
+// saves the result, or says unchanged when op changed nothing.
+func (c *cli) changeKey(s *subcommand, args []string,
+	op func(*cookiesession.Keyring, cookiesession.KeyID, time.Time) (*cookiesession.Keyring, error),
+	unchanged, done string) int {
 	var ff fileFlags
 	ff.register(s)
 	pos, status, ok := s.parse(c, args)
@@ -210,18 +219,18 @@ opens values; retire it afterwards.
 	if err != nil {
 		return c.fail(err)
 	}
-	next, err := ring.Promote(id, c.now())
+	next, err := op(ring, id, c.now())
 	if err != nil {
 		return c.fail(err)
 	}
 	if next == ring {
-		fmt.Fprintf(c.stdout, "key %s is already the primary\n", id)
+		fmt.Fprintf(c.stdout, unchanged, id)
 		return exitOK
 	}
 	if err := next.Save(pos[0]); err != nil {
 		return c.fail(err)
 	}
-	fmt.Fprintf(c.stdout, "key %s is the primary\n", id)
+	fmt.Fprintf(c.stdout, done, id)
 	return exitOK
 }
 
@@ -285,33 +294,8 @@ session it sealed, on every server as soon as the file reaches it. The key
 stays in the file, so that its values are refused as revoked. Revoking the
 only key that can seal is refused: rotate with --activate-in 0 first.
 `, "FILE", "ID")
-	var ff fileFlags
-	ff.register(s)
-	pos, status, ok := s.parse(c, args)
-	if !ok {
-		return status
-	}
-	id, status, ok := c.parseID(s, pos[1])
-	if !ok {
-		return status
-	}
-	ring, err := c.load(pos[0], ff)
-	if err != nil {
-		return c.fail(err)
-	}
-	next, err := ring.Revoke(id, c.now())
-	if err != nil {
-		return c.fail(err)
-	}
-	if next == ring {
-		fmt.Fprintf(c.stdout, "key %s is already revoked\n", id)
-		return exitOK
-	}
-	if err := next.Save(pos[0]); err != nil {
-		return c.fail(err)
-	}
-	fmt.Fprintf(c.stdout, "key %s revoked: values it sealed no longer open\n", id)
-	return exitOK
+	return c.changeKey(s, args, (*cookiesession.Keyring).Revoke,
+		"key %s is already revoked\n", "key %s revoked: values it sealed no longer open\n")
 }
 
 func (c *cli) keyringPrune(args []string) int {
@@ -344,23 +328,6 @@ Revoked keys are kept. If nothing is to be removed, FILE is not written.
 		fmt.Fprintf(c.stdout, "pruned key %s\n", id)
 	}
 	return exitOK
-}
-
-// keyStatus is what a key does at a time: the status column of list.
-func keyStatus(k cookiesession.Key, primary bool, now time.Time) string {
-	switch {
-	case k.State == cookiesession.KeyRevoked:
-		return "revoked"
-	case !k.CanOpen(now):
-		return "expired"
-	case k.Pending(now):
-		return "pending"
-	case primary:
-		return "primary"
-	case k.State == cookiesession.KeyRetired:
-		return "retired-until"
-	}
-	return "open"
 }
 
 type listKey struct {
@@ -428,7 +395,7 @@ Secrets are never shown without --show-secrets.
 		lk := listKey{
 			ID:          k.ID.String(),
 			State:       k.State.String(),
-			Status:      keyStatus(k, perr == nil && k.ID == primary.ID, now),
+			Status:      ring.Status(k.ID, now),
 			Created:     k.Created.UTC().Format(time.RFC3339Nano),
 			ActivatesAt: k.ActivatesAt.UTC().Format(time.RFC3339Nano),
 			Secret:      secrets[k.ID.String()],

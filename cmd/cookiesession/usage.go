@@ -79,9 +79,8 @@ func (c *cli) keyringUsage(args []string) int {
 		if err != nil {
 			return c.fail(err)
 		}
-		primary, _ := ring.Primary(now)
 		for _, k := range ring.Keys() {
-			byID[k.ID.String()] = &usageKey{ID: k.ID.String(), Status: keyStatus(k, k.ID == primary.ID, now)}
+			byID[k.ID.String()] = &usageKey{ID: k.ID.String(), Status: ring.Status(k.ID, now)}
 		}
 	}
 	client := &http.Client{Timeout: timeout.d}

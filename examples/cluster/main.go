@@ -586,30 +586,13 @@ func (b *backend) keyring(w http.ResponseWriter, r *http.Request) {
 		out.Keys = append(out.Keys, key{
 			ID:          k.ID.String(),
 			State:       k.State.String(),
-			Status:      keyStatus(k, perr == nil && k.ID == p.ID, now),
+			Status:      ring.Status(k.ID, now),
 			ActivatesAt: k.ActivatesAt.UTC(),
 			RetireAfter: k.RetireAfter.UTC(),
 		})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)
-}
-
-// keyStatus is what the key k does at now.
-func keyStatus(k cookiesession.Key, primary bool, now time.Time) string {
-	switch {
-	case k.State == cookiesession.KeyRevoked:
-		return "revoked"
-	case !k.CanOpen(now):
-		return "expired"
-	case k.Pending(now):
-		return "pending"
-	case primary:
-		return "primary"
-	case k.State == cookiesession.KeyRetired:
-		return "retired-until"
-	}
-	return "open"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
