@@ -70,6 +70,7 @@ var cborModesOnce = sync.OnceValue(func() cborModes {
 		MaxArrayElements: maxElements,
 		MaxMapPairs:      maxElements,
 		IntDec:           cbor.IntDecConvertSignedOrBigInt,
+		BigIntDec:        cbor.BigIntDecodePointer, // *big.Int, as documented above
 		DefaultMapType:   reflect.TypeOf(map[string]any(nil)),
 		UTF8:             cbor.UTF8DecodeInvalid, // a Go string may hold any bytes
 		// Exact field names only: one spelling per field, and faster.
