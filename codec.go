@@ -226,11 +226,11 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 		return "", fmt.Errorf("cookiesession: lifetime %v is not between 1s and %v", exp.Sub(iat), math.MaxUint32*time.Second)
 	}
 
-	payload, release, err := serialize(c.ser, v)
+	payload, pooled, err := serialize(c.ser, v)
+	defer putBuffer(pooled)
 	if err != nil {
 		return "", fmt.Errorf("cookiesession: serializing: %w", err)
 	}
-	defer release()
 
 	rawLen := Overhead + len(payload)
 	encLen := 1 + b64.EncodedLen(rawLen)
@@ -443,26 +443,34 @@ func (c *Codec) KeyUsage() []KeyUsage {
 }
 
 // serialize runs s, into a pooled buffer when s is one of this package's
-// serializers. release returns the buffer, cleared, to the pool.
-func serialize(s Serializer, v any) (payload []byte, release func(), err error) {
+// serializers. The caller hands that buffer (nil for other serializers)
+// to putBuffer once it is done with payload, even if err is not nil.
+func serialize(s Serializer, v any) (payload []byte, pooled *bytes.Buffer, err error) {
 	if a, ok := s.(bufferSerializer); ok {
 		b := bufPool.Get().(*bytes.Buffer)
 		b.Reset()
-		release = func() {
-			clear(b.Bytes())
-			bufPool.Put(b)
-		}
-		if err := a.serializeTo(b, v); err != nil {
-			release()
-			return nil, nil, err
-		}
-		return b.Bytes(), release, nil
+		err := a.serializeTo(b, v)
+		return b.Bytes(), b, err
 	}
 	payload, err = s.Serialize(v)
-	return payload, func() {}, err
+	return payload, nil, err
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuffer clears the plaintext b holds and returns it to the pool,
+// unless it grew larger than any value a codec seals. The serializers
+// only append to b (JSON then trims its newline), so its contents are
+// everything this use wrote.
+func putBuffer(b *bytes.Buffer) {
+	if b == nil {
+		return
+	}
+	clear(b.Bytes())
+	if b.Cap() <= 2*maxMaxLength {
+		bufPool.Put(b)
+	}
+}
 
 // deserialize runs s on plaintext that lives in a pooled buffer. This
 // package's serializers copy what they keep; any other gets its own copy,
