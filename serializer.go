@@ -37,8 +37,11 @@ const (
 )
 
 // CBOR is the default serializer: CBOR (RFC 8949) via fxamacker/cbor. It
-// was chosen by measurement (see the README): its encodings are the
-// smallest and it is the fastest of encoding/json, encoding/gob and CBOR.
+// was chosen by measurement (see the README): for sessions up to the size
+// of a cookie, its encodings are the smallest and it is the fastest of
+// encoding/json, encoding/gob and CBOR. (For typed sessions of several
+// kilobytes made of repeated records, gob's encodings are smaller, since
+// it names each field once.)
 // Integers keep every bit (an integer in an any decodes to int64, or to
 // *big.Int beyond it), times keep nanoseconds and their offset, maps in an
 // any decode to map[string]any, strings keep their bytes even when they
@@ -96,7 +99,12 @@ func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
 	if err := m.enc.MarshalToBuffer(src, b); err != nil {
 		return err
 	}
-	// Refuse to seal what could not be opened again.
+	// Refuse to seal what could not be opened again: nesting past
+	// MaxNesting, too many elements, indefinite lengths or malformed
+	// output from a custom marshaler. This pass costs a few percent of an
+	// Encode and Decode round trip (BenchmarkCodec against its floor). A
+	// hand-written scanner was faster, but not by enough to keep a second
+	// copy of the decoder's rules that must never drift from them.
 	return m.dec.Wellformed(b.Bytes())
 }
 

@@ -247,6 +247,8 @@ func TestSerializeRefusesWhatCannotOpen(t *testing.T) {
 		{"too many pairs", pairs(maxElements + 1), false},
 		{"indefinite length", cbor.RawMessage{0x9f, 0x01, 0xff}, false},
 
+		{"string cut inside a character", struct{ Name string }{"Zo\xc3"}, true},
+		{"map key that is not UTF-8", map[string]int{"caf\xc3": 1, "\xff": 2}, true},
 		{"nested slices at limit", nestedSlices(MaxNesting), true},
 		{"nested tags at limit", tags(MaxNesting + 1), true},
 		{"multi-byte characters", map[string]string{"naïve": "日本語 Zoë 🍪"}, true},
