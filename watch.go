@@ -47,9 +47,10 @@ type KeyringFileConfig struct {
 	Logger *slog.Logger
 
 	// OnReload, if not nil, is called after every check of the file,
-	// including the first, before NewKeyringFile returns. It may be called from several goroutines at
-	// once, including from a request's goroutine during a reload that
-	// an unknown key triggered, so it should return quickly.
+	// including the first, before NewKeyringFile returns. It may be
+	// called from several goroutines at once, including from a request's
+	// goroutine during a reload that an unknown key triggered, so it
+	// should return quickly.
 	OnReload func(ReloadEvent)
 
 	// Now returns the current time. Default time.Now.
