@@ -398,7 +398,7 @@ func TestAttackHostilePayloads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		value, err := st.codec.seal(attackName, payload, t0, t0.Add(time.Hour), nil)
+		value, _, err := st.codec.seal(attackName, payload, t0, t0.Add(time.Hour), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

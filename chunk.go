@@ -101,6 +101,12 @@ func (c *Codec) OpenChunks(name string, chunks []string, dst any) (Header, error
 	if n != len(chunks) {
 		return Header{}, ErrIncomplete
 	}
+	return c.openJoined(name, chunks, dst)
+}
+
+// openJoined is OpenChunks for chunks whose count the caller has already
+// checked against the first chunk's announcement.
+func (c *Codec) openJoined(name string, chunks []string, dst any) (Header, error) {
 	size := 0
 	for _, p := range chunks {
 		size += len(p)

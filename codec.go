@@ -163,7 +163,8 @@ type Header struct {
 // Encode serializes v and seals it under the cookie name, valid for MaxAge.
 func (c *Codec) Encode(name string, v any) (string, error) {
 	now := c.now()
-	return c.seal(name, v, now, now.Add(c.maxAge), nil)
+	value, _, err := c.seal(name, v, now, now.Add(c.maxAge), nil)
+	return value, err
 }
 
 // Decode opens a value that Encode sealed under the same name and purpose
@@ -208,28 +209,29 @@ func putScratch(p *[]byte) {
 
 // seal serializes v and seals it, issued at iat and expiring at exp. If
 // chunksFor is not nil it returns how many cookies a value of the given
-// encoded length is split over; that count is sealed into the header.
-func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (string, error) {
+// encoded length is split over; that count is sealed into the header. It
+// returns the value and the id of the key that sealed it.
+func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (string, KeyID, error) {
 	if len(name) > maxNameLen {
-		return "", fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
+		return "", 0, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
 	}
 	ring := c.keys.Keyring()
 	if ring == nil {
-		return "", ErrNoPrimaryKey
+		return "", 0, ErrNoPrimaryKey
 	}
 	pi := ring.primary(iat)
 	if pi < 0 {
-		return "", ErrNoPrimaryKey
+		return "", 0, ErrNoPrimaryKey
 	}
 	lifetime := exp.Unix() - iat.Unix()
 	if lifetime <= 0 || lifetime > math.MaxUint32 {
-		return "", fmt.Errorf("cookiesession: lifetime %v is not between 1s and %v", exp.Sub(iat), math.MaxUint32*time.Second)
+		return "", 0, fmt.Errorf("cookiesession: lifetime %v is not between 1s and %v", exp.Sub(iat), math.MaxUint32*time.Second)
 	}
 
 	payload, pooled, err := serialize(c.ser, v)
 	defer putBuffer(pooled)
 	if err != nil {
-		return "", fmt.Errorf("cookiesession: serializing: %w", err)
+		return "", 0, fmt.Errorf("cookiesession: serializing: %w", err)
 	}
 
 	rawLen := Overhead + len(payload)
@@ -239,14 +241,14 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 		// The caller's limits come first: they say what is too large in
 		// its own terms (the cookies a session adds to a request).
 		if chunks, err = chunksFor(encLen); err != nil {
-			return "", err
+			return "", 0, err
 		}
 	}
 	if encLen > c.maxLength {
-		return "", &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
+		return "", 0, &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
 	}
 	if chunks < 1 || chunks > MaxChunks {
-		return "", fmt.Errorf("cookiesession: %d chunks, at most %d", chunks, MaxChunks)
+		return "", 0, fmt.Errorf("cookiesession: %d chunks, at most %d", chunks, MaxChunks)
 	}
 
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
@@ -266,7 +268,7 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 	// zero or repeated nonce would reveal plaintexts and allow forgeries.
 	nonce := raw[headerSize : headerSize+nonceSize]
 	if _, err := io.ReadFull(c.rand, nonce); err != nil {
-		return "", fmt.Errorf("cookiesession: reading a random nonce: %w", err)
+		return "", 0, fmt.Errorf("cookiesession: reading a random nonce: %w", err)
 	}
 	ad := appendAD((*buf)[rawLen:rawLen], hdr, name, c.purpose)
 	ring.aeads[pi].Seal(raw[headerSize+nonceSize:headerSize+nonceSize], nonce, payload, ad)
@@ -274,7 +276,7 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 	enc := (*buf)[rawLen+adLen:]
 	enc[0] = valuePrefix
 	b64.Encode(enc[1:], raw)
-	return string(enc), nil
+	return string(enc), ring.keys[pi].ID, nil
 }
 
 // appendAD appends the associated data: the header, then the cookie name

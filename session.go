@@ -485,10 +485,16 @@ func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, er
 		return lerr
 	}
 	s.id, s.created, s.keyID, s.fresh, s.changed = nil, now, 0, false, true
-	if st.cfg.Validate != nil {
-		if verr := st.cfg.Validate(r, s); verr != nil {
-			return fmt.Errorf("%w: %w", ErrRejected, verr)
-		}
+	return st.validate(r, s)
+}
+
+// validate runs the Validate hook, if any, on a session that opened.
+func (st *Store[T]) validate(r *http.Request, s *Session[T]) error {
+	if st.cfg.Validate == nil {
+		return nil
+	}
+	if err := st.cfg.Validate(r, s); err != nil {
+		return fmt.Errorf("%w: %w", ErrRejected, err)
 	}
 	return nil
 }
@@ -530,7 +536,7 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 		return ErrIncomplete
 	}
 	var env envelope[T]
-	h, err := st.codec.OpenChunks(st.cfg.Name, parts, &env)
+	h, err := st.codec.openJoined(st.cfg.Name, parts, &env) // n was peeked above
 	if err != nil {
 		return err
 	}
@@ -547,10 +553,8 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
-	if st.cfg.Validate != nil {
-		if err := st.cfg.Validate(r, s); err != nil {
-			return fmt.Errorf("%w: %w", ErrRejected, err)
-		}
+	if err := st.validate(r, s); err != nil {
+		return err
 	}
 	// Re-seal a session opened by a key that no longer seals, so that it
 	// moves to the primary before its key is retired; and one whose idle
@@ -609,7 +613,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	}
 	name := st.cfg.Name
 	var n int
-	value, err := st.codec.seal(name, envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data}, now, exp,
+	value, keyID, err := st.codec.seal(name, envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data}, now, exp,
 		func(encLen int) (int, error) {
 			n = chunkCount(name, encLen, st.cfg.ChunkSize, st.maxChunks)
 			if size := cookieBytes(name, encLen, n); n > st.maxChunks || size > st.cfg.MaxSize {
@@ -639,7 +643,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		s.legacyCarried = false
 	}
 	s.written = n
-	s.keyID = keyIDOf(value)
+	s.keyID = keyID
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
 	setCacheHeaders(h, false)
 	return nil
@@ -679,13 +683,6 @@ func (st *Store[T]) cookie(name, value string, maxAge int) *http.Cookie {
 		HttpOnly: !st.cfg.ScriptAccess,
 		SameSite: st.cfg.SameSite,
 	}
-}
-
-// keyIDOf reads the key id from a value this package just sealed.
-func keyIDOf(value string) KeyID {
-	var b [9]byte
-	base64.RawURLEncoding.Decode(b[:], []byte(value[1:13]))
-	return KeyID(uint32(b[3])<<24 | uint32(b[4])<<16 | uint32(b[5])<<8 | uint32(b[6]))
 }
 
 // setCacheHeaders keeps shared caches from storing a response that sets

@@ -533,7 +533,7 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 	if spec.chunks != 0 {
 		chunksFor = func(int) (int, error) { return spec.chunks, nil }
 	}
-	value, err := c.seal(name, payload, issued, issued.Add(lifetime), chunksFor)
+	value, _, err := c.seal(name, payload, issued, issued.Add(lifetime), chunksFor)
 	if err != nil {
 		t.Fatalf("%s: %v", spec.name, err)
 	}
