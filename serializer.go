@@ -48,6 +48,14 @@ const (
 // are not UTF-8 (the payload is authenticated: refusing them would only
 // make such a session seal and never open), and duplicate map keys,
 // indefinite lengths and nesting beyond MaxNesting are refused.
+//
+// Plain types — structs, possibly keyed with keyasint, of booleans,
+// integers, strings, []byte, time.Time, pointers, slices and string-keyed
+// maps of these, without methods of their own — take a faster path with
+// the same encoding and the same results. Their decoded strings share one
+// copy of the payload, so a string kept from a session keeps that copy
+// (at most the session's size) alive. Other types, and any input the fast
+// path does not expect, go through fxamacker/cbor.
 type CBOR struct{}
 
 var _ Serializer = CBOR{}
@@ -95,6 +103,11 @@ func (CBOR) Serialize(src any) ([]byte, error) {
 }
 
 func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
+	// The fast path's output is well-formed and within the limits by
+	// construction (cborfast.go), so it skips the check below.
+	if cborFastEncode(b, src) {
+		return nil
+	}
 	m := cborModesOnce()
 	if err := m.enc.MarshalToBuffer(src, b); err != nil {
 		return err
@@ -110,6 +123,9 @@ func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
 
 // Deserialize decodes CBOR into dst, which must be a non-nil pointer.
 func (CBOR) Deserialize(src []byte, dst any) error {
+	if cborFastDecode(src, dst) {
+		return nil
+	}
 	return cborModesOnce().dec.Unmarshal(src, dst)
 }
 

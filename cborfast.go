@@ -1,0 +1,829 @@
+package cookiesession
+
+// The fast path of the CBOR serializer.
+//
+// fxamacker/cbor handles every Go type, and pays for that generality on
+// each call: its decoder copies every string separately and makes two
+// allocations for most slices, and its encoder's output needs a second,
+// well-formedness pass before we can promise that what seals also opens.
+// Session types are nearly always plain structs of strings, integers,
+// booleans, times, slices and maps, so for those types this file encodes
+// and decodes directly, with a plan built once per type:
+//
+//   - the encoding is byte for byte the one fxamacker/cbor writes with our
+//     options (a Go map's entries in Go's order, as fxamacker/cbor writes
+//     them), and is well-formed by construction;
+//   - the decoder cuts every string from one copy of the plaintext and
+//     sizes every slice and map once, from its authenticated length;
+//   - anything the fast path is not sure of, it hands to fxamacker/cbor
+//     unchanged: types outside the plain subset, and on decoding any CBOR
+//     it does not expect (tags, floats, non-shortest lengths, unknown or
+//     repeated keys, trailing bytes, an error of any kind). So the fast path
+//     never decides an error and never accepts what fxamacker/cbor would
+//     refuse; it only ever returns a result fxamacker/cbor would also give.
+//
+// It lives in its own file because it is an optimisation of serializer.go
+// that must be read, and tested, against fxamacker/cbor's rules as a whole
+// (cborfast_test.go holds the differential tests and fuzz target).
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// fastMaxDepth bounds the nesting of containers in a fast-path type. Data
+// decoded by the fast path nests no deeper than its type, and the encoder
+// writes no deeper than its type, so both stay well inside MaxNesting,
+// whatever fxamacker/cbor's exact way of counting levels.
+const fastMaxDepth = MaxNesting / 2
+
+// fastMaxFields bounds the fields of a fast-path struct, so that the
+// decoder can track the fields it has seen in one word.
+const fastMaxFields = 64
+
+type fastKind uint8
+
+const (
+	fastBool fastKind = iota + 1
+	fastInt
+	fastUint
+	fastString
+	fastBytes // a []byte: a CBOR byte string
+	fastTime  // time.Time: an RFC 3339 text string, or null when zero
+	fastPtr
+	fastSlice
+	fastMap // string keys
+	fastStruct
+)
+
+// fastType is the plan for one Go type in the fast subset.
+type fastType struct {
+	kind   fastKind
+	typ    reflect.Type
+	elem   *fastType   // fastPtr, fastSlice, fastMap (the value type)
+	fields []fastField // fastStruct, in field order
+	depth  int         // containers nested in this type, itself included
+	// allOmitEmpty reports, for a struct, whether every field is tagged
+	// omitempty: only then can the struct itself be empty.
+	allOmitEmpty bool
+}
+
+type fastField struct {
+	index int
+	name  string
+	// keyAsInt marks a field tagged keyasint: its key is the integer
+	// intKey, never a text string.
+	keyAsInt  bool
+	intKey    int64
+	key       []byte // the key's CBOR data item
+	omitEmpty bool
+	omitZero  bool
+	t         *fastType
+}
+
+var (
+	timeType    = reflect.TypeFor[time.Time]()
+	timePtrType = reflect.TypeFor[*time.Time]()
+	bytesType   = reflect.TypeFor[[]byte]()
+	// A type implementing any of these is encoded or decoded by its own
+	// methods, or has its own notion of empty or zero, in some mode of
+	// fxamacker/cbor. The fast path leaves such types to fxamacker/cbor
+	// rather than mirror each rule; time.Time is the one it knows.
+	customInterfaces = []reflect.Type{
+		reflect.TypeFor[cbor.Marshaler](),
+		reflect.TypeFor[cbor.Unmarshaler](),
+		reflect.TypeFor[encoding.BinaryMarshaler](),
+		reflect.TypeFor[encoding.BinaryUnmarshaler](),
+		reflect.TypeFor[encoding.TextMarshaler](),
+		reflect.TypeFor[encoding.TextUnmarshaler](),
+		reflect.TypeFor[json.Marshaler](),
+		reflect.TypeFor[json.Unmarshaler](),
+		reflect.TypeFor[interface{ IsZero() bool }](),
+	}
+)
+
+// fastPlans caches a *fastType, or nil for a type outside the subset.
+var fastPlans sync.Map // reflect.Type → *fastType
+
+// fastPlanOf returns the plan for t, or nil if t is outside the subset.
+func fastPlanOf(t reflect.Type) *fastType {
+	if p, ok := fastPlans.Load(t); ok {
+		return p.(*fastType)
+	}
+	p := buildFastPlan(t, map[reflect.Type]bool{})
+	if p != nil && p.depth > fastMaxDepth {
+		p = nil
+	}
+	fastPlans.Store(t, p)
+	return p
+}
+
+// cborFastSupported reports whether values of type t take the fast path.
+func cborFastSupported(t reflect.Type) bool { return fastPlanOf(t) != nil }
+
+// buildFastPlan builds the plan for t; visiting holds the types being
+// built further up, so that a recursive type is refused rather than
+// followed forever.
+func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
+	if visiting[t] {
+		return nil
+	}
+	if t == timeType {
+		return &fastType{kind: fastTime, typ: t}
+	}
+	if t.Kind() != reflect.Pointer && hasCustomCBOR(t) {
+		return nil
+	}
+	visiting[t] = true
+	defer delete(visiting, t)
+
+	switch t.Kind() {
+	case reflect.Bool:
+		return &fastType{kind: fastBool, typ: t}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return &fastType{kind: fastInt, typ: t}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return &fastType{kind: fastUint, typ: t}
+	case reflect.String:
+		return &fastType{kind: fastString, typ: t}
+	case reflect.Pointer:
+		elem := buildFastPlan(t.Elem(), visiting)
+		if elem == nil {
+			return nil
+		}
+		return &fastType{kind: fastPtr, typ: t, elem: elem, depth: elem.depth}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			// A byte string. Only plain bytes: a named element type
+			// could carry methods of its own.
+			if t.Elem() != bytesType.Elem() {
+				return nil
+			}
+			return &fastType{kind: fastBytes, typ: t}
+		}
+		elem := buildFastPlan(t.Elem(), visiting)
+		if elem == nil {
+			return nil
+		}
+		return &fastType{kind: fastSlice, typ: t, elem: elem, depth: elem.depth + 1}
+	case reflect.Map:
+		if k := t.Key(); k.Kind() != reflect.String || hasCustomCBOR(k) {
+			return nil
+		}
+		elem := buildFastPlan(t.Elem(), visiting)
+		if elem == nil {
+			return nil
+		}
+		return &fastType{kind: fastMap, typ: t, elem: elem, depth: elem.depth + 1}
+	case reflect.Struct:
+		return buildFastStruct(t, visiting)
+	}
+	return nil // floats, complex numbers, interfaces, arrays, chans, funcs
+}
+
+// hasCustomCBOR reports whether fxamacker/cbor gives t, a non-pointer
+// type, any treatment of its own: methods it calls, or a type it knows
+// (big.Int and its own types).
+func hasCustomCBOR(t reflect.Type) bool {
+	switch t.PkgPath() {
+	case "math/big", "github.com/fxamacker/cbor/v2":
+		return true
+	}
+	pt := reflect.PointerTo(t)
+	for _, it := range customInterfaces {
+		if t.Implements(it) || pt.Implements(it) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildFastStruct follows fxamacker/cbor's (and encoding/json's) field
+// rules for structs without embedded fields: the name comes from the
+// "cbor" tag, else the "json" tag, else the field; "-" drops the field;
+// omitempty, omitzero and keyasint are honoured. Structs it would treat
+// specially (embedded fields, a "_" field carrying struct options such as
+// toarray, two fields of one name) are left to fxamacker/cbor.
+func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
+	if t.NumField() > fastMaxFields {
+		return nil
+	}
+	p := &fastType{kind: fastStruct, typ: t, allOmitEmpty: true}
+	names := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous || f.Name == "_" {
+			return nil
+		}
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("cbor")
+		if tag == "" {
+			tag = f.Tag.Get("json")
+		}
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		ff := fastField{index: i, name: name}
+		for opts != "" {
+			var opt string
+			opt, opts, _ = strings.Cut(opts, ",")
+			switch opt {
+			case "omitempty":
+				ff.omitEmpty = true
+			case "omitzero":
+				// fxamacker/cbor honours a json tag's omitzero too,
+				// as encoding/json does since Go 1.24.
+				ff.omitZero = true
+			case "keyasint":
+				// The key is the name as an integer, in canonical
+				// form: "01" and "+1" are the key 1.
+				n, err := strconv.Atoi(name)
+				if err != nil {
+					return nil
+				}
+				ff.keyAsInt, ff.intKey = true, int64(n)
+				name = strconv.Itoa(n)
+				ff.name = name
+			case "toarray":
+				return nil
+			}
+		}
+		// fxamacker/cbor resolves two fields of one name by its
+		// dominance rules; the fast path does not have to.
+		if names[name] {
+			return nil
+		}
+		names[name] = true
+		ff.t = buildFastPlan(f.Type, visiting)
+		if ff.t == nil {
+			return nil
+		}
+		switch {
+		case !ff.keyAsInt:
+			ff.key = append(appendHead(nil, majorText, uint64(len(name))), name...)
+		case ff.intKey < 0:
+			ff.key = appendHead(nil, majorNeg, uint64(^ff.intKey))
+		default:
+			ff.key = appendHead(nil, majorUint, uint64(ff.intKey))
+		}
+		p.depth = max(p.depth, ff.t.depth)
+		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
+		p.fields = append(p.fields, ff)
+	}
+	p.depth++
+	return p
+}
+
+// CBOR major types, shifted into the initial byte.
+const (
+	majorUint  = 0 << 5
+	majorNeg   = 1 << 5
+	majorBytes = 2 << 5
+	majorText  = 3 << 5
+	majorArray = 4 << 5
+	majorMap   = 5 << 5
+
+	cborFalse = 0xf4
+	cborTrue  = 0xf5
+	cborNull  = 0xf6
+)
+
+// appendHead appends the shortest head of a data item.
+func appendHead(b []byte, major byte, n uint64) []byte {
+	switch {
+	case n < 24:
+		return append(b, major|byte(n))
+	case n <= math.MaxUint8:
+		return append(b, major|24, byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(b, major|25), uint16(n))
+	case n <= math.MaxUint32:
+		return binary.BigEndian.AppendUint32(append(b, major|26), uint32(n))
+	}
+	return binary.BigEndian.AppendUint64(append(b, major|27), n)
+}
+
+// cborFastEncode appends the CBOR encoding of v to b and reports true, or
+// leaves b unchanged and reports false when v is not for the fast path.
+func cborFastEncode(b *bytes.Buffer, v any) bool {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return false
+	}
+	p := fastPlanOf(rv.Type())
+	if p == nil {
+		return false
+	}
+	// Encode into b's spare capacity: when it suffices, Write copies
+	// the bytes onto themselves, and b is only extended on success.
+	out, ok := appendFast(b.AvailableBuffer(), rv, p)
+	if !ok {
+		return false
+	}
+	b.Write(out)
+	return true
+}
+
+func appendFast(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+	switch p.kind {
+	case fastBool:
+		if v.Bool() {
+			return append(b, cborTrue), true
+		}
+		return append(b, cborFalse), true
+	case fastInt:
+		n := v.Int()
+		if n < 0 {
+			return appendHead(b, majorNeg, uint64(^n)), true // -1-n
+		}
+		return appendHead(b, majorUint, uint64(n)), true
+	case fastUint:
+		return appendHead(b, majorUint, v.Uint()), true
+	case fastString:
+		s := v.String()
+		return append(appendHead(b, majorText, uint64(len(s))), s...), true
+	case fastBytes:
+		if v.IsNil() {
+			return append(b, cborNull), true
+		}
+		s := v.Bytes()
+		return append(appendHead(b, majorBytes, uint64(len(s))), s...), true
+	case fastTime:
+		return appendFastTime(b, timeOf(v))
+	case fastPtr:
+		if v.IsNil() {
+			return append(b, cborNull), true
+		}
+		return appendFast(b, v.Elem(), p.elem)
+	case fastSlice:
+		if v.IsNil() {
+			return append(b, cborNull), true
+		}
+		n := v.Len()
+		if n > maxElements { // would not open again
+			return b, false
+		}
+		b = appendHead(b, majorArray, uint64(n))
+		for i := range n {
+			var ok bool
+			if b, ok = appendFast(b, v.Index(i), p.elem); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	case fastMap:
+		return appendFastMap(b, v, p)
+	case fastStruct:
+		return appendFastStruct(b, v, p)
+	}
+	return b, false
+}
+
+// timeOf reads a time.Time without the allocation of v.Interface when v
+// is addressable, as it is below any pointer.
+func timeOf(v reflect.Value) time.Time {
+	if v.CanAddr() {
+		return *v.Addr().Interface().(*time.Time)
+	}
+	return v.Interface().(time.Time)
+}
+
+// appendFastTime writes t as fxamacker/cbor does with TimeRFC3339Nano and
+// no tag: null for the zero time, else the RFC 3339 text with nanoseconds
+// and the offset. A year outside 0–9999 is not RFC 3339 at all; such a
+// time is left to fxamacker/cbor.
+func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
+	if t.IsZero() {
+		return append(b, cborNull), true
+	}
+	if y := t.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	var buf [len(time.RFC3339Nano) + 8]byte
+	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
+	return append(appendHead(b, majorText, uint64(len(s))), s...), true
+}
+
+func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+	if v.IsNil() {
+		return append(b, cborNull), true
+	}
+	n := v.Len()
+	if n > maxElements {
+		return b, false
+	}
+	b = appendHead(b, majorMap, uint64(n))
+	if n == 0 {
+		return b, true
+	}
+	key := reflect.New(v.Type().Key()).Elem()
+	val := reflect.New(p.elem.typ).Elem()
+	for it := v.MapRange(); it.Next(); {
+		key.SetIterKey(it)
+		val.SetIterValue(it)
+		s := key.String()
+		b = append(appendHead(b, majorText, uint64(len(s))), s...)
+		var ok bool
+		if b, ok = appendFast(b, val, p.elem); !ok {
+			return b, false
+		}
+	}
+	return b, true
+}
+
+func appendFastStruct(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+	// First decide which fields are written, to write the map's length
+	// before them.
+	var omit uint64
+	n := 0
+	for i := range p.fields {
+		if fastOmit(v.Field(p.fields[i].index), &p.fields[i]) {
+			omit |= 1 << i
+		} else {
+			n++
+		}
+	}
+	b = appendHead(b, majorMap, uint64(n))
+	for i := range p.fields {
+		if omit&(1<<i) != 0 {
+			continue
+		}
+		f := &p.fields[i]
+		b = append(b, f.key...)
+		var ok bool
+		if b, ok = appendFast(b, v.Field(f.index), f.t); !ok {
+			return b, false
+		}
+	}
+	return b, true
+}
+
+// fastOmit reports whether fxamacker/cbor leaves field value v out.
+func fastOmit(v reflect.Value, f *fastField) bool {
+	return (f.omitEmpty && fastEmpty(v, f.t)) || (f.omitZero && fastZero(v, f.t))
+}
+
+// fastEmpty is fxamacker/cbor's omitempty test (OmitEmptyCBORValue).
+func fastEmpty(v reflect.Value, p *fastType) bool {
+	switch p.kind {
+	case fastBool:
+		return !v.Bool()
+	case fastInt:
+		return v.Int() == 0
+	case fastUint:
+		return v.Uint() == 0
+	case fastString, fastBytes, fastSlice, fastMap:
+		return v.Len() == 0
+	case fastPtr:
+		return v.IsNil()
+	case fastStruct:
+		// Empty when every field is omitempty and empty: it would be
+		// written as an empty map.
+		if !p.allOmitEmpty {
+			return false
+		}
+		for i := range p.fields {
+			if !fastEmpty(v.Field(p.fields[i].index), p.fields[i].t) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // a time is never empty
+}
+
+// fastZero is fxamacker/cbor's omitzero test: a time's own IsZero, also
+// through one pointer, and reflect's IsZero for everything else.
+func fastZero(v reflect.Value, p *fastType) bool {
+	switch {
+	case p.kind == fastTime:
+		return timeOf(v).IsZero()
+	case p.typ == timePtrType: // not a named pointer type: those have no methods
+		return v.IsNil() || v.Interface().(*time.Time).IsZero()
+	}
+	return v.IsZero()
+}
+
+// fastDecoder reads one CBOR data item from data.
+type fastDecoder struct {
+	data []byte
+	off  int
+	// text is data as one string, made on the first string read: every
+	// string decoded is cut from it, sharing its one allocation.
+	text string
+}
+
+// cborFastDecode decodes data into dst and reports true only when the
+// result is exactly what fxamacker/cbor gives without error. It tries
+// only a non-nil pointer to a zero value of a fast-path type. When it
+// reports false, dst holds its zero value again, so that fxamacker/cbor
+// can start afresh.
+func cborFastDecode(data []byte, dst any) bool {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return false
+	}
+	p := fastPlanOf(rv.Type().Elem())
+	if p == nil {
+		return false
+	}
+	v := rv.Elem()
+	// fxamacker/cbor merges into what dst already holds; the fast path
+	// only knows how to fill a zero value.
+	if !v.IsZero() {
+		return false
+	}
+	d := fastDecoder{data: data}
+	if d.decode(v, p) && d.off == len(data) {
+		return true
+	}
+	v.SetZero()
+	return false
+}
+
+// head reads the head of a data item of the given major type, and
+// refuses non-shortest lengths and indefinite lengths.
+func (d *fastDecoder) head(major byte) (uint64, bool) {
+	if d.off >= len(d.data) || d.data[d.off]&0xe0 != major {
+		return 0, false
+	}
+	ai := d.data[d.off] & 0x1f
+	d.off++
+	if ai < 24 {
+		return uint64(ai), true
+	}
+	var n uint64
+	var size int
+	var least uint64 // the smallest value that needs this size
+	switch ai {
+	case 24:
+		size, least = 1, 24
+	case 25:
+		size, least = 2, 1<<8
+	case 26:
+		size, least = 4, 1<<16
+	case 27:
+		size, least = 8, 1<<32
+	default: // reserved, or an indefinite length
+		return 0, false
+	}
+	if len(d.data)-d.off < size {
+		return 0, false
+	}
+	for _, c := range d.data[d.off : d.off+size] {
+		n = n<<8 | uint64(c)
+	}
+	d.off += size
+	return n, n >= least
+}
+
+// length reads the head of a string, array or map, and checks that the
+// rest of the input could hold it (each byte or element taking at least
+// one byte, each pair of a map two), so that nothing is allocated for a
+// length the input lacks.
+func (d *fastDecoder) length(major byte) (int, bool) {
+	n, ok := d.head(major)
+	room := uint64(len(d.data) - d.off)
+	if major == majorMap {
+		room /= 2
+	}
+	if !ok || n > room {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// str reads a text string, cut from the shared copy of the input.
+func (d *fastDecoder) str() (string, bool) {
+	n, ok := d.length(majorText)
+	if !ok {
+		return "", false
+	}
+	if d.text == "" {
+		d.text = string(d.data)
+	}
+	s := d.text[d.off : d.off+n]
+	d.off += n
+	return s, true
+}
+
+// decode fills v, which holds its zero value, from the next data item.
+func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
+	if d.off >= len(d.data) {
+		return false
+	}
+	if d.data[d.off] == cborNull {
+		// fxamacker/cbor decodes null into anything as "leave it":
+		// nil for pointers, slices and maps, and v is zero already.
+		d.off++
+		return true
+	}
+	switch p.kind {
+	case fastBool:
+		switch d.data[d.off] {
+		case cborFalse, cborTrue:
+			v.SetBool(d.data[d.off] == cborTrue)
+			d.off++
+			return true
+		}
+		return false
+	case fastInt:
+		var n int64
+		if d.data[d.off]&0xe0 == majorNeg {
+			u, ok := d.head(majorNeg)
+			if !ok || u > math.MaxInt64 {
+				return false
+			}
+			n = ^int64(u)
+		} else {
+			u, ok := d.head(majorUint)
+			if !ok || u > math.MaxInt64 {
+				return false
+			}
+			n = int64(u)
+		}
+		if v.OverflowInt(n) {
+			return false
+		}
+		v.SetInt(n)
+		return true
+	case fastUint:
+		u, ok := d.head(majorUint)
+		if !ok || v.OverflowUint(u) {
+			return false
+		}
+		v.SetUint(u)
+		return true
+	case fastString:
+		s, ok := d.str()
+		if ok {
+			v.SetString(s)
+		}
+		return ok
+	case fastBytes:
+		n, ok := d.length(majorBytes)
+		if !ok {
+			return false
+		}
+		// A copy, never nil: fxamacker/cbor decodes an empty byte
+		// string to an empty slice.
+		v.SetBytes(append(make([]byte, 0, n), d.data[d.off:d.off+n]...))
+		d.off += n
+		return true
+	case fastTime:
+		s, ok := d.str()
+		if !ok {
+			return false
+		}
+		// The same parse as fxamacker/cbor's, so the same location.
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return false
+		}
+		*v.Addr().Interface().(*time.Time) = t
+		return true
+	case fastPtr:
+		e := reflect.New(p.elem.typ)
+		if !d.decode(e.Elem(), p.elem) {
+			return false
+		}
+		v.Set(e)
+		return true
+	case fastSlice:
+		n, ok := d.length(majorArray)
+		if !ok || n > maxElements {
+			return false
+		}
+		s := reflect.MakeSlice(p.typ, n, n)
+		for i := range n {
+			if !d.decode(s.Index(i), p.elem) {
+				return false
+			}
+		}
+		v.Set(s)
+		return true
+	case fastMap:
+		return d.decodeMap(v, p)
+	case fastStruct:
+		return d.decodeStruct(v, p)
+	}
+	return false
+}
+
+func (d *fastDecoder) decodeMap(v reflect.Value, p *fastType) bool {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return false
+	}
+	m := reflect.MakeMapWithSize(p.typ, n)
+	key := reflect.New(p.typ.Key()).Elem()
+	val := reflect.New(p.elem.typ).Elem()
+	for range n {
+		s, ok := d.str()
+		if !ok {
+			return false
+		}
+		key.SetString(s)
+		if m.MapIndex(key).IsValid() {
+			return false // a repeated key: fxamacker/cbor refuses it
+		}
+		val.SetZero()
+		if !d.decode(val, p.elem) {
+			return false
+		}
+		m.SetMapIndex(key, val)
+	}
+	v.Set(m)
+	return true
+}
+
+func (d *fastDecoder) decodeStruct(v reflect.Value, p *fastType) bool {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return false
+	}
+	var seen uint64
+	next := 0 // the field expected next: encoders write them in order
+	for range n {
+		i, ok := d.field(p, next)
+		if !ok {
+			return false
+		}
+		if seen&(1<<i) != 0 {
+			return false // a repeated field: fxamacker/cbor refuses it
+		}
+		seen |= 1 << i
+		f := &p.fields[i]
+		if !d.decode(v.Field(f.index), f.t) {
+			return false
+		}
+		next = i + 1
+	}
+	return true
+}
+
+// field reads a struct's key and returns the index of its field, trying
+// next first. A text key matches only a field named by text, an integer
+// key only a keyasint field, as in fxamacker/cbor. An unknown key, which
+// fxamacker/cbor skips after checking it is not repeated, and a key of
+// any other type are left to fxamacker/cbor.
+func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
+	if d.off >= len(d.data) {
+		return 0, false
+	}
+	var (
+		isInt bool
+		name  string
+		key   int64
+	)
+	switch major := d.data[d.off] & 0xe0; major {
+	case majorText:
+		s, ok := d.str()
+		if !ok {
+			return 0, false
+		}
+		name = s
+	case majorUint, majorNeg:
+		u, ok := d.head(major)
+		if !ok || u > math.MaxInt64 {
+			return 0, false
+		}
+		isInt, key = true, int64(u)
+		if major == majorNeg {
+			key = ^key // -1-u
+		}
+	default:
+		return 0, false
+	}
+	match := func(f *fastField) bool {
+		if isInt {
+			return f.keyAsInt && f.intKey == key
+		}
+		return !f.keyAsInt && f.name == name
+	}
+	if next < len(p.fields) && match(&p.fields[next]) {
+		return next, true
+	}
+	for i := range p.fields {
+		if match(&p.fields[i]) {
+			return i, true
+		}
+	}
+	return 0, false
+}
