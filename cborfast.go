@@ -710,13 +710,21 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 		if !ok || n > maxElements {
 			return false
 		}
-		s := reflect.MakeSlice(p.typ, n, n)
+		if n == 0 {
+			v.Set(reflect.MakeSlice(p.typ, 0, 0)) // empty, not nil, as fxamacker/cbor decodes it
+			return true
+		}
+		// Grow allocates the elements in place, zeroed, where MakeSlice
+		// would allocate a slice header too; SetCap gives the exact
+		// capacity MakeSlice would. v is nil: dst started at zero.
+		v.Grow(n)
+		v.SetLen(n)
+		v.SetCap(n)
 		for i := range n {
-			if !d.decode(s.Index(i), p.elem) {
+			if !d.decode(v.Index(i), p.elem) {
 				return false
 			}
 		}
-		v.Set(s)
 		return true
 	case fastMap:
 		return d.decodeMap(v, p)

@@ -48,8 +48,8 @@ var fastCmpOpts = cmp.Options{
 }
 
 // fastEqual is strict deep equality: times by fastTimeEqual, big integers
-// by value, nil and empty slices and maps told apart, unexported fields
-// included. (cmp.Equal would do, but its slice comparison takes time
+// by value, nil and empty slices and maps told apart, slices' capacities
+// compared, unexported fields included. (cmp.Equal would do, but its slice comparison takes time
 // exponential in the nesting of slices.)
 func fastEqual(x, y any) bool {
 	return fastEqualValue(reflect.ValueOf(x), reflect.ValueOf(y))
@@ -84,7 +84,9 @@ func fastEqualValue(x, y reflect.Value) bool {
 	case reflect.String:
 		return x.String() == y.String()
 	case reflect.Slice:
-		if x.IsNil() != y.IsNil() {
+		// The capacity too: appending to a decoded slice must behave
+		// the same whichever path decoded it.
+		if x.IsNil() != y.IsNil() || x.Cap() != y.Cap() {
 			return false
 		}
 		fallthrough
