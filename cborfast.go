@@ -94,7 +94,6 @@ type fastField struct {
 var (
 	timeType    = reflect.TypeFor[time.Time]()
 	timePtrType = reflect.TypeFor[*time.Time]()
-	bytesType   = reflect.TypeFor[[]byte]()
 	// A type implementing any of these is encoded or decoded by its own
 	// methods, or has its own notion of empty or zero, in some mode of
 	// fxamacker/cbor. The fast path leaves such types to fxamacker/cbor
@@ -127,9 +126,6 @@ func fastPlanOf(t reflect.Type) *fastType {
 	fastPlans.Store(t, p)
 	return p
 }
-
-// cborFastSupported reports whether values of type t take the fast path.
-func cborFastSupported(t reflect.Type) bool { return fastPlanOf(t) != nil }
 
 // buildFastPlan builds the plan for t; visiting holds the types being
 // built further up, so that a recursive type is refused rather than
@@ -166,7 +162,7 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		if t.Elem().Kind() == reflect.Uint8 {
 			// A byte string. Only plain bytes: a named element type
 			// could carry methods of its own.
-			if t.Elem() != bytesType.Elem() {
+			if t.Elem() != reflect.TypeFor[byte]() {
 				return nil
 			}
 			return &fastType{kind: fastBytes, typ: t}
@@ -274,13 +270,10 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		if ff.t == nil {
 			return nil
 		}
-		switch {
-		case !ff.keyAsInt:
-			ff.key = append(appendHead(nil, majorText, uint64(len(name))), name...)
-		case ff.intKey < 0:
-			ff.key = appendHead(nil, majorNeg, uint64(^ff.intKey))
-		default:
-			ff.key = appendHead(nil, majorUint, uint64(ff.intKey))
+		if ff.keyAsInt {
+			ff.key = appendInt(nil, ff.intKey)
+		} else {
+			ff.key = appendText(nil, name)
 		}
 		p.depth = max(p.depth, ff.t.depth)
 		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
@@ -319,6 +312,19 @@ func appendHead(b []byte, major byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, major|27), n)
 }
 
+// appendInt appends an integer: major type 0, or 1 for -1-n.
+func appendInt(b []byte, n int64) []byte {
+	if n < 0 {
+		return appendHead(b, majorNeg, uint64(^n))
+	}
+	return appendHead(b, majorUint, uint64(n))
+}
+
+// appendText appends a text string.
+func appendText[S ~string | ~[]byte](b []byte, s S) []byte {
+	return append(appendHead(b, majorText, uint64(len(s))), s...)
+}
+
 // cborFastEncode appends the CBOR encoding of v to b and reports true, or
 // leaves b unchanged and reports false when v is not for the fast path.
 func cborFastEncode(b *bytes.Buffer, v any) bool {
@@ -348,16 +354,11 @@ func appendFast(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 		}
 		return append(b, cborFalse), true
 	case fastInt:
-		n := v.Int()
-		if n < 0 {
-			return appendHead(b, majorNeg, uint64(^n)), true // -1-n
-		}
-		return appendHead(b, majorUint, uint64(n)), true
+		return appendInt(b, v.Int()), true
 	case fastUint:
 		return appendHead(b, majorUint, v.Uint()), true
 	case fastString:
-		s := v.String()
-		return append(appendHead(b, majorText, uint64(len(s))), s...), true
+		return appendText(b, v.String()), true
 	case fastBytes:
 		if v.IsNil() {
 			return append(b, cborNull), true
@@ -417,7 +418,7 @@ func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 	}
 	var buf [len(time.RFC3339Nano) + 8]byte
 	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
-	return append(appendHead(b, majorText, uint64(len(s))), s...), true
+	return appendText(b, s), true
 }
 
 func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
@@ -437,8 +438,7 @@ func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 	for it := v.MapRange(); it.Next(); {
 		key.SetIterKey(it)
 		val.SetIterValue(it)
-		s := key.String()
-		b = append(appendHead(b, majorText, uint64(len(s))), s...)
+		b = appendText(b, key.String())
 		var ok bool
 		if b, ok = appendFast(b, val, p.elem); !ok {
 			return b, false
@@ -609,6 +609,23 @@ func (d *fastDecoder) length(major byte) (int, bool) {
 	return int(n), true
 }
 
+// int64 reads an integer of major type 0 or 1 that fits an int64, as
+// fxamacker/cbor requires of Go integers and of keyasint keys.
+func (d *fastDecoder) int64() (int64, bool) {
+	major := byte(majorUint)
+	if d.off < len(d.data) && d.data[d.off]&0xe0 == majorNeg {
+		major = majorNeg
+	}
+	u, ok := d.head(major)
+	if !ok || u > math.MaxInt64 {
+		return 0, false
+	}
+	if major == majorNeg {
+		return ^int64(u), true // -1-u
+	}
+	return int64(u), true
+}
+
 // str reads a text string, cut from the shared copy of the input.
 func (d *fastDecoder) str() (string, bool) {
 	n, ok := d.length(majorText)
@@ -644,21 +661,8 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 		}
 		return false
 	case fastInt:
-		var n int64
-		if d.data[d.off]&0xe0 == majorNeg {
-			u, ok := d.head(majorNeg)
-			if !ok || u > math.MaxInt64 {
-				return false
-			}
-			n = ^int64(u)
-		} else {
-			u, ok := d.head(majorUint)
-			if !ok || u > math.MaxInt64 {
-				return false
-			}
-			n = int64(u)
-		}
-		if v.OverflowInt(n) {
+		n, ok := d.int64()
+		if !ok || v.OverflowInt(n) {
 			return false
 		}
 		v.SetInt(n)
@@ -808,14 +812,11 @@ func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
 		}
 		name = s
 	case majorUint, majorNeg:
-		u, ok := d.head(major)
-		if !ok || u > math.MaxInt64 {
+		k, ok := d.int64()
+		if !ok {
 			return 0, false
 		}
-		isInt, key = true, int64(u)
-		if major == majorNeg {
-			key = ^key // -1-u
-		}
+		isInt, key = true, k
 	default:
 		return 0, false
 	}

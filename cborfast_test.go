@@ -490,6 +490,9 @@ func (z fastZeroer) IsZero() bool                   { return z.A == 1 }
 func (z *fastPtrZeroer) IsZero() bool               { return *z == "zero" }
 func (z fastOddZero) IsZero() int                   { return int(z) }
 
+// cborFastSupported reports whether values of type t take the fast path.
+func cborFastSupported(t reflect.Type) bool { return fastPlanOf(t) != nil }
+
 // fastRef encodes v with the reference: fxamacker/cbor, then the
 // well-formedness check that sealing applies.
 func fastRef(v any) ([]byte, error) {
