@@ -299,7 +299,9 @@ func peekChunks(value string) (int, error) {
 		return 0, ErrMalformed
 	}
 	var b [3]byte
-	if _, err := base64.RawURLEncoding.Decode(b[:], []byte(value[1:5])); err != nil {
+	// Go's decoder skips CR and LF, so four characters may hold fewer
+	// than three bytes; such a value is malformed, as open would find.
+	if n, err := base64.RawURLEncoding.Decode(b[:], []byte(value[1:5])); err != nil || n != len(b) {
 		return 0, ErrMalformed
 	}
 	if b[0] != formatVersion || b[1] != 0 {

@@ -802,6 +802,13 @@ func TestVectorsPeek(t *testing.T) {
 	if checked < len(want) {
 		t.Errorf("checked %d vectors, want at least %d", checked, len(want))
 	}
+	// Go's base64 decoder skips CR and LF: four characters that hold one
+	// are fewer than three bytes, never a count read from the next ones.
+	for _, v := range []string{"~AQ\nAC", "~\rAQAC", "~AQA\nC"} {
+		if n, err := peekChunks(v); n != 0 || !errors.Is(err, ErrMalformed) {
+			t.Errorf("peekChunks(%q) = %d, %v; want 0, %v", v, n, err, ErrMalformed)
+		}
+	}
 }
 
 // TestFormatDoc checks that FORMAT.md lists every vector and that its

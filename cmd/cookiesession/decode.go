@@ -263,7 +263,9 @@ func peekHeader(v string, n int) []byte {
 		return nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(v[1 : 1+chars])
-	if err != nil {
+	// Go's decoder skips CR and LF, so those characters can hold fewer
+	// than n bytes; callers index up to n.
+	if err != nil || len(b) != n {
 		return nil
 	}
 	return b

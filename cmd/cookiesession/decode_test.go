@@ -157,6 +157,10 @@ func TestDecodeExplains(t *testing.T) {
 		{"two cookies of the name", ring, nil, "session=" + small + "; session=" + other, nil, "more than one cookie named session"},
 		{"no cookie of the name", ring, nil, "Cookie: sid=" + small, nil, `no cookie named "session"`},
 		{"nothing", ring, nil, "  \n", nil, "no value to decode"},
+		// Go's base64 decoder skips CR and LF, so a line break inside the
+		// first characters leaves fewer header bytes than asked for.
+		{"line break in the chunk count", ring, nil, "session=~AQ\nAC", cookiesession.ErrMalformed, ""},
+		{"line break in the key id", ring, nil, small[:6] + "\n" + small[6:], cookiesession.ErrMalformed, ""},
 	} {
 		o := opts
 		if tc.mod != nil {
@@ -303,7 +307,7 @@ func FuzzDecodeInput(f *testing.F) {
 	seeds := []string{
 		big[0].Value, cookieLine(big), "", "~", "=", "Cookie:", "cookie: session=~AQAB",
 		"session=~AQD_; session.1=x", "session.254=x; session=~AQAC", "session=a; session=b",
-		"session.01=x; session=~AQAB", "~AQAB\r\n", strings.Repeat("session.1=x;", 300),
+		"session.01=x; session=~AQAB", "~AQAB\r\n", "session=~AQ\nAC", "~AQAB\nAAAA", strings.Repeat("session.1=x;", 300),
 	}
 	// The golden vectors are seeds too; without them the corpus would
 	// quietly shrink to the few values above.
