@@ -239,8 +239,12 @@ func (r *Keyring) Revoke(id KeyID, now time.Time) (*Keyring, error) {
 // or before now, and their ids. Those keys open nothing any more; their
 // ids join the keyring's deleted list so that no new key ever takes them
 // (a value sealed under an old key must never open under a new one that
-// happens to share its id). Revoked keys are kept. If there is nothing to
-// prune, Prune returns r itself and no ids.
+// happens to share its id). The list keeps the newest 4096 ids and
+// forgets older ones, so pruning never stops working: a key pruned that
+// many prunes ago opens nothing, and a new key that drew its id by chance
+// (one in 2^32) would find its values failing authentication, as the
+// secrets differ. Revoked keys are kept. If there is nothing to prune,
+// Prune returns r itself and no ids.
 func (r *Keyring) Prune(now time.Time) (*Keyring, []KeyID, error) {
 	var keep []Key
 	var pruned []KeyID
@@ -259,7 +263,10 @@ func (r *Keyring) Prune(now time.Time) (*Keyring, []KeyID, error) {
 	if !active {
 		return nil, nil, fmt.Errorf("%w: every active key is past its retire-after time", ErrLeavesNoPrimary)
 	}
-	ring, err := buildKeyring(keep, append(slices.Clone(r.deleted), pruned...), "")
+	deleted := append(slices.Clone(r.deleted), pruned...)
+	// Oldest first: forget from the front.
+	deleted = deleted[max(0, len(deleted)-maxDeleted):]
+	ring, err := buildKeyring(keep, deleted, "")
 	if err != nil {
 		return nil, nil, err
 	}

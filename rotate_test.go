@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -667,6 +668,44 @@ func TestPrune(t *testing.T) {
 	)
 	if _, _, err := dead.Prune(lcT0); !errors.Is(err, ErrLeavesNoPrimary) {
 		t.Errorf("pruning the last active key: %v, want ErrLeavesNoPrimary", err)
+	}
+}
+
+// TestPruneForgetsOldestDeleted checks that a keyring that has pruned
+// more keys than it remembers keeps pruning, forgets the oldest ids first,
+// and still writes a file it can read.
+func TestPruneForgetsOldestDeleted(t *testing.T) {
+	full := make([]KeyID, maxDeleted)
+	for i := range full {
+		full[i] = KeyID(1000 + i)
+	}
+	t1 := lcT0.Add(24 * time.Hour)
+	ring0 := lcRing(t, full,
+		lcKey(1, KeyRetired, lcT0.Add(-48*time.Hour), t1),
+		lcKey(2, KeyRetired, lcT0.Add(-47*time.Hour), t1),
+		lcKey(3, KeyActive, lcT0, time.Time{}),
+	)
+	r, ids, err := ring0.Prune(t1)
+	if err != nil {
+		t.Fatalf("pruning with %d deleted ids remembered: %v", maxDeleted, err)
+	}
+	if diff := cmp.Diff([]KeyID{1, 2}, ids); diff != "" {
+		t.Errorf("pruned ids (-want +got):\n%s", diff)
+	}
+	want := append(slices.Clone(full[2:]), 1, 2)
+	if diff := cmp.Diff(want, r.Deleted()); diff != "" {
+		t.Errorf("deleted ids (-want +got):\n%s", diff)
+	}
+	data, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseKeyring(data)
+	if err != nil {
+		t.Fatalf("the pruned keyring's file does not parse: %v", err)
+	}
+	if diff := cmp.Diff(want, back.Deleted()); diff != "" {
+		t.Errorf("deleted ids after a round trip (-want +got):\n%s", diff)
 	}
 }
 
