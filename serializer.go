@@ -44,13 +44,12 @@ const (
 // it names each field once.)
 // Integers keep every bit (an integer in an any decodes to int64, or to
 // *big.Int beyond it), times keep nanoseconds and their offset (to the
-// minute, as RFC 3339 writes it: a local mean time offset such as
-// +00:19:32 comes back as +00:19, so 32 seconds off, and a fixed zone 24
-// hours or more from UTC, which no real zone is, is written but does not
-// open), maps in an
-// any decode to map[string]any, strings keep their bytes even when they
-// are not UTF-8 (the payload is authenticated: refusing them would only
-// make such a session seal and never open), and duplicate map keys,
+// minute, as RFC 3339 writes it: a local mean time offset such as +00:19:32
+// comes back as +00:19, so 32 seconds off, and a fixed zone 24 hours or
+// more from UTC, which no real zone is, is written but does not open), maps
+// in an any decode to map[string]any, strings keep their bytes even when
+// they are not UTF-8 (the payload is authenticated: refusing them would
+// only make such a session seal and never open), and duplicate map keys,
 // indefinite lengths and nesting beyond MaxNesting are refused.
 //
 // Plain types — structs, possibly keyed with keyasint, of booleans,
