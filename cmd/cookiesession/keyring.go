@@ -37,7 +37,8 @@ Subcommands:
   usage     sum how often a fleet's servers saw each key
 
 Changes are written atomically (a new file renamed over the old one) with
-mode 0600. A keyring file that its group or other users may read is
+mode 0600, one at a time: a change holds FILE.lock while it runs, and
+another one fails while that file exists. A keyring file that its group or other users may read is
 refused unless --allow-readable-by-others is given.
 
 Run 'cookiesession keyring SUBCOMMAND --help' for the details.
@@ -162,10 +163,11 @@ then revoke the old key.
 	}
 
 	path := pos[0]
-	ring, err := c.load(path, ff)
+	ring, unlock, err := c.loadForChange(path, ff)
 	if err != nil {
 		return c.fail(err)
 	}
+	defer unlock()
 	next, k, err := ring.Rotate(now, opts)
 	if err != nil {
 		return c.fail(err)
@@ -215,10 +217,11 @@ func (c *cli) changeKey(s *subcommand, args []string,
 	if !ok {
 		return status
 	}
-	ring, err := c.load(pos[0], ff)
+	ring, unlock, err := c.loadForChange(pos[0], ff)
 	if err != nil {
 		return c.fail(err)
 	}
+	defer unlock()
 	next, err := op(ring, id, c.now())
 	if err != nil {
 		return c.fail(err)
@@ -259,10 +262,11 @@ Retiring the only key that can seal is refused.
 	if !ok {
 		return status
 	}
-	ring, err := c.load(pos[0], ff)
+	ring, unlock, err := c.loadForChange(pos[0], ff)
 	if err != nil {
 		return c.fail(err)
 	}
+	defer unlock()
 	now := c.now()
 	t := now.Add(cookiesession.DefaultRetireAfter)
 	switch {
@@ -309,10 +313,11 @@ Revoked keys are kept. If nothing is to be removed, FILE is not written.
 	if !ok {
 		return status
 	}
-	ring, err := c.load(pos[0], ff)
+	ring, unlock, err := c.loadForChange(pos[0], ff)
 	if err != nil {
 		return c.fail(err)
 	}
+	defer unlock()
 	next, pruned, err := ring.Prune(c.now())
 	if err != nil {
 		return c.fail(err)

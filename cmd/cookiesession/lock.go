@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+)
+
+// lockKeyring takes the lock of the keyring file at path for a change:
+// a file beside it named after it with ".lock" added, which only one
+// process can create. Each change reads the file, changes the keyring and
+// writes it again; two at once would each write their own change and lose
+// the other's (a rotation lost that way leaves a new key on no server,
+// or removes one that servers already seal with). The lock is next to the
+// file a symlink points to, so that two paths to one file share it. It
+// returns a function that releases the lock.
+func lockKeyring(path string, now time.Time) (unlock func(), err error) {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
+	name := path + ".lock"
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("%s exists: another cookiesession command is changing %s; "+
+			"wait for it, or if none is running (one was killed), remove %s and run this again", name, path, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	// Who holds the lock, for whoever finds it left behind.
+	_, werr := fmt.Fprintf(f, "pid %d since %s\n", os.Getpid(), now.UTC().Format(time.RFC3339))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(name)
+		return nil, fmt.Errorf("locking %s: %w", path, werr)
+	}
+	return func() { os.Remove(name) }, nil
+}
+
+// loadForChange takes the lock of the keyring file at path and reads it.
+// The caller changes the keyring, saves it and then calls unlock, which
+// is nil when err is not.
+func (c *cli) loadForChange(path string, ff fileFlags) (ring *cookiesession.Keyring, unlock func(), err error) {
+	unlock, err = lockKeyring(path, c.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := c.load(path, ff)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return r, unlock, nil
+}
