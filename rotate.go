@@ -240,11 +240,12 @@ func (r *Keyring) Revoke(id KeyID, now time.Time) (*Keyring, error) {
 // ids join the keyring's deleted list so that no new key ever takes them
 // (a value sealed under an old key must never open under a new one that
 // happens to share its id). The list keeps the newest 4096 ids and
-// forgets older ones, so pruning never stops working: a key pruned that
-// many prunes ago opens nothing, and a new key that drew its id by chance
-// (one in 2^32) would find its values failing authentication, as the
-// secrets differ. Revoked keys are kept. If there is nothing to prune,
-// Prune returns r itself and no ids.
+// forgets older ones, so pruning never stops working. Forgetting is safe:
+// should a new key draw a forgotten id (one chance in 2^32), the old
+// key's values still fail to authenticate under it, as the secrets
+// differ; they are refused as tampered rather than as unknown. Revoked
+// keys are kept. If there is nothing to prune, Prune returns r itself and
+// no ids.
 func (r *Keyring) Prune(now time.Time) (*Keyring, []KeyID, error) {
 	var keep []Key
 	var pruned []KeyID

@@ -37,9 +37,10 @@ Subcommands:
   usage     sum how often a fleet's servers saw each key
 
 Changes are written atomically (a new file renamed over the old one) with
-mode 0600, one at a time: a change holds FILE.lock while it runs, and
-another one fails while that file exists. A keyring file that its group or other users may read is
-refused unless --allow-readable-by-others is given.
+mode 0600, and one at a time: a change holds FILE.lock while it runs, and
+another one fails while that file exists. A keyring file that its group
+or other users may read is refused unless --allow-readable-by-others is
+given.
 
 Run 'cookiesession keyring SUBCOMMAND --help' for the details.
 `
