@@ -163,17 +163,12 @@ then revoke the old key.
 		opts.ActivationDelay = -1 // at once, rather than the default
 	}
 
-	path := pos[0]
-	ring, unlock, err := c.loadForChange(path, ff)
+	var k cookiesession.Key
+	ring, next, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (next *cookiesession.Keyring, err error) {
+		next, k, err = ring.Rotate(now, opts)
+		return next, err
+	})
 	if err != nil {
-		return c.fail(err)
-	}
-	defer unlock()
-	next, k, err := ring.Rotate(now, opts)
-	if err != nil {
-		return c.fail(err)
-	}
-	if err := next.Save(path); err != nil {
 		return c.fail(err)
 	}
 	state := "pending"
@@ -218,21 +213,15 @@ func (c *cli) changeKey(s *subcommand, args []string,
 	if !ok {
 		return status
 	}
-	ring, unlock, err := c.loadForChange(pos[0], ff)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer unlock()
-	next, err := op(ring, id, c.now())
+	ring, next, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (*cookiesession.Keyring, error) {
+		return op(ring, id, c.now())
+	})
 	if err != nil {
 		return c.fail(err)
 	}
 	if next == ring {
 		fmt.Fprintf(c.stdout, unchanged, id)
 		return exitOK
-	}
-	if err := next.Save(pos[0]); err != nil {
-		return c.fail(err)
 	}
 	fmt.Fprintf(c.stdout, done, id)
 	return exitOK
@@ -263,30 +252,24 @@ Retiring the only key that can seal is refused.
 	if !ok {
 		return status
 	}
-	ring, unlock, err := c.loadForChange(pos[0], ff)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer unlock()
 	now := c.now()
 	t := now.Add(cookiesession.DefaultRetireAfter)
-	switch {
-	case until.set:
-		t = until.t
-	case in.set:
-		t = now.Add(in.d)
-	default:
-		for _, k := range ring.Keys() {
-			if k.ID == id && !k.RetireAfter.IsZero() {
-				t = k.RetireAfter
+	_, _, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (*cookiesession.Keyring, error) {
+		switch {
+		case until.set:
+			t = until.t
+		case in.set:
+			t = now.Add(in.d)
+		default:
+			for _, k := range ring.Keys() {
+				if k.ID == id && !k.RetireAfter.IsZero() {
+					t = k.RetireAfter
+				}
 			}
 		}
-	}
-	next, err := ring.Retire(id, t, now)
+		return ring.Retire(id, t, now)
+	})
 	if err != nil {
-		return c.fail(err)
-	}
-	if err := next.Save(pos[0]); err != nil {
 		return c.fail(err)
 	}
 	fmt.Fprintf(c.stdout, "key %s retired: it opens values until %s\n", id, formatTime(t))
@@ -314,21 +297,17 @@ Revoked keys are kept. If nothing is to be removed, FILE is not written.
 	if !ok {
 		return status
 	}
-	ring, unlock, err := c.loadForChange(pos[0], ff)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer unlock()
-	next, pruned, err := ring.Prune(c.now())
+	var pruned []cookiesession.KeyID
+	_, _, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (next *cookiesession.Keyring, err error) {
+		next, pruned, err = ring.Prune(c.now()) // ring itself if nothing is pruned
+		return next, err
+	})
 	if err != nil {
 		return c.fail(err)
 	}
 	if len(pruned) == 0 {
 		fmt.Fprintln(c.stdout, "nothing to prune")
 		return exitOK
-	}
-	if err := next.Save(pos[0]); err != nil {
-		return c.fail(err)
 	}
 	for _, id := range pruned {
 		fmt.Fprintf(c.stdout, "pruned key %s\n", id)

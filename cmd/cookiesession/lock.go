@@ -15,10 +15,9 @@ import (
 // a file beside it named after it with ".lock" added, which only one
 // process can create. Each change reads the file, changes the keyring and
 // writes it again; two at once would each write their own change and lose
-// the other's (a rotation lost that way leaves a new key on no server,
-// or removes one that servers already seal with). The lock is next to the
-// file a symlink points to, so that two paths to one file share it. It
-// returns a function that releases the lock.
+// the other's (a lost rotation silently drops its new key). The lock is
+// next to the file a symlink points to, so that two paths to one file
+// share it. It returns a function that releases the lock.
 func lockKeyring(path string, now time.Time) (unlock func(), err error) {
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
@@ -44,18 +43,30 @@ func lockKeyring(path string, now time.Time) (unlock func(), err error) {
 	return func() { os.Remove(name) }, nil
 }
 
-// loadForChange takes the lock of the keyring file at path and reads it.
-// The caller changes the keyring, saves it and then calls unlock, which
-// is nil when err is not.
-func (c *cli) loadForChange(path string, ff fileFlags) (ring *cookiesession.Keyring, unlock func(), err error) {
-	unlock, err = lockKeyring(path, c.now())
+// change makes one change to the keyring file at path: under its lock,
+// it reads the file, applies op, and saves what op returns unless that is
+// the keyring it was given (nothing changed). It returns both keyrings.
+// Every command that writes an existing keyring file goes through here,
+// so none can skip the lock.
+func (c *cli) change(path string, ff fileFlags,
+	op func(*cookiesession.Keyring) (*cookiesession.Keyring, error)) (before, after *cookiesession.Keyring, err error) {
+	unlock, err := lockKeyring(path, c.now())
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := c.load(path, ff)
+	defer unlock()
+	before, err = c.load(path, ff)
 	if err != nil {
-		unlock()
 		return nil, nil, err
 	}
-	return r, unlock, nil
+	after, err = op(before)
+	if err != nil {
+		return nil, nil, err
+	}
+	if after != before {
+		if err := after.Save(path); err != nil {
+			return nil, nil, err
+		}
+	}
+	return before, after, nil
 }
