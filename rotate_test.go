@@ -34,6 +34,20 @@ func lcRing(t *testing.T, deleted []KeyID, keys ...Key) *Keyring {
 	return r
 }
 
+// reparse writes r as a keyring file and parses it again.
+func reparse(t *testing.T, r *Keyring) *Keyring {
+	t.Helper()
+	data, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseKeyring(data)
+	if err != nil {
+		t.Fatalf("the keyring's file does not parse: %v", err)
+	}
+	return back
+}
+
 // lcSummary is what the lifecycle tests compare of a key.
 type lcSummary struct {
 	ID          KeyID
@@ -171,15 +185,7 @@ func TestRotatePendingBecomesPrimary(t *testing.T) {
 	lcWantKeyErr(t, lcOpen(t, ring1, oldValue, act.Add(48*time.Hour)), ErrRevokedKey, old)
 
 	// The result is a valid keyring file.
-	data, err := ring1.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := ParseKeyring(data)
-	if err != nil {
-		t.Fatalf("rotated keyring does not parse: %v", err)
-	}
-	if diff := cmp.Diff(lcSummaries(ring1), lcSummaries(parsed)); diff != "" {
+	if diff := cmp.Diff(lcSummaries(ring1), lcSummaries(reparse(t, ring1))); diff != "" {
 		t.Errorf("keyring changed through its file (-before +after):\n%s", diff)
 	}
 }
@@ -586,15 +592,7 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("revoking twice: %p, %v; want the same keyring", again, err)
 	}
 	// The revoked key is kept through its file.
-	data, err := r.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := ParseKeyring(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lcWantKeyErr(t, lcOpen(t, parsed, v1, lcT0), ErrRevokedKey, 1)
+	lcWantKeyErr(t, lcOpen(t, reparse(t, r), v1, lcT0), ErrRevokedKey, 1)
 
 	// Revoking the primary: the other active key takes over.
 	r2, err := ring0.Revoke(2, lcT0)
@@ -696,15 +694,7 @@ func TestPruneForgetsOldestDeleted(t *testing.T) {
 	if diff := cmp.Diff(want, r.Deleted()); diff != "" {
 		t.Errorf("deleted ids (-want +got):\n%s", diff)
 	}
-	data, err := r.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := ParseKeyring(data)
-	if err != nil {
-		t.Fatalf("the pruned keyring's file does not parse: %v", err)
-	}
-	if diff := cmp.Diff(want, back.Deleted()); diff != "" {
+	if diff := cmp.Diff(want, reparse(t, r).Deleted()); diff != "" {
 		t.Errorf("deleted ids after a round trip (-want +got):\n%s", diff)
 	}
 }
