@@ -601,18 +601,31 @@ func LoadKeyring(path string, opts *KeyringFileOptions) (*Keyring, error) {
 }
 
 func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
+	// Opening a FIFO (or a device) blocks until a writer shows up, which
+	// may be never; a keyring is only ever a regular file. So the type is
+	// checked before the open, the open itself does not wait (openNoBlock
+	// sets O_NONBLOCK where the system has it), and the file that was
+	// opened is checked again, so one swapped in between is caught too.
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &KeyringError{Path: path, Problem: "not a regular file"}
+		return nil, &KeyringError{Path: path, Problem: "not a regular file (" + fi.Mode().Type().String() + ")"}
 	}
+	f, err := openNoBlock(path)
+	if err != nil {
+		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
+	}
+	defer f.Close()
+	ofi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
+	}
+	if !ofi.Mode().IsRegular() || !os.SameFile(fi, ofi) {
+		return nil, &KeyringError{Path: path, Problem: "the file changed while it was opened; not a regular file"}
+	}
+	fi = ofi
 	// The bits that may not be set: any access by group or others, or with
 	// AllowGroupReadable any but the group's read.
 	forbidden := fs.FileMode(0o077)

@@ -127,9 +127,10 @@ type KeyringFile struct {
 
 	mu        sync.Mutex // held during each check, so that checks happen one at a time
 	sum       [sha256.Size]byte
-	lastErr   string      // the text of the last rejection, to log repeats quietly
-	checking  atomic.Bool // a check is in progress
-	epoch     time.Time   // what lastEarly counts from
+	lastErr   string                // the text of the last rejection, to log repeats quietly
+	revoked   map[KeyID]bool        // every key id seen revoked in a keyring in use; see read
+	rejected  atomic.Pointer[error] // the last check's rejection, nil after a good check
+	epoch     time.Time             // what lastEarly counts from
 	lastEarly atomic.Int64
 
 	running   atomic.Bool
@@ -155,6 +156,7 @@ func NewKeyringFile(path string, cfg KeyringFileConfig) (*KeyringFile, error) {
 		logger:   cfg.Logger,
 		onReload: cfg.OnReload,
 		now:      cfg.Now,
+		revoked:  map[KeyID]bool{},
 		closed:   make(chan struct{}),
 	}
 	switch {
@@ -176,8 +178,7 @@ func NewKeyringFile(path string, cfg KeyringFileConfig) (*KeyringFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.ring.Store(ring)
-	f.sum = sum
+	f.use(ring, sum)
 	f.report(ReloadEvent{Path: path, Outcome: KeyringReloaded, Keyring: ring}, nil, "")
 	return f, nil
 }
@@ -192,8 +193,10 @@ func (f *KeyringFile) Keyring() *Keyring { return f.ring.Load() }
 func (f *KeyringFile) Path() string { return f.path }
 
 // Run checks the file every Interval until ctx is done or Close is called.
-// It returns ctx's error in the first case and nil in the second. Only one
-// Run may be in progress at a time.
+// It returns ctx's error in the first case and nil in the second, at once
+// even while a check is waiting on a slow file system (that check goes on
+// by itself, and the next begins only once it is over). Only one Run may
+// be in progress at a time.
 func (f *KeyringFile) Run(ctx context.Context) error {
 	if !f.running.CompareAndSwap(false, true) {
 		return errors.New("cookiesession: KeyringFile.Run is already running")
@@ -208,7 +211,18 @@ func (f *KeyringFile) Run(ctx context.Context) error {
 		case <-f.closed:
 			return nil
 		case <-t.C:
-			f.check("interval")
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				f.tryCheck("interval")
+			}()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-f.closed:
+				return nil
+			}
 		}
 	}
 }
@@ -228,6 +242,10 @@ func (f *KeyringFile) Reload() error {
 }
 
 // reloadFor implements keyReloader: see the KeyringFile documentation.
+// It never waits: the check it may start runs on a goroutine of its own,
+// so a request whose value names an unknown key (which any client can
+// send) never waits on the file system or on another check, and fails
+// with the keyring it has; the requests after the check see the new one.
 func (f *KeyringFile) reloadFor(id KeyID, ring *Keyring) *Keyring {
 	if cur := f.ring.Load(); cur != ring {
 		return cur // already replaced since the codec looked
@@ -242,32 +260,51 @@ func (f *KeyringFile) reloadFor(id KeyID, ring *Keyring) *Keyring {
 	last := f.lastEarly.Load()
 	if since := now - last; last != noEarlyReload && since >= 0 && since < int64(f.minEarly) ||
 		!f.lastEarly.CompareAndSwap(last, now) {
-		// Rate-limited. If a check is in progress, it may be bringing
-		// the key: wait for it rather than fail with the keyring it is
-		// about to replace.
-		if f.checking.Load() {
-			f.mu.Lock()
-			f.mu.Unlock()
-		}
-		return f.ring.Load()
+		return ring // rate-limited
 	}
-	return f.check("unknown key " + id.String()).Keyring
+	go f.tryCheck("unknown key " + id.String())
+	return ring
 }
 
 // check reads the file once and reports the outcome. Checks run one at a
 // time; the callback and the log run after the lock is released.
 func (f *KeyringFile) check(cause string) ReloadEvent {
 	f.mu.Lock()
-	f.checking.Store(true)
+	return f.checkUnlock(cause)
+}
+
+// tryCheck is check, unless a check is in progress already: then the file
+// is being read, and tryCheck returns at once without waiting for it.
+func (f *KeyringFile) tryCheck(cause string) {
+	if f.mu.TryLock() {
+		f.checkUnlock(cause)
+	}
+}
+
+// checkUnlock does the check with f.mu held, and releases it.
+func (f *KeyringFile) checkUnlock(cause string) ReloadEvent {
 	ev, prevErr := f.checkLocked()
 	f.lastErr = ""
 	if ev.Err != nil {
 		f.lastErr = ev.Err.Error()
+		f.rejected.Store(&ev.Err)
+	} else {
+		f.rejected.Store(nil)
 	}
-	f.checking.Store(false)
 	f.mu.Unlock()
 	f.report(ev, prevErr, cause)
 	return ev
+}
+
+// LastError returns why the latest check of the file rejected it, or nil
+// if the latest check found a usable keyring (or the one in use). While
+// it is not nil, the keyring in use is older than the file: servers may
+// be out of step, and the file needs fixing.
+func (f *KeyringFile) LastError() error {
+	if p := f.rejected.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (f *KeyringFile) checkLocked() (ev ReloadEvent, prevErr *string) {
@@ -283,8 +320,7 @@ func (f *KeyringFile) checkLocked() (ev ReloadEvent, prevErr *string) {
 	case err != nil:
 		ev.Outcome, ev.Err = KeyringRejected, err
 	default:
-		f.ring.Store(ring)
-		f.sum = sum
+		f.use(ring, sum)
 		ev.Outcome, ev.Keyring = KeyringReloaded, ring
 	}
 	return ev, prevErr
@@ -317,7 +353,32 @@ func (f *KeyringFile) read() (*Keyring, [sha256.Size]byte, error) {
 	if ring.primary(now) < 0 {
 		return nil, sum, &KeyringError{Path: f.path, Problem: "no key can seal at " + now.UTC().Format(time.RFC3339), Err: ErrNoPrimaryKey}
 	}
+	// A revocation is a promise that the key's sessions are dead. A file
+	// from before it (an old copy put back by configuration management,
+	// a Secret rolled back) would bring them back to life, so a key this
+	// process has seen revoked must stay revoked, or be gone.
+	// Keyring.Promote refuses the same for a keyring in memory.
+	for _, k := range ring.keys {
+		if k.State != KeyRevoked && f.revoked[k.ID] {
+			return nil, sum, &KeyringError{Path: f.path, Key: k.ID.String(),
+				Problem: "was revoked, and this file makes it " + k.State.String() + " again (an old copy of the file?)",
+				Err:     ErrKeyRevived}
+		}
+	}
 	return ring, sum, nil
+}
+
+// use puts ring in use and remembers the keys it revokes. The memory is
+// bounded by the number of revocations an operator makes: each needs a
+// keyring file with the revoked key in it.
+func (f *KeyringFile) use(ring *Keyring, sum [sha256.Size]byte) {
+	for _, k := range ring.keys {
+		if k.State == KeyRevoked {
+			f.revoked[k.ID] = true
+		}
+	}
+	f.ring.Store(ring)
+	f.sum = sum
 }
 
 // report logs an outcome and passes it to the callback. prevErr is the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -606,8 +607,8 @@ func TestKeyringFileUnknownKeyReload(t *testing.T) {
 	}
 	var s string
 
-	// This server's file is not there yet: the value triggers a check,
-	// which finds nothing new.
+	// This server's file is not there yet: the value triggers a check in
+	// the background, which finds nothing new.
 	lcWantKeyErr(t, codec.Decode("session", vb, &s), ErrUnknownKey, b.ID)
 	if ev := events.next(t); ev.Outcome != KeyringUnchanged {
 		t.Fatalf("event %v, want %v", ev.Outcome, KeyringUnchanged)
@@ -624,13 +625,15 @@ func TestKeyringFileUnknownKeyReload(t *testing.T) {
 		t.Fatal("reloaded within the rate limit")
 	}
 
-	// A second later, the value brings the new keyring in and opens.
+	// A second later, the value brings the new keyring in: the request
+	// that triggers the check does not wait for it, the next one opens.
 	clock.Advance(time.Millisecond)
-	if err := codec.Decode("session", vb, &s); err != nil || s != "hello" {
-		t.Fatalf("Decode after the early reload: %q, %v", s, err)
-	}
+	lcWantKeyErr(t, codec.Decode("session", vb, &s), ErrUnknownKey, b.ID)
 	if ev := events.next(t); ev.Outcome != KeyringReloaded {
 		t.Fatalf("event %v, want %v", ev.Outcome, KeyringReloaded)
+	}
+	if err := codec.Decode("session", vb, &s); err != nil || s != "hello" {
+		t.Fatalf("Decode after the early reload: %q, %v", s, err)
 	}
 	wSameKeys(t, f.Keyring(), r2)
 }
@@ -677,6 +680,7 @@ func TestKeyringFileUnknownKeyRateLimit(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		events.next(t) // the check runs in the background
 		if got := events.n.Load() - before; got != 1 {
 			t.Errorf("second %d: %d checks, want 1", second, got)
 		}
@@ -772,34 +776,206 @@ func TestKeyringFileLogging(t *testing.T) {
 	}
 }
 
-// TestKeyringFileUnknownKeyWaitsForCheck checks that a value arriving
-// while a check is in progress, past the rate limit, waits for the
-// check's keyring rather than fail with the one it replaces.
-func TestKeyringFileUnknownKeyWaitsForCheck(t *testing.T) {
+// TestKeyringFileUnknownKeyNeverWaits checks that a value naming an
+// unknown key never makes its request wait on a check in progress, which
+// may be stuck on a slow file system.
+func TestKeyringFileUnknownKeyNeverWaits(t *testing.T) {
 	r1, r2 := wRings(t)
 	path := filepath.Join(t.TempDir(), "keys.json")
 	if err := r1.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	f, _, _ := wWatch(t, path, KeyringFileConfig{Interval: time.Hour})
+	f, events, _ := wWatch(t, path, KeyringFileConfig{Interval: time.Hour})
 	old := f.Keyring()
 	b := r2.Keys()[0].ID
 
-	// Use up the early reload, then stand in for a check in progress.
-	f.reloadFor(b, old)
+	// Stand in for a check stuck on the file: the lock is held.
 	f.mu.Lock()
-	f.checking.Store(true)
-	got := make(chan *Keyring)
+	got := make(chan *Keyring, 1)
 	go func() { got <- f.reloadFor(b, old) }()
 	select {
-	case <-got:
-		t.Fatal("reloadFor returned while a check was in progress")
-	case <-time.After(50 * time.Millisecond): // it waits; a wrong answer would come at once
+	case r := <-got:
+		if r != old {
+			t.Error("reloadFor did not return the keyring it had")
+		}
+	case <-time.After(wTimeout):
+		t.Fatal("reloadFor waited for a check in progress")
 	}
-	f.ring.Store(r2)
-	f.checking.Store(false)
 	f.mu.Unlock()
-	if r := <-got; r != r2 {
-		t.Error("reloadFor did not return the keyring of the check it waited for")
+	events.none(t) // the busy check was not doubled
+}
+
+// TestKeyringFileNotRegular checks that a FIFO, a folder or a device at the
+// keyring path is refused at once, by every reader, rather than block the
+// open until a writer comes; and that a watcher whose file turns into a
+// FIFO keeps its keyring, serves requests and stops when told.
+func TestKeyringFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscallMkfifo(fifo); err != nil {
+		t.Skip("no FIFOs here:", err)
 	}
+	for _, path := range []string{fifo, dir, os.DevNull} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := LoadKeyring(path, nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrInvalidKeyring) || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("LoadKeyring(%s): %v, want a KeyringError about the file type", path, err)
+			}
+		case <-time.After(wTimeout):
+			t.Fatalf("LoadKeyring(%s) blocked", path)
+		}
+		if _, err := NewKeyringFile(path, KeyringFileConfig{}); !errors.Is(err, ErrInvalidKeyring) {
+			t.Errorf("NewKeyringFile(%s): %v, want ErrInvalidKeyring", path, err)
+		}
+	}
+
+	// A watched file replaced by a FIFO.
+	r1, r2 := wRings(t)
+	path := filepath.Join(dir, "keys.json")
+	if err := r1.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, events, clock := wWatch(t, path, KeyringFileConfig{Interval: time.Millisecond})
+	if err := os.Rename(fifo, path); err != nil {
+		t.Fatal(err)
+	}
+	st, err := NewStore(f, Config[string]{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- f.Run(ctx) }()
+	if ev := events.waitFor(t, KeyringRejected); !errors.Is(ev.Err, ErrInvalidKeyring) {
+		t.Errorf("check of the FIFO: %v, want ErrInvalidKeyring", ev.Err)
+	}
+	if !errors.Is(f.LastError(), ErrInvalidKeyring) {
+		t.Errorf("LastError: %v, want ErrInvalidKeyring", f.LastError())
+	}
+	if f.Keyring().Keys()[0].ID != r1.Keys()[0].ID {
+		t.Error("the last good keyring is no longer in use")
+	}
+	// Requests naming a key this server lacks, which try an early
+	// reload, all come back.
+	other, err := NewStore(r2, Config[string]{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s, _ := other.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set("x")
+	if err := other.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			clock.Advance(2 * time.Second) // past the early reload's rate limit
+			req := httptest.NewRequest("GET", "/", nil)
+			for _, c := range rec.Result().Cookies() {
+				req.AddCookie(c)
+			}
+			if _, err := st.Load(req); !errors.Is(err, ErrUnknownKey) {
+				t.Errorf("Load: %v, want ErrUnknownKey", err)
+			}
+		}()
+	}
+	waitGroupOrFail(t, &wg, "requests naming an unknown key")
+	cancel()
+	select {
+	case <-ran:
+	case <-time.After(wTimeout):
+		t.Fatal("Run did not stop when its context was cancelled")
+	}
+}
+
+func waitGroupOrFail(t *testing.T, wg *sync.WaitGroup, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(wTimeout):
+		t.Fatalf("%s hung", what)
+	}
+}
+
+// TestKeyringFileRefusesRevival checks that an old copy of the file, from
+// before a key was revoked, is refused while the revocation stands, even
+// after the revoked key was pruned from the file.
+func TestKeyringFileRefusesRevival(t *testing.T) {
+	r1, _ := wRings(t)
+	a := r1.Keys()[0].ID
+	r2, b, err := r1.Rotate(lcT0, &RotateOptions{ActivationDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := r2.Revoke(a, wNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := revoked.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	rec := &wRecorder{}
+	f, events, clock := wWatch(t, path, KeyringFileConfig{Logger: slog.New(rec)})
+	rec.take()
+	codec, err := NewCodec(f, CodecConfig{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	va, _ := lcSeal(t, r1, wNow)
+	var s string
+	lcWantKeyErr(t, codec.Decode("session", va, &s), ErrRevokedKey, a)
+
+	// The stale file, from before the revocation.
+	if err := r2.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	err = f.Reload()
+	var ke *KeyringError
+	if !errors.Is(err, ErrKeyRevived) || !errors.As(err, &ke) || ke.Key != a.String() {
+		t.Fatalf("Reload of a stale file: %v, want ErrKeyRevived naming %s", err, a)
+	}
+	if ev := events.next(t); ev.Outcome != KeyringRejected || !errors.Is(ev.Err, ErrKeyRevived) {
+		t.Errorf("event %v %v, want a rejection", ev.Outcome, ev.Err)
+	}
+	if got := rec.take(); len(got) != 1 || !strings.HasPrefix(got[0], "ERROR ") {
+		t.Errorf("logged %q, want one ERROR record", got)
+	}
+	if !errors.Is(f.LastError(), ErrKeyRevived) {
+		t.Errorf("LastError: %v", f.LastError())
+	}
+	lcWantKeyErr(t, codec.Decode("session", va, &s), ErrRevokedKey, a)
+
+	// The revoked key taken out of the file, then the stale file again:
+	// still refused.
+	pruned := lcRing(t, []KeyID{a}, b)
+	if err := pruned.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); err != nil {
+		t.Fatalf("Reload of the pruned file: %v", err)
+	}
+	if f.LastError() != nil {
+		t.Errorf("LastError after a good file: %v", f.LastError())
+	}
+	if err := r2.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); !errors.Is(err, ErrKeyRevived) {
+		t.Fatalf("Reload of a stale file after the prune: %v, want ErrKeyRevived", err)
+	}
+	if f.Keyring().index(b.ID) < 0 || f.Keyring().index(a) >= 0 {
+		t.Error("the pruned keyring is no longer in use")
+	}
+	lcWantKeyErr(t, codec.Decode("session", va, &s), ErrUnknownKey, a)
 }

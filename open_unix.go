@@ -1,0 +1,14 @@
+//go:build unix
+
+package cookiesession
+
+import (
+	"os"
+	"syscall"
+)
+
+// openNoBlock opens path for reading without waiting for a writer, should
+// it be a FIFO after all. On a regular file O_NONBLOCK changes nothing.
+func openNoBlock(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
