@@ -225,9 +225,21 @@ func TestAttacks(t *testing.T) {
 		{"non-numeric chunk suffix", func() string { return header(victim...) + "; " + attackName + ".x=y" }, 0, result{"victim", nil, 0}},
 
 		// Duplicates and tossing from a sibling subdomain.
-		// A complete session tossed in first wins: the browser cannot tell
-		// it from ours. __Host- cookies (no Domain) are immune to this.
-		{"attacker's session first, same name", func() string { return header(append(attacker, victim...)...) }, 0, result{"attacker", nil, 0}},
+		// Of several sessions that authenticate, the one sealed last wins,
+		// wherever it stands in the header (browsers list the older cookie
+		// first); on a tie, the later in the header. A complete session
+		// tossed in and sealed later still wins: the server cannot tell it
+		// from ours. __Host- cookies (no Domain) are immune to this.
+		{"attacker's session first, sealed at the same time", func() string { return header(append(attacker, victim...)...) }, 0, result{"victim", nil, 0}},
+		{"attacker's session first, sealed later", func() string {
+			return header(append(f.mint(t, "attacker", 0, nil, t0.Add(time.Second), nil), victim...)...)
+		}, 0, result{"attacker", nil, 0}},
+		{"older session first, newer second", func() string {
+			return header(append(f.mint(t, "attacker", 0, nil, t0.Add(-time.Hour), nil), victim...)...)
+		}, 0, result{"victim", nil, 0}},
+		{"newer session first, older second", func() string {
+			return header(append(victim, f.mint(t, "attacker", 0, nil, t0.Add(-time.Hour), nil)...)...)
+		}, 0, result{"victim", nil, 0}},
 		{"attacker's garbage first", func() string { return header(withValue(small, "~AQABgarbage"), small) }, 0, result{"victim", nil, 0}},
 		{"attacker's value from another app first", func() string {
 			return header(append(f.mint(t, "attacker", 0, nil, t0, func(c *Config[cart]) { c.Purpose = "other-app" }), small)...)

@@ -85,6 +85,12 @@ type CodecConfig struct {
 // A Codec seals values under a cookie name with the primary key of its
 // keyring and opens them again. It implements securecookie.Codec, so it
 // drops into gorilla/sessions. A Codec is safe for concurrent use.
+//
+// In a gorilla/sessions CookieStore, the store's MaxAge (and
+// Options.MaxAge) sets only the cookie's Max-Age attribute: gorilla hands
+// the age limit to *securecookie.SecureCookie values alone, never to
+// another Codec, so a copied cookie would go on opening. The age that
+// the server enforces is [CodecConfig.MaxAge], sealed into every value.
 type Codec struct {
 	keys      KeySource
 	purpose   string

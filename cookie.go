@@ -1,8 +1,11 @@
 package cookiesession
 
 import (
+	"net"
 	"net/http"
 	"strings"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 func (st *Store[T]) cookie(name, value string, maxAge int) *http.Cookie {
@@ -56,4 +59,68 @@ func headerHasToken(h http.Header, key, token string) bool {
 		}
 	}
 	return false
+}
+
+// requestHost returns the host a request was sent to, lower case and
+// without a port, or "" when there is no request.
+func requestHost(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.Trim(host, "[]"))
+}
+
+// maxTwinForms bounds the Domain attributes tried when expiring twins: one
+// per label of the request's host, however long a Host header an attacker
+// sends.
+const maxTwinForms = 8
+
+// twinDomains returns the Domain attributes other than the store's own
+// under which the browser may hold a cookie of the session's name for
+// host: "" for a host-only cookie, host itself, and each parent domain of
+// host short of a public suffix (which browsers refuse as a Domain). A
+// "__Host-" cookie can have no Domain at all, so it has no twins there.
+func (st *Store[T]) twinDomains(host string) []string {
+	if strings.HasPrefix(st.cfg.Name, "__Host-") {
+		return nil
+	}
+	var out []string
+	if st.cfg.Domain != "" {
+		out = append(out, "") // the host-only form
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return out
+	}
+	for d := host; d != "" && len(out) < maxTwinForms; {
+		if suffix, _ := publicsuffix.PublicSuffix(d); suffix == d {
+			break
+		}
+		if d != st.cfg.Domain {
+			out = append(out, d)
+		}
+		_, d, _ = strings.Cut(d, ".")
+	}
+	return out
+}
+
+// expireTwins expires, in every form but the store's own, the session's
+// chunks from 0 to the highest the request carried or this response set.
+// It runs only when the request carried a cookie name twice, so that a
+// twin cannot outlive a logout or keep an old login alive beside a new one.
+func (st *Store[T]) expireTwins(h http.Header, s *Session[T]) {
+	if !s.carried.dup {
+		return
+	}
+	to := max(s.carried.highest(), s.written, 1)
+	for _, d := range st.twinDomains(s.host) {
+		for i := range to {
+			c := st.cookie(chunkName(st.cfg.Name, i), "", -1)
+			c.Domain = d
+			h.Add("Set-Cookie", c.String())
+		}
+	}
 }

@@ -16,6 +16,22 @@ import (
 // gorilla cookie gets a session converted from it, which the response
 // re-seals in this package's format while expiring the gorilla cookie.
 // After Sunset, gorilla cookies are no longer read (only expired).
+//
+// A gorilla cookie is consulted only when the request carries no session
+// of the store's own, or one that can never open on any server (expired,
+// tampered, under a revoked key). A session that another server may still
+// open (under a key this one has not loaded yet, of a newer format, issued
+// by a clock ahead) is never replaced or expired because of a gorilla
+// cookie. Every response that writes or destroys the session expires the
+// gorilla cookie the request carried, so a logout is a logout.
+//
+// During the migration, mind what a gorilla cookie is: its name has no
+// __Host- or __Secure- prefix, so any sibling subdomain (or a man in the
+// middle on plain HTTP) can plant one for the whole domain. An authentic
+// gorilla cookie of another user, planted in a browser that has no
+// session of the store's own, logs that browser in as the other user.
+// Keep the window short: a Sunset soon after the switch, and a MaxAge no
+// longer than the users who matter take to come back (default 7 days).
 type GorillaMigration[T any] struct {
 	// CookieName is the gorilla session's name, which is its cookie's name.
 	CookieName string
@@ -25,8 +41,9 @@ type GorillaMigration[T any] struct {
 	KeyPairs [][]byte
 
 	// MaxAge is the oldest gorilla cookie accepted, measured by the
-	// timestamp securecookie sealed into it. Default 30 days, the
-	// CookieStore's default.
+	// timestamp securecookie sealed into it. Default 7 days (the
+	// CookieStore's own default is 30): see above why the window should
+	// be short.
 	MaxAge time.Duration
 
 	// MaxLength is the longest gorilla cookie value read; longer ones are
@@ -74,7 +91,7 @@ func newMigration[T any](g *GorillaMigration[T]) (*migration[T], error) {
 		return nil, bad("Sunset is not set")
 	}
 	if m.MaxAge == 0 {
-		m.MaxAge = 30 * 24 * time.Hour
+		m.MaxAge = 7 * 24 * time.Hour
 	}
 	if m.MaxLength == 0 {
 		m.MaxLength = 4096
@@ -102,31 +119,32 @@ func newMigration[T any](g *GorillaMigration[T]) (*migration[T], error) {
 	return m, nil
 }
 
-// open looks for a gorilla cookie in the request and, before Sunset,
-// converts the first one that decodes into s's data.
-func (m *migration[T]) open(r *http.Request, s *Session[T], now time.Time) error {
+// open reports whether the request carries a gorilla cookie and, if
+// convert is set and Sunset has not passed, converts the first one that
+// decodes into s's data. It returns ErrAbsent when it converted nothing
+// because there was nothing to convert or it was not asked to.
+func (m *migration[T]) open(r *http.Request, s *Session[T], now time.Time, convert bool) (present bool, err error) {
 	c, err := scanCookies(r.Header, m.CookieName, 1)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if c.highest() == 0 {
-		return ErrAbsent
+		return false, ErrAbsent
 	}
-	s.legacyCarried = true
-	if !now.Before(m.Sunset) {
-		return ErrAbsent
+	if !convert || !now.Before(m.Sunset) {
+		return true, ErrAbsent
 	}
 	var first error
-	for _, v := range c.cands[0] {
+	for _, v := range c.cands[0] { // at most maxCandidates
 		err := m.decode(v, s)
 		if err == nil {
-			return nil
+			return true, nil
 		}
 		if first == nil {
 			first = err
 		}
 	}
-	return first
+	return true, first
 }
 
 func (m *migration[T]) decode(value string, s *Session[T]) error {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -261,5 +263,95 @@ func TestGorillaMigrationValidation(t *testing.T) {
 	}
 	if _, err := NewStore(testRing(t), Config[cart]{Gorilla: &ok}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestGorillaNeverOverridesALiveSession checks that a gorilla cookie is not
+// consulted while the request carries a session of the store's own that
+// another server may still open: under a key this server lacks, issued by
+// a clock ahead, or of a newer format. Whatever the gorilla cookie holds,
+// the response then writes nothing.
+func TestGorillaNeverOverridesALiveSession(t *testing.T) {
+	st, clk := migratingStore(t, GorillaMigration[cart]{})
+	other, _ := newStore(t, lcRing(t, nil, lcKey(0x77, KeyActive, lcT0, time.Time{})), Config[cart]{Now: clk.Now})
+	ahead, _ := newStore(t, testRing(t), Config[cart]{Now: func() time.Time { return t0.Add(10 * time.Minute) }})
+	seal := func(st *Store[cart], user string) []*http.Cookie {
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(cart{User: user})
+		rec := httptest.NewRecorder()
+		if err := st.Save(rec, nil, s); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Result().Cookies()
+	}
+	newer := seal(st, "ada")
+	raw, _ := b64.DecodeString(newer[0].Value[1:])
+	raw[0] = 2 // a format version this server does not read yet
+	newer[0].Value = "~" + b64.EncodeToString(raw)
+
+	own := map[string]struct {
+		cookies []*http.Cookie
+		want    error
+	}{
+		"unknown key":   {seal(other, "ada"), ErrUnknownKey},
+		"clock ahead":   {seal(ahead, "ada"), ErrNotYetValid},
+		"newer version": {newer, ErrUnsupportedVersion},
+	}
+	legacy := map[string]*http.Cookie{
+		"valid gorilla cookie":   mintGorilla(t, "gsession", map[any]any{"user": "mallory"}, gorillaHash, gorillaBlock),
+		"forged gorilla cookie":  mintGorilla(t, "gsession", map[any]any{"user": "mallory"}, []byte("wrong hash key 0123456789abcdef")),
+		"garbage gorilla cookie": {Name: "gsession", Value: "garbage"},
+	}
+	for oname, o := range own {
+		for lname, l := range legacy {
+			t.Run(oname+"/"+lname, func(t *testing.T) {
+				r := httptest.NewRequest("GET", "/", nil)
+				for _, c := range o.cookies {
+					r.AddCookie(c)
+				}
+				r.AddCookie(l)
+				s, err := st.Load(r)
+				if !errors.Is(err, o.want) || s.Get().User != "" {
+					t.Fatalf("Load: %+v, %v, want a fresh session and %v", s.Get(), err, o.want)
+				}
+				rec := httptest.NewRecorder()
+				if err := st.Save(rec, r, s); err != nil {
+					t.Fatal(err)
+				}
+				if got := rec.Header().Values("Set-Cookie"); len(got) != 0 {
+					t.Errorf("the response set %q, want nothing", got)
+				}
+			})
+		}
+	}
+}
+
+// TestGorillaLogoutEndsBoth checks that a logout expires the gorilla
+// cookie the request carried beside the store's own session, so that the
+// next request is anonymous, and that a conversion expires it too.
+func TestGorillaLogoutEndsBoth(t *testing.T) {
+	st, _ := migratingStore(t, GorillaMigration[cart]{})
+	srv := httptest.NewTLSServer(cartApp(st))
+	defer srv.Close()
+	b := newBrowser(t, srv)
+	u, _ := url.Parse(b.url("app.example.com", "/"))
+	plant := func() {
+		b.jar.SetCookies(u, []*http.Cookie{mintGorilla(t, "gsession", map[any]any{"user": "ada"}, gorillaHash, gorillaBlock)})
+	}
+
+	plant()
+	if _, body := b.do("GET", "app.example.com", "/"); !strings.HasPrefix(body, "user=ada ") {
+		t.Fatalf("conversion: %s", body)
+	}
+	if got := b.jarNames("app.example.com"); !slices.Equal(got, []string{"__Host-session"}) {
+		t.Errorf("after the conversion: jar %v, want the new cookie alone", got)
+	}
+	plant() // the gorilla cookie again, beside the new session
+	b.do("POST", "app.example.com", "/logout")
+	if got := b.jarNames("app.example.com"); len(got) != 0 {
+		t.Errorf("after logout: jar %v, want empty", got)
+	}
+	if _, body := b.do("GET", "app.example.com", "/"); !strings.HasPrefix(body, "user= ") {
+		t.Errorf("after logout: %s, want anonymous", body)
 	}
 }

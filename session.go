@@ -25,6 +25,7 @@ type Session[T any] struct {
 	reseal    bool // sealed by a key that is no longer primary, or idle window half used
 
 	carried       carried // the chunks the request carried
+	host          string  // the request's host, without a port: where twins of the cookies may sit
 	written       int     // chunks this response set so far
 	legacyCarried bool    // the request carried a gorilla cookie to expire
 	dead          bool    // the carried cookies can never open: expire them

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -932,4 +933,167 @@ func otherChar(v string, i int) string {
 		c = 'B'
 	}
 	return v[:i] + string(c) + v[i+1:]
+}
+
+func TestKeyUsageHandlerMethods(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS"} {
+		rec := httptest.NewRecorder()
+		st.KeyUsageHandler().ServeHTTP(rec, httptest.NewRequest(m, "/", nil))
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" || strings.Contains(rec.Body.String(), "loaded") {
+			t.Errorf("%s: %d %q %q, want 405 with Allow and no figures", m, rec.Code, rec.Header().Get("Allow"), rec.Body)
+		}
+	}
+	rec := httptest.NewRecorder()
+	st.KeyUsageHandler().ServeHTTP(rec, httptest.NewRequest("HEAD", "/", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("HEAD: %d", rec.Code)
+	}
+}
+
+// TestKeyUsageHandlerReportsRejectedFile checks that a server whose
+// keyring file is rejected says so to "keyring usage".
+func TestKeyUsageHandlerReportsRejectedFile(t *testing.T) {
+	path := t.TempDir() + "/keys.json"
+	if err := testRing(t).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewKeyringFile(path, KeyringFileConfig{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := newStore(t, f, Config[cart]{})
+	get := func() string {
+		rec := httptest.NewRecorder()
+		st.KeyUsageHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		return rec.Body.String()
+	}
+	if strings.Contains(get(), "keyring_error") {
+		t.Fatal("keyring_error while the file is good")
+	}
+	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.Reload()
+	if got := get(); !strings.Contains(got, `"keyring_error":"cookiesession: keyring `) {
+		t.Errorf("after a bad file: %s", got)
+	}
+}
+
+// TestSaveWithoutRequest checks that Save's documented nil request works
+// on every path, including a failed save with a Logger and OnError.
+func TestSaveWithoutRequest(t *testing.T) {
+	var logged strings.Builder
+	var hooked []error
+	st, _ := newStore(t, testRing(t), Config[cart]{
+		MaxSize: 256,
+		Logger:  slog.New(slog.NewTextHandler(&logged, nil)),
+		OnError: func(r *http.Request, err error) { hooked = append(hooked, err) },
+	})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{Blob: strings.Repeat("x", 1000)})
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Save: %v, want ErrTooLarge", err)
+	}
+	if len(hooked) != 1 || !strings.Contains(logged.String(), "save failed") {
+		t.Errorf("OnError %v, log %q", hooked, logged.String())
+	}
+	s.Destroy()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIdleTimeoutShortenedApplies checks that a shorter IdleTimeout ends
+// the sessions already out there, as a shorter Lifetime does.
+func TestIdleTimeoutShortenedApplies(t *testing.T) {
+	ring := testRing(t)
+	before, _ := newStore(t, ring, Config[cart]{IdleTimeout: 24 * time.Hour})
+	s, _ := before.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	rec := httptest.NewRecorder()
+	if err := before.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	after, clk := newStore(t, ring, Config[cart]{IdleTimeout: 15 * time.Minute})
+	for _, tc := range []struct {
+		idle time.Duration
+		want error
+	}{
+		{10 * time.Minute, nil},
+		{15*time.Minute + time.Minute - time.Second, nil}, // within the clock skew
+		{16 * time.Minute, ErrExpired},
+		{3 * time.Hour, ErrExpired},
+	} {
+		clk.now = t0.Add(tc.idle)
+		got, err := after.Load(requestWith(rec))
+		if !errors.Is(err, tc.want) || (err == nil) != (got.Get().User == "ada") {
+			t.Errorf("idle %v: %+v, %v, want %v", tc.idle, got.Get(), err, tc.want)
+		}
+	}
+}
+
+// TestTwinCookies checks a host-only cookie beside a Domain cookie of the
+// same name: the newer login wins, and a logout ends both.
+func TestTwinCookies(t *testing.T) {
+	ring := testRing(t)
+	shared, clk := newStore(t, ring, Config[cart]{Domain: "example.com"})
+	hostOnly, _ := newStore(t, ring, Config[cart]{Name: shared.Name(), Now: clk.Now})
+	mux := http.NewServeMux()
+	mux.Handle("/host-only/", http.StripPrefix("/host-only", cartApp(hostOnly)))
+	mux.Handle("/", cartApp(shared))
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	b := newBrowser(t, srv)
+
+	b.do("POST", "app.example.com", "/host-only/login?user=ada")
+	clk.now = clk.now.Add(time.Second)
+	b.do("POST", "app.example.com", "/login?user=bob")
+	if got := b.jarNames("app.example.com"); len(got) != 2 {
+		t.Fatalf("jar %v, want the twin and the shared cookie", got)
+	}
+	if _, body := b.do("GET", "app.example.com", "/"); !strings.HasPrefix(body, "user=bob ") {
+		t.Errorf("after the newer login: %s, want bob", body)
+	}
+	b.do("POST", "app.example.com", "/visit") // a write expires the twin
+	if got := b.jarNames("app.example.com"); len(got) != 1 {
+		t.Errorf("after a write: jar %v, want the shared cookie alone", got)
+	}
+
+	// The twin again, planted later than the shared cookie; then logout.
+	clk.now = clk.now.Add(time.Second)
+	b.do("POST", "app.example.com", "/host-only/login?user=ada")
+	if _, body := b.do("GET", "app.example.com", "/"); !strings.HasPrefix(body, "user=ada ") {
+		t.Errorf("a newer twin: %s, want ada (it was sealed last)", body)
+	}
+	b.do("POST", "app.example.com", "/logout")
+	if got := b.jarNames("app.example.com"); len(got) != 0 {
+		t.Errorf("after logout: jar %v, want empty", got)
+	}
+	if _, body := b.do("GET", "app.example.com", "/"); !strings.HasPrefix(body, "user= ") {
+		t.Errorf("after logout: %s, want anonymous", body)
+	}
+}
+
+func TestTwinDomains(t *testing.T) {
+	for _, tc := range []struct {
+		name, domain, host string
+		want               []string
+	}{
+		{"", "example.com", "app.example.com", []string{"", "app.example.com"}},
+		{"", "example.com", "a.b.example.com", []string{"", "a.b.example.com", "b.example.com"}},
+		{"session", "", "app.example.com", []string{"app.example.com", "example.com"}},
+		{"", "", "app.example.com", nil}, // __Host-: no Domain possible
+		{"", "example.localhost", "app.example.localhost", []string{"", "app.example.localhost"}},
+		{"session", "", "127.0.0.1", nil},
+		{"session", "", "", nil},
+		{"session", "", strings.Repeat("a.", 100) + "example.com", nil}, // capped below
+	} {
+		st, _ := newStore(t, testRing(t), Config[cart]{Name: tc.name, Domain: tc.domain, Insecure: tc.name == "session"})
+		got := st.twinDomains(tc.host)
+		if tc.want == nil && len(got) > maxTwinForms || tc.want != nil && !slices.Equal(got, tc.want) {
+			t.Errorf("%q %q %q: %q, want %q", tc.name, tc.domain, tc.host, got, tc.want)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -78,20 +79,33 @@ func (st *Store[T]) KeyUsage() []KeyUsage { return st.codec.KeyUsage() }
 // about to activate?):
 //
 //	{"keys":[{"id":"1a2b3c4d","opened":1200,"last_seen":"2026-11-21T10:00:00Z"}],
-//	 "loaded":["1a2b3c4d","5e6f7a8b"]}
+//	 "loaded":["1a2b3c4d","5e6f7a8b"],
+//	 "keyring_error":"cookiesession: keyring keys.json: key 1a2b3c4d: was revoked, …"}
 //
-// The figures reveal no secret, but serve them where operators, not the
-// public, can reach them.
+// keyring_error is there only while the store's [KeyringFile] rejects its
+// file (see [KeyringFile.LastError]): the server goes on with an older
+// keyring than the file's.
+//
+// It answers GET and HEAD only, to anyone who asks: the figures hold no
+// secret, but they tell which keys exist, how many sessions each opened
+// and when the last one came, and that is for operators. Mount it on an
+// internal listener or behind authentication, never on the public mux.
 func (st *Store[T]) KeyUsageHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		type key struct {
 			ID       string    `json:"id"`
 			Opened   uint64    `json:"opened"`
 			LastSeen time.Time `json:"last_seen"`
 		}
 		out := struct {
-			Keys   []key    `json:"keys"`
-			Loaded []string `json:"loaded"`
+			Keys         []key    `json:"keys"`
+			Loaded       []string `json:"loaded"`
+			KeyringError string   `json:"keyring_error,omitempty"`
 		}{Keys: []key{}, Loaded: []string{}}
 		for _, u := range st.KeyUsage() {
 			out.Keys = append(out.Keys, key{u.ID.String(), u.Opened, u.LastSeen.UTC()})
@@ -99,6 +113,11 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 		if ring := st.codec.keys.Keyring(); ring != nil {
 			for _, k := range ring.keys {
 				out.Loaded = append(out.Loaded, k.ID.String())
+			}
+		}
+		if f, ok := st.codec.keys.(*KeyringFile); ok {
+			if err := f.LastError(); err != nil {
+				out.KeyringError = err.Error()
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -113,13 +132,13 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 // [ErrExpired], …; see [Session.LoadError]).
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 	now := st.cfg.Now()
-	s := &Session[T]{store: st}
+	s := &Session[T]{store: st, host: requestHost(r)}
 	c, err := scanCookies(r.Header, st.cfg.Name, st.maxChunks)
 	s.carried = c
 	if err == nil {
 		err = st.open(r, s, now)
 	}
-	if err != nil && st.legacy != nil {
+	if st.legacy != nil {
 		err = st.openLegacy(r, s, now, err)
 	}
 	if err != nil {
@@ -146,16 +165,29 @@ func deadOnEveryServer(err error) bool {
 	return false
 }
 
-// openLegacy falls back on a gorilla cookie when the request's own session
-// failed with err. A converted session is new to this store: it gets an id
-// and is sealed in this package's format by the response.
+// openLegacy looks at the request's gorilla cookie, given err, the outcome
+// of the store's own cookies. A gorilla cookie is only ever converted when
+// the request carries no session of this store, or one that is dead on
+// every server: a session another server may still open (under a key this
+// one has not loaded yet, issued by a clock ahead, of a newer format)
+// must not be overwritten, or expired, because of an older cookie. A
+// converted session is new to this store: it gets an id and is sealed in
+// this package's format by the response, which expires the gorilla cookie.
 func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, err error) error {
-	lerr := st.legacy.open(r, s, now)
-	if lerr != nil {
-		if errors.Is(lerr, ErrAbsent) {
-			return err // no gorilla cookie: the store's own reason stands
+	convert := errors.Is(err, ErrAbsent) || err != nil && deadOnEveryServer(err)
+	present, lerr := st.legacy.open(r, s, now, convert)
+	// Whatever happens next, a gorilla cookie the request carried is
+	// expired by every response that writes or ends the session, so that
+	// it cannot come back after a logout.
+	s.legacyCarried = present
+	switch {
+	case !convert || errors.Is(lerr, ErrAbsent):
+		return err // the store's own outcome stands
+	case lerr != nil:
+		if errors.Is(err, ErrAbsent) {
+			return lerr
 		}
-		return lerr
+		return err // the store's own cookie, dead, is the reason to give
 	}
 	s.id, s.created, s.keyID, s.fresh, s.changed = nil, now, 0, false, true
 	return st.validate(r, s)
@@ -172,8 +204,18 @@ func (st *Store[T]) validate(r *http.Request, s *Session[T]) error {
 	return nil
 }
 
+// opened is one way of assembling the request's chunks that authenticated.
+type opened[T any] struct {
+	env envelope[T]
+	h   Header
+}
+
 // open tries the bounded ways to assemble the request's chunks into a
-// session and keeps the first that authenticates.
+// session. When more than one authenticates (a host-only cookie beside a
+// Domain cookie of the same name, one tossed by a sibling subdomain), the
+// one sealed last wins, never merely the first in the header: browsers
+// send the older cookie first, so that would keep an old login in force
+// over a newer one.
 func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 	c := &s.carried
 	if c.highest() == 0 {
@@ -182,47 +224,26 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 	if len(c.cands[0]) == 0 {
 		return ErrIncomplete // later chunks without the first
 	}
+	var best *opened[T]
 	var first error
-	for j := range c.cands[0] {
-		err := st.openAttempt(r, s, j, now)
-		if err == nil {
-			return nil
+	for j := range c.cands[0] { // at most maxCandidates
+		o, err := st.openAttempt(c, j, now)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
 		}
-		if first == nil {
-			first = err
+		if best == nil || !o.h.IssuedAt.Before(best.h.IssuedAt) {
+			// On a tie, the later one: browsers list cookies of one path
+			// oldest first.
+			best = o
 		}
 	}
-	return first
-}
-
-func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.Time) error {
-	c := &s.carried
-	n, err := peekChunks(c.cands[0][j])
-	if err != nil {
-		return err
+	if best == nil {
+		return first
 	}
-	if n > st.maxChunks {
-		return &TooLargeError{What: "chunk count", Size: n, Limit: st.maxChunks, Unit: "chunks"}
-	}
-	parts, ok := c.attempt(j, n)
-	if !ok {
-		return ErrIncomplete
-	}
-	var env envelope[T]
-	h, err := st.codec.openJoined(st.cfg.Name, parts, &env) // n was peeked above
-	if err != nil {
-		return err
-	}
-	if len(env.ID) != sessionIDLen {
-		return fmt.Errorf("%w: session id of %d bytes", ErrMalformed, len(env.ID))
-	}
-	created := time.Unix(env.Created, 0)
-	// The header's expiry already caps the session at its lifetime as
-	// configured when it was sealed; a shorter lifetime applies at once.
-	if !now.Before(created.Add(st.cfg.Lifetime + st.codec.skew)) {
-		return ErrExpired
-	}
-	s.data, s.id, s.created, s.keyID = env.Data, env.ID, created, h.KeyID
+	s.data, s.id, s.created, s.keyID = best.env.Data, best.env.ID, time.Unix(best.env.Created, 0), best.h.KeyID
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
@@ -233,14 +254,47 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 	// moves to the primary before its key is retired; and one whose idle
 	// window is half used, so that an active user's session slides.
 	if ring := st.codec.keys.Keyring(); ring != nil {
-		if p := ring.primary(now); p >= 0 && ring.keys[p].ID != h.KeyID {
+		if p := ring.primary(now); p >= 0 && ring.keys[p].ID != best.h.KeyID {
 			s.reseal = true
 		}
 	}
-	if idle := st.cfg.IdleTimeout; idle > 0 && now.Sub(h.IssuedAt) >= idle/2 {
+	if idle := st.cfg.IdleTimeout; idle > 0 && now.Sub(best.h.IssuedAt) >= idle/2 {
 		s.reseal = true
 	}
 	return nil
+}
+
+func (st *Store[T]) openAttempt(c *carried, j int, now time.Time) (*opened[T], error) {
+	n, err := peekChunks(c.cands[0][j])
+	if err != nil {
+		return nil, err
+	}
+	if n > st.maxChunks {
+		return nil, &TooLargeError{What: "chunk count", Size: n, Limit: st.maxChunks, Unit: "chunks"}
+	}
+	parts, ok := c.attempt(j, n)
+	if !ok {
+		return nil, ErrIncomplete
+	}
+	o := new(opened[T])
+	o.h, err = st.codec.openJoined(st.cfg.Name, parts, &o.env) // n was peeked above
+	if err != nil {
+		return nil, err
+	}
+	if len(o.env.ID) != sessionIDLen {
+		return nil, fmt.Errorf("%w: session id of %d bytes", ErrMalformed, len(o.env.ID))
+	}
+	// The header's expiry already caps the session at its lifetime and
+	// idle timeout as configured when it was sealed; a shorter lifetime or
+	// idle timeout applies at once, to the sessions already out there.
+	created := time.Unix(o.env.Created, 0)
+	if !now.Before(created.Add(st.cfg.Lifetime + st.codec.skew)) {
+		return nil, fmt.Errorf("%w: older than the Lifetime", ErrExpired)
+	}
+	if idle := st.cfg.IdleTimeout; idle > 0 && !now.Before(o.h.IssuedAt.Add(idle+st.codec.skew)) {
+		return nil, fmt.Errorf("%w: idle for longer than the IdleTimeout", ErrExpired)
+	}
+	return o, nil
 }
 
 // Save writes the session's cookies to w if it changed, was renewed or
@@ -310,12 +364,13 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	for _, c := range cookies {
 		h.Add("Set-Cookie", c.String())
 	}
+	s.written = n
 	st.expire(w, s, n) // the chunks a larger session used before
+	st.expireTwins(h, s)
 	if s.legacyCarried {
 		st.legacy.expireLegacy(h, name)
 		s.legacyCarried = false
 	}
-	s.written = n
 	s.keyID = keyID
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
 	setCacheHeaders(h, false)
@@ -334,6 +389,7 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 		w.Header().Add("Set-Cookie", st.cookie(chunkName(st.cfg.Name, i), "", -1).String())
 	}
 	if from == 0 {
+		st.expireTwins(w.Header(), s)
 		if s.legacyCarried {
 			st.legacy.expireLegacy(w.Header(), st.cfg.Name)
 			s.legacyCarried = false
@@ -360,6 +416,10 @@ func (st *Store[T]) report(r *http.Request, op string, err error) {
 		case errors.Is(err, ErrExpired):
 			level = slog.LevelDebug
 		}
-		l.Log(r.Context(), level, "cookiesession: "+op+" failed", "cookie", st.cfg.Name, "err", err)
+		ctx := context.Background()
+		if r != nil { // Save accepts a nil request
+			ctx = r.Context()
+		}
+		l.Log(ctx, level, "cookiesession: "+op+" failed", "cookie", st.cfg.Name, "err", err)
 	}
 }
