@@ -408,7 +408,7 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 		return h, ErrExpired
 	}
 	if err := deserialize(c.ser, plain, dst); err != nil {
-		return h, fmt.Errorf("%w: payload does not decode into %T: %w", ErrMalformed, dst, err)
+		return h, decodeFailure(c.ser, plain, dst) // never err: it may quote the plaintext
 	}
 	c.recordUsage(h.KeyID, now)
 	return h, nil
