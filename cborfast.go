@@ -407,14 +407,14 @@ func timeOf(v reflect.Value) time.Time {
 
 // appendFastTime writes t as fxamacker/cbor does with TimeRFC3339Nano and
 // no tag: null for the zero time, else the RFC 3339 text with nanoseconds
-// and the offset. A year outside 0–9999 is not RFC 3339 at all; such a
-// time is left to fxamacker/cbor.
+// and the offset. A time RFC 3339 cannot write (a year outside 0–9999,
+// an offset with seconds) is left to the slow path, which refuses it.
 func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 	if t.IsZero() {
 		return append(b, cborNull), true
 	}
-	if y := t.Year(); y < 0 || y > 9999 {
-		return b, false
+	if timeProblem(t) != "" {
+		return b, false // the slow path refuses it, with the reason
 	}
 	var buf [len(time.RFC3339Nano) + 8]byte
 	s := t.AppendFormat(buf[:0], time.RFC3339Nano)

@@ -236,8 +236,13 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 
 	payload, pooled, err := serialize(c.ser, v)
 	defer putBuffer(pooled)
+	if err == nil && pooled == nil {
+		// A serializer of the application's: this package's check that
+		// what seals also opens (roundtrip.go) runs on its output too.
+		err = sealable(c.ser, v, payload)
+	}
 	if err != nil {
-		return "", 0, fmt.Errorf("cookiesession: serializing: %w", err)
+		return "", 0, serializeError(v, err)
 	}
 
 	rawLen := Overhead + len(payload)

@@ -29,11 +29,7 @@ func decodeFailure(s Serializer, plain []byte, dst any) error {
 		return &DecodeError{Type: fmt.Sprint(t)}
 	}
 	t = t.Elem()
-	env := isEnvelope(t)
-	e := &DecodeError{Type: t.String()}
-	if env {
-		e.Type = envelopeDataType(t).String()
-	}
+	e := &DecodeError{Type: dataType(t).String()}
 	d, ok := newDiagnosis(s)
 	if !ok {
 		return e // a serializer of the application's: nothing to look with
@@ -47,16 +43,10 @@ func decodeFailure(s Serializer, plain []byte, dst any) error {
 	if !found {
 		return e
 	}
-	e.Field, e.Type, e.Got = path, ft.String(), kindOf(got)
-	if env {
-		switch {
-		case path == ".Data" || strings.HasPrefix(path, ".Data.") || strings.HasPrefix(path, ".Data["):
-			e.Field = strings.TrimPrefix(strings.TrimPrefix(path, ".Data"), ".")
-		default:
-			e.Field, e.Type = "(the session envelope)", "envelope"
-		}
-	} else {
-		e.Field = strings.TrimPrefix(path, ".")
+	e.Type, e.Got = ft.String(), kindOf(got)
+	var inData bool
+	if e.Field, inData = userPath(t, path); !inData {
+		e.Type = "envelope"
 	}
 	return e
 }

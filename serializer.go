@@ -111,7 +111,11 @@ func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
 	if cborFastEncode(b, src) {
 		return nil
 	}
+	if err := sealableBefore(src); err != nil {
+		return err
+	}
 	m := cborModesOnce()
+	start := b.Len()
 	if err := m.enc.MarshalToBuffer(src, b); err != nil {
 		return err
 	}
@@ -121,7 +125,10 @@ func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
 	// Encode and Decode round trip (BenchmarkCodec against its floor). A
 	// hand-written scanner was faster, but not by enough to keep a second
 	// copy of the decoder's rules that must never drift from them.
-	return m.dec.Wellformed(b.Bytes())
+	if err := m.dec.Wellformed(b.Bytes()[start:]); err != nil {
+		return err
+	}
+	return sealableAfter(CBOR{}, src, b.Bytes()[start:])
 }
 
 // Deserialize decodes CBOR into dst, which must be a non-nil pointer.
@@ -151,13 +158,19 @@ func (JSON) Serialize(src any) ([]byte, error) {
 }
 
 func (JSON) serializeTo(b *bytes.Buffer, src any) error {
+	if err := sealableBefore(src); err != nil {
+		return err
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false) // the payload is sealed, never embedded in HTML
 	if err := enc.Encode(src); err != nil {
 		return err
 	}
 	b.Truncate(b.Len() - 1) // Encode ends with a newline
-	return checkJSONDepth(b.Bytes())
+	if err := checkJSONDepth(b.Bytes()); err != nil {
+		return err
+	}
+	return sealableAfter(JSON{}, src, b.Bytes())
 }
 
 // Deserialize decodes one JSON value into dst, which must be a non-nil pointer.

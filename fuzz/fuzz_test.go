@@ -255,3 +255,80 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// timeSessions hold times the three ways a session is serialized: the
+// CBOR fast path (a plain struct), fxamacker/cbor (a float field takes a
+// struct off the fast path) and encoding/json.
+type fastTimes struct {
+	At   time.Time
+	Opt  *time.Time
+	List []time.Time
+	ByID map[string]time.Time
+}
+
+type slowTimes struct {
+	At    time.Time
+	Opt   *time.Time
+	List  []time.Time
+	Ratio float64
+}
+
+// FuzzRoundTripTimes seals times of every year, nanosecond and zone
+// offset: a time that Encode accepts must open again equal, to the
+// nanosecond and with its offset, and one it refuses must be refused with
+// ErrUnsupportedValue, on every serializer path.
+func FuzzRoundTripTimes(f *testing.F) {
+	for _, s := range []int64{0, 1 << 40, -62135596800 - 86400, 253402300800, 1764583200} {
+		for _, off := range []int32{0, 3600, 3600 + 17, 24 * 3600, -(23*3600 + 59*60)} {
+			f.Add(s, int64(999999999), off)
+		}
+	}
+	ring := vectorKeyring(f)
+	codec := func(ser cookiesession.Serializer) *cookiesession.Codec {
+		c, err := cookiesession.NewCodec(ring, cookiesession.CodecConfig{
+			Now: func() time.Time { return vectorNow }, Serializer: ser,
+		})
+		if err != nil {
+			f.Fatal(err)
+		}
+		return c
+	}
+	cb, js := codec(cookiesession.CBOR{}), codec(cookiesession.JSON{})
+	same := cmp.Comparer(func(a, b time.Time) bool {
+		_, ao := a.Zone()
+		_, bo := b.Zone()
+		return a.Equal(b) && ao == bo
+	})
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int32) {
+		at := time.Unix(sec, nsec).In(time.FixedZone("", int(offset)))
+		check := func(c *cookiesession.Codec, in, out any) {
+			value, err := c.Encode("session", in)
+			if err != nil {
+				var ve *cookiesession.ValueError
+				if !errors.Is(err, cookiesession.ErrUnsupportedValue) || !errors.As(err, &ve) {
+					t.Fatalf("Encode(%T of %v): %v, want ErrUnsupportedValue", in, at, err)
+				}
+				return
+			}
+			if err := c.Decode("session", value, out); err != nil {
+				t.Fatalf("%T of %v sealed, then did not open: %v", in, at, err)
+			}
+			if d := cmp.Diff(in, reflectElem(out), same); d != "" {
+				t.Fatalf("%T of %v: round trip (-in +out):\n%s", in, at, d)
+			}
+		}
+		check(cb, fastTimes{At: at, Opt: &at, List: []time.Time{{}, at}, ByID: map[string]time.Time{"a": at}}, new(fastTimes))
+		check(cb, slowTimes{At: at, Opt: &at, List: []time.Time{at}, Ratio: 0.5}, new(slowTimes))
+		check(js, fastTimes{At: at, Opt: &at, List: []time.Time{at}, ByID: map[string]time.Time{"a": at}}, new(fastTimes))
+	})
+}
+
+func reflectElem(p any) any {
+	switch p := p.(type) {
+	case *fastTimes:
+		return *p
+	case *slowTimes:
+		return *p
+	}
+	return p
+}

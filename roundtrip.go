@@ -1,0 +1,272 @@
+package cookiesession
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// What Save accepts, Load returns equal: a value that would seal but not
+// open again (or open different) is refused when it is sealed, with the
+// browser's cookies left as they were, rather than sealed and lost on the
+// next request. Two classes of value are at stake:
+//
+//   - times that RFC 3339 cannot write: years outside 0–9999, which no
+//     reader parses, and zone offsets with seconds or of 24 hours or more,
+//     which come back rounded or not at all;
+//   - parts that decode themselves (custom unmarshalers) or that no
+//     decoder can fill (interfaces with methods): for types that have
+//     them, the encoding is decoded once more before it is sealed.
+//
+// Times held in an interface (a map[string]any) are written as text and
+// come back as text, as every untyped value comes back in its generic
+// form; they are not checked.
+
+// ErrUnsupportedValue means a value was refused when it was sealed,
+// because it would not open again equal: Save and Encode return it, and
+// write nothing. Errors matching it are a *ValueError.
+var ErrUnsupportedValue = errors.New("cookiesession: value cannot be sealed")
+
+// ValueError reports a value that cannot be sealed. It names the field
+// and the type, never the value. It matches [ErrUnsupportedValue].
+type ValueError struct {
+	Field   string // the path of the field, "Prefs.Since", "Visits[2].At"; "" for the whole value
+	Type    string // the Go type there
+	Problem string // what is wrong with it, in words
+}
+
+func (e *ValueError) Error() string {
+	s := "cookiesession: value cannot be sealed"
+	if e.Field != "" {
+		s += ": field " + e.Field
+	}
+	if e.Type != "" {
+		s += " (" + e.Type + ")"
+	}
+	return s + ": " + e.Problem
+}
+
+// Is reports whether target is [ErrUnsupportedValue].
+func (e *ValueError) Is(target error) bool { return target == ErrUnsupportedValue }
+
+// sealableBefore checks v before one of this package's serializers
+// encodes it: its times, which an encoder may write without complaint
+// (fxamacker/cbor) or refuse with a message that quotes them
+// (encoding/json).
+func sealableBefore(v any) error {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !roundTripPlanOf(rv.Type()).times {
+		return nil
+	}
+	if err := checkTimes(rv, "", 0); err != nil {
+		var ve *ValueError
+		if errors.As(err, &ve) {
+			ve.Field, _ = userPath(rv.Type(), ve.Field)
+		}
+		return err
+	}
+	return nil
+}
+
+// sealableAfter checks, for types that need it, that enc, the encoding of
+// v, decodes again.
+func sealableAfter(ser Serializer, v any, enc []byte) error {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || !roundTripPlanOf(rv.Type()).verify {
+		return nil
+	}
+	dst := reflect.New(rv.Type()).Interface()
+	if err := ser.Deserialize(enc, dst); err != nil {
+		// decodeFailure names the field and the type without the
+		// serializer's message, which may quote the value.
+		ve := &ValueError{Type: dataType(rv.Type()).String(), Problem: "its encoding does not decode again"}
+		var de *DecodeError
+		if errors.As(decodeFailure(ser, enc, dst), &de) {
+			ve.Field, ve.Type = de.Field, de.Type
+		}
+		return ve
+	}
+	return nil
+}
+
+// sealable is sealableBefore and sealableAfter, for a serializer of the
+// application's, which has encoded v already.
+func sealable(ser Serializer, v any, enc []byte) error {
+	if err := sealableBefore(v); err != nil {
+		return err
+	}
+	return sealableAfter(ser, v, enc)
+}
+
+// userPath turns the path of a field in a value of type t into the path
+// the application knows: within a session's envelope, the path in its
+// data. It reports false for a field of the envelope itself.
+func userPath(t reflect.Type, path string) (string, bool) {
+	path = strings.TrimPrefix(path, ".")
+	if !isEnvelope(t) {
+		return path, true
+	}
+	switch {
+	case path == "Data":
+		return "", true
+	case strings.HasPrefix(path, "Data."):
+		return path[len("Data."):], true
+	case strings.HasPrefix(path, "Data["):
+		return path[len("Data"):], true
+	}
+	return "(the session envelope)", false
+}
+
+// dataType is t, or the type of the data when t is a session's envelope.
+func dataType(t reflect.Type) reflect.Type {
+	if isEnvelope(t) {
+		return envelopeDataType(t)
+	}
+	return t
+}
+
+// serializeError gives a serializer's failure to encode v this package's
+// form. The serializers' own messages can quote values (a custom
+// marshaler's error, a JSON string), so only the ones that name types
+// alone are kept.
+func serializeError(v any, err error) error {
+	var ve *ValueError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	var cborType *cbor.UnsupportedTypeError
+	var jsonType *json.UnsupportedTypeError
+	problem := "the serializer cannot encode it"
+	switch {
+	case errors.As(err, &cborType), errors.As(err, &jsonType):
+		problem = err.Error()
+	case errors.Is(err, errTooDeep):
+		problem = "nested deeper than MaxNesting"
+	}
+	return &ValueError{Type: dataType(reflect.TypeOf(v)).String(), Problem: problem}
+}
+
+// checkTimes walks v's statically typed parts (not what interfaces hold)
+// and refuses the first time RFC 3339 cannot write exactly.
+func checkTimes(v reflect.Value, path string, depth int) error {
+	if depth > MaxNesting+2 { // deeper values are refused by the serializers
+		return nil
+	}
+	t := v.Type()
+	if t == timeType {
+		if !v.CanInterface() {
+			return nil // an unexported field: no serializer writes it
+		}
+		if problem := timeProblem(timeOf(v)); problem != "" {
+			return &ValueError{Field: path, Type: "time.Time", Problem: problem}
+		}
+		return nil
+	}
+	if !roundTripPlanOf(t).times {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return checkTimes(v.Elem(), path, depth+1)
+		}
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				name := f.Name
+				if path != "" {
+					name = path + "." + f.Name
+				}
+				if err := checkTimes(v.Field(i), name, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if err := checkTimes(v.Index(i), path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if err := checkTimes(it.Value(), path+"[…]", depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// timeProblem says why RFC 3339 cannot write t exactly, or "".
+func timeProblem(t time.Time) string {
+	if t.IsZero() {
+		return "" // written as null
+	}
+	if y := t.Year(); y < 0 || y > 9999 {
+		return "its year is outside 0–9999, which RFC 3339 cannot write"
+	}
+	_, offset := t.Zone()
+	if offset%60 != 0 {
+		return "its zone offset has seconds, which RFC 3339 cannot write (use t.UTC() or a named zone's modern offset)"
+	}
+	if offset <= -24*3600 || offset >= 24*3600 {
+		return "its zone offset is 24 hours or more, which RFC 3339 cannot write"
+	}
+	return ""
+}
+
+// roundTripPlan says what sealable must check for values of one type.
+type roundTripPlan struct {
+	times  bool // it has statically typed time.Time parts
+	verify bool // it has parts that decode themselves, or interfaces with methods
+}
+
+var roundTripPlans sync.Map // reflect.Type → roundTripPlan
+
+func roundTripPlanOf(t reflect.Type) roundTripPlan {
+	if p, ok := roundTripPlans.Load(t); ok {
+		return p.(roundTripPlan)
+	}
+	p := buildRoundTripPlan(t, map[reflect.Type]bool{})
+	roundTripPlans.Store(t, p)
+	return p
+}
+
+func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTripPlan {
+	if t == timeType {
+		return roundTripPlan{times: true}
+	}
+	if visiting[t] {
+		return roundTripPlan{} // a recursive type: its parts are being looked at
+	}
+	visiting[t] = true
+	defer delete(visiting, t)
+	if customDecoding(t) {
+		return roundTripPlan{verify: true}
+	}
+	var p roundTripPlan
+	add := func(q roundTripPlan) { p.times, p.verify = p.times || q.times, p.verify || q.verify }
+	switch t.Kind() {
+	case reflect.Interface:
+		p.verify = t.NumMethod() > 0 // nothing can be decoded into an error, a fmt.Stringer
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		add(buildRoundTripPlan(t.Elem(), visiting))
+	case reflect.Map:
+		add(buildRoundTripPlan(t.Key(), visiting))
+		add(buildRoundTripPlan(t.Elem(), visiting))
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				add(buildRoundTripPlan(f.Type, visiting))
+			}
+		}
+	}
+	return p
+}
