@@ -65,7 +65,7 @@ func (c *cli) change(path string, ff fileFlags,
 	}
 	if after != before {
 		if err := after.Save(path); err != nil {
-			return nil, nil, err
+			return nil, nil, saveError(path, err)
 		}
 	}
 	return before, after, nil
