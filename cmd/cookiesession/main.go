@@ -175,7 +175,10 @@ func (s *subcommand) parseN(c *cli, args []string, least, most int) (pos []strin
 	}
 	if len(pos) < least || len(pos) > most {
 		want := fmt.Sprintf("%s (%s)", arguments(most), strings.Join(s.args, " "))
-		if least != most {
+		switch {
+		case most == 0:
+			return nil, c.usageError("cookiesession "+s.name, fmt.Sprintf("takes no arguments, got %d", len(pos))), false
+		case least != most:
 			want = "at most " + arguments(most)
 		}
 		return nil, c.usageError("cookiesession "+s.name, fmt.Sprintf("want %s, got %d", want, len(pos))), false
