@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,10 +82,21 @@ func (c *cli) decode(args []string) int {
 	}
 	opts.skew = skew.d
 
+	// The keyring first: its errors are worth hearing before typing a
+	// value in.
+	ring, err := c.load(keyring, ff)
+	if err != nil {
+		return c.fail(err)
+	}
 	input := ""
 	if len(pos) == 1 && pos[0] != "-" {
 		input = pos[0]
 	} else {
+		if f, ok := c.stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				fmt.Fprintln(c.stderr, "cookiesession: reading a value or a Cookie header from the terminal; end it with Ctrl-D")
+			}
+		}
 		b, err := io.ReadAll(io.LimitReader(c.stdin, maxDecodeInput+1))
 		if err != nil {
 			return c.fail(err)
@@ -93,10 +105,6 @@ func (c *cli) decode(args []string) int {
 			return c.fail(fmt.Errorf("standard input is longer than %d bytes", maxDecodeInput))
 		}
 		input = string(b)
-	}
-	ring, err := c.load(keyring, ff)
-	if err != nil {
-		return c.fail(err)
 	}
 	out, err := decodeInput(ring, opts, input)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -211,6 +212,13 @@ func TestDecodeCommand(t *testing.T) {
 	}
 	value := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada"})[0].Value
 	at := decodeNow.Format(time.RFC3339)
+	// Without a keyring, decode says so before it waits for a value.
+	var stdout, stderr bytes.Buffer
+	stdin := &readCounter{r: strings.NewReader(value)}
+	if status := run([]string{"decode", "--keyring", filepath.Join(dir, "nope"), "--name", "session"}, stdin, &stdout, &stderr); status != 1 || stdin.reads != 0 {
+		t.Errorf("missing keyring: status %d after %d reads of stdin: %s", status, stdin.reads, stderr.String())
+	}
+
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -238,6 +246,16 @@ func TestDecodeCommand(t *testing.T) {
 			t.Errorf("%s: output is not JSON: %s", tc.name, stdout.String())
 		}
 	}
+}
+
+type readCounter struct {
+	r     io.Reader
+	reads int
+}
+
+func (rc *readCounter) Read(p []byte) (int, error) {
+	rc.reads++
+	return rc.r.Read(p)
 }
 
 func TestKeyringUsage(t *testing.T) {
@@ -309,8 +327,24 @@ func TestKeyringUsage(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	status = c.keyringUsage(append(servers[:1:1], "http://127.0.0.1:1/keys/usage"))
-	if status != 1 || !strings.Contains(stdout.String(), old.String()) || !strings.Contains(stderr.String(), "127.0.0.1:1") {
+	if status != 1 || !strings.Contains(stdout.String(), old.String()) ||
+		!strings.HasPrefix(stderr.String(), "cookiesession: http://127.0.0.1:1/keys/usage: dial tcp 127.0.0.1:1: ") {
 		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+
+	// A server that does not answer in time.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	stdout.Reset()
+	stderr.Reset()
+	status = c.keyringUsage([]string{"--timeout", "100ms", slow.URL})
+	if want := "cookiesession: " + slow.URL + ": no answer within 100ms (--timeout)\n"; status != 1 || stderr.String() != want || stdout.Len() != 0 {
+		t.Errorf("slow server: status %d\nstdout %q\nstderr %q\nwant   %q", status, stdout.String(), stderr.String(), want)
 	}
 	if status := c.keyringUsage([]string{"ftp://x"}); status != 2 {
 		t.Errorf("ftp URL: status %d", status)

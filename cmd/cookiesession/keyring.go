@@ -113,6 +113,9 @@ func loadError(path string, ff fileFlags, err error) error {
 	case errors.As(err, &pe):
 		return permissionError(pe, ff)
 	case errors.Is(err, fs.ErrNotExist):
+		if dir := filepath.Dir(path); !exists(dir) {
+			return &cliError{fmt.Sprintf("cookiesession: keyring %s does not exist, nor does the folder %s", path, dir), err}
+		}
 		return &cliError{fmt.Sprintf("cookiesession: keyring %s does not exist\n"+
 			"cookiesession: to create one, run: cookiesession keyring init %s", path, shellQuote(path)), err}
 	case errors.As(err, &ke) && ke.Key == "":
@@ -122,6 +125,11 @@ func loadError(path string, ff fileFlags, err error) error {
 			err, keyringShape), err}
 	}
 	return err
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // permissionError words a refused mode in the command's flags. It names

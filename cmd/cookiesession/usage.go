@@ -23,7 +23,9 @@ is no longer in use and may be pruned.
 
 Each URL is a server's Store.KeyUsageHandler (the figures count from the
 server's start). LOADED says how many of the servers that answered hold
-the key in the keyring they have loaded.
+the key in the keyring they have loaded. An answer that is not that
+handler's document (another page, an error) is refused as such, and the
+command fails.
 
 With --keyring, every key of FILE is listed with its status, including
 those no server has seen, and the command fails if a server has not loaded
@@ -95,6 +97,13 @@ func (c *cli) keyringUsage(args []string) int {
 	slices.Sort(fileIDs)
 	for _, u := range urls {
 		reply, err := fetchUsage(client, u)
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) { // it repeats the method and the URL
+			err = urlErr.Err
+			if urlErr.Timeout() {
+				err = fmt.Errorf("no answer within %v (--timeout)", timeout.d)
+			}
+		}
 		if err != nil {
 			fmt.Fprintf(c.stderr, "cookiesession: %s: %v\n", u, err)
 			problems++
