@@ -41,8 +41,9 @@ Subcommands:
 Changes are written atomically (a new file renamed over the old one) with
 mode 0600, and one at a time: a change holds FILE.lock while it runs, and
 another one fails while that file exists. A keyring file that its group
-or other users may read is refused unless --allow-readable-by-others is
-given.
+or other users may read is refused unless --allow-group-readable (group
+read only, as a Kubernetes fsGroup makes it) or --allow-readable-by-others
+is given.
 
 Run 'cookiesession keyring SUBCOMMAND --help' for the details.
 `
