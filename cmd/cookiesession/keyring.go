@@ -122,8 +122,10 @@ func loadError(path string, ff fileFlags, err error) error {
 	case errors.As(err, &ke) && ke.Key == "":
 		// A problem with the file as a whole (an empty object, another
 		// version, not JSON): it is likely not a keyring file at all.
-		return &cliError{fmt.Sprintf("%v\n%s\ncookiesession: to create a new one, run: cookiesession keyring init NEW.json",
-			err, keyringShape), err}
+		// init never overwrites a file, and this one may still hold keys
+		// someone needs: it is moved aside, not removed.
+		return &cliError{fmt.Sprintf("%v\n%s\ncookiesession: to start a new keyring instead, move %s aside and run: cookiesession keyring init %s",
+			err, keyringShape, path, shellQuote(path)), err}
 	}
 	return err
 }
