@@ -57,6 +57,20 @@ func (id KeyID) String() string {
 	return hex.EncodeToString(b[:])
 }
 
+// MarshalText returns the id as [KeyID.String] prints it, so that JSON
+// and logs show the same 8 hex digits as the keyring file and the CLI.
+func (id KeyID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText parses the id as [ParseKeyID] does.
+func (id *KeyID) UnmarshalText(b []byte) error {
+	v, err := ParseKeyID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
 // ParseKeyID parses the 8 hex digit form that [KeyID.String] returns.
 func ParseKeyID(s string) (KeyID, error) {
 	if len(s) != 8 {

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cookiesession/cookiesession"
 )
@@ -27,9 +29,17 @@ cookies of the session named --name are joined, however many it spans.
 The output is JSON: the key that sealed the value and its status in the
 keyring, when the value was issued and when it expires, how many cookies
 it spans, and its payload. A session that a Store wrote shows as its id,
-creation time and data. Values under names that look secret (password,
-token, secret, csrf, key, auth, credential, cookie) print as "[redacted]"
-unless --show-all is given.
+creation time and data.
+
+Unless --show-all is given, the session id and every value under a name
+that looks secret print as "[redacted]". A name looks secret when it
+holds, in upper or lower case, any of
+
+` + secretNamesHelp + `
+
+so "PinCode", "user_ssn" and "otp_seed" are hidden, with everything
+inside them. The items of a list are judged by the list's name; a
+payload that is a lone value, not a map, has no name and prints as it is.
 
 The exit status is 1 when the value does not open, with the reason on
 standard error.
@@ -53,7 +63,7 @@ func (c *cli) decode(args []string) int {
 	s.flags.StringVar(&opts.serializer, "serializer", "cbor", "the application's serializer: `cbor` or json")
 	s.flags.Var(&at, "at", "open the value as at `TIME` rather than now")
 	s.flags.Var(&skew, "skew", "the clock skew allowed around expiry and issue times")
-	s.flags.BoolVar(&opts.showAll, "show-all", false, "print every value of the payload, even those that look secret")
+	s.flags.BoolVar(&opts.showAll, "show-all", false, "print the session id and every value of the payload, even those that look secret")
 	ff.register(s)
 	// VALUE is optional: parse it apart from the required arguments.
 	pos, status, ok := s.parseOptional(c, args, 1)
@@ -72,10 +82,21 @@ func (c *cli) decode(args []string) int {
 	}
 	opts.skew = skew.d
 
+	// The keyring first: its errors are worth hearing before typing a
+	// value in.
+	ring, err := c.load(keyring, ff)
+	if err != nil {
+		return c.fail(err)
+	}
 	input := ""
 	if len(pos) == 1 && pos[0] != "-" {
 		input = pos[0]
 	} else {
+		if f, ok := c.stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				fmt.Fprintln(c.stderr, "cookiesession: reading a value or a Cookie header from the terminal; end it with Ctrl-D")
+			}
+		}
 		b, err := io.ReadAll(io.LimitReader(c.stdin, maxDecodeInput+1))
 		if err != nil {
 			return c.fail(err)
@@ -84,10 +105,6 @@ func (c *cli) decode(args []string) int {
 			return c.fail(fmt.Errorf("standard input is longer than %d bytes", maxDecodeInput))
 		}
 		input = string(b)
-	}
-	ring, err := c.load(keyring, ff)
-	if err != nil {
-		return c.fail(err)
 	}
 	out, err := decodeInput(ring, opts, input)
 	if err != nil {
@@ -164,8 +181,15 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 		Expires:   h.Expires.UTC(),
 	}
 	if p.session != nil {
+		// The id is as good as the session to whoever can make a Store
+		// accept it (a server-side session store keyed by it, a log
+		// search): it is hidden like any secret.
+		id := redacted
+		if opts.showAll {
+			id = base64.RawURLEncoding.EncodeToString(p.session.ID)
+		}
 		out.Session = &sessionOutput{
-			ID:      base64.RawURLEncoding.EncodeToString(p.session.ID),
+			ID:      id,
 			Created: time.Unix(p.session.Created, 0).UTC(),
 			Data:    printable(p.session.Data, opts.showAll),
 		}
@@ -290,7 +314,7 @@ func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h
 		return fmt.Errorf("%w: key %s is %s at %s", err, ke.ID, ring.Status(ke.ID, opts.now), opts.now.UTC().Format(time.RFC3339))
 	case errors.Is(err, cookiesession.ErrTampered):
 		return fmt.Errorf("%w: it claims key %s but does not authenticate for cookie name %q and purpose %q: "+
-			"it was changed, or sealed for another --name or --purpose", err, claimed, opts.name, opts.purpose)
+			"it was changed or cut short, or sealed for another --name or --purpose", err, claimed, opts.name, opts.purpose)
 	case errors.Is(err, cookiesession.ErrExpired):
 		return fmt.Errorf("%w: it expired at %s; it is %s (clock skew %v)", err,
 			h.Expires.UTC().Format(time.RFC3339), opts.now.UTC().Format(time.RFC3339), opts.skew)
@@ -301,11 +325,56 @@ func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h
 		return fmt.Errorf("%w: it does not start with ~, so it is not a cookiesession value "+
 			"(a gorilla/securecookie value, or not a cookie value at all)", err)
 	case errors.Is(err, cookiesession.ErrMalformed) && !h.IssuedAt.IsZero():
-		return fmt.Errorf("%w (it authenticated under key %s: is --serializer %s right?)", err, h.KeyID, opts.serializer)
+		// The codec's own words name the Go type it decoded into, which
+		// means nothing to an operator: say what they can change instead.
+		return fmt.Errorf("%w: it authenticated under key %s, but its payload is not %s: is --serializer %s right?",
+			cookiesession.ErrMalformed, h.KeyID, strings.ToUpper(opts.serializer), opts.serializer)
+	case errors.Is(err, cookiesession.ErrMalformed):
+		if why := valueShape(joined); why != "" {
+			return fmt.Errorf("%w: %s", err, why)
+		}
+	case errors.Is(err, cookiesession.ErrUnsupportedVersion):
+		if b := peekHeader(joined, 2); b != nil {
+			return fmt.Errorf("%w: its header says format version %d with flags %d; this command reads version 1 "+
+				"without flags: a newer cookiesession wrote it, or it is not a cookiesession value", err, b[0], b[1])
+		}
 	case errors.Is(err, cookiesession.ErrIncomplete):
 		return fmt.Errorf("%w: the value announces %d cookies, the input gave %d", err, announcedChunks(chunks[0]), len(chunks))
 	}
 	return err
+}
+
+// valueShape says what is wrong with the text of a value, which starts
+// with ~, that the codec refused as malformed before it could try a key:
+// a stray character, a length no value has, a value cut short. It returns
+// "" if it finds nothing. It looks only at the text, never at what the
+// value would hold.
+func valueShape(v string) string {
+	enc := v[1:]
+	if i := strings.IndexFunc(enc, func(r rune) bool {
+		return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(enc[i:])
+		return fmt.Sprintf("character %d after the ~ is %q, which base64url (A-Z, a-z, 0-9, - and _) never holds: "+
+			"the value was changed, or copied with something around it", i+1, r)
+	}
+	shortest := base64.RawURLEncoding.EncodedLen(cookiesession.Overhead)
+	if len(enc) < shortest {
+		return fmt.Sprintf("it has %d characters after the ~, and even an empty value has %d: it was cut short "+
+			"(copied in part, or truncated by a browser, proxy or log)", len(enc), shortest)
+	}
+	if len(enc)%4 == 1 {
+		return fmt.Sprintf("it has %d characters after the ~, a length that base64url never has: "+
+			"it was cut short or a character was added", len(enc))
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(enc)
+	if err != nil {
+		return "its last character holds bits that no writer sets: it was cut short or changed"
+	}
+	if b[2] == 0 {
+		return "its header announces 0 cookies, which no writer does: it was changed"
+	}
+	return ""
 }
 
 // decoded is what sniffer fills: a session a Store wrote, or any value.
@@ -338,8 +407,22 @@ func (s sniffer) Deserialize(b []byte, dst any) error {
 	return s.inner.Deserialize(b, &d.value)
 }
 
-// secretNames are the parts of a name whose value decode hides.
-var secretNames = []string{"pass", "secret", "token", "csrf", "key", "auth", "credential", "cookie"}
+// secretNames are the parts of a name whose value decode hides, matched
+// case-insensitively anywhere in the name. The rule is broad on purpose:
+// a support tool that hides a harmless field costs a --show-all, one
+// that prints a password leaks it into a ticket. secretNamesHelp lists
+// them for the help text, which a test keeps in step.
+var secretNames = []string{
+	"pass", "pwd", "secret", "token", "jwt", "bearer", "auth", "credential", "cookie", "session", "csrf", "xsrf",
+	"key", "private", "signature", "otp", "seed", "pin", "ssn", "salt", "nonce", "hash", "card", "cvv", "iban",
+}
+
+const secretNamesHelp = `  pass pwd secret token jwt bearer auth credential cookie session
+  csrf xsrf key private signature otp seed pin ssn salt nonce hash
+  card cvv iban`
+
+// redacted replaces what decode does not print.
+const redacted = "[redacted]"
 
 // printable returns v ready for JSON: maps with keys of any type get
 // string keys, and values under secret-looking names are redacted.
@@ -376,7 +459,7 @@ func printableEntry(name string, v any, showAll bool) any {
 		lower := strings.ToLower(name)
 		for _, s := range secretNames {
 			if strings.Contains(lower, s) {
-				return "[redacted]"
+				return redacted
 			}
 		}
 	}

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +155,15 @@ func TestDecodeExplains(t *testing.T) {
 		{"issued in the future", ring, func(o *decodeOptions) { o.now = decodeNow.Add(-time.Hour) }, small, cookiesession.ErrNotYetValid, "a server's clock is ahead"},
 		{"chunk missing", ring, nil, cookieLine([]*http.Cookie{big[0], big[1], big[3], big[4]}), cookiesession.ErrIncomplete, "split over 5 cookies but the input has no session.2"},
 		{"chunk 0 alone", ring, nil, big[0].Value, cookiesession.ErrIncomplete, "the value announces 5 cookies, the input gave 1"},
-		{"wrong serializer", ring, nil, jsonValue, cookiesession.ErrMalformed, "is --serializer cbor right?"},
+		{"wrong serializer", ring, nil, jsonValue, cookiesession.ErrMalformed, "it authenticated under key " + id.String() + ", but its payload is not CBOR: is --serializer cbor right?"},
+		{"wrong serializer, json", ring, func(o *decodeOptions) { o.serializer = "json" }, small, cookiesession.ErrMalformed, "its payload is not JSON: is --serializer json right?"},
+		{"cut short", ring, nil, small[:40], cookiesession.ErrMalformed, "it has 39 characters after the ~, and even an empty value has 79: it was cut short"},
+		{"cut to its header", ring, nil, small[:5], cookiesession.ErrMalformed, "it was cut short"},
+		{"cut to a length base64url never has", ring, nil, small[:4*((len(small)-1)/4-1)+2], cookiesession.ErrMalformed, "a length that base64url never has: it was cut short"},
+		{"cut by a character", ring, nil, small[:len(small)-1], nil, "cut short"},
+		{"cut by a few characters", ring, nil, small[:len(small)-8], cookiesession.ErrTampered, "it was changed or cut short"},
+		{"a stray character", ring, nil, small[:10] + " " + small[10:], cookiesession.ErrMalformed, "character 10 after the ~ is ' ', which base64url"},
+		{"a newer format", ring, nil, "~Ag" + small[3:], cookiesession.ErrUnsupportedVersion, "its header says format version 2 with flags 0"},
 		{"a gorilla value", ring, nil, "MTcwMDAwMDAwMHxEdi1CQkFFQ180SUFBUkFCRUFBQUJQ", cookiesession.ErrMalformed, "does not start with ~"},
 		{"two cookies of the name", ring, nil, "session=" + small + "; session=" + other, nil, "more than one cookie named session"},
 		{"no cookie of the name", ring, nil, "Cookie: sid=" + small, nil, `no cookie named "session"`},
@@ -169,9 +180,18 @@ func TestDecodeExplains(t *testing.T) {
 		_, err := decodeInput(tc.ring, o, tc.input)
 		if err == nil || (tc.class != nil && !errors.Is(err, tc.class)) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("%s: err = %v\nwant %v saying %q", tc.name, err, tc.class, tc.says)
+			continue
+		}
+		if goName := goTypeName.FindString(err.Error()); goName != "" {
+			t.Errorf("%s: err = %v\nnames the Go type %s", tc.name, err, goName)
 		}
 	}
 }
+
+// goTypeName matches what Go prints for a type of this program or of the
+// package (*main.decoded, cookiesession.envelope[…]), which no message of
+// the command should show.
+var goTypeName = regexp.MustCompile(`\*?\b(main|cookiesession)\.[A-Za-z_]\w*|\benvelope\[|\bmain\.`)
 
 // changed returns v with its i-th character replaced by another one of
 // the base64url alphabet.
@@ -192,6 +212,13 @@ func TestDecodeCommand(t *testing.T) {
 	}
 	value := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada"})[0].Value
 	at := decodeNow.Format(time.RFC3339)
+	// Without a keyring, decode says so before it waits for a value.
+	var stdout, stderr bytes.Buffer
+	stdin := &readCounter{r: strings.NewReader(value)}
+	if status := run([]string{"decode", "--keyring", filepath.Join(dir, "nope"), "--name", "session"}, stdin, &stdout, &stderr); status != 1 || stdin.reads != 0 {
+		t.Errorf("missing keyring: status %d after %d reads of stdin: %s", status, stdin.reads, stderr.String())
+	}
+
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -206,8 +233,8 @@ func TestDecodeCommand(t *testing.T) {
 		{"fails", []string{"decode", "--keyring", path, "--name", "sid", "--at", at, value}, "", 1, "", "cookiesession: value failed authentication: it claims key"},
 		{"no keyring", []string{"decode", "--name", "session", value}, "", 2, "", "--keyring and --name are required"},
 		{"bad serializer", []string{"decode", "--keyring", path, "--name", "s", "--serializer", "gob", value}, "", 2, "", `--serializer "gob" is not cbor or json`},
-		{"two values", []string{"decode", "--keyring", path, "--name", "s", value, value}, "", 2, "", "want at most 1 arguments, got 2"},
-		{"missing keyring file", []string{"decode", "--keyring", filepath.Join(dir, "nope"), "--name", "s", value}, "", 1, "", "no such file"},
+		{"two values", []string{"decode", "--keyring", path, "--name", "s", value, value}, "", 2, "", "want at most 1 argument, got 2"},
+		{"missing keyring file", []string{"decode", "--keyring", filepath.Join(dir, "nope"), "--name", "s", value}, "", 1, "", "keyring " + filepath.Join(dir, "nope") + " does not exist\ncookiesession: to create one, run: cookiesession keyring init " + filepath.Join(dir, "nope")},
 		{"stdin too long", []string{"decode", "--keyring", path, "--name", "s"}, strings.Repeat("a", maxDecodeInput+1), 1, "", "standard input is longer than"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -219,6 +246,16 @@ func TestDecodeCommand(t *testing.T) {
 			t.Errorf("%s: output is not JSON: %s", tc.name, stdout.String())
 		}
 	}
+}
+
+type readCounter struct {
+	r     io.Reader
+	reads int
+}
+
+func (rc *readCounter) Read(p []byte) (int, error) {
+	rc.reads++
+	return rc.r.Read(p)
 }
 
 func TestKeyringUsage(t *testing.T) {
@@ -290,8 +327,24 @@ func TestKeyringUsage(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	status = c.keyringUsage(append(servers[:1:1], "http://127.0.0.1:1/keys/usage"))
-	if status != 1 || !strings.Contains(stdout.String(), old.String()) || !strings.Contains(stderr.String(), "127.0.0.1:1") {
+	if status != 1 || !strings.Contains(stdout.String(), old.String()) ||
+		!strings.HasPrefix(stderr.String(), "cookiesession: http://127.0.0.1:1/keys/usage: dial tcp 127.0.0.1:1: ") {
 		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+
+	// A server that does not answer in time.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	stdout.Reset()
+	stderr.Reset()
+	status = c.keyringUsage([]string{"--timeout", "100ms", slow.URL})
+	if want := "cookiesession: " + slow.URL + ": no answer within 100ms (--timeout)\n"; status != 1 || stderr.String() != want || stdout.Len() != 0 {
+		t.Errorf("slow server: status %d\nstdout %q\nstderr %q\nwant   %q", status, stdout.String(), stderr.String(), want)
 	}
 	if status := c.keyringUsage([]string{"ftp://x"}); status != 2 {
 		t.Errorf("ftp URL: status %d", status)
@@ -338,5 +391,87 @@ func FuzzDecodeInput(f *testing.F) {
 		if !strings.HasPrefix(err.Error(), "cookiesession: ") && !strings.HasPrefix(err.Error(), "the input") && !strings.HasPrefix(err.Error(), "no value") {
 			t.Fatalf("error %q says neither what failed nor why", err)
 		}
+		if goName := goTypeName.FindString(err.Error()); goName != "" {
+			t.Fatalf("error %q names the Go type %s", err, goName)
+		}
 	})
+}
+
+// TestDecodeRedacts seals secrets under names of every kind that the
+// redaction rule covers, and checks that none of them, nor the session
+// id, reaches the output unless --show-all is given.
+func TestDecodeRedacts(t *testing.T) {
+	ring := newRing(t)
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
+	secrets := map[string]any{
+		"pwd": "s-pwd", "jwt": "s-jwt", "otp_seed": "s-otp", "PinCode": "s-pin", "bearer": "s-bearer",
+		"user_ssn": "s-ssn", "private": "s-private", "Signature": "s-signature", "refresh_token": "s-token",
+		"APIKey": "s-apikey", "password_hash": "s-hash", "card_number": "s-card", "XSRF": "s-xsrf",
+		"recovery": map[string]any{"SSN": "s-nested"},
+		"tokens":   []any{"s-list-1", map[string]any{"note": "s-list-2"}},
+	}
+	payload := map[string]any{"theme": "dark", "count": int64(3), "profile": map[string]any{"name": "ada"}}
+	for k, v := range secrets {
+		payload[k] = v
+	}
+	codec, err := cookiesession.NewCodec(ring, cookiesession.CodecConfig{Now: func() time.Time { return decodeNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := codec.Encode("session", payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := decodeInput(ring, opts, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(out)
+	if strings.Contains(string(b), `"s-`) {
+		t.Fatalf("a secret is printed: %s", b)
+	}
+	want := map[string]any{"theme": "dark", "count": int64(3), "profile": map[string]any{"name": "ada"}}
+	for k := range secrets {
+		want[k] = redacted
+	}
+	want["recovery"] = map[string]any{"SSN": redacted} // hidden by its own name, one level down
+	if d := cmp.Diff(want, out.Payload); d != "" {
+		t.Errorf("payload (-want +got):\n%s", d)
+	}
+	opts.showAll = true
+	if out, err = decodeInput(ring, opts, v); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(payload, out.Payload); d != "" {
+		t.Errorf("--show-all payload (-want +got):\n%s", d)
+	}
+
+	// A Store's session: its id is hidden too.
+	value := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada", CSRF: "s-csrf"})[0].Value
+	opts.showAll = false
+	if out, err = decodeInput(ring, opts, value); err != nil {
+		t.Fatal(err)
+	}
+	if out.Session == nil || out.Session.ID != redacted || out.Session.Data.(map[string]any)["CSRF"] != redacted {
+		t.Errorf("session: %+v", out.Session)
+	}
+	opts.showAll = true
+	if out, err = decodeInput(ring, opts, value); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := base64.RawURLEncoding.DecodeString(out.Session.ID); err != nil || len(id) != 16 {
+		t.Errorf("--show-all session id %q: %v", out.Session.ID, err)
+	}
+}
+
+// TestSecretNamesHelp keeps the help's list of secret names in step with
+// the rule.
+func TestSecretNamesHelp(t *testing.T) {
+	got := strings.Fields(secretNamesHelp)
+	if d := cmp.Diff(secretNames, got); d != "" {
+		t.Errorf("help lists (-rule +help):\n%s", d)
+	}
+	if !strings.Contains(decodeHelp, secretNamesHelp) {
+		t.Error("the help does not list the secret names")
+	}
 }

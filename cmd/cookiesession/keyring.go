@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -39,8 +41,9 @@ Subcommands:
 Changes are written atomically (a new file renamed over the old one) with
 mode 0600, and one at a time: a change holds FILE.lock while it runs, and
 another one fails while that file exists. A keyring file that its group
-or other users may read is refused unless --allow-readable-by-others is
-given.
+or other users may read is refused unless --allow-group-readable (group
+read only, as a Kubernetes fsGroup makes it) or --allow-readable-by-others
+is given.
 
 Run 'cookiesession keyring SUBCOMMAND --help' for the details.
 `
@@ -76,10 +79,131 @@ func (c *cli) load(path string, ff fileFlags) (*cookiesession.Keyring, error) {
 		AllowGroupReadable:    ff.allowGroup,
 		AllowReadableByOthers: ff.allowReadable,
 	})
-	if errors.Is(err, cookiesession.ErrKeyringPermissions) {
-		return nil, fmt.Errorf("%w\ncookiesession: to read it anyway, pass --allow-group-readable (group read only) or --allow-readable-by-others", err)
+	if err != nil {
+		return nil, loadError(path, ff, err)
 	}
-	return ring, err
+	return ring, nil
+}
+
+// A cliError words an error of the package for an operator of this
+// command, and still matches what it wraps.
+type cliError struct {
+	msg string
+	err error
+}
+
+func (e *cliError) Error() string { return e.msg }
+func (e *cliError) Unwrap() error { return e.err }
+
+// keyringShape shows what a keyring file holds, for a file that is not
+// one. Its secret is a description, not base64, so that nobody copies a
+// working key out of an error message.
+const keyringShape = `cookiesession: a keyring file is one JSON object like this (FORMAT.md, "Keyring file, version 1"):
+  {"version": 1,
+   "keys": [{"id": "1a2b3c4d", "state": "active", "secret": "<32 random bytes in standard base64>",
+             "created": "2026-12-01T00:00:00Z", "activates_at": "2026-12-01T00:00:00Z"}],
+   "deleted": []}`
+
+// loadError words a failure to read the keyring file at path in the
+// command's terms: its flags rather than the package's options, and what
+// to run when there is no keyring yet.
+func loadError(path string, ff fileFlags, err error) error {
+	var pe *cookiesession.PermissionError
+	var ke *cookiesession.KeyringError
+	switch {
+	case errors.As(err, &pe):
+		return permissionError(pe, ff)
+	case errors.Is(err, fs.ErrNotExist):
+		if dir := filepath.Dir(path); !exists(dir) {
+			return &cliError{fmt.Sprintf("cookiesession: keyring %s does not exist, nor does the folder %s", path, dir), err}
+		}
+		return &cliError{fmt.Sprintf("cookiesession: keyring %s does not exist\n"+
+			"cookiesession: to create one, run: cookiesession keyring init %s", path, shellQuote(path)), err}
+	case errors.As(err, &ke) && ke.Key == "":
+		// A problem with the file as a whole (an empty object, another
+		// version, not JSON): it is likely not a keyring file at all.
+		// init never overwrites a file, and this one may still hold keys
+		// someone needs: it is moved aside, not removed.
+		return &cliError{fmt.Sprintf("%v\n%s\ncookiesession: to start a new keyring instead, move %s aside and run: cookiesession keyring init %s",
+			err, keyringShape, path, shellQuote(path)), err}
+	}
+	return err
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// permissionError words a refused mode in the command's flags. It names
+// the narrowest flag that would accept the file; the one given already
+// (and refused) is never suggested again.
+func permissionError(pe *cookiesession.PermissionError, ff fileFlags) error {
+	mode := pe.Mode.Perm()
+	var who []string
+	if mode&0o070 != 0 {
+		who = append(who, "its group")
+	}
+	if mode&0o007 != 0 {
+		who = append(who, "other users")
+	}
+	msg := fmt.Sprintf("cookiesession: keyring %s has mode %04o, which gives %s access to the keys "+
+		"(whoever reads them can forge every session); run chmod 600 %s",
+		pe.Path, uint32(mode), strings.Join(who, " and "), shellQuote(pe.Path))
+	// Group read alone (0440, 0640) is what a Kubernetes pod with an
+	// fsGroup gets; --allow-group-readable accepts exactly that.
+	if groupReadOnly := mode&0o037 == 0; groupReadOnly && !ff.allowGroup {
+		msg += ", or pass --allow-group-readable to read it anyway (a Kubernetes Secret volume of a pod with an fsGroup has mode 0440)"
+	} else {
+		msg += ", or pass --allow-readable-by-others to read it anyway"
+	}
+	return &cliError{msg, pe}
+}
+
+// saveError words a failure to write the keyring file at path. The
+// package writes a temporary file beside it first; an operator needs to
+// hear about the folder, not about that file.
+func saveError(path string, err error) error {
+	dir := filepath.Dir(path)
+	fi, serr := os.Stat(dir)
+	switch {
+	case errors.Is(serr, fs.ErrNotExist):
+		return &cliError{fmt.Sprintf("cookiesession: cannot write %s: folder %s does not exist; create it first", path, dir), err}
+	case serr == nil && !fi.IsDir():
+		return &cliError{fmt.Sprintf("cookiesession: cannot write %s: %s is not a folder", path, dir), err}
+	}
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) && strings.HasPrefix(filepath.Base(pathErr.Path), "."+filepath.Base(path)+".tmp") {
+		return &cliError{fmt.Sprintf("cookiesession: cannot write %s: creating a file in folder %s: %v", path, dir, pathErr.Err), err}
+	}
+	return err
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it, so that a command
+// an error suggests can be pasted as it is.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./@%+=:,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// noPrimaryError adds to a refusal that would leave no key able to seal
+// the command that fixes it: a key that seals must come first.
+func noPrimaryError(path string, ring *cookiesession.Keyring, now time.Time, err error) error {
+	if !errors.Is(err, cookiesession.ErrLeavesNoPrimary) || ring == nil {
+		return err
+	}
+	fix := fmt.Sprintf("first add a key that seals at once: cookiesession keyring rotate %s --activate-in 0", shellQuote(path))
+	for _, k := range ring.Keys() {
+		if k.State == cookiesession.KeyActive && k.Pending(now) {
+			// Rotating is refused while a key is pending: promoting it is
+			// the way to a new primary.
+			fix = fmt.Sprintf("first make the pending key %s the primary: cookiesession keyring promote %s %s",
+				k.ID, shellQuote(path), k.ID)
+		}
+	}
+	return &cliError{fmt.Sprintf("%v\ncookiesession: to replace it, %s; then run this again", err, fix), err}
 }
 
 // parseID parses a key id argument; a malformed one is a usage error.
@@ -108,7 +232,7 @@ once. FILE is created with mode 0600; if it exists, nothing is written.
 		if errors.Is(err, fs.ErrExist) {
 			return c.fail(fmt.Errorf("%s already exists; refusing to overwrite it", path))
 		}
-		return c.fail(err)
+		return c.fail(saveError(path, err))
 	}
 	k := ring.Keys()[0]
 	fmt.Fprintf(c.stdout, "created %s with key %s (primary)\n", path, k.ID)
@@ -213,11 +337,14 @@ func (c *cli) changeKey(s *subcommand, args []string,
 	if !ok {
 		return status
 	}
+	now := c.now()
+	var read *cookiesession.Keyring
 	ring, next, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (*cookiesession.Keyring, error) {
-		return op(ring, id, c.now())
+		read = ring
+		return op(ring, id, now)
 	})
 	if err != nil {
-		return c.fail(err)
+		return c.fail(noPrimaryError(pos[0], read, now, err))
 	}
 	if next == ring {
 		fmt.Fprintf(c.stdout, unchanged, id)
@@ -233,7 +360,8 @@ func (c *cli) keyringRetire(args []string) int {
 so that the sessions it sealed are re-sealed under the primary as their
 users come back. Without --until or --in, the key keeps the retire-after
 time it has (a rotation sets one), or else opens values for 30 days.
-Retiring the only key that can seal is refused.
+Retiring the only key that can seal is refused: rotate with
+--activate-in 0 first (or promote the pending key).
 `, "FILE", "ID")
 	until := &timeFlag{}
 	in := &durationFlag{}
@@ -254,7 +382,9 @@ Retiring the only key that can seal is refused.
 	}
 	now := c.now()
 	t := now.Add(cookiesession.DefaultRetireAfter)
+	var read *cookiesession.Keyring
 	_, _, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (*cookiesession.Keyring, error) {
+		read = ring
 		switch {
 		case until.set:
 			t = until.t
@@ -270,7 +400,7 @@ Retiring the only key that can seal is refused.
 		return ring.Retire(id, t, now)
 	})
 	if err != nil {
-		return c.fail(err)
+		return c.fail(noPrimaryError(pos[0], read, now, err))
 	}
 	fmt.Fprintf(c.stdout, "key %s retired: it opens values until %s\n", id, formatTime(t))
 	return exitOK
@@ -280,7 +410,8 @@ func (c *cli) keyringRevoke(args []string) int {
 	s := newSubcommand("keyring revoke", "FILE ID", `Revoke the key ID: from now on it opens nothing, which logs out every
 session it sealed, on every server as soon as the file reaches it. The key
 stays in the file, so that its values are refused as revoked. Revoking the
-only key that can seal is refused: rotate with --activate-in 0 first.
+only key that can seal is refused: rotate with --activate-in 0 first
+(or promote the pending key).
 `, "FILE", "ID")
 	return c.changeKey(s, args, (*cookiesession.Keyring).Revoke,
 		"key %s is already revoked\n", "key %s revoked: values it sealed no longer open\n")
@@ -334,9 +465,9 @@ type listOutput struct {
 
 func (c *cli) keyringList(args []string) int {
 	s := newSubcommand("keyring list", "FILE [--json] [--show-secrets] [--at TIME]",
-		`List the keys of FILE: id, state, status, and the times they were
-created, activate and retire after. The status is what the key does now
-(or at --at):
+		`List the keys of FILE: id, status, and the times they were created,
+activate and retire after. The status is what the key does now (or at
+--at):
 
   primary        seals new values, and opens them
   pending        opens values; becomes the primary at its activation
@@ -345,7 +476,9 @@ created, activate and retire after. The status is what the key does now
   expired        past its retire-after time: opens nothing; prune removes it
   revoked        opens nothing
 
-Secrets are never shown without --show-secrets.
+With --json, each key also has its "state" as the file records it
+(active, retired or revoked), from which its status follows. Secrets are
+never shown without --show-secrets.
 `, "FILE")
 	asJSON := s.flags.Bool("json", false, "print JSON instead of a table")
 	showSecrets := s.flags.Bool("show-secrets", false, "include each key's secret (standard base64)")
@@ -403,7 +536,7 @@ Secrets are never shown without --show-secrets.
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	header := "ID\tSTATE\tSTATUS\tCREATED\tACTIVATES\tRETIRE-AFTER"
+	header := "ID\tSTATUS\tCREATED\tACTIVATES\tRETIRE-AFTER"
 	if *showSecrets {
 		header += "\tSECRET"
 	}
@@ -414,7 +547,7 @@ Secrets are never shown without --show-secrets.
 			retire = formatTime(k.RetireAfter)
 		}
 		lk := out.Keys[i]
-		line := strings.Join([]string{lk.ID, lk.State, lk.Status, formatTime(k.Created), formatTime(k.ActivatesAt), retire}, "\t")
+		line := strings.Join([]string{lk.ID, lk.Status, formatTime(k.Created), formatTime(k.ActivatesAt), retire}, "\t")
 		if *showSecrets {
 			line += "\t" + lk.Secret
 		}

@@ -11,6 +11,9 @@ import (
 	"github.com/cookiesession/cookiesession"
 )
 
+// errLocked is what lockKeyring returns when another change holds the lock.
+var errLocked = errors.New("cookiesession: keyring file locked")
+
 // lockKeyring takes the lock of the keyring file at path for a change:
 // a file beside it named after it with ".lock" added, which only one
 // process can create. Each change reads the file, changes the keyring and
@@ -25,8 +28,8 @@ func lockKeyring(path string, now time.Time) (unlock func(), err error) {
 	name := path + ".lock"
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%s exists: another cookiesession command is changing %s; "+
-			"wait for it, or if none is running (one was killed), remove %s and run this again", name, path, name)
+		return nil, &cliError{fmt.Sprintf("cookiesession: %s exists: another cookiesession command is changing %s; "+
+			"wait for it, or if none is running (one was killed), remove %s and run this again", name, path, name), errLocked}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
@@ -52,6 +55,13 @@ func (c *cli) change(path string, ff fileFlags,
 	op func(*cookiesession.Keyring) (*cookiesession.Keyring, error)) (before, after *cookiesession.Keyring, err error) {
 	unlock, err := lockKeyring(path, c.now())
 	if err != nil {
+		// A lock that cannot be made beside a file that cannot be read
+		// (no such folder, no such file): the file is the news.
+		if !errors.Is(err, errLocked) {
+			if _, lerr := c.load(path, ff); lerr != nil {
+				return nil, nil, lerr
+			}
+		}
 		return nil, nil, err
 	}
 	defer unlock()
@@ -65,7 +75,7 @@ func (c *cli) change(path string, ff fileFlags,
 	}
 	if after != before {
 		if err := after.Save(path); err != nil {
-			return nil, nil, err
+			return nil, nil, saveError(path, err)
 		}
 	}
 	return before, after, nil

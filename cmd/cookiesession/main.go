@@ -11,7 +11,8 @@
 //	cookiesession keyring prune FILE
 //	cookiesession keyring list FILE [--json] [--show-secrets] [--at TIME]
 //	cookiesession keyring usage [--keyring FILE] [--json] URL...
-//	cookiesession decode --keyring FILE --name NAME [--purpose P] [VALUE | -]
+//	cookiesession decode --keyring FILE --name NAME [--purpose P] [--show-all] [VALUE | -]
+//	cookiesession version
 //
 // Every command takes --help. Durations are Go durations ("90m", "48h")
 // or whole days ("30d"); times are RFC 3339 ("2026-12-01T00:00:00Z").
@@ -27,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +59,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return c.dispatch("cookiesession", topUsage, map[string]func([]string) int{
 		"keyring": c.keyring,
 		"decode":  c.decode,
+		"version": c.version,
 	}, args)
 }
 
@@ -68,6 +71,7 @@ sessions in sealed browser cookies.
 Commands:
   keyring   create a keyring file, rotate its keys and list them
   decode    open a session cookie and print what it holds, or why not
+  version   print the version of this command and of the Go it was built with
 
 Run 'cookiesession COMMAND --help' for the details of a command.
 `
@@ -77,6 +81,9 @@ func (c *cli) dispatch(name, usage string, cmds map[string]func([]string) int, a
 	if len(args) == 0 {
 		fmt.Fprint(c.stderr, usage)
 		return exitUsage
+	}
+	if name == "cookiesession" && args[0] == "--version" {
+		return c.version(nil)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(c.stdout, usage)
@@ -154,7 +161,7 @@ func (s *subcommand) parseN(c *cli, args []string, least, most int) (pos []strin
 			return nil, exitOK, false
 		}
 		if err != nil {
-			return nil, c.usageError("cookiesession "+s.name, err.Error()), false
+			return nil, c.usageError("cookiesession "+s.name, flagMessage(err)), false
 		}
 		rest := s.flags.Args()
 		if len(rest) == 0 {
@@ -167,17 +174,49 @@ func (s *subcommand) parseN(c *cli, args []string, least, most int) (pos []strin
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	if len(pos) < least || len(pos) > most {
-		want := fmt.Sprintf("%d arguments (%s)", most, strings.Join(s.args, " "))
-		if least != most {
-			want = fmt.Sprintf("at most %d arguments", most)
+		want := fmt.Sprintf("%s (%s)", arguments(most), strings.Join(s.args, " "))
+		switch {
+		case most == 0:
+			return nil, c.usageError("cookiesession "+s.name, fmt.Sprintf("takes no arguments, got %d", len(pos))), false
+		case least != most:
+			want = "at most " + arguments(most)
 		}
 		return nil, c.usageError("cookiesession "+s.name, fmt.Sprintf("want %s, got %d", want, len(pos))), false
 	}
 	return pos, exitOK, true
 }
 
+// arguments returns "1 argument", "2 arguments", ….
+func arguments(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return strconv.Itoa(n) + " arguments"
+}
+
+// flagMessages match the errors of the flag package, which names a flag
+// with one dash ("-bogus"), while this command documents and expects two.
+var flagMessages = regexp.MustCompile(`^(flag provided but not defined|flag needs an argument): -(.*)$|` +
+	`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-([^:]*): (.*)$`)
+
+// flagMessage rewords an error of the flag package so that it names each
+// flag as it is written on the command line: --bogus, not -bogus.
+func flagMessage(err error) string {
+	msg := err.Error()
+	m := flagMessages.FindStringSubmatch(msg)
+	switch {
+	case m == nil:
+		return msg
+	case m[1] == "flag provided but not defined":
+		return "unknown flag --" + m[2]
+	case m[1] != "":
+		return "flag --" + m[2] + " needs a value"
+	}
+	return fmt.Sprintf("invalid value %s for --%s: %s", m[3], m[4], m[5])
+}
+
 func (s *subcommand) printHelp(w io.Writer) {
-	fmt.Fprintf(w, "Usage: cookiesession %s %s\n\n%s", s.name, s.synopsis, s.help)
+	fmt.Fprintf(w, "Usage: %s\n\n%s", strings.TrimSpace("cookiesession "+s.name+" "+s.synopsis), s.help)
 	first := true
 	s.flags.VisitAll(func(f *flag.Flag) {
 		if first {

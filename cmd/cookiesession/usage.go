@@ -3,11 +3,14 @@ package main
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,7 +23,9 @@ is no longer in use and may be pruned.
 
 Each URL is a server's Store.KeyUsageHandler (the figures count from the
 server's start). LOADED says how many of the servers that answered hold
-the key in the keyring they have loaded.
+the key in the keyring they have loaded. An answer that is not that
+handler's document (another page, an error) is refused as such, and the
+command fails.
 
 With --keyring, every key of FILE is listed with its status, including
 those no server has seen, and the command fails if a server has not loaded
@@ -92,6 +97,13 @@ func (c *cli) keyringUsage(args []string) int {
 	slices.Sort(fileIDs)
 	for _, u := range urls {
 		reply, err := fetchUsage(client, u)
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) { // it repeats the method and the URL
+			err = urlErr.Err
+			if urlErr.Timeout() {
+				err = fmt.Errorf("no answer within %v (--timeout)", timeout.d)
+			}
+		}
 		if err != nil {
 			fmt.Fprintf(c.stderr, "cookiesession: %s: %v\n", u, err)
 			problems++
@@ -111,11 +123,6 @@ func (c *cli) keyringUsage(args []string) int {
 			}
 		}
 		for _, k := range reply.Keys {
-			if _, err := cookiesession.ParseKeyID(k.ID); err != nil {
-				fmt.Fprintf(c.stderr, "cookiesession: %s: bad key id %q\n", u, k.ID)
-				problems++
-				continue
-			}
 			sum := byID[k.ID]
 			if sum == nil {
 				sum = &usageKey{ID: k.ID}
@@ -148,7 +155,7 @@ func (c *cli) keyringUsage(args []string) int {
 			Failed  int        `json:"failed"`
 			Keys    []usageKey `json:"keys"`
 		}{answered, len(urls) - answered, keys})
-	} else {
+	} else if answered > 0 { // with no answer, a table would only mislead
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KEY\tSTATUS\tOPENED\tLAST SEEN\tSERVERS\tLOADED")
 		for _, k := range keys {
@@ -166,7 +173,17 @@ func (c *cli) keyringUsage(args []string) int {
 	return exitOK
 }
 
-// fetchUsage reads one server's key usage figures.
+// notUsage is how an answer that is not a key usage document is refused:
+// counting it as one would print an empty table, or blame every key of
+// the keyring for a URL that points at the wrong page.
+func notUsage(why string) error {
+	return fmt.Errorf("the answer is not a key usage document: %s; is this the URL of a Store.KeyUsageHandler?", why)
+}
+
+// fetchUsage reads one server's key usage figures. The answer must be the
+// document Store.KeyUsageHandler serves: JSON, with a list of keys and a
+// list of loaded ids, every id 8 lowercase hex digits and none twice.
+// Other members are ignored, so that a newer server can add some.
 func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 	resp, err := client.Get(u)
 	if err != nil {
@@ -174,12 +191,72 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s", resp.Status)
+		return nil, notUsage("the status is " + resp.Status)
 	}
-	var reply usageReply
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, notUsage(fmt.Sprintf("its Content-Type is %q, not JSON", ct))
+	}
+	var doc struct {
+		Keys *[]struct {
+			ID       *string   `json:"id"`
+			Opened   uint64    `json:"opened"`
+			LastSeen time.Time `json:"last_seen"`
+		} `json:"keys"`
+		Loaded *[]string `json:"loaded"`
+	}
 	dec := json.NewDecoder(io.LimitReader(resp.Body, maxUsageBody))
-	if err := dec.Decode(&reply); err != nil {
-		return nil, fmt.Errorf("not a key usage reply: %v", err)
+	if err := dec.Decode(&doc); err != nil {
+		// encoding/json's own words name Go types; say it in JSON's.
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			what := "the answer"
+			if typeErr.Field != "" {
+				what = `"` + typeErr.Field + `"`
+			}
+			return nil, notUsage(fmt.Sprintf("%s is a JSON %s, not what a key usage document holds there", what, typeErr.Value))
+		}
+		return nil, notUsage("it is not valid JSON")
 	}
-	return &reply, nil
+	if dec.More() {
+		return nil, notUsage("more follows the JSON object")
+	}
+	if doc.Keys == nil || doc.Loaded == nil {
+		return nil, notUsage(`it lacks the "keys" or the "loaded" list`)
+	}
+	reply := &usageReply{Keys: []usageKey{}, Loaded: []string{}}
+	seen := map[string]bool{}
+	for i, k := range *doc.Keys {
+		if k.ID == nil {
+			return nil, notUsage(fmt.Sprintf("key %d has no id", i))
+		}
+		if _, err := cookiesession.ParseKeyID(*k.ID); err != nil {
+			return nil, notUsage(fmt.Sprintf("key %d has the id %q, not 8 lowercase hex digits", i, clip(*k.ID)))
+		}
+		if seen[*k.ID] {
+			return nil, notUsage(fmt.Sprintf("key %s is listed twice", *k.ID))
+		}
+		seen[*k.ID] = true
+		reply.Keys = append(reply.Keys, usageKey{ID: *k.ID, Opened: k.Opened, LastSeen: k.LastSeen})
+	}
+	clear(seen)
+	for _, id := range *doc.Loaded {
+		if _, err := cookiesession.ParseKeyID(id); err != nil {
+			return nil, notUsage(fmt.Sprintf("the loaded id %q is not 8 lowercase hex digits", clip(id)))
+		}
+		if seen[id] {
+			return nil, notUsage(fmt.Sprintf("the loaded id %s is listed twice", id))
+		}
+		seen[id] = true
+		reply.Loaded = append(reply.Loaded, id)
+	}
+	return reply, nil
+}
+
+// clip shortens a string from a server for a message.
+func clip(s string) string {
+	if len(s) > 20 {
+		return s[:20] + "…"
+	}
+	return s
 }

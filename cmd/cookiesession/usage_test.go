@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+)
+
+// TestKeyringUsageRefusesOtherAnswers points keyring usage at URLs whose
+// answer is not what Store.KeyUsageHandler serves. Each is refused as
+// such, with status 1; no key is blamed for it and no table is printed.
+func TestKeyringUsageRefusesOtherAnswers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	ring := newRing(t)
+	if err := ring.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	id := ring.Keys()[0].ID.String()
+	answer := func(status int, contentType, body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if contentType != "" {
+				w.Header().Set("Content-Type", contentType)
+			}
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		}
+	}
+	const js = "application/json"
+	mux := http.NewServeMux()
+	for path, h := range map[string]http.HandlerFunc{
+		"/html":         answer(200, "text/html; charset=utf-8", "<!doctype html><title>Welcome</title>"),
+		"/empty-object": answer(200, js, "{}"),
+		"/other-json":   answer(200, js, `{"status":"ok","uptime":3600}`),
+		"/array":        answer(200, js, `[]`),
+		"/wrong-type":   answer(200, js, `{"keys":"all","loaded":[]}`),
+		"/broken":       answer(200, js, `{"keys":[`),
+		"/null-lists":   answer(200, js, `{"keys":null,"loaded":null}`),
+		"/no-loaded":    answer(200, js, `{"keys":[]}`),
+		"/bad-id":       answer(200, js, `{"keys":[{"id":"XYZ","opened":1}],"loaded":["`+id+`"]}`),
+		"/no-id":        answer(200, js, `{"keys":[{"opened":1}],"loaded":["`+id+`"]}`),
+		"/twice":        answer(200, js, `{"keys":[{"id":"`+id+`","opened":1},{"id":"`+id+`","opened":2}],"loaded":["`+id+`"]}`),
+		"/bad-loaded":   answer(200, js, `{"keys":[],"loaded":["`+strings.Repeat("z", 100)+`"]}`),
+		"/trailing":     answer(200, js, `{"keys":[],"loaded":["`+id+`"]} {}`),
+		"/text":         answer(200, "text/plain", `{"keys":[],"loaded":["`+id+`"]}`),
+		"/not-found":    answer(404, "text/plain", "404 page not found"),
+	} {
+		mux.Handle(path, h)
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for _, tc := range []struct{ path, says string }{
+		{"/html", `its Content-Type is "text/html; charset=utf-8", not JSON`},
+		{"/empty-object", `it lacks the "keys" or the "loaded" list`},
+		{"/other-json", `it lacks the "keys" or the "loaded" list`},
+		{"/array", "the answer is a JSON array, not what a key usage document holds there"},
+		{"/wrong-type", `"keys" is a JSON string, not what a key usage document holds there`},
+		{"/broken", "it is not valid JSON"},
+		{"/null-lists", `it lacks the "keys" or the "loaded" list`},
+		{"/no-loaded", `it lacks the "keys" or the "loaded" list`},
+		{"/bad-id", `key 0 has the id "XYZ", not 8 lowercase hex digits`},
+		{"/no-id", "key 0 has no id"},
+		{"/twice", "key " + id + " is listed twice"},
+		{"/bad-loaded", `the loaded id "zzzzzzzzzzzzzzzzzzzz…" is not 8 lowercase hex digits`},
+		{"/trailing", "more follows the JSON object"},
+		{"/text", `its Content-Type is "text/plain", not JSON`},
+		{"/not-found", "the status is 404 Not Found"},
+	} {
+		for _, withKeyring := range []bool{false, true} {
+			var stdout, stderr strings.Builder
+			c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+			args := []string{srv.URL + tc.path}
+			if withKeyring {
+				args = append([]string{"--keyring", path}, args...)
+			}
+			status := c.keyringUsage(args)
+			want := "cookiesession: " + srv.URL + tc.path + ": the answer is not a key usage document: " + tc.says +
+				"; is this the URL of a Store.KeyUsageHandler?\n"
+			if status != exitFailure || stderr.String() != want || stdout.Len() != 0 {
+				t.Errorf("%s (keyring %v): status %d\nstdout %q\nstderr %q\nwant   %q", tc.path, withKeyring, status, stdout.String(), stderr.String(), want)
+			}
+		}
+	}
+
+	// The real handler's answer is taken, beside a refused one.
+	st, err := cookiesession.NewStore(ring, cookiesession.Config[login]{Name: "session", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := httptest.NewServer(st.KeyUsageHandler())
+	defer real.Close()
+	var stdout, stderr strings.Builder
+	c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+	status := c.keyringUsage([]string{"--keyring", path, real.URL, srv.URL + "/empty-object"})
+	if status != exitFailure || !strings.Contains(stdout.String(), id+"  primary") || !strings.Contains(stdout.String(), " 1/1\n") ||
+		strings.Contains(stderr.String(), "has not loaded") || !strings.Contains(stderr.String(), "/empty-object: the answer is not") {
+		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+}
