@@ -25,7 +25,9 @@ Each URL is a server's Store.KeyUsageHandler (the figures count from the
 server's start). LOADED says how many of the servers that answered hold
 the key in the keyring they have loaded. An answer that is not that
 handler's document (another page, an error) is refused as such, and the
-command fails.
+command fails. So does a server that rejects its keyring file (a broken
+file, or an old copy that would bring a revoked key back): it goes on with
+an older keyring, and the command prints why.
 
 With --keyring, every key of FILE is listed with its status, including
 those no server has seen, and the command fails if a server has not loaded
@@ -48,8 +50,9 @@ type usageKey struct {
 
 // usageReply is what Store.KeyUsageHandler serves.
 type usageReply struct {
-	Keys   []usageKey `json:"keys"`
-	Loaded []string   `json:"loaded"`
+	Keys         []usageKey `json:"keys"`
+	Loaded       []string   `json:"loaded"`
+	KeyringError string     `json:"keyring_error"` // the server rejects its keyring file
 }
 
 func (c *cli) keyringUsage(args []string) int {
@@ -110,6 +113,12 @@ func (c *cli) keyringUsage(args []string) int {
 			continue
 		}
 		answered++
+		if reply.KeyringError != "" {
+			// The server goes on with an older keyring than its file's:
+			// as loud as any other failure, since servers are out of step.
+			fmt.Fprintf(c.stderr, "cookiesession: %s rejects its keyring file and keeps an older keyring: %q\n", u, clip(reply.KeyringError, 400))
+			problems++
+		}
 		for _, id := range reply.Loaded {
 			if k := byID[id]; k != nil {
 				k.LoadedBy++
@@ -203,7 +212,8 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 			Opened   uint64    `json:"opened"`
 			LastSeen time.Time `json:"last_seen"`
 		} `json:"keys"`
-		Loaded *[]string `json:"loaded"`
+		Loaded       *[]string `json:"loaded"`
+		KeyringError string    `json:"keyring_error"`
 	}
 	dec := json.NewDecoder(io.LimitReader(resp.Body, maxUsageBody))
 	if err := dec.Decode(&doc); err != nil {
@@ -224,14 +234,14 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 	if doc.Keys == nil || doc.Loaded == nil {
 		return nil, notUsage(`it lacks the "keys" or the "loaded" list`)
 	}
-	reply := &usageReply{Keys: []usageKey{}, Loaded: []string{}}
+	reply := &usageReply{Keys: []usageKey{}, Loaded: []string{}, KeyringError: doc.KeyringError}
 	seen := map[string]bool{}
 	for i, k := range *doc.Keys {
 		if k.ID == nil {
 			return nil, notUsage(fmt.Sprintf("key %d has no id", i))
 		}
 		if _, err := cookiesession.ParseKeyID(*k.ID); err != nil {
-			return nil, notUsage(fmt.Sprintf("key %d has the id %q, not 8 lowercase hex digits", i, clip(*k.ID)))
+			return nil, notUsage(fmt.Sprintf("key %d has the id %q, not 8 lowercase hex digits", i, clip(*k.ID, 20)))
 		}
 		if seen[*k.ID] {
 			return nil, notUsage(fmt.Sprintf("key %s is listed twice", *k.ID))
@@ -242,7 +252,7 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 	clear(seen)
 	for _, id := range *doc.Loaded {
 		if _, err := cookiesession.ParseKeyID(id); err != nil {
-			return nil, notUsage(fmt.Sprintf("the loaded id %q is not 8 lowercase hex digits", clip(id)))
+			return nil, notUsage(fmt.Sprintf("the loaded id %q is not 8 lowercase hex digits", clip(id, 20)))
 		}
 		if seen[id] {
 			return nil, notUsage(fmt.Sprintf("the loaded id %s is listed twice", id))
@@ -254,9 +264,9 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 }
 
 // clip shortens a string from a server for a message.
-func clip(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
 	}
 	return s
 }

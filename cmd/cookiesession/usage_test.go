@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -101,5 +102,53 @@ func TestKeyringUsageRefusesOtherAnswers(t *testing.T) {
 	if status != exitFailure || !strings.Contains(stdout.String(), id+"  primary") || !strings.Contains(stdout.String(), " 1/1\n") ||
 		strings.Contains(stderr.String(), "has not loaded") || !strings.Contains(stderr.String(), "/empty-object: the answer is not") {
 		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+}
+
+// TestKeyringUsageReportsRejectedFile checks that a server whose keyring
+// file is rejected (here, an old copy that would revive a revoked key)
+// makes "keyring usage" fail and say so.
+func TestKeyringUsageReportsRejectedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	ring := newRing(t)
+	old := ring
+	id := ring.Keys()[0].ID
+	ring, _, err := ring.Rotate(decodeNow, &cookiesession.RotateOptions{ActivationDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ring, err = ring.Revoke(id, decodeNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := ring.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := cookiesession.NewKeyringFile(path, cookiesession.KeyringFileConfig{Now: func() time.Time { return decodeNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cookiesession.NewStore(f, cookiesession.Config[login]{Name: "session", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(st.KeyUsageHandler())
+	defer srv.Close()
+	usage := func() (int, string) {
+		var stdout, stderr strings.Builder
+		c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+		return c.keyringUsage([]string{srv.URL}), stderr.String()
+	}
+	if status, stderr := usage(); status != exitOK || stderr != "" {
+		t.Fatalf("with a good file: status %d, stderr %q", status, stderr)
+	}
+	if err := old.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); !errors.Is(err, cookiesession.ErrKeyRevived) {
+		t.Fatalf("Reload: %v", err)
+	}
+	if status, stderr := usage(); status != exitFailure || !strings.Contains(stderr, "rejects its keyring file and keeps an older keyring") ||
+		!strings.Contains(stderr, "was revoked") {
+		t.Errorf("with a stale file: status %d, stderr %q", status, stderr)
 	}
 }
