@@ -14,6 +14,39 @@ import (
 // stolen cookie can try against a store, and the exact outcome of each.
 // Every case loads a request through a real store and checks which
 // session it got (if any), the error class, and what the response writes.
+//
+// The checklist, with where each attack is tried:
+//
+//   - forged, tampered, truncated, re-chunked, oversized and malformed
+//     cookies; values of other names, purposes and keys; time edges; every
+//     key state: TestAttacks, TestAttackEveryBitFlipAndCut,
+//     TestAttackHugeCookieHeader, TestAttackHostilePayloads;
+//   - twins of one name (a host-only cookie beside a Domain cookie, a
+//     session tossed by a sibling): the one sealed last wins, wherever it
+//     stands in the header (TestAttacks), and a write or a logout expires
+//     the twins in every form, so neither an old login nor a logout's
+//     survivor comes back (TestTwinCookies);
+//   - a replayed cookie after logout: TestAttackReplayAfterLogout;
+//   - a shorter IdleTimeout or Lifetime after a deploy applies to the
+//     sessions already out there: TestIdleTimeoutShortenedApplies;
+//   - a gorilla cookie during a migration never overrides or expires a
+//     session that another server may still open, and never outlives a
+//     logout: TestGorillaNeverOverridesALiveSession,
+//     TestGorillaLogoutEndsBoth;
+//   - the keyring file: a FIFO, a folder or a device at its path is refused
+//     without blocking, no request waits on a reload, Run stops when told
+//     (TestKeyringFileNotRegular, TestKeyringFileUnknownKeyNeverWaits); an
+//     old copy of the file cannot bring a revoked key back
+//     (TestKeyringFileRefusesRevival); forged key ids cannot make a server
+//     read its disk more often (TestKeyringFileUnknownKeyRateLimit);
+//   - session contents never reach an error or a log, whatever field fails
+//     to decode: TestDecodeErrorsCarryNoPlaintext;
+//   - a value that would seal and not open again (or not equal) is refused
+//     at Save, with the browser's cookies kept: TestSaveRefusesWhatCannotOpen,
+//     FuzzRoundTripTimes;
+//   - the key usage endpoint answers GET and HEAD only:
+//     TestKeyUsageHandlerMethods; a failing random source never seals:
+//     TestAttackRandomSourceFailure.
 
 // The fixture's keyring: a primary, a pending key, a retired key, a
 // revoked key, and two keys that share secrets with the retired and the

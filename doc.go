@@ -46,8 +46,39 @@
 // the whole domain ("cookie tossing"). A sibling cannot forge a session,
 // but it can plant a session of its own that it obtained legitimately, or
 // delete the user's, so a shared session is only as safe as the least
-// trusted host under the domain. Among several cookies of one name, the
-// store accepts only one that authenticates (trying at most four).
+// trusted host under the domain. Among several cookies of one name (at
+// most four are tried), the store accepts only one that authenticates and,
+// of those, the one sealed last, never merely the first in the header
+// (browsers send the older cookie first). A request that carried a name
+// twice, a host-only cookie beside a Domain cookie for instance, gets the
+// twins expired in every form (host-only, and each Domain from the host up
+// to the registrable domain) by any response that writes or destroys the
+// session, so that a twin can neither keep an old login in force nor
+// survive a logout.
+//
+// The keyring file. A file that is not a regular file (a FIFO, a device)
+// is refused before it is opened, and no request ever waits on the file:
+// the early reload that a value under an unknown key triggers runs in the
+// background. A [KeyringFile] refuses a file that would make a key it has
+// seen revoked usable again (an old copy put back), with
+// [ErrKeyRevived], and keeps its keyring; a revocation is undone only with
+// a new key, or by restarting every server (see ErrKeyRevived).
+//
+// Errors and logs. A payload that authenticated but does not decode
+// into the session type (its type changed between releases) gives a
+// *[DecodeError] naming the field and the types, never the contents. Save
+// refuses, with a *[ValueError], a value that would not open again equal
+// (a time RFC 3339 cannot write, a part that does not decode again), so
+// no session is sealed to be lost on the next request.
+//
+// Settings changed. A shorter [Config.Lifetime] or [Config.IdleTimeout]
+// applies at once to the sessions already out there: both are checked
+// again at every load.
+//
+// Migrating from gorilla/sessions. A gorilla cookie's name carries no
+// prefix, so any sibling host can plant one; see [GorillaMigration] for
+// what that means while a migration lasts, and why its window should be
+// short.
 //
 // Cookie prefixes. Without a Domain the default name is "__Host-session":
 // browsers then refuse the cookie unless it is Secure, host-only and for
