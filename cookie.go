@@ -79,19 +79,12 @@ func requestHost(r *http.Request) string {
 // sends.
 const maxTwinForms = 8
 
-// twinDomains returns the Domain attributes other than the store's own
-// under which the browser may hold a cookie of the session's name for
-// host: "" for a host-only cookie, host itself, and each parent domain of
-// host short of a public suffix (which browsers refuse as a Domain). A
-// "__Host-" cookie can have no Domain at all, so it has no twins there.
-func (st *Store[T]) twinDomains(host string) []string {
-	if strings.HasPrefix(st.cfg.Name, "__Host-") {
-		return nil
-	}
-	var out []string
-	if st.cfg.Domain != "" {
-		out = append(out, "") // the host-only form
-	}
+// cookieDomains returns the Domain attributes under which a browser may
+// hold a cookie that it sends to host: "" for a host-only cookie, host
+// itself, and each parent domain of host short of a public suffix (which
+// browsers refuse as a Domain). An IP address has no parents.
+func cookieDomains(host string) []string {
+	out := []string{""}
 	if host == "" || net.ParseIP(host) != nil {
 		return out
 	}
@@ -99,10 +92,24 @@ func (st *Store[T]) twinDomains(host string) []string {
 		if suffix, _ := publicsuffix.PublicSuffix(d); suffix == d {
 			break
 		}
+		out = append(out, d)
+		_, d, _ = strings.Cut(d, ".")
+	}
+	return out
+}
+
+// twinDomains returns the Domain attributes other than the store's own
+// under which the browser may hold a cookie of the session's name for
+// host. A "__Host-" cookie can have no Domain at all, so it has no twins.
+func (st *Store[T]) twinDomains(host string) []string {
+	if strings.HasPrefix(st.cfg.Name, "__Host-") {
+		return nil
+	}
+	var out []string
+	for _, d := range cookieDomains(host) {
 		if d != st.cfg.Domain {
 			out = append(out, d)
 		}
-		_, d, _ = strings.Cut(d, ".")
 	}
 	return out
 }

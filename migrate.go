@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -185,11 +186,21 @@ func gorillaError(err error) error {
 }
 
 // expireLegacy expires the gorilla cookie the request carried, unless this
-// store writes a cookie of the same name, which replaces it anyway.
-func (m *migration[T]) expireLegacy(h http.Header, ours string) {
+// store writes a cookie of the same name, which replaces it anyway. It is
+// expired in every form the browser may hold it in for host (host-only,
+// and each Domain from host up), besides the configured one: a gorilla
+// cookie left in another form would be converted again on the next
+// request, undoing a logout.
+func (m *migration[T]) expireLegacy(h http.Header, ours, host string) {
 	if m.CookieName == ours {
 		return
 	}
-	c := &http.Cookie{Name: m.CookieName, Path: m.Path, Domain: m.Domain, MaxAge: -1}
-	h.Add("Set-Cookie", c.String())
+	domains := cookieDomains(host)
+	if !slices.Contains(domains, m.Domain) {
+		domains = append(domains, m.Domain)
+	}
+	for _, d := range domains {
+		c := &http.Cookie{Name: m.CookieName, Path: m.Path, Domain: d, MaxAge: -1}
+		h.Add("Set-Cookie", c.String())
+	}
 }

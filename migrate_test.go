@@ -86,12 +86,12 @@ func TestGorillaCookieLogsIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The response re-seals the session in the new format and expires the
-	// gorilla cookie.
+	// gorilla cookie, host-only and for the request's domain.
 	var names []string
 	for _, c := range rec.Result().Cookies() {
-		names = append(names, c.Name+" max-age="+strconv.Itoa(c.MaxAge))
+		names = append(names, c.Name+" max-age="+strconv.Itoa(c.MaxAge)+" domain="+c.Domain)
 	}
-	want := []string{"__Host-session max-age=604800", "gsession max-age=-1"}
+	want := []string{"__Host-session max-age=604800 domain=", "gsession max-age=-1 domain=", "gsession max-age=-1 domain=example.com"}
 	if strings.Join(names, ", ") != strings.Join(want, ", ") {
 		t.Fatalf("cookies %v, want %v", names, want)
 	}
@@ -241,7 +241,7 @@ func TestGorillaDestroyExpiresLegacy(t *testing.T) {
 			expired = append(expired, c.Name)
 		}
 	}
-	if strings.Join(expired, ",") != "__Host-session,gsession" {
+	if strings.Join(expired, ",") != "__Host-session,gsession,gsession" {
 		t.Fatalf("expired %v", expired)
 	}
 }

@@ -368,7 +368,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	st.expire(w, s, n) // the chunks a larger session used before
 	st.expireTwins(h, s)
 	if s.legacyCarried {
-		st.legacy.expireLegacy(h, name)
+		st.legacy.expireLegacy(h, name, s.host)
 		s.legacyCarried = false
 	}
 	s.keyID = keyID
@@ -391,7 +391,7 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 	if from == 0 {
 		st.expireTwins(w.Header(), s)
 		if s.legacyCarried {
-			st.legacy.expireLegacy(w.Header(), st.cfg.Name)
+			st.legacy.expireLegacy(w.Header(), st.cfg.Name, s.host)
 			s.legacyCarried = false
 		}
 		s.written = 0
