@@ -22,6 +22,7 @@ type Store[T any] struct {
 	ctxKey    *contextKey
 	rand      io.Reader     // the session id source; only tests replace it
 	legacy    *migration[T] // nil unless Config.Gorilla is set
+	tokenName string        // the name bearer tokens are sealed under
 }
 
 type contextKey struct{ name string }
@@ -54,6 +55,7 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 		maxChunks: min(MaxChunks, cfg.MaxSize/cfg.ChunkSize+1),
 		ctxKey:    &contextKey{name: "cookiesession " + cfg.Name},
 		rand:      rand.Reader,
+		tokenName: tokenName(cfg),
 	}
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
 		st.mapType = t
@@ -114,6 +116,9 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 	now := st.cfg.Now()
 	s := &Session[T]{store: st}
+	if decided, err := st.loadBearer(r, s, now); decided {
+		return s, err
+	}
 	c, err := scanCookies(r.Header, st.cfg.Name, st.maxChunks)
 	s.carried = c
 	if err == nil {
@@ -213,6 +218,13 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 	if err != nil {
 		return err
 	}
+	return st.accept(r, s, h, &env, now)
+}
+
+// accept checks a value that authenticated, whichever transport carried
+// it, and makes it the request's session: the session's own checks, the
+// Validate hook, and whether the response must re-seal it.
+func (st *Store[T]) accept(r *http.Request, s *Session[T], h Header, env *envelope[T], now time.Time) error {
 	if len(env.ID) != sessionIDLen {
 		return fmt.Errorf("%w: session id of %d bytes", ErrMalformed, len(env.ID))
 	}
@@ -252,6 +264,9 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 // browser holds stay as they were and the middleware does not try again;
 // a later Set or Update makes the session pending again.
 func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
+	if s.bearer {
+		return st.saveBearer(w, r, s)
+	}
 	var err error
 	switch {
 	case s.changed || s.renewed || s.reseal:
