@@ -101,5 +101,6 @@
 // the golden vectors in testdata/vectors are kept forever: every later
 // release opens every version-1 value they hold, or fails the same way. A
 // future format gets a new version number and is read beside version 1.
-// Keyring files carry a version too. The package needs Go 1.24 or later.
+// Keyring files carry a version too. The package needs Go 1.25 or later,
+// for net/http.CrossOriginProtection, which its examples use.
 package cookiesession
