@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -275,5 +277,82 @@ func TestCrossSiteRequests(t *testing.T) {
 		if a := srv.arrived(t, "GET", "/probe"); a != tc.arrived {
 			t.Errorf("%s: arrived as %+v, want %+v", tc.name, a, tc.arrived)
 		}
+	}
+}
+
+// TestAPIExample runs examples/api, drives its page in the browser and
+// its command-line client as a process against the same server, and has
+// another site's page post a form to the API.
+func TestAPIExample(t *testing.T) {
+	ctx := newBrowser(t)
+	bin := buildExample(t, "api")
+	dir := t.TempDir()
+	ex := startExample(t, bin, dir, "-listen", "localhost:0", "-keyring", filepath.Join(dir, "keyring.json"))
+	page := ex.urls[0]
+	waitFor := func(id, want string) {
+		t.Helper()
+		deadline := time.Now().Add(actionTimeout)
+		for text(t, ctx, id) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("#%s shows %q, want %q", id, text(t, ctx, id), want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	// The page logs in and counts a visit; its session is a cookie.
+	open(t, ctx, page)
+	waitFor("name", "nobody")
+	run(t, ctx, chromedp.SetValue("login-name", "ada", chromedp.ByID), chromedp.Click("login", chromedp.ByID))
+	waitFor("name", "ada")
+	run(t, ctx, chromedp.Click("visit", chromedp.ByID))
+	waitFor("visits", "1")
+	waitFor("transport", "cookie")
+
+	// The command-line client logs in with a token, on the same server.
+	client := func(args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"client", "-server", strings.TrimSuffix(page, "/"), "-token-file", filepath.Join(dir, "token")}, args...)...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("client %v: %v", args, err)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("client %v printed %q: %v", args, out, err)
+		}
+		return v
+	}
+	if v := client("login", "bob"); v["name"] != "bob" || v["transport"] != "token" {
+		t.Errorf("the client's login: %v", v)
+	}
+	if v := client("visit"); v["visits"] != 1.0 {
+		t.Errorf("the client's visit: %v", v)
+	}
+
+	// Another site's page posts a form to the API with the page's cookie:
+	// refused, and the page's session is unchanged.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><form method="post" action="%sapi/visit"><button id="go">go</button></form>`, page)
+	}))
+	defer evil.Close()
+	_, port, _ := net.SplitHostPort(evil.Listener.Addr().String())
+	open(t, ctx, "http://"+evilHost+":"+port+"/")
+	if status := load(t, ctx, chromedp.Click("go", chromedp.ByID)); status != 403 {
+		t.Errorf("another site's form post to the API: status %d, want 403", status)
+	}
+	open(t, ctx, page)
+	waitFor("name", "ada")
+	waitFor("visits", "1")
+
+	// Logout on both.
+	run(t, ctx, chromedp.Click("logout", chromedp.ByID))
+	waitFor("name", "nobody")
+	if v := client("logout"); !strings.Contains(fmt.Sprint(v["note"]), "discard your token") {
+		t.Errorf("the client's logout: %v", v)
+	}
+	if v := client("me"); v["name"] != "" || v["session"] != nil {
+		t.Errorf("the client after logout: %v", v)
 	}
 }
