@@ -123,7 +123,7 @@ type Config[T any] struct {
 	// Transport says how sessions travel: [TransportCookie] (the default),
 	// [TransportBearer] (an "Authorization: Bearer" request header, for
 	// clients that keep no cookies), or both, OR-ed together, on the same
-	// routes. See bearer.go's [Session.Token] and [TokenHeader].
+	// routes. See [Session.Token] and [TokenHeader].
 	Transport Transport
 
 	// ShareTokenAndCookie seals bearer tokens exactly as one-cookie session
