@@ -210,6 +210,11 @@ func TestAttackBearerRefusedBeforeKeys(t *testing.T) {
 		"a first chunk as a token":  {"Bearer " + chunked[0].Value},
 		"a tab after the scheme":    {"Bearer\t~AQAB"},
 		"a token of bad characters": {"Bearer ~AQAB!!!!"},
+		"two headers":               {"Bearer ~AQAB", "Bearer ~AQAB"},
+		"the scheme alone":          {"Bearer"},
+		"a second word":             {"Bearer ~AQABAAAA extra"},
+		"a comma for the space":     {"Bearer,~AQABAAAA"},
+		"a chunk count of 255":      {"Bearer ~AQD_" + strings.Repeat("A", 100)},
 	} {
 		f.hits.calls = 0
 		got := f.loadBearer(t, "", auth...)

@@ -23,7 +23,7 @@
 // primary key changed. Rotate the key while both clients are logged in,
 // and watch both move to the new key on their next request:
 //
-//	go run ./cmd/cookiesession keyring rotate -activation-delay 0s cookiesession-api-keyring.json
+//	go run ./cmd/cookiesession keyring rotate cookiesession-api-keyring.json --activate-in 0
 //
 // The server watches its keyring file and picks the rotation up within
 // five seconds.
