@@ -130,13 +130,13 @@ type Config[T any] struct {
 	// values, so that a token also works as the session cookie and the
 	// value of a session cookie also works as a token. By default the two
 	// are sealed for different uses and neither opens as the other: a
-	// cookie is HttpOnly so that page scripts never see it, and a token is
-	// held by code; sharing them lets a cookie value lifted from a
-	// browser replay from any client (no CSRF defence, no SameSite, no
-	// HttpOnly stands in the way), and a token leaked from an app's storage
-	// ride along in a browser. Set it only when one client really moves a
-	// session between the two, such as a native app taking over the
-	// session of its login web view. It requires TransportBearer.
+	// cookie is HttpOnly, so that page scripts never see it, and travels
+	// under SameSite and origin checks, while a token is held by code.
+	// Sharing them lets a cookie value lifted from a browser replay from
+	// any client with none of those in its way, and a token leaked from an
+	// app's storage be planted as a cookie. Set it only when one client
+	// really moves a session between the two, such as a native app taking
+	// over the session of its login web view. It requires TransportBearer.
 	ShareTokenAndCookie bool
 }
 

@@ -12,8 +12,9 @@ import (
 	"time"
 )
 
-// A Store loads and saves sessions of type T in cookies. It is safe for
-// concurrent use; make one per application and share it.
+// A Store loads and saves sessions of type T in cookies, or in bearer
+// tokens (see [Config.Transport]). It is safe for concurrent use; make one
+// per application and share it.
 type Store[T any] struct {
 	cfg       Config[T]
 	codec     *Codec
@@ -112,7 +113,9 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 // Load returns the request's session. It always returns a usable session:
 // when the request carries none, or one that cannot be used, the session
 // is fresh and empty and the error says why ([ErrAbsent], [ErrTampered],
-// [ErrExpired], …; see [Session.LoadError]).
+// [ErrExpired], …; see [Session.LoadError]). A store that serves bearer
+// tokens takes the session of a request that carries one from its token
+// alone; see [Store.CarriesToken].
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 	now := st.cfg.Now()
 	s := &Session[T]{store: st}
@@ -262,7 +265,9 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], h Header, env *envelo
 // before the response's header is written (the middleware does). On any
 // error it writes nothing and drops the pending change, so the cookies the
 // browser holds stay as they were and the middleware does not try again;
-// a later Set or Update makes the session pending again.
+// a later Set or Update makes the session pending again. A session that
+// travels by token gets its new token in the [TokenHeader] header instead,
+// and never a cookie.
 func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
 	if s.bearer {
 		return st.saveBearer(w, r, s)
