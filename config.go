@@ -119,6 +119,25 @@ type Config[T any] struct {
 	// Gorilla, if set, reads the cookies of a gorilla/sessions CookieStore
 	// that this store replaces, so that its users stay logged in.
 	Gorilla *GorillaMigration[T]
+
+	// Transport says how sessions travel: [TransportCookie] (the default),
+	// [TransportBearer] (an "Authorization: Bearer" request header, for
+	// clients that keep no cookies), or both, OR-ed together, on the same
+	// routes. See [Session.Token] and [TokenHeader].
+	Transport Transport
+
+	// ShareTokenAndCookie seals bearer tokens exactly as one-cookie session
+	// values, so that a token also works as the session cookie and the
+	// value of a session cookie also works as a token. By default the two
+	// are sealed for different uses and neither opens as the other: a
+	// cookie is HttpOnly, so that page scripts never see it, and travels
+	// under SameSite and origin checks, while a token is held by code.
+	// Sharing them lets a cookie value lifted from a browser replay from
+	// any client with none of those in its way, and a token leaked from an
+	// app's storage be planted as a cookie. Set it only when one client
+	// really moves a session between the two, such as a native app taking
+	// over the session of its login web view. It requires TransportBearer.
+	ShareTokenAndCookie bool
 }
 
 // normalize applies the defaults and validates the configuration.
@@ -161,6 +180,9 @@ func (c *Config[T]) normalize() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Transport == 0 {
+		c.Transport = TransportCookie
+	}
 
 	switch {
 	case c.Lifetime < time.Second || c.Lifetime > MaxLifetime:
@@ -177,6 +199,12 @@ func (c *Config[T]) normalize() error {
 		return bad("Path %q does not start with /", c.Path)
 	case c.SameSite == http.SameSiteNoneMode && c.Insecure:
 		return bad("SameSite=None requires Secure; unset Insecure")
+	case c.Transport&^(TransportCookie|TransportBearer) != 0:
+		return bad("Transport %d is not TransportCookie, TransportBearer or both", c.Transport)
+	case c.ShareTokenAndCookie && c.Transport&TransportBearer == 0:
+		return bad("ShareTokenAndCookie needs TransportBearer in Transport")
+	case c.Gorilla != nil && c.Transport&TransportCookie == 0:
+		return bad("Gorilla reads cookies, and Transport has no TransportCookie")
 	}
 
 	// Cookie prefixes are promises browsers enforce; refuse a

@@ -91,6 +91,56 @@
 // Vary: Cookie and Cache-Control: private (no-store on logout), so that a
 // shared cache never hands one user's cookie to another.
 //
+// # Bearer tokens
+//
+// Clients that keep no cookies (a command-line tool, a mobile app, a
+// script on another origin) carry the same sealed session in an
+// "Authorization: Bearer" request header. Set [Config.Transport] to
+// [TransportBearer], or to TransportCookie|TransportBearer to serve both on
+// the same routes; handlers do not change, [Store.FromContext] returns the
+// session either way. At a login over the API, [Session.Token] seals the
+// session and returns the token for the response's body. Whenever the
+// session changes or must be re-sealed, the response carries the new token
+// in the [TokenHeader] ("Session-Token") header, which the client swaps in;
+// a script on another origin can read it only if CORS lists it in
+// Access-Control-Expose-Headers.
+//
+// A token is sealed with the same keys, format and checks as a cookie but
+// under a name of its own, so that a cookie value never opens as a token
+// nor a token as a cookie: a cookie's value, lifted from a browser, would
+// otherwise replay from any client without SameSite, HttpOnly or origin
+// checks in its way. [Config.ShareTokenAndCookie] opts in to one value for
+// both. A request that carries a Bearer Authorization header (or more than
+// one Authorization header) takes its session from the token alone, and
+// its cookies play no part, even when the token fails; another scheme
+// (Basic) is not a token. [Store.CarriesToken] reports which. A token is
+// one header, never chunked, of at most [Config.MaxSize] bytes; a malformed
+// header gets a fresh session and [ErrMalformed], an oversized one a
+// *[TooLargeError], before any key is looked up.
+//
+// A token cannot be deleted from the client that holds it: logout over an
+// API means the client drops its token, and a copy opens until it expires.
+// Keep lifetimes short and use [Config.Validate]. Tokens in URLs are not
+// offered: URLs leak through Referer headers, access logs and history.
+//
+// # Cross-site requests
+//
+// Browsers attach cookies to requests that other sites' pages make, so a
+// cookie session needs protection from cross-site request forgery; a
+// bearer token does not, since no browser attaches one on its own. The
+// default SameSite=Lax keeps the cookie off another site's POSTs, images
+// and frames, but not off its links (top-level GETs: never change state
+// on GET), and not off anything that a sibling host under the cookie's
+// Domain sends: every host under the registrable domain is the same site.
+// A session shared across subdomains is therefore exposed to every one of
+// them. Put net/http.CrossOriginProtection in front of the middleware: it
+// refuses state-changing requests that the browser reports as coming from
+// another origin, sibling or not:
+//
+//	handler := http.NewCrossOriginProtection().Handler(store.Middleware(mux))
+//
+// Requests for which [Store.CarriesToken] is true may skip it.
+//
 // # Key rotation
 //
 // Keys live in a keyring file (see FORMAT.md) that every server reads. The
@@ -132,5 +182,6 @@
 // the golden vectors in testdata/vectors are kept forever: every later
 // release opens every version-1 value they hold, or fails the same way. A
 // future format gets a new version number and is read beside version 1.
-// Keyring files carry a version too. The package needs Go 1.24 or later.
+// Keyring files carry a version too. The package needs Go 1.25 or later,
+// for net/http.CrossOriginProtection, which its examples use.
 package cookiesession

@@ -1,6 +1,6 @@
 module github.com/cookiesession/cookiesession
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/fxamacker/cbor/v2 v2.9.6

@@ -29,6 +29,7 @@ type Session[T any] struct {
 	written       int     // chunks this response set so far
 	legacyCarried bool    // the request carried a gorilla cookie to expire
 	dead          bool    // the carried cookies can never open: expire them
+	bearer        bool    // it travels by token, not cookie (see bearer.go)
 }
 
 // envelope is what a session seals: its id, its creation time and the

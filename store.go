@@ -13,8 +13,9 @@ import (
 	"time"
 )
 
-// A Store loads and saves sessions of type T in cookies. It is safe for
-// concurrent use; make one per application and share it.
+// A Store loads and saves sessions of type T in cookies, or in bearer
+// tokens (see [Config.Transport]). It is safe for concurrent use; make one
+// per application and share it.
 type Store[T any] struct {
 	cfg       Config[T]
 	codec     *Codec
@@ -23,6 +24,7 @@ type Store[T any] struct {
 	ctxKey    *contextKey
 	rand      io.Reader     // the session id source; only tests replace it
 	legacy    *migration[T] // nil unless Config.Gorilla is set
+	tokenName string        // the name bearer tokens are sealed under
 }
 
 type contextKey struct{ name string }
@@ -55,6 +57,7 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 		maxChunks: min(MaxChunks, cfg.MaxSize/cfg.ChunkSize+1),
 		ctxKey:    &contextKey{name: "cookiesession " + cfg.Name},
 		rand:      rand.Reader,
+		tokenName: tokenName(cfg),
 	}
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
 		st.mapType = t
@@ -129,10 +132,15 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 // Load returns the request's session. It always returns a usable session:
 // when the request carries none, or one that cannot be used, the session
 // is fresh and empty and the error says why ([ErrAbsent], [ErrTampered],
-// [ErrExpired], …; see [Session.LoadError]).
+// [ErrExpired], …; see [Session.LoadError]). A store that serves bearer
+// tokens takes the session of a request that carries one from its token
+// alone; see [Store.CarriesToken].
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 	now := st.cfg.Now()
 	s := &Session[T]{store: st, host: requestHost(r)}
+	if decided, err := st.loadBearer(r, s, now); decided {
+		return s, err
+	}
 	c, err := scanCookies(r.Header, st.cfg.Name, st.maxChunks)
 	s.carried = c
 	if err == nil {
@@ -243,7 +251,14 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 	if best == nil {
 		return first
 	}
-	s.data, s.id, s.created, s.keyID = best.env.Data, best.env.ID, time.Unix(best.env.Created, 0), best.h.KeyID
+	return st.accept(r, s, best, now)
+}
+
+// accept makes o, a value that authenticated and passed checkOpened,
+// whichever transport carried it, the request's session: the Validate
+// hook, and whether the response must re-seal it.
+func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now time.Time) error {
+	s.data, s.id, s.created, s.keyID = o.env.Data, o.env.ID, time.Unix(o.env.Created, 0), o.h.KeyID
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
@@ -254,11 +269,11 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 	// moves to the primary before its key is retired; and one whose idle
 	// window is half used, so that an active user's session slides.
 	if ring := st.codec.keys.Keyring(); ring != nil {
-		if p := ring.primary(now); p >= 0 && ring.keys[p].ID != best.h.KeyID {
+		if p := ring.primary(now); p >= 0 && ring.keys[p].ID != o.h.KeyID {
 			s.reseal = true
 		}
 	}
-	if idle := st.cfg.IdleTimeout; idle > 0 && now.Sub(best.h.IssuedAt) >= idle/2 {
+	if idle := st.cfg.IdleTimeout; idle > 0 && now.Sub(o.h.IssuedAt) >= idle/2 {
 		s.reseal = true
 	}
 	return nil
@@ -281,20 +296,26 @@ func (st *Store[T]) openAttempt(c *carried, j int, now time.Time) (*opened[T], e
 	if err != nil {
 		return nil, err
 	}
+	return o, st.checkOpened(o, now)
+}
+
+// checkOpened runs the session's own checks on a value that authenticated,
+// whichever transport carried it.
+func (st *Store[T]) checkOpened(o *opened[T], now time.Time) error {
 	if len(o.env.ID) != sessionIDLen {
-		return nil, fmt.Errorf("%w: session id of %d bytes", ErrMalformed, len(o.env.ID))
+		return fmt.Errorf("%w: session id of %d bytes", ErrMalformed, len(o.env.ID))
 	}
 	// The header's expiry already caps the session at its lifetime and
 	// idle timeout as configured when it was sealed; a shorter lifetime or
 	// idle timeout applies at once, to the sessions already out there.
 	created := time.Unix(o.env.Created, 0)
 	if !now.Before(created.Add(st.cfg.Lifetime + st.codec.skew)) {
-		return nil, fmt.Errorf("%w: older than the Lifetime", ErrExpired)
+		return fmt.Errorf("%w: older than the Lifetime", ErrExpired)
 	}
 	if idle := st.cfg.IdleTimeout; idle > 0 && !now.Before(o.h.IssuedAt.Add(idle+st.codec.skew)) {
-		return nil, fmt.Errorf("%w: idle for longer than the IdleTimeout", ErrExpired)
+		return fmt.Errorf("%w: idle for longer than the IdleTimeout", ErrExpired)
 	}
-	return o, nil
+	return nil
 }
 
 // Save writes the session's cookies to w if it changed, was renewed or
@@ -304,8 +325,13 @@ func (st *Store[T]) openAttempt(c *carried, j int, now time.Time) (*opened[T], e
 // before the response's header is written (the middleware does). On any
 // error it writes nothing and drops the pending change, so the cookies the
 // browser holds stay as they were and the middleware does not try again;
-// a later Set or Update makes the session pending again.
+// a later Set or Update makes the session pending again. A session that
+// travels by token gets its new token in the [TokenHeader] header instead,
+// and never a cookie.
 func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
+	if s.bearer {
+		return st.saveBearer(w, r, s)
+	}
 	var err error
 	switch {
 	case s.changed || s.renewed || s.reseal:

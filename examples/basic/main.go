@@ -93,7 +93,11 @@ func run(listen, keyringFile string, logger *slog.Logger) error {
 		return err
 	}
 	fmt.Printf("Open %s in Chromium or Firefox, with the developer tools on its cookies.\n", pageURL(listen, ln.Addr()))
-	srv := &http.Server{Handler: store.Middleware(mux), ReadHeaderTimeout: 10 * time.Second}
+	// Every change is a POST, and CrossOriginProtection refuses one that
+	// the browser says another origin's page made: SameSite=Lax keeps the
+	// cookie off cross-site POSTs, but not off those of sibling hosts.
+	protected := http.NewCrossOriginProtection().Handler(store.Middleware(mux))
+	srv := &http.Server{Handler: protected, ReadHeaderTimeout: 10 * time.Second}
 	return srv.Serve(ln)
 }
 

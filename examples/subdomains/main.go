@@ -119,7 +119,11 @@ func run(listen string, logger *slog.Logger) error {
 	})
 
 	fmt.Printf("Open the app at %s and the API at %s in Chromium.\n", appURL, apiURL)
-	srv := &http.Server{Handler: store.Middleware(mux), ReadHeaderTimeout: 10 * time.Second}
+	// Every change is a POST, and CrossOriginProtection refuses one that
+	// the browser says another origin's page made: SameSite=Lax keeps the
+	// cookie off cross-site POSTs, but not off those of sibling hosts.
+	protected := http.NewCrossOriginProtection().Handler(store.Middleware(mux))
+	srv := &http.Server{Handler: protected, ReadHeaderTimeout: 10 * time.Second}
 	return srv.Serve(ln)
 }
 
