@@ -50,6 +50,8 @@ type page interface {
 	// cookie for the domain and its subdomains; without the dot the
 	// cookie is host-only.
 	setCookie(ctx context.Context, c cookie) error
+	// deleteCookie removes the cookie of c's name, domain and path.
+	deleteCookie(ctx context.Context, c cookie) error
 	// close closes the tab and discards its jar.
 	close(ctx context.Context) error
 }
@@ -130,22 +132,27 @@ func TestMain(m *testing.M) {
 }
 
 // eachBrowser runs f as a subtest named after each selected engine, with a
-// fresh tab of its own. A missing browser skips its subtest, unless CI is
-// "true": then it fails, so that a CI machine never passes by skipping.
+// fresh tab of its own.
 func eachBrowser(t *testing.T, f func(t *testing.T, b *tab)) {
+	t.Helper()
+	eachEngine(t, func(t *testing.T, engine string) { f(t, newTab(t, engine)) })
+}
+
+// eachEngine runs f as a subtest named after each selected engine.
+func eachEngine(t *testing.T, f func(t *testing.T, engine string)) {
 	t.Helper()
 	names, err := selectedEngines()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			f(t, newTab(t, name))
-		})
+		t.Run(name, func(t *testing.T) { f(t, name) })
 	}
 }
 
 // newTab opens a tab in the engine called name, closed when the test ends.
+// A missing browser skips the test, unless CI is "true": then it fails, so
+// that a CI machine never passes by skipping.
 func newTab(t *testing.T, name string) *tab {
 	t.Helper()
 	e, err := runningEngine(name)
@@ -278,6 +285,16 @@ func (b *tab) setCookie(c cookie) {
 	defer cancel()
 	if err := b.p.setCookie(ctx, c); err != nil {
 		b.t.Fatalf("%s: setting cookie %s: %v", b.engine, c.Name, err)
+	}
+}
+
+// deleteCookie removes c from the tab's jar.
+func (b *tab) deleteCookie(c cookie) {
+	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	if err := b.p.deleteCookie(ctx, c); err != nil {
+		b.t.Fatalf("%s: deleting cookie %s: %v", b.engine, c.Name, err)
 	}
 }
 

@@ -226,6 +226,11 @@ func (p *chromiumPage) setCookie(ctx context.Context, c cookie) error {
 	return p.run(ctx, set)
 }
 
+func (p *chromiumPage) deleteCookie(ctx context.Context, c cookie) error {
+	// The domain is matched exactly, with or without its leading dot.
+	return p.run(ctx, network.DeleteCookies(c.Name).WithDomain(c.Domain).WithPath(c.Path))
+}
+
 func (p *chromiumPage) close(ctx context.Context) error {
 	p.cancel() // closes the tab
 	runCtx, cancel := context.WithCancel(p.browserCtx)

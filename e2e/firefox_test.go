@@ -350,6 +350,11 @@ func (p *firefoxPage) setCookie(ctx context.Context, c cookie) error {
 	return p.conn.call(ctx, "storage.setCookie", map[string]any{"cookie": bc, "partition": p.partition()}, nil)
 }
 
+func (p *firefoxPage) deleteCookie(ctx context.Context, c cookie) error {
+	filter := map[string]any{"name": c.Name, "domain": c.Domain, "path": c.Path}
+	return p.conn.call(ctx, "storage.deleteCookies", map[string]any{"filter": filter, "partition": p.partition()}, nil)
+}
+
 func (p *firefoxPage) close(ctx context.Context) error {
 	return errors.Join(
 		p.conn.call(ctx, "browsingContext.close", map[string]any{"context": p.context}, nil),

@@ -26,6 +26,7 @@ const (
 	evilHost   = "evil.localhost"
 	cookieName = "__Secure-session" // the default name of a cookie with a Domain
 	lifetime   = 2 * time.Hour
+	probeName  = "probe"
 )
 
 // account is the test application's session.
@@ -54,8 +55,11 @@ type state struct {
 //	POST /grow    n=             sets Blob to n bytes
 //	POST /logout                 destroys the session
 //	POST /echo                   the state in a page, changing nothing
-//	GET  evil.localhost/         a page of another site, with a link to
-//	                             the app and a form that posts to /echo
+//	GET  /probe/{size}           the page, setting a cookie "probe" of
+//	                             size bytes of name and value
+//	GET  /elsewhere              a page with a link to the app and a form
+//	                             that posts to the app's /echo; opened on
+//	                             evil.localhost, it is another site's
 type server struct {
 	port  string
 	ring  *cookiesession.Keyring
@@ -78,7 +82,9 @@ type exchange struct {
 // configuration first.
 func newServer(t *testing.T, options ...func(*cookiesession.Config[account])) *server {
 	t.Helper()
-	ring, err := cookiesession.NewKeyring(time.Now())
+	// A key active since an hour ago, so that a test can seal a session
+	// issued earlier than now.
+	ring, err := cookiesession.NewKeyring(time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +182,8 @@ var statePage = template.Must(template.New("").Parse(`<!doctype html>
 <form method="post" action="/logout"><button id="logout">log out</button></form>
 `))
 
-// evilPage is another site's page that links and posts to the app.
-var evilPage = template.Must(template.New("").Parse(`<!doctype html>
+// elsewherePage links and posts to the app from another host.
+var elsewherePage = template.Must(template.New("").Parse(`<!doctype html>
 <title>another site</title>
 <a id="link" href="{{.}}/">the app</a>
 <form method="post" action="{{.}}/echo"><input id="note" name="note"><button id="post">post</button></form>
@@ -221,9 +227,20 @@ func (srv *server) routes(t *testing.T) http.Handler {
 	}
 	mux.HandleFunc("GET /{$}", page)
 	mux.HandleFunc("POST /echo", page)
-	mux.HandleFunc("GET "+evilHost+"/{$}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /probe/{size}", func(w http.ResponseWriter, r *http.Request) {
+		size, err := strconv.Atoi(r.PathValue("size"))
+		if err != nil || size < len(probeName)+1 || size > 1<<16 {
+			http.Error(w, "bad size", http.StatusBadRequest)
+			return
+		}
+		// Written by hand: net/http's Cookie would not let a test ask
+		// for a cookie that browsers drop.
+		w.Header().Add("Set-Cookie", probeName+"="+strings.Repeat("p", size-len(probeName))+"; Path=/; SameSite=Lax")
+		page(w, r)
+	})
+	mux.HandleFunc("GET /elsewhere", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := evilPage.Execute(w, srv.url(appHost, "")); err != nil {
+		if err := elsewherePage.Execute(w, srv.url(appHost, "")); err != nil {
 			t.Errorf("rendering the page: %v", err)
 		}
 	})
