@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -44,12 +43,10 @@ type bidiReply struct {
 
 // bidiError is an error the browser answered a command with.
 type bidiError struct {
-	Method, Code, Message string
+	Code, Message string
 }
 
-func (e *bidiError) Error() string {
-	return fmt.Sprintf("BiDi %s: %s: %s", e.Method, e.Code, e.Message)
-}
+func (e *bidiError) Error() string { return e.Code + ": " + e.Message }
 
 // dialBiDi connects to the BiDi endpoint url and reads its messages until
 // the connection ends.
@@ -89,7 +86,7 @@ func (c *bidiConn) read() {
 	c.mu.Lock()
 	c.err = err
 	for id, ch := range c.pending {
-		ch <- bidiReply{err: fmt.Errorf("BiDi: connection closed: %w", err)}
+		ch <- bidiReply{err: fmt.Errorf("connection closed: %w", err)}
 		delete(c.pending, id)
 	}
 	c.mu.Unlock()
@@ -154,10 +151,7 @@ func (c *bidiConn) call(ctx context.Context, method string, params, result any) 
 	select {
 	case r := <-ch:
 		if r.err != nil {
-			if be, ok := r.err.(*bidiError); ok {
-				be.Method = method
-			}
-			return r.err
+			return fmt.Errorf("BiDi %s: %w", method, r.err)
 		}
 		if result == nil {
 			return nil
@@ -192,12 +186,9 @@ func (c *bidiConn) listen(h func(method string, params json.RawMessage)) (stop f
 	}
 }
 
-// close ends the connection.
+// close ends the connection and waits for its reader to stop.
 func (c *bidiConn) close() error {
 	err := c.ws.Close(websocket.StatusNormalClosure, "")
 	<-c.done
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
 	return err
 }

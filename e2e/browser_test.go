@@ -186,6 +186,9 @@ type tab struct {
 	p      page
 }
 
+// in returns the tab for a subtest t.
+func (b *tab) in(t *testing.T) *tab { return &tab{t: t, engine: b.engine, p: b.p} }
+
 func (b *tab) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), actionTimeout)
 }

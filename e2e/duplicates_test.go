@@ -90,17 +90,14 @@ func plantDuplicates(t *testing.T, engine string, eveFirst bool) *duplicates {
 	// that it is the one this subtest is about.
 	srv.takeExchanges()
 	b.open(srv.url(appHost, "/"))
-	exs := srv.takeExchanges()
-	if len(exs) == 0 {
-		t.Fatal("the server saw no request")
-	}
-	switch v := firstValue(exs[0].Cookie, cookieName); v {
+	header := pageRequest(t, srv.takeExchanges()).Cookie
+	switch v := firstValue(header, cookieName); v {
 	case d.eve[0].Value:
 		d.first = "eve"
 	case adaJar[0].Value:
 		d.first = "ada"
 	default:
-		t.Fatalf("the Cookie header carries neither session first: %.80q", exs[0].Cookie)
+		t.Fatalf("the Cookie header carries neither session first: %.80q", header)
 	}
 	if (d.first == "eve") != eveFirst {
 		t.Fatalf("%s sends %s's cookie first, want the other", engine, d.first)
@@ -144,6 +141,12 @@ func TestDuplicateSessionCookies(t *testing.T) {
 				t.Run("a write expires the duplicates", func(t *testing.T) {
 					d := plantDuplicates(t, engine, order.eveFirst)
 					d.b.submit("grow", "n", "10")
+					// The write replaced ada's first chunk, which Chromium
+					// then sends after eve's (TestCookieOrder): only
+					// expiring eve's keeps ada's session.
+					if st := pageState(d.b); st.User != "ada" || st.ID != d.ada.ID || st.Blob != 10 {
+						skipPendingDuplicateCookieHandling(t, "%s: after a write the app sees %+v, want ada's session", engine, st)
+					}
 					want := []string{cookieName + " ." + domain}
 					if got := jarSummary(d.b); !cmp.Equal(want, got) {
 						skipPendingDuplicateCookieHandling(t, "%s: after a write the jar holds %v, want %v", engine, got, want)

@@ -70,8 +70,9 @@ func startFirefox() (engine, error) {
 	}
 	cmd := exec.Command(path, "--headless", "--no-remote", "--profile", profile, "--remote-debugging-port", "0")
 	// Its own process group, so that the content processes it starts can
-	// be ended with it if it does not close.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// be ended with it if it does not close; and killed if the test binary
+	// dies without closing it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		os.RemoveAll(profile)

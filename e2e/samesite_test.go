@@ -31,7 +31,7 @@ func TestSameSiteLax(t *testing.T) {
 			{"same-site", apiHost, "same-site", ada, ada},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				b := &tab{t: t, engine: b.engine, p: b.p}
+				b := b.in(t)
 				from := srv.url(c.from, "/elsewhere")
 
 				b.open(from)

@@ -27,6 +27,7 @@ const (
 	cookieName = "__Secure-session" // the default name of a cookie with a Domain
 	lifetime   = 2 * time.Hour
 	probeName  = "probe"
+	orderName  = "order"
 )
 
 // account is the test application's session.
@@ -57,6 +58,9 @@ type state struct {
 //	POST /echo                   the state in a page, changing nothing
 //	GET  /probe/{size}           the page, setting a cookie "probe" of
 //	                             size bytes of name and value
+//	GET  /order/{kind}/{value}   the page, setting a cookie "order" to
+//	                             value, for the domain when kind is
+//	                             "domain", host-only when it is "host"
 //	GET  /elsewhere              a page with a link to the app and a form
 //	                             that posts to the app's /echo; opened on
 //	                             evil.localhost, it is another site's
@@ -151,7 +155,23 @@ func (w *recordingWriter) Write(b []byte) (int, error) {
 
 func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// exchanges returns the exchanges since the last call.
+// pageRequest returns the one request for the page "/" among exs (a
+// browser may also ask for /favicon.ico).
+func pageRequest(t *testing.T, exs []exchange) exchange {
+	t.Helper()
+	var found []exchange
+	for _, ex := range exs {
+		if ex.Method == "GET" && ex.Path == "/" {
+			found = append(found, ex)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("the server saw %d requests for the page, want 1: %+v", len(found), exs)
+	}
+	return found[0]
+}
+
+// takeExchanges returns the exchanges since the last call.
 func (srv *server) takeExchanges() []exchange {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
@@ -236,6 +256,19 @@ func (srv *server) routes(t *testing.T) http.Handler {
 		// Written by hand: net/http's Cookie would not let a test ask
 		// for a cookie that browsers drop.
 		w.Header().Add("Set-Cookie", probeName+"="+strings.Repeat("p", size-len(probeName))+"; Path=/; SameSite=Lax")
+		page(w, r)
+	})
+	mux.HandleFunc("GET /order/{kind}/{value}", func(w http.ResponseWriter, r *http.Request) {
+		c := &http.Cookie{Name: orderName, Value: r.PathValue("value"), Path: "/", SameSite: http.SameSiteLaxMode}
+		switch r.PathValue("kind") {
+		case "domain":
+			c.Domain = domain
+		case "host":
+		default:
+			http.Error(w, "bad kind", http.StatusBadRequest)
+			return
+		}
+		http.SetCookie(w, c)
 		page(w, r)
 	})
 	mux.HandleFunc("GET /elsewhere", func(w http.ResponseWriter, r *http.Request) {

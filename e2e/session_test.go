@@ -248,35 +248,6 @@ func TestChunksGrowAndShrink(t *testing.T) {
 	})
 }
 
-// TestBrowserCookieLimit shows the limit that ChunkSize stays under: each
-// engine keeps a cookie of BrowserCookieLimit bytes of name and value, and
-// silently drops one a byte longer (the page still loads).
-func TestBrowserCookieLimit(t *testing.T) {
-	eachBrowser(t, func(t *testing.T, b *tab) {
-		srv := newServer(t)
-		for _, c := range []struct {
-			size int
-			kept bool
-		}{{cookiesession.BrowserCookieLimit, true}, {cookiesession.BrowserCookieLimit + 1, false}} {
-			b.open(srv.url(appHost, "/probe/"+strconv.Itoa(c.size)))
-			var sizes []int
-			for _, k := range b.cookies() {
-				if k.Name == probeName {
-					sizes = append(sizes, len(k.Name)+len(k.Value))
-					b.deleteCookie(k)
-				}
-			}
-			want := []int(nil)
-			if c.kept {
-				want = []int{c.size}
-			}
-			if d := cmp.Diff(want, sizes); d != "" {
-				t.Errorf("%s: a cookie of %d bytes of name and value, the sizes kept (-want +got):\n%s", b.engine, c.size, d)
-			}
-		}
-	})
-}
-
 // TestChunksAtTheCookieLimit fills two chunks to exactly the 4096 bytes of
 // name plus value that both engines keep, then adds one byte: the store's
 // own size check refuses it, so no cookie is ever sent for the browser to
@@ -410,7 +381,7 @@ func TestDamagedCookieGivesFreshSession(t *testing.T) {
 		for _, dmg := range damages {
 			for i, name := range names {
 				t.Run(dmg.name+"/"+name, func(t *testing.T) {
-					b := &tab{t: t, engine: b.engine, p: b.p}
+					b := b.in(t)
 					originals := checkJar(b, names)
 					c := originals[i]
 					c.Value = dmg.do(c.Value)
