@@ -212,11 +212,15 @@ func (b *tab) open(url string) {
 // with status 200.
 func (b *tab) submit(button string, fields ...string) {
 	b.t.Helper()
-	b.click(button, fields...)
+	if status := b.click(button, fields...); status != 200 {
+		b.t.Fatalf("%s: clicking #%s: status %d", b.engine, button, status)
+	}
 }
 
-// click is submit for any element that navigates when clicked, a link too.
-func (b *tab) click(id string, fields ...string) {
+// click sets the form fields given as id, value pairs, clicks the element
+// with id, which navigates (a link, a form's button), and returns the
+// status of the page that results.
+func (b *tab) click(id string, fields ...string) int {
 	b.t.Helper()
 	var script strings.Builder
 	script.WriteString("(() => {\n")
@@ -230,9 +234,7 @@ func (b *tab) click(id string, fields ...string) {
 	if err != nil {
 		b.t.Fatalf("%s: clicking #%s: %v", b.engine, id, err)
 	}
-	if status != 200 {
-		b.t.Fatalf("%s: clicking #%s: status %d", b.engine, id, status)
-	}
+	return status
 }
 
 // eval evaluates script, whose result is a string.

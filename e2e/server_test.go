@@ -20,14 +20,14 @@ import (
 // names below example.localhost, which Chromium and Firefox resolve to
 // loopback by themselves. evil.localhost is another site.
 const (
-	domain     = "example.localhost"
-	appHost    = "app." + domain
-	apiHost    = "api." + domain
-	evilHost   = "evil.localhost"
-	cookieName = "__Secure-session" // the default name of a cookie with a Domain
-	lifetime   = 2 * time.Hour
-	probeName  = "probe"
-	orderName  = "order"
+	domain        = "example.localhost"
+	appHost       = "app." + domain
+	apiHost       = "api." + domain
+	otherSiteHost = "evil.localhost"
+	cookieName    = "__Secure-session" // the default name of a cookie with a Domain
+	lifetime      = 2 * time.Hour
+	probeName     = "probe"
+	orderName     = "order"
 )
 
 // account is the test application's session.
@@ -239,14 +239,14 @@ func (srv *server) routes(t *testing.T) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(stateOf(r))
 	})
-	page := func(w http.ResponseWriter, r *http.Request) {
+	showState := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := statePage.Execute(w, string(stateOf(r))); err != nil {
 			t.Errorf("rendering the page: %v", err)
 		}
 	}
-	mux.HandleFunc("GET /{$}", page)
-	mux.HandleFunc("POST /echo", page)
+	mux.HandleFunc("GET /{$}", showState)
+	mux.HandleFunc("POST /echo", showState)
 	mux.HandleFunc("GET /probe/{size}", func(w http.ResponseWriter, r *http.Request) {
 		size, err := strconv.Atoi(r.PathValue("size"))
 		if err != nil || size < len(probeName)+1 || size > 1<<16 {
@@ -256,7 +256,7 @@ func (srv *server) routes(t *testing.T) http.Handler {
 		// Written by hand: net/http's Cookie would not let a test ask
 		// for a cookie that browsers drop.
 		w.Header().Add("Set-Cookie", probeName+"="+strings.Repeat("p", size-len(probeName))+"; Path=/; SameSite=Lax")
-		page(w, r)
+		showState(w, r)
 	})
 	mux.HandleFunc("GET /order/{kind}/{value}", func(w http.ResponseWriter, r *http.Request) {
 		c := &http.Cookie{Name: orderName, Value: r.PathValue("value"), Path: "/", SameSite: http.SameSiteLaxMode}
@@ -269,7 +269,7 @@ func (srv *server) routes(t *testing.T) http.Handler {
 			return
 		}
 		http.SetCookie(w, c)
-		page(w, r)
+		showState(w, r)
 	})
 	mux.HandleFunc("GET /elsewhere", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
