@@ -265,7 +265,8 @@ func (b *tab) body() string {
 
 // cookies returns every cookie in the tab's jar (the session's cookies are
 // HttpOnly: page scripts cannot see them), sorted by name, and for one
-// name host-only cookies first.
+// name by domain: a Domain cookie, with its leading dot, before a
+// host-only one.
 func (b *tab) cookies() []cookie {
 	b.t.Helper()
 	ctx, cancel := b.ctx()

@@ -196,7 +196,6 @@ type firefoxPage struct {
 type navigationEvent struct {
 	Context    string  `json:"context"`
 	Navigation *string `json:"navigation"`
-	URL        string  `json:"url"`
 	Response   struct {
 		Status int `json:"status"`
 	} `json:"response"`
