@@ -2,179 +2,316 @@ package e2e
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/storage"
-	"github.com/chromedp/chromedp"
 )
 
 // actionTimeout bounds every browser action: a navigation, a click and the
 // page load it causes, a read of the cookie jar.
 const actionTimeout = 20 * time.Second
 
-var chromium = sync.OnceValues(func() (string, error) {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		path, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
-		}
-		return path, nil
+// startTimeout bounds a browser's start, which takes a few seconds on an
+// idle machine and far longer on a busy one.
+const startTimeout = time.Minute
+
+// An engine is one browser program, started once and shared by every test
+// that runs in it; each test gets a fresh, isolated cookie jar.
+type engine interface {
+	// newPage opens a tab with a cookie jar of its own (a Chromium
+	// browser context, a Firefox user context).
+	newPage(ctx context.Context) (page, error)
+	// close ends the browser.
+	close() error
+}
+
+// A page is one tab and the cookie jar it uses.
+type page interface {
+	// navigate opens url and returns the status of the document it
+	// loads, after redirects.
+	navigate(ctx context.Context, url string) (int, error)
+	// navigateBy evaluates script, which starts a navigation (a click on
+	// a link or a form's button), waits for the document it loads and
+	// returns that document's status, after redirects.
+	navigateBy(ctx context.Context, script string) (int, error)
+	// eval evaluates script in the page and returns its result, which
+	// must be a string.
+	eval(ctx context.Context, script string) (string, error)
+	// cookies returns every cookie in the page's jar, HttpOnly ones too.
+	cookies(ctx context.Context) ([]cookie, error)
+	// setCookie adds c to the page's jar, replacing a cookie of the same
+	// name, domain and path. A Domain that starts with a dot makes a
+	// cookie for the domain and its subdomains; without the dot the
+	// cookie is host-only.
+	setCookie(ctx context.Context, c cookie) error
+	// deleteCookie removes the cookie of c's name, domain and path.
+	deleteCookie(ctx context.Context, c cookie) error
+	// close closes the tab and discards its jar.
+	close(ctx context.Context) error
+}
+
+// cookie is a cookie in a browser's jar, as either engine reports it.
+type cookie struct {
+	Name, Value string
+	Domain      string // with a leading dot for a Domain cookie
+	Path        string
+	Secure      bool
+	HTTPOnly    bool
+	SameSite    string    // "Strict", "Lax" or "None"
+	Expires     time.Time // zero for a session cookie
+}
+
+// hostOnly reports whether c goes back only to the host that set it.
+func (c cookie) hostOnly() bool { return !strings.HasPrefix(c.Domain, ".") }
+
+// The engines the tests know, in the order they run.
+var engineNames = []string{"chromium", "firefox"}
+
+var startEngine = map[string]func() (engine, error){
+	"chromium": startChromium,
+	"firefox":  startFirefox,
+}
+
+// selectedEngines reads E2E_BROWSERS: a comma-separated list of engine
+// names, by default every engine.
+var selectedEngines = sync.OnceValues(func() ([]string, error) {
+	v := os.Getenv("E2E_BROWSERS")
+	if v == "" {
+		return engineNames, nil
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
+	var names []string
+	for n := range strings.SplitSeq(v, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.Contains(engineNames, n) {
+			return nil, fmt.Errorf("E2E_BROWSERS=%s: unknown browser %q, want a comma-separated list of %s",
+				v, n, strings.Join(engineNames, ", "))
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
 		}
 	}
-	return "", errors.New("no Chromium found: set CHROMIUM, or put chromium, chromium-browser, google-chrome " +
-		"or google-chrome-stable on PATH (on Debian: apt-get install chromium)")
+	return names, nil
 })
 
-// newBrowser starts a headless Chromium with a fresh profile, closed when
-// the test ends, and returns the context that drives its one tab. It skips
-// the test when there is no Chromium, unless CI is "true".
-func newBrowser(t *testing.T) context.Context {
+// running holds each engine once started: one process per engine for the
+// whole test binary, ended by TestMain.
+var running = struct {
+	sync.Mutex
+	once map[string]func() (engine, error)
+}{once: map[string]func() (engine, error){}}
+
+func runningEngine(name string) (engine, error) {
+	running.Lock()
+	get, ok := running.once[name]
+	if !ok {
+		get = sync.OnceValues(startEngine[name])
+		running.once[name] = get
+	}
+	running.Unlock()
+	return get()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	running.Lock()
+	for name, get := range running.once {
+		if e, err := get(); err == nil {
+			if err := e.close(); err != nil {
+				fmt.Fprintf(os.Stderr, "closing %s: %v\n", name, err)
+			}
+		}
+	}
+	running.Unlock()
+	os.Exit(code)
+}
+
+// eachBrowser runs f as a subtest named after each selected engine, with a
+// fresh tab of its own.
+func eachBrowser(t *testing.T, f func(t *testing.T, b *tab)) {
 	t.Helper()
-	path, err := chromium()
+	eachEngine(t, func(t *testing.T, engine string) { f(t, newTab(t, engine)) })
+}
+
+// eachEngine runs f as a subtest named after each selected engine.
+func eachEngine(t *testing.T, f func(t *testing.T, engine string)) {
+	t.Helper()
+	names, err := selectedEngines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { f(t, name) })
+	}
+}
+
+// newTab opens a tab in the engine called name, closed when the test ends.
+// A missing browser skips the test, unless CI is "true": then it fails, so
+// that a CI machine never passes by skipping.
+func newTab(t *testing.T, name string) *tab {
+	t.Helper()
+	e, err := runningEngine(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and the real-browser tests cannot run: %v", err)
+			t.Fatalf("CI=true and the real-browser tests cannot run in %s: %v", name, err)
 		}
-		t.Skipf("skipping the real-browser tests: %v", err)
+		t.Skipf("skipping the real-browser tests in %s: %v", name, err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox, // CI runs as root, where the sandbox cannot start
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true), // containers often have a tiny /dev/shm
-		chromedp.WSURLReadTimeout(actionTimeout),     // bounds the browser's start
-	}
-	// chromedp reports protocol errors from its own goroutines; a test may
-	// not log once it has ended.
-	var logMu sync.Mutex
-	ended := false
-	logf := func(format string, args ...any) {
-		logMu.Lock()
-		defer logMu.Unlock()
-		if !ended {
-			t.Logf("chromedp: "+format, args...)
-		}
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx,
-		chromedp.WithErrorf(logf),
-		chromedp.WithBrowserOption(chromedp.WithDialTimeout(actionTimeout)))
-	t.Cleanup(func() {
-		// Close the browser gracefully, so that no process of it still
-		// writes to its profile when the test removes it.
-		closeCtx, cancelClose := context.WithTimeout(ctx, actionTimeout)
-		defer cancelClose()
-		if err := chromedp.Cancel(closeCtx); err != nil {
-			t.Logf("closing the browser: %v", err)
-		}
-		cancel()
-		cancelAlloc()
-		logMu.Lock()
-		ended = true
-		logMu.Unlock()
-	})
-	// The first Run starts the browser. It must use ctx itself: a context
-	// derived from it would close the browser when cancelled.
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
-	}
-	return ctx
-}
-
-// run runs actions within actionTimeout.
-func run(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 	defer cancel()
-	if err := chromedp.Run(ctx, actions...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// load runs actions that cause a navigation (opening a URL, submitting a
-// form) within actionTimeout, waits for the page to load, and returns the
-// status of its document (after redirects).
-func load(t *testing.T, ctx context.Context, actions ...chromedp.Action) int64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
-	defer cancel()
-	resp, err := chromedp.RunResponse(ctx, actions...)
+	p, err := e.newPage(ctx)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	return resp.Status
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		defer cancel()
+		if err := p.close(ctx); err != nil {
+			t.Logf("%s: closing the tab: %v", name, err)
+		}
+	})
+	return &tab{t: t, engine: name, p: p}
+}
+
+// tab drives a page for a test: every action is bounded by actionTimeout
+// and fails the test on error.
+type tab struct {
+	t      *testing.T
+	engine string // "chromium" or "firefox"
+	p      page
+}
+
+// in returns the tab for a subtest t.
+func (b *tab) in(t *testing.T) *tab { return &tab{t: t, engine: b.engine, p: b.p} }
+
+func (b *tab) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), actionTimeout)
 }
 
 // open opens url and fails the test unless the page loads with status 200.
-func open(t *testing.T, ctx context.Context, url string) {
-	t.Helper()
-	if status := load(t, ctx, chromedp.Navigate(url)); status != 200 {
-		t.Fatalf("GET %s: status %d", url, status)
+func (b *tab) open(url string) {
+	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	status, err := b.p.navigate(ctx, url)
+	if err != nil {
+		b.t.Fatalf("%s: GET %s: %v", b.engine, url, err)
+	}
+	if status != 200 {
+		b.t.Fatalf("%s: GET %s: status %d", b.engine, url, status)
 	}
 }
 
 // submit sets the form fields given as id, value pairs, clicks the button
 // with id button, and fails the test unless the page that results loads
 // with status 200.
-func submit(t *testing.T, ctx context.Context, button string, fields ...string) {
-	t.Helper()
-	var actions []chromedp.Action
+func (b *tab) submit(button string, fields ...string) {
+	b.t.Helper()
+	if status := b.click(button, fields...); status != 200 {
+		b.t.Fatalf("%s: clicking #%s: status %d", b.engine, button, status)
+	}
+}
+
+// click sets the form fields given as id, value pairs, clicks the element
+// with id, which navigates (a link, a form's button), and returns the
+// status of the page that results.
+func (b *tab) click(id string, fields ...string) int {
+	b.t.Helper()
+	var script strings.Builder
+	script.WriteString("(() => {\n")
 	for i := 0; i+1 < len(fields); i += 2 {
-		actions = append(actions, chromedp.SetValue(fields[i], fields[i+1], chromedp.ByID))
+		fmt.Fprintf(&script, "document.getElementById(%s).value = %s;\n", jsString(fields[i]), jsString(fields[i+1]))
 	}
-	actions = append(actions, chromedp.Click(button, chromedp.ByID))
-	if status := load(t, ctx, actions...); status != 200 {
-		t.Fatalf("submitting #%s: status %d", button, status)
+	fmt.Fprintf(&script, "document.getElementById(%s).click();\nreturn \"\";\n})()", jsString(id))
+	ctx, cancel := b.ctx()
+	defer cancel()
+	status, err := b.p.navigateBy(ctx, script.String())
+	if err != nil {
+		b.t.Fatalf("%s: clicking #%s: %v", b.engine, id, err)
 	}
+	return status
+}
+
+// eval evaluates script, whose result is a string.
+func (b *tab) eval(script string) string {
+	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	s, err := b.p.eval(ctx, script)
+	if err != nil {
+		b.t.Fatalf("%s: evaluating %s: %v", b.engine, script, err)
+	}
+	return s
 }
 
 // text returns the text of the element with id.
-func text(t *testing.T, ctx context.Context, id string) string {
-	t.Helper()
-	var s string
-	run(t, ctx, chromedp.Text(id, &s, chromedp.ByID))
-	return strings.TrimSpace(s)
+func (b *tab) text(id string) string {
+	b.t.Helper()
+	return strings.TrimSpace(b.eval(fmt.Sprintf(
+		`(e => e ? e.textContent : "no element #" + %[1]s)(document.getElementById(%[1]s))`, jsString(id))))
 }
 
-// cookies returns every cookie in the browser's jar, read through the
-// DevTools protocol (the session's cookies are HttpOnly: page scripts
-// cannot see them), sorted by name.
-func cookies(t *testing.T, ctx context.Context) []*network.Cookie {
-	t.Helper()
-	var cs []*network.Cookie
-	run(t, ctx, chromedp.ActionFunc(func(ctx context.Context) error {
-		var err error
-		cs, err = storage.GetCookies().Do(ctx)
-		return err
-	}))
-	slices.SortFunc(cs, func(a, b *network.Cookie) int { return compareChunkNames(a.Name, b.Name) })
+// body returns the text of a document that is not HTML, such as JSON,
+// which both engines show in a <pre>.
+func (b *tab) body() string {
+	b.t.Helper()
+	return strings.TrimSpace(b.eval(`(e => e ? e.textContent : document.documentElement.outerHTML)(document.querySelector("pre"))`))
+}
+
+// cookies returns every cookie in the tab's jar (the session's cookies are
+// HttpOnly: page scripts cannot see them), sorted by name, and for one
+// name by domain: a Domain cookie, with its leading dot, before a
+// host-only one.
+func (b *tab) cookies() []cookie {
+	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	cs, err := b.p.cookies(ctx)
+	if err != nil {
+		b.t.Fatalf("%s: reading the cookies: %v", b.engine, err)
+	}
+	slices.SortFunc(cs, func(a, b cookie) int {
+		if c := compareChunkNames(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Domain, b.Domain)
+	})
 	return cs
 }
 
+// setCookie adds c to the tab's jar.
+func (b *tab) setCookie(c cookie) {
+	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	if err := b.p.setCookie(ctx, c); err != nil {
+		b.t.Fatalf("%s: setting cookie %s: %v", b.engine, c.Name, err)
+	}
+}
+
+// deleteCookie removes c from the tab's jar.
+func (b *tab) deleteCookie(c cookie) {
+	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	if err := b.p.deleteCookie(ctx, c); err != nil {
+		b.t.Fatalf("%s: deleting cookie %s: %v", b.engine, c.Name, err)
+	}
+}
+
+// jsString returns s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
 // cookieNames returns the names of cookies.
-func cookieNames(cs []*network.Cookie) []string {
+func cookieNames(cs []cookie) []string {
 	names := []string{}
 	for _, c := range cs {
 		names = append(names, c.Name)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -128,8 +127,11 @@ func (b *syncBuffer) String() string {
 // fail to grow past MaxSize, shrink, restart the server, log out, and
 // restart with a new keyring.
 func TestBasicExample(t *testing.T) {
-	ctx := newBrowser(t)
 	bin := buildExample(t, "basic")
+	eachBrowser(t, func(t *testing.T, b *tab) { basicExample(t, b, bin) })
+}
+
+func basicExample(t *testing.T, b *tab, bin string) {
 	dir := t.TempDir()
 	keyring := filepath.Join(dir, "dev-keyring.json")
 	args := []string{"-listen", "localhost:0", "-keyring", keyring}
@@ -148,13 +150,14 @@ func TestBasicExample(t *testing.T) {
 	const name = "__Host-session"
 	checkNames := func(step string, want []string) {
 		t.Helper()
-		cs := cookies(t, ctx)
+		cs := b.cookies()
 		if d := cmp.Diff(want, cookieNames(cs)); d != "" {
 			t.Errorf("%s: cookies (-want +got):\n%s", step, d)
 		}
 		for _, c := range cs {
-			if !c.Secure || !c.HTTPOnly || c.Domain != "localhost" || c.Path != "/" {
-				t.Errorf("%s: cookie %s: Secure %v, HttpOnly %v, Domain %q, Path %q", step, c.Name, c.Secure, c.HTTPOnly, c.Domain, c.Path)
+			if !c.Secure || !c.HTTPOnly || c.Domain != "localhost" || c.Path != "/" || c.SameSite != "Lax" {
+				t.Errorf("%s: cookie %s: Secure %v, HttpOnly %v, Domain %q, Path %q, SameSite %q",
+					step, c.Name, c.Secure, c.HTTPOnly, c.Domain, c.Path, c.SameSite)
 			}
 			if size := len(c.Name) + len(c.Value); size > 3800 {
 				t.Errorf("%s: cookie %s: %d bytes of name and value", step, c.Name, size)
@@ -164,42 +167,42 @@ func TestBasicExample(t *testing.T) {
 	expect := func(step string, want map[string]string) {
 		t.Helper()
 		for id, w := range want {
-			if got := text(t, ctx, id); got != w {
+			if got := b.text(id); got != w {
 				t.Errorf("%s: #%s shows %q, want %q", step, id, got, w)
 			}
 		}
 	}
 
-	open(t, ctx, url)
+	b.open(url)
 	expect("first visit", map[string]string{"name": "nobody", "visits": "0", "chunks": "0"})
 	checkNames("first visit", []string{})
 
-	submit(t, ctx, "visit")
+	b.submit("visit")
 	expect("a visit", map[string]string{"visits": "1", "chunks": "1"})
 	checkNames("a visit", []string{name})
-	before := text(t, ctx, "id")
+	before := b.text("id")
 
-	submit(t, ctx, "login", "login-name", "ada")
+	b.submit("login", "login-name", "ada")
 	expect("login", map[string]string{"name": "ada", "visits": "1", "chunks": "1"})
-	id := text(t, ctx, "id")
+	id := b.text("id")
 	if id == before {
 		t.Errorf("login kept the session id %s; Renew should change it", id)
 	}
 
-	submit(t, ctx, "grow")
+	b.submit("grow")
 	expect("grow", map[string]string{"name": "ada", "notes": "8192 bytes", "chunks": "3", "id": id})
 	checkNames("grow", chunkNames(name, 3))
 
-	submit(t, ctx, "grow-too-far")
-	if got := text(t, ctx, "error"); !strings.Contains(got, "limit 16384") {
+	b.submit("grow-too-far")
+	if got := b.text("error"); !strings.Contains(got, "limit 16384") {
 		t.Errorf("growing past MaxSize shows the error %q", got)
 	}
 	expect("grow too far", map[string]string{"name": "ada", "notes": "8192 bytes", "id": id})
-	open(t, ctx, url)
+	b.open(url)
 	expect("after growing too far", map[string]string{"name": "ada", "notes": "8192 bytes", "chunks": "3", "id": id})
 	checkNames("after growing too far", chunkNames(name, 3))
 
-	submit(t, ctx, "shrink")
+	b.submit("shrink")
 	expect("shrink", map[string]string{"notes": "0 bytes", "chunks": "1", "id": id})
 	checkNames("shrink", []string{name})
 
@@ -209,23 +212,23 @@ func TestBasicExample(t *testing.T) {
 	if !strings.Contains(ex.stdout, "Loaded the keyring") {
 		t.Errorf("second start printed:\n%s\nwant it to say it loaded the keyring", ex.stdout)
 	}
-	open(t, ctx, ex.urls[0])
+	b.open(ex.urls[0])
 	expect("restart", map[string]string{"name": "ada", "id": id})
 
-	submit(t, ctx, "logout")
+	b.submit("logout")
 	expect("logout", map[string]string{"name": "nobody", "chunks": "0"})
 	checkNames("logout", []string{})
 
 	// With a new keyring the old cookie names an unknown key: the page
 	// says so, and the session is new.
-	submit(t, ctx, "visit")
+	b.submit("visit")
 	ex.stop()
 	if err := os.Remove(keyring); err != nil {
 		t.Fatal(err)
 	}
 	ex = startExample(t, bin, dir, args...)
-	open(t, ctx, ex.urls[0])
-	if got := text(t, ctx, "load-error"); !strings.Contains(got, "unknown key") {
+	b.open(ex.urls[0])
+	if got := b.text("load-error"); !strings.Contains(got, "unknown key") {
 		t.Errorf("with a new keyring the page says %q, want it to name the unknown key", got)
 	}
 	expect("new keyring", map[string]string{"visits": "0", "id": "none yet: this request carried no session"})
@@ -234,8 +237,11 @@ func TestBasicExample(t *testing.T) {
 // TestSubdomainsExample runs examples/subdomains: a login on the app's
 // host is seen by the API's host.
 func TestSubdomainsExample(t *testing.T) {
-	ctx := newBrowser(t)
 	bin := buildExample(t, "subdomains")
+	eachBrowser(t, func(t *testing.T, b *tab) { subdomainsExample(t, b, bin) })
+}
+
+func subdomainsExample(t *testing.T, b *tab, bin string) {
 	ex := startExample(t, bin, t.TempDir(), "-listen", "localhost:0")
 	if len(ex.urls) != 2 || !strings.HasPrefix(ex.urls[0], "http://app.example.localhost:") ||
 		!strings.HasPrefix(ex.urls[1], "http://api.example.localhost:") {
@@ -248,9 +254,8 @@ func TestSubdomainsExample(t *testing.T) {
 	}
 	readAPI := func() apiView {
 		t.Helper()
-		open(t, ctx, api)
-		var body string
-		run(t, ctx, chromedp.Text("pre", &body, chromedp.ByQuery))
+		b.open(api)
+		body := b.body()
 		var v apiView
 		if err := json.Unmarshal([]byte(body), &v); err != nil {
 			t.Fatalf("API answered %q: %v", body, err)
@@ -258,26 +263,26 @@ func TestSubdomainsExample(t *testing.T) {
 		return v
 	}
 
-	open(t, ctx, app)
-	submit(t, ctx, "login", "login-name", "ada")
-	if got := text(t, ctx, "name"); got != "ada" {
+	b.open(app)
+	b.submit("login", "login-name", "ada")
+	if got := b.text("name"); got != "ada" {
 		t.Fatalf("after login the app shows %q", got)
 	}
-	id := text(t, ctx, "id")
+	id := b.text("id")
 	if d := cmp.Diff(apiView{Session: &id, Name: "ada"}, readAPI()); d != "" {
 		t.Errorf("the API's view of the app's session (-want +got):\n%s", d)
 	}
-	cs := cookies(t, ctx)
+	cs := b.cookies()
 	if len(cs) != 1 || cs[0].Name != "__Secure-session" || cs[0].Domain != ".example.localhost" {
 		t.Errorf("cookies %v, want one __Secure-session for .example.localhost", cookieNames(cs))
 	}
 
-	open(t, ctx, app)
-	submit(t, ctx, "logout")
+	b.open(app)
+	b.submit("logout")
 	if d := cmp.Diff(apiView{}, readAPI()); d != "" {
 		t.Errorf("the API after logout (-want +got):\n%s", d)
 	}
-	if cs := cookies(t, ctx); len(cs) != 0 {
+	if cs := b.cookies(); len(cs) != 0 {
 		t.Errorf("cookies left after logout: %v", cookieNames(cs))
 	}
 }
