@@ -222,19 +222,32 @@ func (b *tab) submit(button string, fields ...string) {
 // status of the page that results.
 func (b *tab) click(id string, fields ...string) int {
 	b.t.Helper()
+	ctx, cancel := b.ctx()
+	defer cancel()
+	status, err := b.p.navigateBy(ctx, clickScript(id, fields...))
+	if err != nil {
+		b.t.Fatalf("%s: clicking #%s: %v", b.engine, id, err)
+	}
+	return status
+}
+
+// press sets the form fields given as id, value pairs and clicks the
+// element with id, which runs the page's own script rather than navigate.
+func (b *tab) press(id string, fields ...string) {
+	b.t.Helper()
+	b.eval(clickScript(id, fields...))
+}
+
+// clickScript sets the form fields given as id, value pairs and clicks the
+// element with id.
+func clickScript(id string, fields ...string) string {
 	var script strings.Builder
 	script.WriteString("(() => {\n")
 	for i := 0; i+1 < len(fields); i += 2 {
 		fmt.Fprintf(&script, "document.getElementById(%s).value = %s;\n", jsString(fields[i]), jsString(fields[i+1]))
 	}
 	fmt.Fprintf(&script, "document.getElementById(%s).click();\nreturn \"\";\n})()", jsString(id))
-	ctx, cancel := b.ctx()
-	defer cancel()
-	status, err := b.p.navigateBy(ctx, script.String())
-	if err != nil {
-		b.t.Fatalf("%s: clicking #%s: %v", b.engine, id, err)
-	}
-	return status
+	return script.String()
 }
 
 // eval evaluates script, whose result is a string.

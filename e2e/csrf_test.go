@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/cookiesession/cookiesession"
 )
 
@@ -184,20 +183,23 @@ func (srv *csrfServer) attack(host, kind, target string) string {
 }
 
 func TestCrossSiteRequests(t *testing.T) {
-	ctx := newBrowser(t)
+	eachBrowser(t, testCrossSiteRequests)
+}
+
+func testCrossSiteRequests(t *testing.T, b *tab) {
 	srv := newCSRFServer(t)
-	state := func() string { return text(t, ctx, "state") }
-	click := func() int64 { return load(t, ctx, chromedp.Click("go", chromedp.ByID)) }
+	state := func() string { return b.text("state") }
+	click := func() int { return b.click("go") }
 
 	// Same-origin POSTs pass: the login, and a visit.
-	open(t, ctx, srv.url(appHost, "/"))
-	if status := load(t, ctx, chromedp.SetValue("user", "ada", chromedp.ByID), chromedp.Click("login", chromedp.ByID)); status != 200 {
+	b.open(srv.url(appHost, "/"))
+	if status := b.click("login", "user", "ada"); status != 200 {
 		t.Fatalf("a same-origin login: status %d", status)
 	}
 	if a := srv.arrived(t, "POST", "/login"); a.Site != "same-origin" {
 		t.Errorf("the login arrived as %+v", a)
 	}
-	if status := load(t, ctx, chromedp.Click("visit", chromedp.ByID)); status != 200 {
+	if status := b.click("visit"); status != 200 {
 		t.Fatalf("a same-origin visit: status %d", status)
 	}
 	if a := srv.arrived(t, "POST", "/visit"); a != (arrival{"POST", "/visit", "same-origin", true}) {
@@ -209,7 +211,7 @@ func TestCrossSiteRequests(t *testing.T) {
 	want := 1
 	check := func(step string) {
 		t.Helper()
-		open(t, ctx, srv.url(appHost, "/"))
+		b.open(srv.url(appHost, "/"))
 		var st struct{ Visits int }
 		if err := json.Unmarshal([]byte(state()), &st); err != nil {
 			t.Fatal(err)
@@ -222,7 +224,7 @@ func TestCrossSiteRequests(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, host, target string
-		status             int64
+		status             int
 		arrived            arrival
 		counts             bool
 	}{
@@ -236,12 +238,12 @@ func TestCrossSiteRequests(t *testing.T) {
 		// A sibling the application trusts passes.
 		{"a same-site form from a trusted sibling", trustedHost, "/visit", 200, arrival{"POST", "/visit", "same-site", true}, true},
 	} {
-		open(t, ctx, srv.attack(tc.host, "form", tc.target))
+		b.open(srv.attack(tc.host, "form", tc.target))
 		if got := click(); got != tc.status {
-			t.Errorf("%s: status %d, want %d", tc.name, got, tc.status)
+			t.Errorf("%s: %s: status %d, want %d", b.engine, tc.name, got, tc.status)
 		}
 		if a := srv.arrived(t, "POST", tc.arrived.Path); a != tc.arrived {
-			t.Errorf("%s: arrived as %+v, want %+v", tc.name, a, tc.arrived)
+			t.Errorf("%s: %s: arrived as %+v, want %+v", b.engine, tc.name, a, tc.arrived)
 		}
 		if tc.counts {
 			want++
@@ -263,19 +265,17 @@ func TestCrossSiteRequests(t *testing.T) {
 		{"an image on a sibling", siblingHost, "img", arrival{"GET", "/probe", "same-site", true}},
 		{"a frame on a sibling", siblingHost, "iframe", arrival{"GET", "/probe", "same-site", true}},
 	} {
-		open(t, ctx, srv.attack(tc.host, tc.kind, "/probe"))
+		b.open(srv.attack(tc.host, tc.kind, "/probe"))
 		if tc.kind == "link" {
 			if got := click(); got != 200 {
 				t.Errorf("%s: status %d", tc.name, got)
 			}
-			var body string
-			run(t, ctx, chromedp.Text("body", &body, chromedp.ByQuery))
-			if body != "user=ada" {
+			if body := b.body(); body != "user=ada" {
 				t.Errorf("%s: the application answered %q, want the user's session", tc.name, body)
 			}
 		}
 		if a := srv.arrived(t, "GET", "/probe"); a != tc.arrived {
-			t.Errorf("%s: arrived as %+v, want %+v", tc.name, a, tc.arrived)
+			t.Errorf("%s: %s: arrived as %+v, want %+v", b.engine, tc.name, a, tc.arrived)
 		}
 	}
 }
@@ -284,7 +284,10 @@ func TestCrossSiteRequests(t *testing.T) {
 // its command-line client as a process against the same server, and has
 // another site's page post a form to the API.
 func TestAPIExample(t *testing.T) {
-	ctx := newBrowser(t)
+	eachBrowser(t, testAPIExample)
+}
+
+func testAPIExample(t *testing.T, b *tab) {
 	bin := buildExample(t, "api")
 	dir := t.TempDir()
 	ex := startExample(t, bin, dir, "-listen", "localhost:0", "-keyring", filepath.Join(dir, "keyring.json"))
@@ -292,20 +295,20 @@ func TestAPIExample(t *testing.T) {
 	waitFor := func(id, want string) {
 		t.Helper()
 		deadline := time.Now().Add(actionTimeout)
-		for text(t, ctx, id) != want {
+		for b.text(id) != want {
 			if time.Now().After(deadline) {
-				t.Fatalf("#%s shows %q, want %q", id, text(t, ctx, id), want)
+				t.Fatalf("%s: #%s shows %q, want %q", b.engine, id, b.text(id), want)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
 
 	// The page logs in and counts a visit; its session is a cookie.
-	open(t, ctx, page)
+	b.open(page)
 	waitFor("name", "nobody")
-	run(t, ctx, chromedp.SetValue("login-name", "ada", chromedp.ByID), chromedp.Click("login", chromedp.ByID))
+	b.press("login", "login-name", "ada")
 	waitFor("name", "ada")
-	run(t, ctx, chromedp.Click("visit", chromedp.ByID))
+	b.press("visit")
 	waitFor("visits", "1")
 	waitFor("transport", "cookie")
 
@@ -338,16 +341,16 @@ func TestAPIExample(t *testing.T) {
 	}))
 	defer evil.Close()
 	_, port, _ := net.SplitHostPort(evil.Listener.Addr().String())
-	open(t, ctx, "http://"+evilHost+":"+port+"/")
-	if status := load(t, ctx, chromedp.Click("go", chromedp.ByID)); status != 403 {
+	b.open("http://" + evilHost + ":" + port + "/")
+	if status := b.click("go"); status != 403 {
 		t.Errorf("another site's form post to the API: status %d, want 403", status)
 	}
-	open(t, ctx, page)
+	b.open(page)
 	waitFor("name", "ada")
 	waitFor("visits", "1")
 
 	// Logout on both.
-	run(t, ctx, chromedp.Click("logout", chromedp.ByID))
+	b.press("logout")
 	waitFor("name", "nobody")
 	if v := client("logout"); !strings.Contains(fmt.Sprint(v["note"]), "discard your token") {
 		t.Errorf("the client's logout: %v", v)

@@ -17,16 +17,6 @@ import (
 // also expires every duplicate it saw, host-only and Domain forms, every
 // chunk, so that after logout the next request is anonymous.
 
-// skipPendingDuplicateCookieHandling skips a test at a check that the
-// store does not meet yet. It marks the checks that wait for the store to
-// handle duplicates as described above; once it does, remove this helper
-// and let its callers fail with t.Fatalf.
-func skipPendingDuplicateCookieHandling(t *testing.T, format string, args ...any) {
-	t.Helper()
-	t.Logf(format, args...)
-	t.Skip("pending duplicate-cookie handling")
-}
-
 // duplicates is the browser holding ada's session, two chunks with the
 // Domain, and eve's, sealed by the same keyring and configuration ten
 // minutes earlier and planted host-only on the app's host.
@@ -129,7 +119,7 @@ func TestDuplicateSessionCookies(t *testing.T) {
 					st := pageState(d.b) // the page plantDuplicates opened
 					if st.User != "ada" || st.ID != d.ada.ID {
 						if d.first == "eve" {
-							skipPendingDuplicateCookieHandling(t, "%s, eve's cookie sent first: the app sees %+v, want ada's session",
+							t.Fatalf("%s, eve's cookie sent first: the app sees %+v, want ada's session",
 								engine, st)
 						}
 						t.Errorf("%s, %s's cookie sent first: the app sees %+v, want ada's session", engine, d.first, st)
@@ -145,21 +135,21 @@ func TestDuplicateSessionCookies(t *testing.T) {
 					// then sends after eve's (TestCookieOrder): only
 					// expiring eve's keeps ada's session.
 					if st := pageState(d.b); st.User != "ada" || st.ID != d.ada.ID || st.Blob != 10 {
-						skipPendingDuplicateCookieHandling(t, "%s: after a write the app sees %+v, want ada's session", engine, st)
+						t.Fatalf("%s: after a write the app sees %+v, want ada's session", engine, st)
 					}
 					want := []string{cookieName + " ." + domain}
 					if got := jarSummary(d.b); !cmp.Equal(want, got) {
-						skipPendingDuplicateCookieHandling(t, "%s: after a write the jar holds %v, want %v", engine, got, want)
+						t.Fatalf("%s: after a write the jar holds %v, want %v", engine, got, want)
 					}
 				})
 				t.Run("logout expires the duplicates", func(t *testing.T) {
 					d := plantDuplicates(t, engine, order.eveFirst)
 					d.b.submit("logout")
 					if st := pageState(d.b); !st.New || st.User != "" {
-						skipPendingDuplicateCookieHandling(t, "%s: after logout the app sees %+v, want no session", engine, st)
+						t.Fatalf("%s: after logout the app sees %+v, want no session", engine, st)
 					}
 					if got := jarSummary(d.b); len(got) != 0 {
-						skipPendingDuplicateCookieHandling(t, "%s: after logout the jar holds %v", engine, got)
+						t.Fatalf("%s: after logout the jar holds %v", engine, got)
 					}
 				})
 			})
