@@ -213,7 +213,13 @@ class Decoder {
 // keyIdentity names a map key by its decoded value, so that two encodings
 // of one key (a short and a long length, say) are still duplicates.
 function keyIdentity(k, raw) {
-  if (typeof k === 'string') return 't' + Buffer.from(raw).toString('hex'); // text: by its bytes
+  if (typeof k === 'string') {
+    // Text by its bytes, after the head: bytes that are not UTF-8 all
+    // decode to U+FFFD, but are different keys.
+    const ai = raw[0] & 0x1f;
+    const headLen = ai < 24 ? 1 : { 24: 2, 25: 3, 26: 5, 27: 9 }[ai];
+    return 't' + Buffer.from(raw.subarray(headLen)).toString('hex');
+  }
   if (typeof k === 'number' && Number.isInteger(k)) return 'i' + BigInt(k);
   if (typeof k === 'bigint') return 'i' + k;
   if (k instanceof Uint8Array) return 'b' + Buffer.from(k).toString('hex');

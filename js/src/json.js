@@ -188,9 +188,11 @@ export function parseJSON(input, opts) {
 
 /** JSON text of a value, as Go's encoding/json writes it: BigInt as a number, bytes as base64. */
 export function stringifyJSON(v) {
-  const out = JSON.stringify(v, (k, x) => {
+  const out = JSON.stringify(v, function (k, x) {
+    // this[k] is the value before toJSON, which a Buffer has.
+    const raw = this[k];
     if (typeof x === 'bigint') return { __bigint: x.toString() };
-    if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');
+    if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
     return x;
   });
   if (out === undefined) throw new TypeError('cookiesession: value has no JSON form');

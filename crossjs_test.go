@@ -1,0 +1,557 @@
+package cookiesession_test
+
+// The Node.js package in js/ against this one: its own tests (node --test,
+// every golden vector among them), and values and sessions sealed on one
+// side and opened on the other, in both directions. Without node or
+// js/node_modules (npm ci in js/) these tests skip, except with CI=true.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+	"github.com/google/go-cmp/cmp"
+)
+
+// crossNode returns the node binary, or skips the test when node or the
+// package's dependencies are missing, unless CI=true, where it fails.
+func crossNode(t *testing.T) string {
+	t.Helper()
+	missing := func(what string) {
+		t.Helper()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s; CI installs them with npm ci in js/", what)
+		}
+		t.Skipf("%s (run npm ci in js/)", what)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join("js", "node_modules", "@noble", "ciphers")); err != nil {
+		missing("js/node_modules is missing")
+	}
+	return node
+}
+
+// TestNodePackage runs the Node.js package's own tests.
+func TestNodePackage(t *testing.T) {
+	node := crossNode(t)
+	cmd := exec.Command(node, "--test")
+	cmd.Dir = "js"
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test in js/: %v\n%s", err, out)
+	}
+	t.Logf("node --test in js/:\n%s", lastLines(out, 9))
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// crossResult is one operation's outcome in js/tools/cross.js.
+type crossResult struct {
+	Kind    string          `json:"kind"` // "ok" or the error's class
+	Error   string          `json:"error"`
+	Value   json.RawMessage `json:"value"`
+	Data    json.RawMessage `json:"data"`
+	Sealed  string          `json:"sealed"`
+	ID      string          `json:"id"` // standard base64
+	Created int64           `json:"created"`
+	KeyID   string          `json:"keyId"`
+	Chunks  int             `json:"chunks"`
+	Header  struct {
+		KeyID    string `json:"keyId"`
+		IssuedAt int64  `json:"issuedAt"`
+		Expires  int64  `json:"expires"`
+		Chunks   int    `json:"chunks"`
+	} `json:"header"`
+	Cookies []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"cookies"`
+}
+
+// runCross runs the operations in Node with the keyring file at path.
+func runCross(t *testing.T, node, keyring string, ops []map[string]any) []crossResult {
+	t.Helper()
+	job, err := json.Marshal(map[string]any{"keyring": keyring, "ops": ops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join("js", "tools", "cross.js"))
+	cmd.Stdin = bytes.NewReader(job)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("js/tools/cross.js: %v\n%s", err, stderr.Bytes())
+	}
+	var res []crossResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("js/tools/cross.js wrote %q: %v", out, err)
+	}
+	if len(res) != len(ops) {
+		t.Fatalf("%d results for %d operations", len(res), len(ops))
+	}
+	return res
+}
+
+// crossKeyring writes a new keyring file, mode 0600, and returns it with its path.
+func crossKeyring(t *testing.T) (*cookiesession.Keyring, string) {
+	t.Helper()
+	ring, err := cookiesession.NewKeyring(time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := ring.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	return ring, path
+}
+
+// crossTag gives a decoded Go value the JSON form that js/tools/cross.js
+// uses: integers beyond 2^53 as {"$bigint": digits}, byte strings as
+// {"$bytes": base64}.
+func crossTag(v any) any {
+	const safe = 1<<53 - 1
+	bigTag := func(b *big.Int) any {
+		if b.IsInt64() && b.Int64() >= -safe && b.Int64() <= safe {
+			return b.Int64()
+		}
+		return map[string]any{"$bigint": b.String()}
+	}
+	switch v := v.(type) {
+	case int:
+		return bigTag(big.NewInt(int64(v)))
+	case int64:
+		return bigTag(big.NewInt(v))
+	case uint64:
+		return bigTag(new(big.Int).SetUint64(v))
+	case *big.Int:
+		return bigTag(v)
+	case json.Number:
+		if b, ok := new(big.Int).SetString(string(v), 10); ok {
+			return bigTag(b)
+		}
+		f, _ := v.Float64()
+		return f
+	case []byte:
+		return map[string]any{"$bytes": base64.StdEncoding.EncodeToString(v)}
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = crossTag(x)
+		}
+		return out
+	case []string:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = x
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = crossTag(x)
+		}
+		return out
+	}
+	return v
+}
+
+// crossJSON brings a tagged value, or the JSON Node wrote, to one form to compare.
+func crossJSON(t *testing.T, v any) any {
+	t.Helper()
+	b, ok := v.(json.RawMessage)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(crossTag(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return out
+}
+
+func crossData(withBytes bool) map[string]any {
+	huge, _ := new(big.Int).SetString("1180591620717411303424", 10) // 2^70
+	d := map[string]any{
+		"user":   "ada",
+		"uid":    int64(42),
+		"neg":    int64(-7),
+		"big":    uint64(1<<63 + 5),
+		"ratio":  1.5,
+		"ok":     true,
+		"none":   nil,
+		"utf8":   "héllo ☃",
+		"roles":  []any{"admin", "dev"},
+		"nested": map[string]any{"a": map[string]any{"b": []any{int64(1), "x"}}},
+	}
+	if withBytes {
+		d["blob"] = []byte{0, 1, 2, 255}
+		d["huge"] = huge
+	}
+	return d
+}
+
+func crossCookieHeader(t *testing.T, setCookies []*http.Cookie) string {
+	t.Helper()
+	parts := []string{"other=1"} // another cookie of the site, first
+	for _, c := range setCookies {
+		if c.MaxAge >= 0 {
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// TestCrossGoToNode opens in Node what this package sealed.
+func TestCrossGoToNode(t *testing.T) {
+	node := crossNode(t)
+	ring, path := crossKeyring(t)
+	var ops []map[string]any
+	var checks []func(crossResult)
+
+	for _, ser := range []struct {
+		name string
+		s    cookiesession.Serializer
+	}{{"cbor", cookiesession.CBOR{}}, {"json", cookiesession.JSON{}}} {
+		codec, err := cookiesession.NewCodec(ring, cookiesession.CodecConfig{Purpose: "app.example.com", Serializer: ser.s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := crossData(ser.name == "cbor")
+		value, err := codec.Encode("sid", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := map[string]any{"purpose": "app.example.com", "serializer": ser.name}
+		ops = append(ops, map[string]any{"op": "open", "name": "sid", "value": value, "codec": cfg})
+		checks = append(checks, func(r crossResult) {
+			if r.Kind != "ok" {
+				t.Errorf("%s value: Node says %s: %s", ser.name, r.Kind, r.Error)
+				return
+			}
+			if diff := cmp.Diff(crossJSON(t, data), crossJSON(t, r.Value)); diff != "" {
+				t.Errorf("%s value (-sealed +opened in Node):\n%s", ser.name, diff)
+			}
+			p, _ := ring.Primary(time.Now())
+			if r.Header.KeyID != p.ID.String() || r.Header.Chunks != 1 || r.Header.Expires-r.Header.IssuedAt != 86400 {
+				t.Errorf("%s value: header %+v", ser.name, r.Header)
+			}
+		})
+		// The same value under another purpose, and with a byte changed.
+		other := map[string]any{"purpose": "other", "serializer": ser.name}
+		i := len(value) / 2
+		flipped := value[:i] + string("AB"[max(0, strings.IndexByte("AB", value[i]))^1]) + value[i+1:]
+		for _, op := range []map[string]any{
+			{"op": "open", "name": "sid", "value": value, "codec": other},
+			{"op": "open", "name": "sid", "value": flipped, "codec": cfg},
+		} {
+			ops = append(ops, op)
+			checks = append(checks, func(r crossResult) {
+				if r.Kind != "tampered" {
+					t.Errorf("%s value changed or misused: Node says %s, want tampered", ser.name, r.Kind)
+				}
+			})
+		}
+	}
+
+	// Sessions as the store writes them: one cookie, two, and the most
+	// chunks a store with 256-byte chunks allows.
+	for _, tc := range []struct {
+		name                 string
+		chunkSize, maxSize   int
+		fill                 int
+		serializer           string
+		minChunks, maxChunks int
+	}{
+		{name: "one cookie", fill: 100, serializer: "cbor", minChunks: 1, maxChunks: 1},
+		{name: "two cookies", fill: 4000, serializer: "cbor", minChunks: 2, maxChunks: 2},
+		{name: "json, two cookies", fill: 3000, serializer: "json", minChunks: 2, maxChunks: 2},
+		{name: "many chunks", chunkSize: 256, maxSize: 65536, fill: 44000, serializer: "cbor", minChunks: 200, maxChunks: 255},
+	} {
+		var ser cookiesession.Serializer = cookiesession.CBOR{}
+		if tc.serializer == "json" {
+			ser = cookiesession.JSON{}
+		}
+		store, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{
+			Name: "__Secure-session", Domain: "example.localhost", Purpose: "web",
+			ChunkSize: tc.chunkSize, MaxSize: tc.maxSize, Serializer: ser,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("GET", "https://app.example.localhost/", nil)
+		s, _ := store.Load(req)
+		data := crossData(false)
+		data["fill"] = strings.Repeat("x", tc.fill)
+		s.Set(data)
+		rec := httptest.NewRecorder()
+		if err := store.Save(rec, req, s); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		cookies := rec.Result().Cookies()
+		if len(cookies) < tc.minChunks || len(cookies) > tc.maxChunks {
+			t.Fatalf("%s: %d cookies, want %d to %d", tc.name, len(cookies), tc.minChunks, tc.maxChunks)
+		}
+		id, err := base64.RawURLEncoding.DecodeString(s.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		storeOpts := map[string]any{"name": "__Secure-session", "purpose": "web", "serializer": tc.serializer}
+		if tc.chunkSize != 0 {
+			storeOpts["chunkSize"], storeOpts["maxSize"] = tc.chunkSize, tc.maxSize
+		}
+		ops = append(ops, map[string]any{"op": "load", "store": storeOpts, "cookie": crossCookieHeader(t, cookies)})
+		created := s.Created().Unix()
+		checks = append(checks, func(r crossResult) {
+			if r.Kind != "ok" {
+				t.Errorf("%s: Node says %s: %s", tc.name, r.Kind, r.Error)
+				return
+			}
+			if r.ID != base64.StdEncoding.EncodeToString(id) || r.Created != created || r.Chunks != len(cookies) {
+				t.Errorf("%s: Node read id %s, created %d, %d chunks; want %x, %d, %d", tc.name, r.ID, r.Created, r.Chunks, id, created, len(cookies))
+			}
+			if diff := cmp.Diff(crossJSON(t, data), crossJSON(t, r.Data)); diff != "" {
+				t.Errorf("%s (-Go session +read in Node):\n%s", tc.name, diff)
+			}
+		})
+		if len(cookies) > 1 {
+			// Without its last chunk the session is incomplete in Node too.
+			ops = append(ops, map[string]any{"op": "load", "store": storeOpts, "cookie": crossCookieHeader(t, cookies[:len(cookies)-1])})
+			checks = append(checks, func(r crossResult) {
+				if r.Kind != "incomplete" {
+					t.Errorf("%s without its last chunk: Node says %s, want incomplete", tc.name, r.Kind)
+				}
+			})
+		}
+	}
+
+	res := runCross(t, node, path, ops)
+	for i, check := range checks {
+		check(res[i])
+	}
+}
+
+// TestCrossNodeToGo opens with this package what Node sealed.
+func TestCrossNodeToGo(t *testing.T) {
+	node := crossNode(t)
+	ring, path := crossKeyring(t)
+	type sealCase struct {
+		ser  string
+		data map[string]any
+	}
+	single := []sealCase{{"cbor", crossData(true)}, {"json", crossData(false)}}
+	type sessionCase struct {
+		name                 string
+		ser                  string
+		chunkSize, maxSize   int
+		fill                 int
+		minChunks, maxChunks int
+	}
+	sessions := []sessionCase{
+		{name: "one cookie", ser: "cbor", fill: 10, minChunks: 1, maxChunks: 1},
+		{name: "two cookies", ser: "cbor", fill: 4000, minChunks: 2, maxChunks: 2},
+		{name: "json, two cookies", ser: "json", fill: 3000, minChunks: 2, maxChunks: 2},
+		{name: "many chunks", ser: "cbor", chunkSize: 256, maxSize: 65536, fill: 44000, minChunks: 200, maxChunks: 255},
+	}
+	var ops []map[string]any
+	for _, c := range single {
+		ops = append(ops, map[string]any{"op": "seal", "name": "sid", "value": crossTag(c.data),
+			"codec": map[string]any{"purpose": "api", "serializer": c.ser}})
+	}
+	datas := make([]map[string]any, len(sessions))
+	for i, c := range sessions {
+		datas[i] = crossData(false)
+		datas[i]["fill"] = strings.Repeat("y", c.fill)
+		opts := map[string]any{"name": "__Secure-session", "purpose": "web", "serializer": c.ser}
+		if c.chunkSize != 0 {
+			opts["chunkSize"], opts["maxSize"] = c.chunkSize, c.maxSize
+		}
+		ops = append(ops, map[string]any{"op": "sealSession", "store": opts, "data": crossTag(datas[i])})
+	}
+	res := runCross(t, node, path, ops)
+
+	for i, c := range single {
+		r := res[i]
+		if r.Kind != "ok" {
+			t.Fatalf("%s: Node failed to seal: %s", c.ser, r.Error)
+		}
+		var ser cookiesession.Serializer = cookiesession.CBOR{}
+		if c.ser == "json" {
+			ser = cookiesession.JSON{}
+		}
+		codec, err := cookiesession.NewCodec(ring, cookiesession.CodecConfig{Purpose: "api", Serializer: ser})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		h, err := codec.Open("sid", r.Sealed, &got)
+		if err != nil {
+			t.Errorf("%s value sealed in Node: %v", c.ser, err)
+			continue
+		}
+		if diff := cmp.Diff(crossJSON(t, c.data), crossJSON(t, got)); diff != "" {
+			t.Errorf("%s value (-sealed in Node +opened in Go):\n%s", c.ser, diff)
+		}
+		if p, _ := ring.Primary(time.Now()); h.KeyID != p.ID || h.Expires.Sub(h.IssuedAt) != 24*time.Hour {
+			t.Errorf("%s value: header %+v", c.ser, h)
+		}
+		// Opened as another cookie, it is tampered, here as in Node.
+		if _, err := codec.Open("other", r.Sealed, &got); !errors.Is(err, cookiesession.ErrTampered) {
+			t.Errorf("%s value opened as another cookie: %v, want ErrTampered", c.ser, err)
+		}
+	}
+
+	for i, c := range sessions {
+		r := res[len(single)+i]
+		if r.Kind != "ok" {
+			t.Fatalf("%s: Node failed to seal the session: %s", c.name, r.Error)
+		}
+		if len(r.Cookies) < c.minChunks || len(r.Cookies) > c.maxChunks {
+			t.Errorf("%s: Node wrote %d cookies, want %d to %d", c.name, len(r.Cookies), c.minChunks, c.maxChunks)
+		}
+		var ser cookiesession.Serializer = cookiesession.CBOR{}
+		if c.ser == "json" {
+			ser = cookiesession.JSON{}
+		}
+		store, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{
+			Name: "__Secure-session", Domain: "example.localhost", Purpose: "web",
+			ChunkSize: c.chunkSize, MaxSize: c.maxSize, Serializer: ser,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := []string{"theme=dark"}
+		for _, ck := range r.Cookies {
+			header = append(header, ck.Name+"="+ck.Value)
+		}
+		req := httptest.NewRequest("GET", "https://api.example.localhost/", nil)
+		req.Header.Set("Cookie", strings.Join(header, "; "))
+		s, err := store.Load(req)
+		if err != nil {
+			t.Errorf("%s: Go cannot load the session Node wrote: %v", c.name, err)
+			continue
+		}
+		id, _ := base64.StdEncoding.DecodeString(r.ID)
+		if s.ID() != base64.RawURLEncoding.EncodeToString(id) || s.Created().Unix() != r.Created {
+			t.Errorf("%s: id %s created %v, want %x at %d", c.name, s.ID(), s.Created(), id, r.Created)
+		}
+		if diff := cmp.Diff(crossJSON(t, datas[i]), crossJSON(t, s.Get())); diff != "" {
+			t.Errorf("%s (-sealed in Node +loaded in Go):\n%s", c.name, diff)
+		}
+	}
+}
+
+// TestCrossCBORLimits holds Node's CBOR reader to this package's on the
+// limits FORMAT.md names: nesting, sizes, indefinite lengths, duplicate
+// keys, trailing data, and the items that are and are not allowed.
+func TestCrossCBORLimits(t *testing.T) {
+	node := crossNode(t)
+	_, path := crossKeyring(t)
+	nest := func(n int, inner string) string { return strings.Repeat("81", n) + inner }
+	cases := map[string]string{
+		"32 levels":                    nest(32, "00"),
+		"33 levels":                    nest(33, "00"),
+		"32 levels of maps":            strings.Repeat("a16161", 32) + "00",
+		"33 levels of maps":            strings.Repeat("a16161", 33) + "00",
+		"a tag at level 32":            nest(32, "d86400"),
+		"a tag in a tag at level 32":   nest(31, "d864d86400"),
+		"a tag in a tag past 32":       nest(32, "d864d86400"),
+		"65536 elements":               "9a00010000" + strings.Repeat("00", 65536),
+		"65537 elements":               "9a00010001" + strings.Repeat("00", 65537),
+		"65536 pairs":                  "ba00010000" + crossPairs(65536),
+		"65537 pairs":                  "ba00010001" + crossPairs(65537),
+		"indefinite array":             "9f00ff",
+		"indefinite map":               "bf616100ff",
+		"indefinite bytes":             "5f4100ff",
+		"indefinite text":              "7f6161ff",
+		"a break":                      "ff",
+		"duplicate key":                "a2616101616102",
+		"duplicate key, long form":     "a26161017801610a",
+		"trailing data":                "0000",
+		"empty":                        "",
+		"truncated":                    "6261",
+		"reserved additional info":     "1c",
+		"reserved simple":              "fc",
+		"simple value below 32 long":   "f818",
+		"simple value 32":              "f820",
+		"simple value 16":              "f0",
+		"undefined":                    "f7",
+		"NaN half":                     "f97e00",
+		"float32":                      "fa3fc00000",
+		"max uint64":                   "1bffffffffffffffff",
+		"min negative":                 "3bffffffffffffffff",
+		"bignum":                       "c249010000000000000000",
+		"negative bignum":              "c349010000000000000000",
+		"text not UTF-8":               "62c328",
+		"non-shortest length":          "780161",
+		"array of maps":                "82a0a0",
+		"tag 55799":                    "d9d9f700",
+		"unknown tag":                  "d86400",
+		"length past the end":          "5bffffffffffffffff",
+		"array length past the end":    "9bffffffffffffffff",
+		"map with bytes keys, dup":     "a2410101410102",
+		"float key and int key":        "a2f93c000101",
+		"epoch time":                   "c11a5f5e1000",
+		"tag 1 with text":              "c16161",
+		"tag 2 with an integer":        "c200",
+		"date-time with a number":      "c000",
+		"uint64 beyond int64, negated": "3b8000000000000000",
+	}
+	var names []string
+	var ops []map[string]any
+	for name, h := range cases {
+		names = append(names, name)
+		ops = append(ops, map[string]any{"op": "cbor", "hex": h})
+	}
+	res := runCross(t, node, path, ops)
+	for i, name := range names {
+		b, err := hex.DecodeString(cases[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		goErr := cookiesession.CBOR{}.Deserialize(b, &v)
+		want := "ok"
+		if goErr != nil {
+			want = "malformed"
+		}
+		if res[i].Kind != want {
+			t.Errorf("%s (%.40s): Node says %s (%s), Go says %s (%v)", name, cases[name], res[i].Kind, res[i].Error, want, goErr)
+		}
+	}
+}
+
+// crossPairs returns n map pairs with distinct text keys and null values.
+func crossPairs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		k := fmt.Sprintf("%05d", i)
+		b.WriteString("65" + hex.EncodeToString([]byte(k)) + "f6")
+	}
+	return b.String()
+}
