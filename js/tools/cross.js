@@ -7,7 +7,7 @@
 // and {"$bigint": "digits"} for an integer beyond 2^53.
 
 import { readFileSync } from 'node:fs';
-import { Codec, SessionStore, loadKeyringSync, decodeCBOR, CookieSessionError } from '../src/index.js';
+import { Codec, SessionStore, loadKeyringSync, parseKeyring, decodeCBOR, CookieSessionError } from '../src/index.js';
 
 function untag(v) {
   if (Array.isArray(v)) return v.map(untag);
@@ -75,6 +75,10 @@ function run(op) {
         const st = new SessionStore(keys, op.store);
         const s = st.seal({ id: op.id ? new Uint8Array(Buffer.from(op.id, 'base64')) : undefined, data: untag(op.data) });
         return { kind: 'ok', id: Buffer.from(s.id).toString('base64'), created: Number(s.createdUnix), cookies: s.cookies };
+      }
+      case 'keyring': {
+        const ring = parseKeyring(op.text);
+        return { kind: 'ok', keys: ring.keys().map((k) => `${k.id} ${k.state}`) };
       }
       case 'cbor': {
         decodeCBOR(new Uint8Array(Buffer.from(op.hex, 'hex')));
