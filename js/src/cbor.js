@@ -14,6 +14,7 @@
 // never quote the input: it is a session's plaintext.
 
 import { MalformedError } from './errors.js';
+import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
 export const MAX_NESTING = 32;
@@ -314,7 +315,7 @@ class Encoder {
     }
     if (v instanceof Date) {
       // As the Go serializer writes a time.Time: RFC 3339 text, untagged.
-      return this.value(v.toISOString(), depth);
+      return this.value(formatRFC3339(toNanos(v)), depth);
     }
     if (v instanceof Tagged) {
       this.head(6, v.tag);

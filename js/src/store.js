@@ -115,7 +115,7 @@ export class SessionStore {
    */
   seal(session) {
     const now = this.codec.now();
-    const id = session.id ?? this.random(SESSION_ID_LENGTH);
+    const id = session.id ?? new Uint8Array(this.random(SESSION_ID_LENGTH));
     if (!(id instanceof Uint8Array) || id.length !== SESSION_ID_LENGTH) throw new TypeError('cookiesession: a session id is 16 bytes');
     let created = floorSeconds(now);
     if (session.createdUnix !== undefined) created = BigInt(session.createdUnix);

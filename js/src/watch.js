@@ -93,8 +93,11 @@ export class KeyringFile {
   reloadFor(id, ring) {
     if (this.#ring !== ring) return this.#ring;
     if (ring.isDeleted(id) || this.#minEarly < 0) return ring;
-    const now = Date.now();
-    if (this.#lastEarly !== null && now - this.#lastEarly >= 0 && now - this.#lastEarly < this.#minEarly) return ring;
+    // On the configured clock, in nanoseconds; a clock that went back
+    // does not block reloads.
+    const now = this.#now();
+    const since = this.#lastEarly === null ? null : now - this.#lastEarly;
+    if (since !== null && since >= 0n && since < BigInt(this.#minEarly) * 1_000_000n) return ring;
     this.#lastEarly = now;
     return this.#check().keyring;
   }
