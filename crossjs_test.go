@@ -681,3 +681,163 @@ func TestCrossKeyringFiles(t *testing.T) {
 		}
 	}
 }
+
+// goClass names the error class of err, as the vectors' expect: does.
+func goClass(err error) string {
+	classes := []struct {
+		err  error
+		name string
+	}{
+		{cookiesession.ErrAbsent, "absent"}, {cookiesession.ErrMalformed, "malformed"},
+		{cookiesession.ErrTampered, "tampered"}, {cookiesession.ErrUnknownKey, "unknown-key"},
+		{cookiesession.ErrRevokedKey, "revoked-key"}, {cookiesession.ErrExpired, "expired"},
+		{cookiesession.ErrNotYetValid, "not-yet-valid"}, {cookiesession.ErrTooLarge, "too-large"},
+		{cookiesession.ErrUnsupportedVersion, "unsupported-version"}, {cookiesession.ErrIncomplete, "incomplete"},
+	}
+	if err == nil {
+		return "ok"
+	}
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return "unclassified: " + err.Error()
+}
+
+// TestCrossSessionEnvelopes holds Node's reading of the store's envelope
+// to the Go store's: authentic payloads that are, or are not, a session.
+func TestCrossSessionEnvelopes(t *testing.T) {
+	node := crossNode(t)
+	ring, path := crossKeyring(t)
+	id := "50" + strings.Repeat("ab", 16) // a byte string of 16 bytes
+	created := fmt.Sprintf("1a%08x", time.Now().Unix()-60)
+	payloads := map[string]string{
+		"a session":                   "a301" + id + "02" + created + "03a1617501",
+		"keys in another order":       "a303f602" + created + "01" + id,
+		"no data":                     "a201" + id + "02" + created,
+		"an extra key":                "a401" + id + "02" + created + "03f60400",
+		"created negative":            "a301" + id + "0238ff03f6",
+		"no created":                  "a201" + id + "03f6",
+		"created beyond int64":        "a301" + id + "021bffffffffffffffff03f6",
+		"created a float":             "a301" + id + "02fb41d9ef6e4a00000003f6",
+		"created a text":              "a301" + id + "02616103f6",
+		"an id of 15 bytes":           "a3014f" + strings.Repeat("ab", 15) + "02" + created + "03f6",
+		"an id of 17 bytes":           "a30151" + strings.Repeat("ab", 17) + "02" + created + "03f6",
+		"an id of text":               "a30170" + strings.Repeat("61", 16) + "02" + created + "03f6",
+		"an id null":                  "a301f602" + created + "03f6",
+		"no id":                       "a202" + created + "03f6",
+		"text keys":                   "a3626964" + id + "67637265617465640003f6",
+		"an array":                    "83" + id + created[0:10] + "f6",
+		"a number":                    "01",
+		"a duplicate key":             "a401" + id + "02" + created + "03f603f6",
+		"data nested 31 levels":       "a301" + id + "02" + created + "03" + strings.Repeat("81", 31) + "00",
+		"data nested 32 levels":       "a301" + id + "02" + created + "03" + strings.Repeat("81", 32) + "00",
+		"data with text not UTF-8":    "a301" + id + "02" + created + "0362c328",
+		"trailing data":               "a301" + id + "02" + created + "03f600",
+		"created long ago":            "a301" + id + "020003f6",
+		"created a bignum":            "a301" + id + "02c2410103f6",
+		"data a tag":                  "a301" + id + "02" + created + "03d86400",
+		"data a map with a null key":  "a301" + id + "02" + created + "03a1f601",
+		"data a map of maps":          "a301" + id + "02" + created + "03a16161a1616201",
+		"data bytes":                  "a301" + id + "02" + created + "03420102",
+		"data undefined":              "a301" + id + "02" + created + "03f7",
+		"data a negative beyond":      "a301" + id + "02" + created + "033bffffffffffffffff",
+		"data a simple value":         "a301" + id + "02" + created + "03f0",
+		"data a date-time tag":        "a301" + id + "02" + created + "03c074323032352d30362d30315431323a30303a30305a",
+		"data a bad date-time tag":    "a301" + id + "02" + created + "03c06161",
+		"data an epoch tag":           "a301" + id + "02" + created + "03c11a683c40c0",
+		"data duplicate text keys":    "a301" + id + "02" + created + "03a2616101616102",
+		"data an indefinite array":    "a301" + id + "02" + created + "039f00ff",
+		"data 65537 elements":         "a301" + id + "02" + created + "039a00010001",
+		"data a reserved simple":      "a301" + id + "02" + created + "03fc",
+		"data a two-byte low simple":  "a301" + id + "02" + created + "03f818",
+		"created a uint64 in int64":   "a301" + id + "021b000000006f00000003f6",
+		"created an int beyond int64": "a301" + id + "023b800000000000000003f6",
+	}
+	// The Go store decodes data into its type T; a map in an any (as here)
+	// takes text keys only, while a typed field such as map[int]string takes
+	// integers. Node's reader has no type and keeps any key, as a Map; Go's
+	// answer for these is only logged.
+	anyKeys := map[string]string{
+		"data with an integer key": "a301" + id + "02" + created + "03a10101",
+		"data with a float key":    "a301" + id + "02" + created + "03a1fb3ff800000000000001",
+		"data with an array key":   "a301" + id + "02" + created + "03a1810101",
+		"data with a bytes key":    "a301" + id + "02" + created + "03a1410101",
+		"data with a bool key":     "a301" + id + "02" + created + "03a1f501",
+	}
+	storeOpts := map[string]any{"name": "sess", "insecure": true, "purpose": "web"}
+	goStore, err := cookiesession.NewStore(ring, cookiesession.Config[any]{Name: "sess", Insecure: true, Purpose: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var ops []map[string]any
+	for name, h := range payloads {
+		names = append(names, name)
+		ops = append(ops, map[string]any{"op": "loadRaw", "store": storeOpts, "hex": h})
+	}
+	for name, h := range anyKeys {
+		names = append(names, name)
+		ops = append(ops, map[string]any{"op": "loadRaw", "store": storeOpts, "hex": h})
+	}
+	// The same with the JSON serializer: an object of id (standard
+	// base64), created and data.
+	jsonOpts := map[string]any{"name": "sess", "insecure": true, "purpose": "web", "serializer": "json"}
+	jsonStore, err := cookiesession.NewStore(ring, cookiesession.Config[any]{Name: "sess", Insecure: true, Purpose: "web", Serializer: cookiesession.JSON{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64id := `"q6urq6urq6urq6urq6urqw=="`
+	now := fmt.Sprint(time.Now().Unix() - 60)
+	jsonPayloads := map[string]string{
+		"json: a session":             `{"id":` + b64id + `,"created":` + now + `,"data":{"u":1}}`,
+		"json: created 1.0":           `{"id":` + b64id + `,"created":` + now + `.0,"data":null}`,
+		"json: created 1e9":           `{"id":` + b64id + `,"created":1e9,"data":null}`,
+		"json: created a string":      `{"id":` + b64id + `,"created":"` + now + `","data":null}`,
+		"json: created beyond int64":  `{"id":` + b64id + `,"created":9223372036854775808,"data":null}`,
+		"json: no created":            `{"id":` + b64id + `,"data":null}`,
+		"json: an id of 15 bytes":     `{"id":"q6urq6urq6urq6urq6ur","created":` + now + `}`,
+		"json: an id null":            `{"id":null,"created":` + now + `}`,
+		"json: an id a number":        `{"id":1,"created":` + now + `}`,
+		"json: an array":              `[1,2,3]`,
+		"json: a second value":        `{"id":` + b64id + `,"created":` + now + `} {}`,
+		"json: data nested 31 levels": `{"id":` + b64id + `,"created":` + now + `,"data":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`,
+		"json: data nested 32 levels": `{"id":` + b64id + `,"created":` + now + `,"data":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`,
+		"json: a duplicate name":      `{"id":` + b64id + `,"created":` + now + `,"data":1,"data":2}`,
+		"json: whitespace around":     " \n" + `{"id":` + b64id + `,"created":` + now + `}` + "\n ",
+	}
+	jsonStart := len(names)
+	for name, p := range jsonPayloads {
+		names = append(names, name)
+		ops = append(ops, map[string]any{"op": "loadRaw", "store": jsonOpts, "hex": hex.EncodeToString([]byte(p))})
+	}
+	res := runCross(t, node, path, ops)
+	seen := map[string]int{}
+	for i, name := range names {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Cookie", "sess="+res[i].Sealed)
+		st := goStore
+		if i >= jsonStart {
+			st = jsonStore
+		}
+		_, err := st.Load(req)
+		got, want := res[i].Kind, goClass(err)
+		if _, typed := anyKeys[name]; typed {
+			if got != "ok" {
+				t.Errorf("%s: Node says %s (%s), want ok", name, got, res[i].Error)
+			}
+			t.Logf("%s: Node opens it; Go's Store[any] says %s", name, want)
+			seen["typed"]++
+			continue
+		}
+		if got != want {
+			t.Errorf("%s: Node says %s (%s), Go says %s (%v)", name, got, res[i].Error, want, err)
+		}
+		seen[want]++
+	}
+	// Both readers open the sessions, and refuse the rest for what they are.
+	if seen["ok"] < 10 || seen["malformed"] < 20 || seen["expired"] < 2 {
+		t.Errorf("outcomes %v: too few sessions open, or are refused as malformed or expired", seen)
+	}
+}

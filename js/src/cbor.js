@@ -14,7 +14,7 @@
 // never quote the input: it is a session's plaintext.
 
 import { MalformedError } from './errors.js';
-import { formatRFC3339, toNanos } from './time.js';
+import { formatRFC3339, parseRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
 export const MAX_NESTING = 32;
@@ -188,7 +188,9 @@ class Decoder {
         return num === 2 ? v : -1n - v;
       }
       case 0:
-        if (typeof content !== 'string') throw bad('date-time tag without a text string');
+        // The Go reader decodes this tag to a time, and refuses one that
+        // is not an RFC 3339 date-time.
+        if (typeof content !== 'string' || parseRFC3339(content) === null) throw bad('date-time tag without an RFC 3339 text');
         break;
       case 1:
         if (typeof content !== 'number' && typeof content !== 'bigint') throw bad('epoch time tag without a number');
@@ -247,6 +249,27 @@ export function decodeCBOR(bytes, limits = {}) {
   const v = d.item(0);
   if (d.off !== bytes.length) throw bad('data after the first item');
   return v;
+}
+
+/**
+ * @internal decodeCBOR for a payload that should be a map, also returning
+ * the major type (0–7) of the item under each key of that map, so that a
+ * reader can tell the integer 1 from the float 1.0, as Go's typed fields do.
+ * @returns {{value: unknown, majors: Map<unknown, number>}}
+ */
+export function decodeCBORWithMajors(bytes) {
+  const value = decodeCBOR(bytes);
+  const majors = new Map();
+  if (bytes[0] >> 5 === 5) {
+    const d = new Decoder(bytes, MAX_NESTING, MAX_ELEMENTS);
+    const { arg } = d.head();
+    for (let i = 0; i < arg; i++) {
+      const k = d.item(1);
+      majors.set(k, bytes[d.off] >> 5);
+      d.item(1);
+    }
+  }
+  return { value, majors };
 }
 
 class Encoder {

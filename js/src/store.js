@@ -8,6 +8,9 @@ import { AbsentError, IncompleteError, MalformedError, ExpiredError, TooLargeErr
 import { scanCookies, attempt, chunkCount, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 import { NS, floorSeconds, dateOfSeconds } from './time.js';
 import { decodeStd } from './base64.js';
+import { serializerOf, cbor, json } from './serializer.js';
+import { decodeCBORWithMajors, MAX_NESTING } from './cbor.js';
+import { parseJSON, RawNumber, losslessNumber } from './json.js';
 
 export const SESSION_ID_LENGTH = 16;
 
@@ -48,7 +51,7 @@ export class SessionStore {
       maxAge: this.lifetime,
       clockSkew: opts.clockSkew,
       maxLength: this.maxSize,
-      serializer: opts.serializer,
+      serializer: envelopeSerializer(serializerOf(opts.serializer)),
       now: opts.now,
     });
     // Every chunk but the last fills chunkSize bytes and adds more than
@@ -87,7 +90,10 @@ export class SessionStore {
     const parts = attempt(cands, j, n);
     if (parts === null) throw new IncompleteError();
     const { value, header } = this.codec.openJoined(this.name, parts);
-    const env = readEnvelope(value, this.codec.serializer.name);
+    if (value.createdLiteral != null && !/^-?[0-9]+$/.test(value.createdLiteral)) {
+      throw new MalformedError('session created time is not an integer');
+    }
+    const env = readEnvelope(value.value, this.codec.serializer.name, value.majors);
     const now = this.codec.now();
     // A shorter lifetime than the one the value was sealed with applies at once.
     if (!(now < (env.created + BigInt(this.lifetime)) * NS + this.codec.skew)) throw new ExpiredError();
@@ -168,6 +174,39 @@ export class SessionStore {
   }
 }
 
+// envelopeSerializer wraps a serializer so that opening also reports, for
+// CBOR, the major type of each envelope member: Go reads created into an
+// int64, which takes an integer but refuses a float.
+function envelopeSerializer(ser) {
+  return {
+    name: ser.name,
+    serialize: (v) => ser.serialize(v),
+    deserialize(b) {
+      if (ser === cbor) return decodeCBORWithMajors(b);
+      if (ser !== json) return { value: ser.deserialize(b), majors: null };
+      // JSON: Go reads created into an int64 only from an integer literal
+      // (not 1.0, not 1e9), so keep the literal's form for that check.
+      let value;
+      try {
+        value = parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last', number: (t) => new RawNumber(t) });
+      } catch (e) {
+        throw new MalformedError(`payload is not valid JSON: ${e.message}`);
+      }
+      const createdLiteral = value !== null && typeof value === 'object' && value.created instanceof RawNumber ? value.created.text : null;
+      return { value: unraw(value), majors: null, createdLiteral };
+    },
+  };
+}
+
+function unraw(v) {
+  if (v instanceof RawNumber) return losslessNumber(v.text);
+  if (Array.isArray(v)) return v.map(unraw);
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) v[k] = unraw(v[k]);
+  }
+  return v;
+}
+
 function envelope(id, created, data, ser) {
   if (ser === 'json') return { id, created, data };
   // CBOR: a map with integer keys 1, 2, 3, as the Go store writes it.
@@ -186,8 +225,11 @@ function int64Of(v) {
   throw new MalformedError('session created time is not a 64-bit integer');
 }
 
-/** Reads the Go store's envelope from a deserialized payload. */
-export function readEnvelope(v, ser = 'cbor') {
+/**
+ * Reads the Go store's envelope from a deserialized payload. majors, when
+ * known, gives the CBOR major type of each member (see decodeCBORWithMajors).
+ */
+export function readEnvelope(v, ser = 'cbor', majors = null) {
   let id;
   let created;
   let data;
@@ -206,6 +248,11 @@ export function readEnvelope(v, ser = 'cbor') {
     }
     id = v.get(1) ?? new Uint8Array(0);
     created = v.get(2);
+    // Only an integer (major type 0 or 1, or a bignum tag) reads as one.
+    if (majors && majors.has(2) && ![0, 1, 6, 7].includes(majors.get(2))) throw new MalformedError('session created time is not an integer');
+    if (majors && majors.get(2) === 7 && created !== null && created !== undefined) {
+      throw new MalformedError('session created time is not an integer');
+    }
     data = v.get(3);
   }
   if (!(id instanceof Uint8Array)) throw new MalformedError('session id is not a byte string');

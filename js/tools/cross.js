@@ -76,6 +76,21 @@ function run(op) {
         const s = st.seal({ id: op.id ? new Uint8Array(Buffer.from(op.id, 'base64')) : undefined, data: untag(op.data) });
         return { kind: 'ok', id: Buffer.from(s.id).toString('base64'), created: Number(s.createdUnix), cookies: s.cookies };
       }
+      case 'loadRaw': {
+        // Seals the given bytes as a session's payload, then loads it as a
+        // session: how the envelope rules judge what Go's store also judges.
+        const raw = { name: 'raw', serialize: (b) => b, deserialize: () => null };
+        const codec = new Codec(keys, { purpose: op.store.purpose, maxLength: 6144, serializer: raw });
+        const sealed = codec.seal(op.store.name, new Uint8Array(Buffer.from(op.hex, 'hex')));
+        let r;
+        try {
+          const s = new SessionStore(keys, op.store).load(`${op.store.name}=${sealed}`);
+          r = { kind: 'ok', data: tag(s.data), created: Number(s.createdUnix) };
+        } catch (e) {
+          r = failure(e);
+        }
+        return { ...r, sealed };
+      }
       case 'keyring': {
         const ring = parseKeyring(op.text);
         return { kind: 'ok', keys: ring.keys().map((k) => `${k.id} ${k.state}`) };
