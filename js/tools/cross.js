@@ -7,7 +7,7 @@
 // and {"$bigint": "digits"} for an integer beyond 2^53.
 
 import { readFileSync } from 'node:fs';
-import { Codec, SessionStore, loadKeyringSync, parseKeyring, decodeCBOR, CookieSessionError } from '../src/index.js';
+import { Codec, SessionStore, loadKeyringSync, parseKeyring, decodeCBOR, cbor, json, CookieSessionError } from '../src/index.js';
 
 function untag(v) {
   if (Array.isArray(v)) return v.map(untag);
@@ -98,6 +98,19 @@ function run(op) {
       case 'cbor': {
         decodeCBOR(new Uint8Array(Buffer.from(op.hex, 'hex')));
         return { kind: 'ok' };
+      }
+      case 'payloads': {
+        // Many payloads at once: the class each gets from the serializer.
+        const ser = op.serializer === 'json' ? json : cbor;
+        const kinds = op.hex.map((h) => {
+          try {
+            ser.deserialize(new Uint8Array(Buffer.from(h, 'hex')));
+            return 'ok';
+          } catch (e) {
+            return failure(e).kind;
+          }
+        });
+        return { kind: 'ok', kinds };
       }
       default:
         throw new Error(`unknown op ${op.op}`);
