@@ -6,7 +6,7 @@ import {
   MalformedError, TamperedError, UnknownKeyError, RevokedKeyError, ExpiredError, NotYetValidError,
   TooLargeError, UnsupportedVersionError, IncompleteError, CookieSessionError,
 } from './errors.js';
-import { Key, keyIdString } from './keyring.js';
+import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
 import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds } from './time.js';
 import { serializerOf } from './serializer.js';
@@ -130,7 +130,7 @@ export class Codec {
     const nonce = this.random(NONCE_SIZE);
     if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_SIZE) throw new Error('cookiesession: the random source gave no nonce');
     raw.set(nonce, HEADER_SIZE);
-    const sealed = xchacha20poly1305(Key.subkey(key), raw.subarray(HEADER_SIZE, HEADER_SIZE + NONCE_SIZE), appendAD(hdr, name, this.purpose))
+    const sealed = xchacha20poly1305(subkeyOf(key), raw.subarray(HEADER_SIZE, HEADER_SIZE + NONCE_SIZE), appendAD(hdr, name, this.purpose))
       .encrypt(payload);
     raw.set(sealed, HEADER_SIZE + NONCE_SIZE);
     if (payload instanceof Uint8Array) payload.fill(0);
@@ -205,7 +205,7 @@ export class Codec {
     if (!key.canOpen(now)) throw new RevokedKeyError(id);
     let plain;
     try {
-      plain = xchacha20poly1305(Key.subkey(key), raw.subarray(HEADER_SIZE, HEADER_SIZE + NONCE_SIZE), appendAD(hdr, name, this.purpose))
+      plain = xchacha20poly1305(subkeyOf(key), raw.subarray(HEADER_SIZE, HEADER_SIZE + NONCE_SIZE), appendAD(hdr, name, this.purpose))
         .decrypt(raw.subarray(HEADER_SIZE + NONCE_SIZE));
     } catch {
       throw new TamperedError();

@@ -38,15 +38,13 @@ export function keyIdString(n) {
  * Times are BigInt Unix nanoseconds; retireAfter is null when the key has none.
  */
 export class Key {
-  #subkey;
-
   constructor({ id, state, created, activatesAt, retireAfter }, subkey) {
     this.id = id;
     this.state = state;
     this.created = created;
     this.activatesAt = activatesAt;
     this.retireAfter = retireAfter;
-    this.#subkey = subkey;
+    subkeys.set(this, subkey);
     Object.freeze(this);
   }
 
@@ -64,10 +62,15 @@ export class Key {
     return this.state === 'active' && now >= this.activatesAt && this.canOpen(now);
   }
 
-  /** @internal the AEAD key; null for a revoked key, which derives nothing. */
-  static subkey(k) {
-    return k.#subkey;
-  }
+}
+
+// The AEAD key of each Key, kept out of the object: the package exports
+// only ".", so subkeyOf is reachable from this package's modules alone.
+const subkeys = new WeakMap();
+
+/** @internal the AEAD key of k; null for a revoked key, which derives nothing. */
+export function subkeyOf(k) {
+  return subkeys.get(k);
 }
 
 function newer(a, b) {

@@ -32,13 +32,15 @@ export class SessionStore {
     this.httpOnly = !opts.scriptAccess;
     this.lifetime = opts.lifetime ?? 7 * 86400;
     this.idleTimeout = opts.idleTimeout ?? 86400;
-    if (this.idleTimeout < 0) this.idleTimeout = 0;
+    if (this.idleTimeout < 0) this.idleTimeout = 0; // negative: no idle timeout
     this.chunkSize = opts.chunkSize ?? 3800;
     this.maxSize = opts.maxSize ?? 6144;
     if (!Number.isInteger(this.lifetime) || this.lifetime < 1 || this.lifetime > 400 * 86400) {
       throw new RangeError(`cookiesession: lifetime ${this.lifetime} is not between 1s and 400 days`);
     }
-    if (this.idleTimeout !== 0 && !(this.idleTimeout >= 1)) throw new RangeError('cookiesession: idleTimeout is shorter than 1s');
+    if (!Number.isInteger(this.idleTimeout) || (this.idleTimeout !== 0 && this.idleTimeout < 1)) {
+      throw new RangeError(`cookiesession: idleTimeout ${this.idleTimeout} is not a whole number of seconds`);
+    }
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 256 || this.chunkSize > BROWSER_COOKIE_LIMIT) {
       throw new RangeError(`cookiesession: chunkSize ${this.chunkSize} is not between 256 and ${BROWSER_COOKIE_LIMIT}`);
     }

@@ -125,4 +125,6 @@ test('saving: too large, Set-Cookie lines, and stale chunks expired', () => {
   assert.deepEqual(st.clearCookieHeaders(0).map((l) => l.split(';')[0]), ['__Secure-session=']);
   assert.equal(new SessionStore(ring).name, '__Host-session');
   assert.throws(() => new SessionStore(ring, { chunkSize: 100 }), RangeError);
+  assert.throws(() => new SessionStore(ring, { idleTimeout: 0.5 }), RangeError);
+  assert.throws(() => new SessionStore(ring, { lifetime: 401 * 86400 }), RangeError);
 });
