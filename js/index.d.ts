@@ -1,0 +1,291 @@
+// Types of the cookiesession package for Node.js (hand-written; the
+// package is plain JavaScript). Times are BigInt Unix nanoseconds where
+// precision matters, or Dates.
+
+/** What a clock returns: a Date, or BigInt nanoseconds since the Unix epoch. */
+export type Instant = Date | bigint;
+
+// ---- Errors ---------------------------------------------------------------
+
+/** The base of every error this package throws for bad input. */
+export class CookieSessionError extends Error {
+  /** The class of FORMAT.md ("malformed", "tampered", …; the vectors' expect:). */
+  readonly kind: string;
+  /** A Node-style code: "COOKIESESSION_MALFORMED", … */
+  readonly code: string;
+  /** For errors after authentication (expired, a payload that does not deserialize): the value's header. */
+  header?: Header;
+  /** On errors of SessionStore.load: how many chunk indexes the request carried. */
+  carried?: number;
+}
+/** The request carried no session cookie. */
+export class AbsentError extends CookieSessionError { readonly kind: 'absent'; }
+/** Not a value of this format, or an authentic payload that does not deserialize. */
+export class MalformedError extends CookieSessionError { readonly kind: 'malformed'; }
+/** Authentication failed; deliberately says nothing more. */
+export class TamperedError extends CookieSessionError { readonly kind: 'tampered'; }
+/** Expiry plus clock skew has passed. */
+export class ExpiredError extends CookieSessionError { readonly kind: 'expired'; }
+/** Issued further in the future than the clock skew. */
+export class NotYetValidError extends CookieSessionError { readonly kind: 'not-yet-valid'; }
+/** A format version other than 1, or unknown flags. */
+export class UnsupportedVersionError extends CookieSessionError { readonly kind: 'unsupported-version'; }
+/** The chunk count differs from the number of cookies joined. */
+export class IncompleteError extends CookieSessionError { readonly kind: 'incomplete'; }
+/** No key may seal at this time. */
+export class NoPrimaryKeyError extends CookieSessionError { readonly kind: 'no-primary-key'; }
+/** A key that cannot open the value. */
+export class KeyError extends CookieSessionError {
+  /** The key id, 8 lowercase hex digits. */
+  readonly keyId: string;
+}
+/** No key with this id in the keyring (never there, or deleted). */
+export class UnknownKeyError extends KeyError { readonly kind: 'unknown-key'; }
+/** The key is revoked, or past its retire_after. */
+export class RevokedKeyError extends KeyError { readonly kind: 'revoked-key'; }
+/** Something is longer than its limit. */
+export class TooLargeError extends CookieSessionError {
+  readonly kind: 'too-large';
+  /** What was measured: "value", "session cookies", "Cookie header", "chunk count", "cookie name". */
+  readonly what: string;
+  readonly size: number;
+  readonly limit: number;
+  /** "bytes" or "chunks". */
+  readonly unit: string;
+  constructor(what: string, size: number, limit: number, unit?: string);
+}
+/** A keyring file, or keyring, that cannot be used. */
+export class KeyringError extends CookieSessionError {
+  readonly kind: 'invalid-keyring';
+  /** The file, or "" when parsed from memory. */
+  readonly path: string;
+  /** The key id as written, "#N" for a key without a usable id, or "" for the whole file. */
+  readonly key: string;
+  readonly problem: string;
+}
+/** A keyring file whose mode lets its group or other users read it. */
+export class PermissionError extends CookieSessionError {
+  readonly kind: 'keyring-permissions';
+  readonly path: string;
+  readonly mode: number;
+}
+
+// ---- Keys -----------------------------------------------------------------
+
+export type KeyState = 'active' | 'retired' | 'revoked';
+
+/** One key of a keyring; its secret is not reachable from it. */
+export class Key {
+  readonly id: string;
+  readonly state: KeyState;
+  readonly created: bigint;
+  readonly activatesAt: bigint;
+  /** null when the key has none. */
+  readonly retireAfter: bigint | null;
+  canOpen(now: bigint): boolean;
+  pending(now: bigint): boolean;
+}
+
+/** Anything that supplies the keyring to use: a Keyring or a KeyringFile. */
+export interface KeySource {
+  keyring(): Keyring;
+}
+
+/** An immutable set of keys. */
+export class Keyring implements KeySource {
+  keys(): Key[];
+  deleted(): string[];
+  key(id: string): Key | undefined;
+  isDeleted(id: string): boolean;
+  keyring(): Keyring;
+  /** The key that seals at now; throws NoPrimaryKeyError when there is none. */
+  primary(now: bigint): Key;
+}
+
+export interface KeyringFileOptions {
+  /** Accept a file its group may read (mode 0440 or 0640), as a Kubernetes pod with an fsGroup gets. */
+  allowGroupReadable?: boolean;
+  /** Accept any mode. */
+  allowReadableByOthers?: boolean;
+}
+
+/** Parses a keyring file's contents; throws KeyringError. */
+export function parseKeyring(data: Uint8Array | string, opts?: { path?: string }): Keyring;
+/** Reads and parses a keyring file under the permission rules. */
+export function loadKeyringSync(path: string, opts?: KeyringFileOptions): Keyring;
+export function loadKeyring(path: string, opts?: KeyringFileOptions): Promise<Keyring>;
+export function isKeyId(s: unknown): boolean;
+
+export interface ReloadEvent {
+  path: string;
+  outcome: 'reloaded' | 'unchanged' | 'rejected';
+  /** Why the file was rejected; null otherwise. */
+  error: Error | null;
+  /** The keyring in use after the check. */
+  keyring: Keyring;
+}
+
+export interface KeyringFileConfig extends KeyringFileOptions {
+  /** Milliseconds between checks once started. Default 5000. */
+  interval?: number;
+  /** Least milliseconds between reloads that values naming unknown keys trigger. Default 1000; negative: never. */
+  unknownKeyReloadInterval?: number;
+  onReload?: (ev: ReloadEvent) => void;
+  now?: () => Instant;
+}
+
+/** A key source that follows a keyring file as it changes. */
+export class KeyringFile implements KeySource {
+  /** Reads the file once; throws if it is not a usable keyring. Starts nothing. */
+  constructor(path: string, config?: KeyringFileConfig);
+  readonly path: string;
+  keyring(): Keyring;
+  /** Checks the file every interval (an unref'd timer) until close(). */
+  start(): this;
+  close(): void;
+  /** Checks the file now: null when in use, else why it was rejected. */
+  reload(): Error | null;
+}
+
+// ---- Values ---------------------------------------------------------------
+
+/** A serializer: "cbor" (the default), "json", or your own. */
+export interface Serializer {
+  name?: string;
+  serialize(v: unknown): Uint8Array;
+  deserialize(b: Uint8Array): unknown;
+}
+export const cbor: Serializer;
+export const json: Serializer;
+
+/** The authenticated header of an opened value. */
+export interface Header {
+  keyId: string;
+  issuedAt: Date;
+  expires: Date;
+  issuedAtUnix: bigint;
+  expiresUnix: bigint;
+  chunks: number;
+}
+
+export interface CodecOptions {
+  /** Bound into every value: a value of one purpose never opens for another. At most 1024 bytes. Default "". */
+  purpose?: string;
+  /** Seconds a sealed value stays valid. Default 86400. */
+  maxAge?: number;
+  /** Seconds the servers' clocks may disagree. Default 60; 0 means none. */
+  clockSkew?: number;
+  /** The longest value, in bytes, sealed or opened. Default 4096; 80 to 1048576. */
+  maxLength?: number;
+  serializer?: 'cbor' | 'json' | Serializer;
+  now?: () => Instant;
+  /** The nonce source; default crypto.randomBytes. */
+  random?: (n: number) => Uint8Array;
+}
+
+/** Seals and opens single values. */
+export class Codec {
+  constructor(keys: KeySource, opts?: CodecOptions);
+  seal(name: string, value: unknown): string;
+  open(name: string, value: string): { value: unknown; header: Header };
+  openChunks(name: string, chunks: string[]): { value: unknown; header: Header };
+}
+
+/** How many cookies a value says it is split over (not yet authenticated). */
+export function peekChunks(value: string): number;
+export const OVERHEAD: number;
+export const MAX_CHUNKS: number;
+
+// ---- Chunks and the Cookie header -------------------------------------------
+
+export const BROWSER_COOKIE_LIMIT: number;
+export const MAX_CANDIDATES: number;
+export const MAX_COOKIE_HEADER: number;
+export function chunkName(name: string, i: number): string;
+export function chunkCount(name: string, encLen: number, chunkSize: number, limit?: number): number;
+export function splitValue(name: string, value: string, chunkSize?: number): string[];
+export function joinChunks(chunks: string[]): string;
+/** The values of name, name.1, … in a Cookie header, per index, at most MAX_CANDIDATES each. */
+export function scanCookies(header: string | string[] | undefined, name: string, maxChunks?: number): string[][];
+
+// ---- Sessions of the Go store ------------------------------------------------
+
+export const SESSION_ID_LENGTH: 16;
+
+export interface SessionStoreOptions {
+  /** Default "__Host-session", "__Secure-session" with a domain, "session" when insecure. */
+  name?: string;
+  domain?: string;
+  path?: string;
+  insecure?: boolean;
+  scriptAccess?: boolean;
+  sameSite?: 'Lax' | 'Strict' | 'None' | '';
+  /** Absolute lifetime in seconds. Default 7 days; at most 400 days. */
+  lifetime?: number;
+  /** Idle timeout in seconds. Default 86400; negative: none. */
+  idleTimeout?: number;
+  clockSkew?: number;
+  /** Bytes of name plus value per cookie. Default 3800. */
+  chunkSize?: number;
+  /** Bytes the cookies may add to a Cookie header. Default 6144. */
+  maxSize?: number;
+  purpose?: string;
+  serializer?: 'cbor' | 'json' | Serializer;
+  now?: () => Instant;
+  random?: (n: number) => Uint8Array;
+}
+
+export interface LoadedSession<T = unknown> {
+  id: Uint8Array;
+  created: Date;
+  createdUnix: bigint;
+  data: T;
+  keyId: string;
+  header: Header;
+  /** The Go store would re-seal it: its key is not the primary, or half its idle window is used. */
+  reseal: boolean;
+  /** How many chunk indexes the request carried. */
+  carried: number;
+}
+
+export interface SealedSession {
+  id: Uint8Array;
+  createdUnix: bigint;
+  keyId: string;
+  /** The cookies' Max-Age, in seconds. */
+  maxAge: number;
+  cookies: { name: string; value: string }[];
+}
+
+/** Loads and saves sessions as the Go Store writes them. */
+export class SessionStore {
+  constructor(keys: KeySource, opts?: SessionStoreOptions);
+  readonly name: string;
+  /** Throws AbsentError when the request carried no session, or why it cannot be used. */
+  load<T = unknown>(cookieHeader: string | string[] | undefined): LoadedSession<T>;
+  seal(session: { id?: Uint8Array; created?: Date; createdUnix?: bigint | number; data: unknown }): SealedSession;
+  setCookieHeaders(session: { id?: Uint8Array; created?: Date; createdUnix?: bigint | number; data: unknown }, carried?: number): string[];
+  clearCookieHeaders(carried?: number): string[];
+}
+
+/** Reads the Go store's envelope from a deserialized payload. */
+export function readEnvelope(v: unknown, serializer?: 'cbor' | 'json'): { id: Uint8Array; created: bigint; data: unknown };
+
+// ---- CBOR and times ------------------------------------------------------------
+
+export const MAX_NESTING: 32;
+export const MAX_ELEMENTS: 65536;
+export class Tagged {
+  constructor(tag: number | bigint, value: unknown);
+  tag: number | bigint;
+  value: unknown;
+}
+export class Simple {
+  constructor(value: number);
+  value: number;
+}
+export function decodeCBOR(bytes: Uint8Array, limits?: { maxDepth?: number; maxElements?: number }): unknown;
+export function encodeCBOR(v: unknown): Uint8Array;
+/** RFC 3339 as FORMAT.md allows it, to BigInt nanoseconds; null when not. */
+export function parseRFC3339(s: string): bigint | null;
+export function formatRFC3339(ns: bigint): string;

@@ -1,0 +1,134 @@
+// Chunking (FORMAT.md, "Chunking"): a value longer than one cookie holds is
+// split over name, name.1, …; a reader scans the Cookie header for them
+// with hard caps, whatever a request carries.
+
+import { TooLargeError } from './errors.js';
+import { MAX_CHUNKS } from './codec.js';
+
+/** The most bytes of name plus value Chromium and Firefox keep in one cookie. */
+export const BROWSER_COOKIE_LIMIT = 4096;
+/** How many cookies of one name are considered (and so authenticated) per request. */
+export const MAX_CANDIDATES = 4;
+/** The most Cookie header bytes scanned at all. */
+export const MAX_COOKIE_HEADER = 64 << 10;
+
+/** The cookie name of chunk i. */
+export function chunkName(name, i) {
+  return i === 0 ? name : `${name}.${i}`;
+}
+
+function chunkNameLen(name, i) {
+  return Buffer.byteLength(name) + (i > 0 ? 1 + String(i).length : 0);
+}
+
+/**
+ * How many cookies of at most chunkSize bytes of name plus value a value
+ * of encLen bytes needs; limit + 1 when it needs more than limit.
+ */
+export function chunkCount(name, encLen, chunkSize, limit = MAX_CHUNKS) {
+  let n = 0;
+  for (let rest = encLen; rest > 0 || n === 0; n++) {
+    if (n === limit) return limit + 1;
+    rest -= chunkSize - chunkNameLen(name, n);
+  }
+  return n;
+}
+
+/** How many bytes n chunks carrying encLen bytes add to a Cookie header. */
+export function cookieBytes(name, encLen, n) {
+  let total = encLen + n + 2 * (n - 1); // values, "=" signs, "; " separators
+  for (let i = 0; i < n; i++) total += chunkNameLen(name, i);
+  return total;
+}
+
+/**
+ * Cuts a value into its chunks: every chunk but the last fills its cookie
+ * up to chunkSize bytes of name plus value.
+ * @param {string} name
+ * @param {string} value
+ * @param {number} [chunkSize]
+ */
+export function splitValue(name, value, chunkSize = 3800) {
+  const n = chunkCount(name, value.length, chunkSize);
+  if (n > MAX_CHUNKS) throw new TooLargeError('value', value.length, MAX_CHUNKS * chunkSize, 'bytes');
+  const parts = [];
+  let rest = value;
+  for (let i = 0; i < n - 1; i++) {
+    const size = chunkSize - chunkNameLen(name, i);
+    parts.push(rest.slice(0, size));
+    rest = rest.slice(size);
+  }
+  parts.push(rest);
+  return parts;
+}
+
+/** Joins chunks in index order. */
+export function joinChunks(chunks) {
+  return chunks.join('');
+}
+
+// chunkIndex parses what follows the session's name: "" is chunk 0, ".N"
+// is chunk N (decimal, no leading zero, below maxChunks); -1 otherwise.
+function chunkIndex(suffix, maxChunks) {
+  if (suffix === '') return 0;
+  if (suffix.length < 2 || suffix.length > 4 || suffix[0] !== '.' || suffix[1] === '0') return -1;
+  let i = 0;
+  for (let k = 1; k < suffix.length; k++) {
+    const d = suffix.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    i = i * 10 + d;
+  }
+  return i < maxChunks ? i : -1;
+}
+
+/**
+ * Finds the cookies of the session called name in a request's Cookie
+ * header(s). Returns, per chunk index, the values in header order (at most
+ * MAX_CANDIDATES each). A header longer than 64 KiB in all throws a
+ * TooLargeError before anything is decoded.
+ * @param {string | string[] | undefined} header as Node gives req.headers.cookie
+ * @param {string} name
+ * @param {number} [maxChunks]
+ * @returns {string[][]}
+ */
+export function scanCookies(header, name, maxChunks = MAX_CHUNKS) {
+  const lines = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  // Node hands header bytes over as latin1, one character per byte.
+  let size = 0;
+  for (const l of lines) size += l.length;
+  if (size > MAX_COOKIE_HEADER) throw new TooLargeError('Cookie header', size, MAX_COOKIE_HEADER);
+  const cands = [];
+  for (const line of lines) {
+    for (let part of line.split(';')) {
+      part = part.replace(/^[ \t]+|[ \t]+$/g, '');
+      const eq = part.indexOf('=');
+      if (eq < 0) continue;
+      const k = part.slice(0, eq);
+      let v = part.slice(eq + 1);
+      if (!k.startsWith(name)) continue;
+      const i = chunkIndex(k.slice(name.length), maxChunks);
+      if (i < 0) continue;
+      // Browsers never quote a value set unquoted, but a quoted one is the same value.
+      if (v.length > 1 && v[0] === '"' && v[v.length - 1] === '"') v = v.slice(1, -1);
+      while (cands.length <= i) cands.push([]);
+      if (cands[i].length < MAX_CANDIDATES) cands[i].push(v);
+    }
+  }
+  return cands;
+}
+
+/**
+ * The chunks of the j-th way to assemble a value of n chunks: the j-th
+ * value of chunk 0 with the j-th of every other chunk (or its last, when
+ * it came fewer times); null when a chunk is missing.
+ */
+export function attempt(cands, j, n) {
+  if (n > cands.length) return null;
+  const parts = [];
+  for (let i = 0; i < n; i++) {
+    const cs = cands[i];
+    if (cs.length === 0) return null;
+    parts.push(cs[Math.min(j, cs.length - 1)]);
+  }
+  return parts;
+}

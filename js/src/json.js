@@ -1,0 +1,200 @@
+// A strict JSON (RFC 8259) parser with the limits the formats need: a
+// nesting bound, exactly one value (whitespace may follow), and either
+// duplicate member names refused (the keyring file) or the last one kept
+// (a payload, as Go's encoding/json does). Unlike JSON.parse it keeps
+// integers beyond 2^53 exact, as BigInt. Bytes that are not UTF-8 inside
+// strings become U+FFFD, as in Go; a byte order mark is refused, as in Go.
+
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** A JSON number as written, for callers that need its exact form. */
+export class RawNumber {
+  /** @param {string} text */
+  constructor(text) {
+    this.text = text;
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+
+/** Numbers as values: integers exact (BigInt beyond 2^53), others as doubles. */
+export function losslessNumber(text) {
+  if (/^-?[0-9]+$/.test(text)) {
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  }
+  return Number(text);
+}
+
+class Parser {
+  constructor(text, opts) {
+    this.s = text;
+    this.i = 0;
+    this.maxDepth = opts.maxDepth;
+    this.duplicates = opts.duplicates;
+    this.checkName = opts.checkName;
+    this.number = opts.number;
+  }
+
+  fail(why) {
+    const e = new SyntaxError(`${why} at offset ${this.i}`);
+    throw e;
+  }
+
+  ws() {
+    const s = this.s;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+      this.i++;
+    }
+  }
+
+  value(depth) {
+    this.ws();
+    const c = this.s[this.i];
+    switch (c) {
+      case '{':
+      case '[':
+        if (depth + 1 > this.maxDepth) this.fail(`nested deeper than ${this.maxDepth} levels`);
+        return c === '{' ? this.object(depth + 1) : this.array(depth + 1);
+      case '"':
+        return this.string();
+      case 't':
+        return this.word('true', true);
+      case 'f':
+        return this.word('false', false);
+      case 'n':
+        return this.word('null', null);
+      default: {
+        NUMBER.lastIndex = this.i;
+        const m = NUMBER.exec(this.s);
+        if (!m) this.fail(this.i >= this.s.length ? 'unexpected end' : 'unexpected character');
+        this.i += m[0].length;
+        return this.number(m[0]);
+      }
+    }
+  }
+
+  word(w, v) {
+    if (!this.s.startsWith(w, this.i)) this.fail('unexpected character');
+    this.i += w.length;
+    return v;
+  }
+
+  array(depth) {
+    this.i++; // [
+    const out = [];
+    this.ws();
+    if (this.s[this.i] === ']') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth));
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === ']') return out;
+      if (c !== ',') this.fail('expected , or ]');
+    }
+  }
+
+  object(depth) {
+    this.i++; // {
+    const out = {};
+    this.ws();
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] !== '"') this.fail('expected a member name');
+      const name = this.string();
+      if (this.checkName) this.checkName(name);
+      if (this.duplicates === 'error' && Object.hasOwn(out, name)) {
+        throw new SyntaxError(`member ${JSON.stringify(name)} repeated`);
+      }
+      this.ws();
+      if (this.s[this.i++] !== ':') this.fail('expected :');
+      const v = this.value(depth);
+      Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === '}') return out;
+      if (c !== ',') this.fail('expected , or }');
+    }
+  }
+
+  string() {
+    this.i++; // "
+    const s = this.s;
+    let out = '';
+    let start = this.i;
+    for (;;) {
+      if (this.i >= s.length) this.fail('unterminated string');
+      const c = s.charCodeAt(this.i);
+      if (c === 0x22) {
+        out += s.slice(start, this.i);
+        this.i++;
+        return out.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+      }
+      if (c < 0x20) this.fail('control character in string');
+      if (c !== 0x5c) {
+        this.i++;
+        continue;
+      }
+      out += s.slice(start, this.i);
+      const e = s[this.i + 1];
+      this.i += 2;
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          const h = s.slice(this.i, this.i + 4);
+          if (!/^[0-9a-fA-F]{4}$/.test(h)) this.fail('bad \\u escape');
+          out += String.fromCharCode(parseInt(h, 16));
+          this.i += 4;
+          break;
+        }
+        default:
+          this.fail('bad escape');
+      }
+      start = this.i;
+    }
+  }
+}
+
+/**
+ * Parses exactly one JSON value from bytes or text.
+ * @param {Uint8Array | string} input
+ * @param {{maxDepth: number, duplicates: 'last' | 'error',
+ *   checkName?: (name: string) => void, number?: (text: string) => unknown}} opts
+ */
+export function parseJSON(input, opts) {
+  const text = typeof input === 'string' ? input : utf8.decode(input);
+  const p = new Parser(text, { number: losslessNumber, ...opts });
+  const v = p.value(0);
+  p.ws();
+  if (p.i !== text.length) p.fail('data after the JSON value');
+  return v;
+}
+
+/** JSON text of a value, as Go's encoding/json writes it: BigInt as a number, bytes as base64. */
+export function stringifyJSON(v) {
+  const out = JSON.stringify(v, function (k, x) {
+    // this[k] is the value before toJSON, which a Buffer has.
+    const raw = this[k];
+    if (typeof x === 'bigint') return { __bigint: x.toString() };
+    if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
+    return x;
+  });
+  if (out === undefined) throw new TypeError('cookiesession: value has no JSON form');
+  return out.replace(/\{"__bigint":"(-?[0-9]+)"\}/g, '$1');
+}

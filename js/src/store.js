@@ -1,0 +1,263 @@
+// Sessions as the Go Store writes them (FORMAT.md, "Session payload"): the
+// payload is an envelope of the session's random id, its creation time and
+// the application's data, split over cookies when large.
+
+import { randomBytes } from 'node:crypto';
+import { Codec, peekChunks, MAX_CHUNKS } from './codec.js';
+import { AbsentError, IncompleteError, MalformedError, ExpiredError, TooLargeError } from './errors.js';
+import { scanCookies, attempt, chunkCount, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
+import { NS, floorSeconds, dateOfSeconds } from './time.js';
+import { decodeStd } from './base64.js';
+import { serializerOf, cbor, json } from './serializer.js';
+import { decodeCBORWithMajors, MAX_NESTING } from './cbor.js';
+import { parseJSON, RawNumber, losslessNumber } from './json.js';
+
+export const SESSION_ID_LENGTH = 16;
+
+/**
+ * Loads and saves sessions in the cookies a Go cookiesession Store reads
+ * and writes with the same keyring and configuration. Safe to share.
+ */
+export class SessionStore {
+  /**
+   * @param {{keyring(): import('./keyring.js').Keyring}} keys a Keyring or KeyringFile
+   * @param {object} [opts] see index.d.ts
+   */
+  constructor(keys, opts = {}) {
+    this.domain = (opts.domain ?? '').replace(/^\./, '').toLowerCase();
+    this.insecure = Boolean(opts.insecure);
+    this.name = opts.name ?? (this.insecure ? 'session' : this.domain ? '__Secure-session' : '__Host-session');
+    this.path = opts.path ?? '/';
+    this.sameSite = opts.sameSite ?? 'Lax';
+    this.httpOnly = !opts.scriptAccess;
+    this.lifetime = opts.lifetime ?? 7 * 86400;
+    this.idleTimeout = opts.idleTimeout ?? 86400;
+    if (this.idleTimeout < 0) this.idleTimeout = 0; // negative: no idle timeout
+    this.chunkSize = opts.chunkSize ?? 3800;
+    this.maxSize = opts.maxSize ?? 6144;
+    if (!Number.isInteger(this.lifetime) || this.lifetime < 1 || this.lifetime > 400 * 86400) {
+      throw new RangeError(`cookiesession: lifetime ${this.lifetime} is not between 1s and 400 days`);
+    }
+    if (!Number.isInteger(this.idleTimeout) || (this.idleTimeout !== 0 && this.idleTimeout < 1)) {
+      throw new RangeError(`cookiesession: idleTimeout ${this.idleTimeout} is not a whole number of seconds`);
+    }
+    if (!Number.isInteger(this.chunkSize) || this.chunkSize < 256 || this.chunkSize > BROWSER_COOKIE_LIMIT) {
+      throw new RangeError(`cookiesession: chunkSize ${this.chunkSize} is not between 256 and ${BROWSER_COOKIE_LIMIT}`);
+    }
+    if (!Number.isInteger(this.maxSize) || this.maxSize < 256 || this.maxSize > MAX_COOKIE_HEADER) {
+      throw new RangeError(`cookiesession: maxSize ${this.maxSize} is not between 256 and ${MAX_COOKIE_HEADER}`);
+    }
+    if (this.name.length + 4 > this.chunkSize / 2) throw new RangeError(`cookiesession: name ${this.name} is too long for chunkSize ${this.chunkSize}`);
+    this.codec = new Codec(keys, {
+      purpose: opts.purpose,
+      maxAge: this.lifetime,
+      clockSkew: opts.clockSkew,
+      maxLength: this.maxSize,
+      serializer: envelopeSerializer(serializerOf(opts.serializer)),
+      now: opts.now,
+    });
+    // Every chunk but the last fills chunkSize bytes and adds more than
+    // that to the Cookie header.
+    this.maxChunks = Math.min(MAX_CHUNKS, Math.floor(this.maxSize / this.chunkSize) + 1);
+    this.random = opts.random ?? randomBytes;
+  }
+
+  /**
+   * Reads the session from a request's Cookie header (req.headers.cookie).
+   * Throws AbsentError when there is none, and the reason when it cannot
+   * be used; the first of at most four candidates that opens wins.
+   * @param {string | string[] | undefined} cookieHeader
+   */
+  load(cookieHeader) {
+    const cands = scanCookies(cookieHeader, this.name, this.maxChunks);
+    if (cands.length === 0) throw new AbsentError();
+    if (cands[0].length === 0) throw new IncompleteError(); // later chunks without the first
+    let first;
+    for (let j = 0; j < cands[0].length; j++) {
+      try {
+        const s = this.openAttempt(cands, j);
+        s.carried = cands.length;
+        return s;
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    first.carried = cands.length;
+    throw first;
+  }
+
+  openAttempt(cands, j) {
+    const n = peekChunks(cands[0][j]);
+    if (n > this.maxChunks) throw new TooLargeError('chunk count', n, this.maxChunks, 'chunks');
+    const parts = attempt(cands, j, n);
+    if (parts === null) throw new IncompleteError();
+    const { value, header } = this.codec.openJoined(this.name, parts);
+    if (value.createdLiteral != null && !/^-?[0-9]+$/.test(value.createdLiteral)) {
+      throw new MalformedError('session created time is not an integer');
+    }
+    const env = readEnvelope(value.value, this.codec.serializer.name, value.majors);
+    const now = this.codec.now();
+    // A shorter lifetime than the one the value was sealed with applies at once.
+    if (!(now < (env.created + BigInt(this.lifetime)) * NS + this.codec.skew)) throw new ExpiredError();
+    let reseal = false;
+    try {
+      if (this.codec.keys.keyring().primary(now).id !== header.keyId) reseal = true;
+    } catch { /* no primary: nothing to move the session to */ }
+    if (this.idleTimeout > 0 && now - header.issuedAtUnix * NS >= (BigInt(this.idleTimeout) * NS) / 2n) reseal = true;
+    return {
+      id: env.id,
+      created: dateOfSeconds(env.created),
+      createdUnix: env.created,
+      data: env.data,
+      keyId: header.keyId,
+      header,
+      reseal,
+    };
+  }
+
+  /**
+   * Seals a session into its cookies' values. A session without an id gets
+   * a new random one, and one without a creation time starts now.
+   * @param {{id?: Uint8Array, created?: Date | bigint, data: unknown}} session
+   * @returns {{id: Uint8Array, createdUnix: bigint, keyId: string, maxAge: number, cookies: {name: string, value: string}[]}}
+   */
+  seal(session) {
+    const now = this.codec.now();
+    const id = session.id ?? new Uint8Array(this.random(SESSION_ID_LENGTH));
+    if (!(id instanceof Uint8Array) || id.length !== SESSION_ID_LENGTH) throw new TypeError('cookiesession: a session id is 16 bytes');
+    let created = floorSeconds(now);
+    if (session.createdUnix !== undefined) created = BigInt(session.createdUnix);
+    else if (session.created instanceof Date) created = BigInt(Math.floor(session.created.getTime() / 1000));
+    const lifeEnd = (created + BigInt(this.lifetime)) * NS;
+    let exp = lifeEnd;
+    if (this.idleTimeout > 0 && now + BigInt(this.idleTimeout) * NS < exp) exp = now + BigInt(this.idleTimeout) * NS;
+    if (exp - now < NS) throw new ExpiredError("the session's lifetime has run out");
+    const name = this.name;
+    const env = envelope(id, created, session.data, this.codec.serializer.name);
+    let n = 0;
+    const sealed = this.codec.sealAt(name, env, now, exp, (encLen) => {
+      n = chunkCount(name, encLen, this.chunkSize, this.maxChunks);
+      const size = cookieBytes(name, encLen, n);
+      if (n > this.maxChunks || size > this.maxSize) throw new TooLargeError('session cookies', size, this.maxSize);
+      return n;
+    });
+    const parts = splitValue(name, sealed.value, this.chunkSize);
+    const maxAge = Number((lifeEnd - now + NS - 1n) / NS);
+    return { id, createdUnix: created, keyId: sealed.keyId, maxAge, cookies: parts.map((value, i) => ({ name: chunkName(name, i), value })) };
+  }
+
+  /**
+   * The Set-Cookie header values that store a session, and expire the
+   * chunks of a larger session the request carried (carried = how many
+   * chunk indexes it had: session.carried from load).
+   */
+  setCookieHeaders(session, carried = 0) {
+    const s = this.seal(session);
+    const out = s.cookies.map((c) => this.cookie(c.name, c.value, s.maxAge));
+    for (let i = s.cookies.length; i < carried; i++) out.push(this.cookie(chunkName(this.name, i), '', -1));
+    return out;
+  }
+
+  /** The Set-Cookie header values that end a session: every chunk carried, and chunk 0 in any case. */
+  clearCookieHeaders(carried = 0) {
+    const out = [];
+    for (let i = 0; i < Math.max(1, carried); i++) out.push(this.cookie(chunkName(this.name, i), '', -1));
+    return out;
+  }
+
+  cookie(name, value, maxAge) {
+    let c = `${name}=${value}; Path=${this.path}`;
+    if (this.domain) c += `; Domain=${this.domain}`;
+    c += maxAge < 0 ? '; Max-Age=0' : `; Max-Age=${maxAge}`;
+    if (this.httpOnly) c += '; HttpOnly';
+    if (!this.insecure) c += '; Secure';
+    if (this.sameSite) c += `; SameSite=${this.sameSite}`;
+    return c;
+  }
+}
+
+// envelopeSerializer wraps a serializer so that opening also reports, for
+// CBOR, the major type of each envelope member: Go reads created into an
+// int64, which takes an integer but refuses a float.
+function envelopeSerializer(ser) {
+  return {
+    name: ser.name,
+    serialize: (v) => ser.serialize(v),
+    deserialize(b) {
+      if (ser === cbor) return decodeCBORWithMajors(b);
+      if (ser !== json) return { value: ser.deserialize(b), majors: null };
+      // JSON: Go reads created into an int64 only from an integer literal
+      // (not 1.0, not 1e9), so keep the literal's form for that check.
+      let value;
+      try {
+        value = parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last', number: (t) => new RawNumber(t) });
+      } catch (e) {
+        throw new MalformedError(`payload is not valid JSON: ${e.message}`);
+      }
+      const createdLiteral = value !== null && typeof value === 'object' && value.created instanceof RawNumber ? value.created.text : null;
+      return { value: unraw(value), majors: null, createdLiteral };
+    },
+  };
+}
+
+function unraw(v) {
+  if (v instanceof RawNumber) return losslessNumber(v.text);
+  if (Array.isArray(v)) return v.map(unraw);
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) v[k] = unraw(v[k]);
+  }
+  return v;
+}
+
+function envelope(id, created, data, ser) {
+  if (ser === 'json') return { id, created, data };
+  // CBOR: a map with integer keys 1, 2, 3, as the Go store writes it.
+  return new Map([[1, id], [2, created], [3, data === undefined ? null : data]]);
+}
+
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+
+function int64Of(v) {
+  if (v === undefined || v === null) return 0n;
+  if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') {
+    const b = BigInt(v);
+    if (b >= MIN_I64 && b <= MAX_I64) return b;
+  }
+  throw new MalformedError('session created time is not a 64-bit integer');
+}
+
+/**
+ * Reads the Go store's envelope from a deserialized payload. majors, when
+ * known, gives the CBOR major type of each member (see decodeCBORWithMajors).
+ */
+export function readEnvelope(v, ser = 'cbor', majors = null) {
+  let id;
+  let created;
+  let data;
+  if (ser === 'json') {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new MalformedError('session payload is not an object');
+    id = v.id == null ? new Uint8Array(0) : typeof v.id === 'string' ? decodeStd(v.id) : null;
+    created = v.created;
+    data = v.data;
+  } else {
+    if (!(v instanceof Map)) {
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
+        v = new Map(); // a map of text keys only: no envelope field is present
+      } else {
+        throw new MalformedError('session payload is not a map');
+      }
+    }
+    id = v.get(1) ?? new Uint8Array(0);
+    created = v.get(2);
+    // Only an integer (major type 0 or 1, or a bignum tag) reads as one.
+    if (majors && majors.has(2) && ![0, 1, 6, 7].includes(majors.get(2))) throw new MalformedError('session created time is not an integer');
+    if (majors && majors.get(2) === 7 && created !== null && created !== undefined) {
+      throw new MalformedError('session created time is not an integer');
+    }
+    data = v.get(3);
+  }
+  if (!(id instanceof Uint8Array)) throw new MalformedError('session id is not a byte string');
+  if (id.length !== SESSION_ID_LENGTH) throw new MalformedError(`session id of ${id.length} bytes`);
+  return { id, created: int64Of(created), data: data ?? null };
+}

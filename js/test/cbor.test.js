@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeCBOR, encodeCBOR, Tagged, Simple, MalformedError } from '../src/index.js';
+
+const hex = (h) => new Uint8Array(Buffer.from(h, 'hex'));
+const enc = (v) => Buffer.from(encodeCBOR(v)).toString('hex');
+
+test('encodings as the Go serializer writes them', () => {
+  assert.equal(enc({ user: 'alice', uid: 42, roles: ['admin'] }), 'a3647573657265616c69636563756964182a65726f6c6573816561646d696e');
+  assert.equal(enc(new Map([[1, new Uint8Array([1, 2])], [2, 1748779200], [3, null]])), 'a301420102021a683c40c003f6');
+  assert.equal(enc(-1), '20');
+  assert.equal(enc(2n ** 64n - 1n), '1bffffffffffffffff');
+  assert.equal(enc(-(2n ** 64n)), '3bffffffffffffffff');
+  assert.equal(enc(2n ** 64n), 'c249010000000000000000');
+  assert.equal(enc(1.5), 'fb3ff8000000000000');
+  assert.equal(enc(new Date(Date.UTC(2025, 5, 1, 12))), '74' + Buffer.from('2025-06-01T12:00:00Z').toString('hex'));
+  assert.equal(enc(new Date(Date.UTC(2025, 5, 1, 12, 0, 0, 250))), '77' + Buffer.from('2025-06-01T12:00:00.25Z').toString('hex'));
+  assert.equal(enc(new Tagged(100, 0)), 'd86400');
+  assert.equal(enc(new Simple(16)), 'f0');
+});
+
+test('decoding every major type', () => {
+  assert.deepStrictEqual(decodeCBOR(hex('83f4f5f6')), [false, true, null]);
+  assert.equal(decodeCBOR(hex('f7')), undefined);
+  assert.equal(decodeCBOR(hex('3bffffffffffffffff')), -(2n ** 64n));
+  assert.equal(decodeCBOR(hex('1b001fffffffffffff')), 2 ** 53 - 1);
+  assert.equal(decodeCBOR(hex('1b0020000000000000')), 2n ** 53n);
+  assert.equal(decodeCBOR(hex('c349010000000000000000')), -(2n ** 64n) - 1n);
+  assert.equal(decodeCBOR(hex('f93e00')), 1.5);
+  assert.ok(Number.isNaN(decodeCBOR(hex('f97e00'))));
+  assert.equal(decodeCBOR(hex('f90001')), 2 ** -24);
+  assert.equal(decodeCBOR(hex('fa3fc00000')), 1.5);
+  assert.deepStrictEqual(decodeCBOR(hex('d86400')), new Tagged(100, 0));
+  assert.deepStrictEqual(decodeCBOR(hex('f820')), new Simple(32));
+  assert.equal(decodeCBOR(hex('62c328')), '\ufffd(', 'text that is not UTF-8 opens');
+  // A map with a key that is not text is a Map; with text keys only, an object.
+  const m = decodeCBOR(hex('a201026161f5'));
+  assert.ok(m instanceof Map);
+  assert.deepEqual([...m], [[1, 2], ['a', true]]);
+  assert.deepStrictEqual(decodeCBOR(hex('a16161f5')), { a: true });
+});
+
+test('the limits of FORMAT.md', () => {
+  const refuse = (h, why) => assert.throws(() => decodeCBOR(hex(h)), (e) => e instanceof MalformedError && why.test(e.message), h.slice(0, 20));
+  assert.deepEqual(decodeCBOR(hex('81'.repeat(32) + '00')).flat(40), [0]);
+  refuse('81'.repeat(33) + '00', /nested deeper than 32/);
+  refuse('81'.repeat(31) + 'd864d864d86400', /nested deeper than 32/);
+  assert.equal(decodeCBOR(hex('9a00010000' + '00'.repeat(65536))).length, 65536);
+  refuse('9a00010001' + '00'.repeat(65537), /more than 65536 elements/);
+  refuse('ba00010001', /more than 65536 pairs/);
+  refuse('9f00ff', /indefinite/);
+  refuse('5f4100ff', /indefinite/);
+  refuse('ff', /break/);
+  refuse('a2616101616102', /duplicate/);
+  refuse('a2010101180102', /duplicate/);
+  refuse('0000', /data after/);
+  refuse('', /empty/);
+  refuse('9bffffffffffffffff', /elements/);
+  refuse('5bffffffffffffffff', /too large/);
+  refuse('5a7fffffff', /too large|truncated/);
+  refuse('9a7fffffff', /elements/);
+  refuse('f818', /simple/);
+  refuse('1c', /reserved/);
+  refuse('c200', /bignum/);
+  refuse('c000', /date-time/);
+  // Two invalid UTF-8 keys are two keys, though both decode to U+FFFD.
+  assert.deepEqual(Object.keys(decodeCBOR(hex('a261ff0061fe01'))), ['\ufffd']);
+});
+
+test('the encoder refuses what could not be opened again', () => {
+  let deep = 0;
+  for (let i = 0; i < 32; i++) deep = [deep];
+  assert.deepEqual(decodeCBOR(encodeCBOR(deep)), deep);
+  assert.throws(() => encodeCBOR([deep]), /nested deeper than 32/);
+  assert.throws(() => encodeCBOR(new Array(65537).fill(0)), /at most 65536/);
+  assert.throws(() => encodeCBOR(() => 1), TypeError);
+  assert.throws(() => encodeCBOR(Symbol('x')), TypeError);
+});

@@ -1,0 +1,167 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  Codec, parseKeyring, loadKeyringSync, peekChunks, OVERHEAD, TamperedError, TooLargeError, ExpiredError,
+  NotYetValidError, MalformedError, UnsupportedVersionError, IncompleteError, UnknownKeyError, RevokedKeyError,
+  NoPrimaryKeyError, CookieSessionError,
+} from '../src/index.js';
+import { VECTOR_DIR } from './helpers.js';
+import { keyJSON, keyringText } from './fixtures.js';
+
+const S = 1_000_000_000n;
+const epoch = 1748779200n * S; // 2025-06-01T12:00:00Z, the vectors' clock
+const ring = loadKeyringSync(path.join(VECTOR_DIR, 'keyring.json'), { allowReadableByOthers: true });
+
+function codecAt(now, opts = {}) {
+  return new Codec(ring, { now: () => now, ...opts });
+}
+
+test('seal and open: every kind of value comes back', () => {
+  const c = codecAt(epoch, { purpose: 'app' });
+  const v = {
+    user: 'ada', uid: 42, neg: -7, big: 2n ** 64n - 1n, huge: 2n ** 80n, ratio: 1.5, ok: true, none: null,
+    blob: new Uint8Array([0, 255]), list: [1, 'x', [2]], nested: { a: { b: 'c' } }, __proto__key: 1,
+  };
+  const value = c.seal('sid', v);
+  assert.match(value, /^~AQAB/);
+  const got = c.open('sid', value);
+  assert.deepStrictEqual(got.value, v);
+  assert.equal(got.header.keyId, 'c0ffee01');
+  assert.equal(got.header.issuedAtUnix, epoch / S);
+  assert.equal(got.header.expiresUnix - got.header.issuedAtUnix, 86400n);
+  assert.equal(got.header.issuedAt.toISOString(), '2025-06-01T12:00:00.000Z');
+  const j = codecAt(epoch, { serializer: 'json' });
+  assert.deepStrictEqual(j.open('sid', j.seal('sid', { a: [1, { b: 2n ** 60n }] })).value, { a: [1, { b: 2n ** 60n }] });
+});
+
+test('a key named __proto__ is data', () => {
+  const c = codecAt(epoch);
+  const v = JSON.parse('{"__proto__": {"admin": true}}');
+  const got = c.open('sid', c.seal('sid', v)).value;
+  assert.equal(Object.getPrototypeOf(got), Object.prototype);
+  assert.deepEqual(Object.keys(got), ['__proto__']);
+  assert.equal(got.admin, undefined);
+});
+
+test('the value length: exactly max length opens, one more is too large, before anything', () => {
+  const c = codecAt(epoch, { maxLength: 200 });
+  // 1 + ceil(4 (59 + p) / 3) = 200 for p = 90: a CBOR text of 88 bytes (2-byte head).
+  const value = c.seal('sid', 'x'.repeat(88));
+  assert.equal(value.length, 200);
+  assert.equal(c.open('sid', value).value, 'x'.repeat(88));
+  assert.throws(() => c.seal('sid', 'x'.repeat(89)), (e) => e instanceof TooLargeError && e.size === 201 && e.limit === 200);
+  assert.throws(() => c.open('sid', value + 'AA'), (e) => e instanceof TooLargeError && e.size === 202);
+  // Too large wins even over a value that is not one at all.
+  assert.throws(() => c.open('sid', '!'.repeat(201)), TooLargeError);
+  assert.throws(() => new Codec(ring, { maxLength: 79 }), RangeError);
+});
+
+test('every changed character of a value fails, and never opens', () => {
+  const c = codecAt(epoch);
+  const value = c.seal('sid', { user: 'ada' });
+  const kinds = new Set();
+  for (let i = 0; i < value.length; i++) {
+    for (const ch of ['A', 'B', '_']) {
+      if (value[i] === ch) continue;
+      const v = value.slice(0, i) + ch + value.slice(i + 1);
+      assert.throws(() => c.open('sid', v), (e) => {
+        assert.ok(e instanceof CookieSessionError, `position ${i}: ${e}`);
+        kinds.add(e.kind);
+        return true;
+      });
+    }
+  }
+  // The header's version, flags, count and key id are checked before the tag.
+  assert.deepEqual([...kinds].sort(), ['incomplete', 'malformed', 'revoked-key', 'tampered', 'unknown-key', 'unsupported-version']);
+  for (let n = 0; n < value.length; n++) {
+    assert.throws(() => c.open('sid', value.slice(0, n)), CookieSessionError);
+  }
+});
+
+test('the order of the checks', () => {
+  const c = codecAt(epoch);
+  const value = c.seal('sid', 1);
+  const raw = Buffer.from(value.slice(1), 'base64url');
+  const enc = (b) => '~' + Buffer.from(b).toString('base64url');
+  const edit = (f) => {
+    const b = Buffer.from(raw);
+    f(b);
+    return enc(b);
+  };
+  assert.throws(() => c.open('sid', ''), MalformedError);
+  assert.throws(() => c.open('sid', value.slice(1)), MalformedError);
+  assert.throws(() => c.open('sid', enc(raw.subarray(0, OVERHEAD - 1))), MalformedError);
+  assert.throws(() => c.open('sid', edit((b) => { b[0] = 2; b[2] = 0; })), UnsupportedVersionError);
+  assert.throws(() => c.open('sid', edit((b) => { b[2] = 0; b.writeUInt32BE(0xdeadbeef, 3); })), MalformedError);
+  assert.throws(() => c.open('sid', edit((b) => { b[2] = 2; b.writeUInt32BE(0xdeadbeef, 3); })), IncompleteError);
+  assert.throws(() => c.open('sid', edit((b) => b.writeUInt32BE(0xdeadbeef, 3))), (e) => e instanceof UnknownKeyError && e.keyId === 'deadbeef');
+  assert.throws(() => c.open('sid', edit((b) => b.writeUInt32BE(0xc0ffee05, 3))), (e) => e instanceof RevokedKeyError && e.keyId === 'c0ffee05');
+  assert.throws(() => c.open('sid', edit((b) => b.writeUInt32BE(0xc0ffee03, 3))), TamperedError);
+  assert.throws(() => c.open('other', value), TamperedError);
+  assert.throws(() => codecAt(epoch, { purpose: 'x' }).open('sid', value), TamperedError);
+});
+
+test('time: nanoseconds, the skew on both sides, and signed issue times', () => {
+  const c = codecAt(epoch, { maxAge: 3600 });
+  const value = c.seal('sid', 'v');
+  const expiry = epoch + 3600n * S;
+  assert.equal(codecAt(expiry + 60n * S - 1n).open('sid', value).value, 'v');
+  assert.throws(() => codecAt(expiry + 60n * S).open('sid', value), (e) => e instanceof ExpiredError && e.header.keyId === 'c0ffee01');
+  assert.throws(() => codecAt(expiry, { clockSkew: 0 }).open('sid', value), ExpiredError);
+  assert.equal(codecAt(expiry - 1n, { clockSkew: 0 }).open('sid', value).value, 'v');
+  assert.equal(codecAt(epoch - 60n * S).open('sid', value).value, 'v');
+  assert.throws(() => codecAt(epoch - 60n * S - 1n).open('sid', value), NotYetValidError);
+  // A Date clock works too, to the millisecond.
+  assert.equal(new Codec(ring, { now: () => new Date(Number(epoch / 1_000_000n)) }).open('sid', value).value, 'v');
+  // Sealing rounds now down to whole seconds.
+  const frac = codecAt(epoch + S - 1n).open('sid', codecAt(epoch + S - 1n).seal('sid', 1));
+  assert.equal(frac.header.issuedAtUnix, epoch / S);
+});
+
+test('sealing fails without a primary, or with a failing random source', () => {
+  const pending = parseKeyring(keyringText([keyJSON('0000000a', { activates_at: '2030-01-01T00:00:00Z' })]));
+  assert.throws(() => new Codec(pending, { now: () => epoch }).seal('sid', 1), NoPrimaryKeyError);
+  const broken = codecAt(epoch, { random: () => { throw new Error('no entropy'); } });
+  assert.throws(() => broken.seal('sid', 1), /no entropy/);
+  const short = codecAt(epoch, { random: () => new Uint8Array(23) });
+  assert.throws(() => short.seal('sid', 1), /random source/);
+});
+
+test('a payload that does not deserialize is malformed, with its header', () => {
+  const c = codecAt(epoch, { serializer: { name: 'raw', serialize: (v) => v, deserialize: (b) => b } });
+  const cb = codecAt(epoch);
+  for (const payload of [[], [0xff], [0x00, 0x00], [0x9f, 0xff], [0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02]]) {
+    const value = c.seal('sid', new Uint8Array(payload));
+    assert.throws(() => cb.open('sid', value), (e) => e instanceof MalformedError && e.header.keyId === 'c0ffee01');
+  }
+  const jc = codecAt(epoch, { serializer: 'json' });
+  for (const payload of ['', '{}{}', '[' .repeat(33) + ']'.repeat(33), '\ufeff{}', '{"a":}']) {
+    const value = c.seal('sid', Buffer.from(payload));
+    assert.throws(() => jc.open('sid', value), MalformedError, JSON.stringify(payload));
+  }
+  assert.deepEqual(jc.open('sid', c.seal('sid', Buffer.from(' {"a":1,"a":2} \n'))).value, { a: 2 });
+});
+
+test('peekChunks reads the count from four characters', () => {
+  assert.equal(peekChunks('~AQAB'), 1);
+  assert.equal(peekChunks('~AQD_xyz'), 255);
+  assert.throws(() => peekChunks('~AQA'), MalformedError);
+  assert.throws(() => peekChunks('AQAB~'), MalformedError);
+  assert.throws(() => peekChunks('~AQAA'), MalformedError);
+  assert.throws(() => peekChunks('~AgAB'), UnsupportedVersionError);
+  assert.throws(() => peekChunks('~AQEB'), UnsupportedVersionError);
+  assert.throws(() => peekChunks('~AQ+B'), MalformedError);
+});
+
+test('the error classes have the kinds and codes of FORMAT.md', () => {
+  const e = new TooLargeError('value', 5000, 4096);
+  assert.equal(e.message, 'cookiesession: value too large: 5000 bytes, limit 4096');
+  assert.equal(e.kind, 'too-large');
+  assert.equal(e.code, 'COOKIESESSION_TOO_LARGE');
+  assert.equal(new TamperedError().message, 'cookiesession: value failed authentication');
+  assert.equal(new NotYetValidError().code, 'COOKIESESSION_NOT_YET_VALID');
+  assert.equal(new UnknownKeyError('deadbeef').message, 'cookiesession: key deadbeef: unknown key');
+  assert.ok(new RevokedKeyError('c0ffee05') instanceof CookieSessionError);
+  assert.equal(new ExpiredError().name, 'ExpiredError');
+});
