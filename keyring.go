@@ -409,6 +409,9 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, bad("", "bad JSON", err)
 	}
+	if f.Version == 0 { // "{}", or a file of some other tool
+		return nil, bad("", `no "version": a keyring file looks like {"version": 1, "keys": [{"id": …, "secret": …}]} (see FORMAT.md); create one with "cookiesession keyring init FILE"`, nil)
+	}
 	if f.Version != keyringVersion {
 		return nil, bad("", fmt.Sprintf("version %d is not supported (want %d)", f.Version, keyringVersion), nil)
 	}
@@ -602,6 +605,9 @@ func LoadKeyring(path string, opts *KeyringFileOptions) (*Keyring, error) {
 
 func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf(`cookiesession: keyring: %w; create it with "cookiesession keyring init %s" (see FORMAT.md for its JSON)`, err, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
 	}
