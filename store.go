@@ -22,6 +22,7 @@ type Store[T any] struct {
 	ctxKey    *contextKey
 	rand      io.Reader     // the session id source; only tests replace it
 	legacy    *migration[T] // nil unless Config.Gorilla is set
+	reported  hostReports   // the misconfigurations reported so far
 }
 
 type contextKey struct{ name string }
@@ -223,6 +224,7 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 		return ErrExpired
 	}
 	s.data, s.id, s.created, s.keyID = env.Data, env.ID, created, h.KeyID
+	s.opened(&env)
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
@@ -250,12 +252,21 @@ func (st *Store[T]) openAttempt(r *http.Request, s *Session[T], j int, now time.
 // before the response's header is written (the middleware does). On any
 // error it writes nothing and drops the pending change, so the cookies the
 // browser holds stay as they were and the middleware does not try again;
-// a later Set or Update makes the session pending again.
+// a later Set or Update makes the session pending again. Under the
+// middleware, a handler may call Save itself to learn the outcome before it
+// responds; the middleware then writes nothing more unless the session
+// changes again. Once the header is out, Save there returns [ErrLateSave].
 func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
+	if s.lateSave() {
+		return st.refuseLate(r, s)
+	}
 	var err error
 	switch {
 	case s.changed || s.renewed || s.reseal:
 		err = st.write(w, s)
+		if err == nil {
+			st.checkRequest(r) // will the browser keep what was just set?
+		}
 	case s.destroyed, s.dead:
 		st.expire(w, s, 0)
 	}
@@ -286,7 +297,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	}
 	name := st.cfg.Name
 	var n int
-	value, keyID, err := st.codec.seal(name, envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data}, now, exp,
+	value, keyID, err := st.codec.seal(name, s.envelope(), now, exp,
 		func(encLen int) (int, error) {
 			n = chunkCount(name, encLen, st.cfg.ChunkSize, st.maxChunks)
 			if size := cookieBytes(name, encLen, n); n > st.maxChunks || size > st.cfg.MaxSize {
@@ -298,6 +309,9 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		return err
 	}
 	maxAge := int((s.created.Add(st.cfg.Lifetime).Sub(now) + time.Second - 1) / time.Second)
+	if !s.Persistent() {
+		maxAge = 0 // a browser-session cookie: no Max-Age
+	}
 	parts := splitValue(name, value, st.cfg.ChunkSize, n)
 	cookies := make([]*http.Cookie, n)
 	for i, p := range parts {
