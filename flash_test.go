@@ -97,7 +97,7 @@ func TestFlashesReadEmptyIsNoChange(t *testing.T) {
 	}
 	w = httptest.NewRecorder()
 	st.Save(w, httptest.NewRequest("GET", "/", nil), s)
-	if got := sessionCookies(w.Header(), st.Name()); len(got) != 0 {
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 0 {
 		t.Fatalf("Set-Cookie after reading no flashes: %q", got)
 	}
 }

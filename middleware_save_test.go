@@ -103,7 +103,7 @@ func TestMiddlewareExplicitSaveTooLarge(t *testing.T) {
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("status %d, want 413: the handler did not see the error in time", w.Code)
 	}
-	if got := sessionCookies(w.Header(), st.Name()); len(got) != 0 {
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 0 {
 		t.Errorf("a refused save set cookies: %q", got)
 	}
 	if got := rec.matching(ErrTooLarge); len(got) != 1 {
@@ -124,7 +124,7 @@ func TestMiddlewareExplicitSaveWritesOnce(t *testing.T) {
 	}))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, localRequest("POST", "/"))
-	if got := sessionCookies(w.Header(), st.Name()); len(got) != 1 {
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 1 {
 		t.Fatalf("Set-Cookie lines for the session: %q, want exactly one", got)
 	}
 	s, err := st.Load(requestWith(w))
@@ -241,7 +241,7 @@ func TestMiddlewareNoWriteNoReport(t *testing.T) {
 		s, _ := st.FromContext(r.Context())
 		s.Update(func(c *cart) { c.Visits++ })
 	})).ServeHTTP(w, localRequest("POST", "/"))
-	if got := sessionCookies(w.Header(), st.Name()); len(got) != 1 {
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 1 {
 		t.Fatalf("Set-Cookie: %q", got)
 	}
 	w = httptest.NewRecorder()

@@ -67,7 +67,7 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 						s, _ := store.FromContext(r.Context())
 						s.Update(func(c *cart) { c.Visits++ })
 					})).ServeHTTP(w, request())
-					lines[i] = append(lines[i], sessionCookieAttrs(w.Header(), store.Name())...)
+					lines[i] = append(lines[i], sessionCookieAttrs(w.Result().Header, store.Name())...)
 				}
 			}
 			if tc.want == nil {
