@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 )
@@ -65,6 +66,7 @@ type sessionWriter[T any] struct {
 	s         *Session[T]
 	committed bool // the session was saved, or can no longer be
 	sent      bool // the header went out: nothing can be saved any more
+	hijacked  bool
 }
 
 func (w *sessionWriter[T]) commit() {
@@ -79,7 +81,13 @@ func (w *sessionWriter[T]) commit() {
 func (w *sessionWriter[T]) reportLate() {
 	if s := w.s; s.changed || s.renewed || s.destroyed {
 		s.changed, s.renewed, s.destroyed = false, false, false
-		w.st.warn(w.r, "save", ErrLateSave)
+		err := fmt.Errorf("%w: change the session before the response's first Write, WriteHeader or Flush "+
+			"(or call Store.Save before it, to learn the outcome)", ErrLateSave)
+		if w.hijacked {
+			err = fmt.Errorf("%w: the connection was hijacked, and a hijacked response carries no cookies; "+
+				"call Store.Save before Hijack", ErrLateSave)
+		}
+		w.st.warn(w.r, "save", err)
 	}
 }
 
@@ -93,8 +101,10 @@ func (s *Session[T]) lateSave() bool {
 // refuseLate drops the change that a late Save cannot write, and says so.
 func (st *Store[T]) refuseLate(r *http.Request, s *Session[T]) error {
 	s.changed, s.renewed, s.destroyed = false, false, false
-	st.warn(r, "save", ErrLateSave)
-	return ErrLateSave
+	err := fmt.Errorf("%w: Store.Save was called once the header was out; call it before the first Write, "+
+		"WriteHeader or Flush", ErrLateSave)
+	st.warn(r, "save", err)
+	return err
 }
 
 func (w *sessionWriter[T]) WriteHeader(code int) {
@@ -130,6 +140,6 @@ func (w *sessionWriter[T]) Flush() {
 // saved: save it before hijacking, if it must be. A change pending at the
 // hijack, or made after it, is reported as [ErrLateSave].
 func (w *sessionWriter[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.committed, w.sent = true, true
+	w.committed, w.sent, w.hijacked = true, true, true
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }

@@ -226,8 +226,12 @@ func TestMiddlewareChangeBeforeHijackIsReported(t *testing.T) {
 	io.Copy(io.Discard, bufio.NewReader(resp.Body))
 	resp.Body.Close()
 	<-done // the middleware has returned
-	if got := rec.matching(ErrLateSave); len(got) != 1 {
+	got := rec.matching(ErrLateSave)
+	if len(got) != 1 {
 		t.Fatalf("ErrLateSave reported %d times, want once; reports: %v", len(got), rec.errs)
+	}
+	if !strings.Contains(got[0].Error(), "before Hijack") {
+		t.Errorf("%q does not say to save before Hijack", got[0])
 	}
 }
 

@@ -127,12 +127,14 @@ func secureHost(host string) bool {
 }
 
 // warn reports a problem that is not a failed load or save of the
-// session's own data: to OnError, and to the Logger at Warn.
+// session's own data: to OnError, and to the Logger at Warn, with the
+// error's text, which says what to change, as the message. The path
+// helps find the handler; it is the request's, not the session's.
 func (st *Store[T]) warn(r *http.Request, op string, err error) {
 	if st.cfg.OnError != nil {
 		st.cfg.OnError(r, err)
 	}
 	if l := st.cfg.Logger; l != nil {
-		l.Log(r.Context(), slog.LevelWarn, "cookiesession: "+op+": "+err.Error(), "cookie", st.cfg.Name, "err", err)
+		l.Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", r.URL.Path)
 	}
 }
