@@ -41,19 +41,21 @@ type hostReports struct {
 // decide whether to report, so a forged one can at worst silence a report
 // or raise a false one, and it cannot change what is sent.
 func (st *Store[T]) checkRequest(r *http.Request) {
-	if r == nil {
-		return // Save without a request: nothing to check
+	insecure := !st.cfg.Insecure && !st.reported.insecure.Load()
+	outside := st.cfg.Domain != "" && !st.reported.outside.Load()
+	if r == nil || !insecure && !outside {
+		return // nothing to check, or nothing left to report
 	}
 	scheme, host, via := requestOrigin(r)
 	name := st.cfg.Name
-	if !st.cfg.Insecure && scheme == "http" && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
+	if insecure && scheme == "http" && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %q came over plain http (%s), so the browser drops "+
 			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
 			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
 			"development server; behind a proxy that terminates TLS, have it send X-Forwarded-Proto: https",
 			ErrInsecureRequest, host, via, name))
 	}
-	if d := st.cfg.Domain; d != "" && host != d && !strings.HasSuffix(host, "."+d) && st.reported.outside.CompareAndSwap(false, true) {
+	if d := st.cfg.Domain; outside && host != d && !strings.HasSuffix(host, "."+d) && st.reported.outside.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %q, which is not %s or a subdomain of it, so the "+
 			"browser refuses the cookie %q for Domain=%s and every request starts a fresh session; serve the site "+
 			"under %s, set Config.Domain to the site's own registrable domain, or leave Domain empty for a "+
@@ -93,10 +95,7 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 			host = h
 		}
 	}
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	host = strings.TrimSuffix(strings.ToLower(withoutPort(host)), ".")
 	if len(host) > maxReportedHost {
 		host = host[:maxReportedHost]
 	}
@@ -104,6 +103,20 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 		via = via[:64]
 	}
 	return scheme, host, via
+}
+
+// withoutPort returns host without its port and, for an IPv6 address,
+// without its brackets. Unlike net.SplitHostPort it allocates nothing for
+// a host without a port, which is the common case on every save.
+func withoutPort(host string) string {
+	if rest, ok := strings.CutPrefix(host, "["); ok {
+		ip, _, _ := strings.Cut(rest, "]")
+		return ip
+	}
+	if i := strings.IndexByte(host, ':'); i >= 0 && strings.Count(host, ":") == 1 {
+		return host[:i]
+	}
+	return host
 }
 
 // firstElement returns a comma-separated header's first element, bounded.
