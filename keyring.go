@@ -410,7 +410,7 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 		return nil, bad("", "bad JSON", err)
 	}
 	if f.Version == 0 { // "{}", or a file of some other tool
-		return nil, bad("", `no "version": a keyring file looks like {"version": 1, "keys": [{"id": …, "secret": …}]} (see FORMAT.md); create one with "cookiesession keyring init FILE"`, nil)
+		return nil, bad("", `no "version": a keyring file looks like {"version": 1, "keys": [{"id": …, "secret": …}]} (see FORMAT.md); create one with "cookiesession keyring init FILE", which never overwrites a file`, nil)
 	}
 	if f.Version != keyringVersion {
 		return nil, bad("", fmt.Sprintf("version %d is not supported (want %d)", f.Version, keyringVersion), nil)
