@@ -65,6 +65,13 @@ type Config[T any] struct {
 	// Max-Age. Default 7 days; at most 400 days.
 	Lifetime time.Duration
 
+	// BrowserSessionCookies makes the cookies of a session that has not
+	// chosen with [Session.SetPersistent] browser-session cookies: no
+	// Max-Age, so the browser deletes them when it closes. Lifetime and
+	// IdleTimeout still hold: the server enforces them. Default false:
+	// cookies carry a Max-Age and outlive the browser.
+	BrowserSessionCookies bool
+
 	// IdleTimeout ends a session that sees no request for this long. A
 	// session whose idle window is half used is re-sealed, which slides
 	// the window, never past Lifetime. Default 24 hours; negative means

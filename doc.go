@@ -7,13 +7,23 @@
 // A [Store] loads and saves sessions of your type; its [Store.Middleware]
 // does both around each request:
 //
-//	ring, err := cookiesession.LoadKeyring("keys.json", nil)
-//	store, err := cookiesession.NewStore(ring, cookiesession.Config[Login]{Domain: "example.com"})
-//	http.ListenAndServe(addr, store.Middleware(mux))
+//	keys, err := cookiesession.NewKeyringFile("keys.json", cookiesession.KeyringFileConfig{})
+//	go keys.Run(ctx) // picks up rotations
+//	store, err := cookiesession.NewStore(keys, cookiesession.Config[Login]{})
+//	http.ListenAndServe(":8080", store.Middleware(mux))
 //
 //	// in a handler:
-//	s, _ := store.FromContext(r.Context())
+//	s, ok := store.FromContext(r.Context())
+//	if !ok { // the route is not behind store.Middleware
+//		http.Error(w, "no session", http.StatusInternalServerError)
+//		return
+//	}
 //	s.Update(func(l *Login) { l.Visits++ })
+//
+// Create keys.json with "cookiesession keyring init keys.json" (the
+// command is in cmd/cookiesession). Outside the middleware FromContext
+// returns ok false and a nil *Session, whose methods panic with a message
+// that names the missing middleware.
 //
 // A [Codec] seals single values; it implements securecookie.Codec, so it
 // also drops into gorilla/sessions.
@@ -140,6 +150,61 @@
 //	handler := http.NewCrossOriginProtection().Handler(store.Middleware(mux))
 //
 // Requests for which [Store.CarriesToken] is true may skip it.
+//
+// # Saving, and what happens when it fails
+//
+// The middleware saves the session just before the response's header goes
+// out, and only if it changed. A handler that must know whether a change
+// can be saved (it may make the session too large) calls [Store.Save]
+// itself before it responds and answers the error; the middleware then
+// writes nothing more. A save that fails in the middleware leaves the
+// browser's cookies as they were and is reported to [Config.Logger] and
+// [Config.OnError]. A change made after the header went out is reported
+// the same way, at Warn, as [ErrLateSave]: it is never dropped without a
+// word. Frameworks: chi takes the middleware as it is, echo through
+// echo.WrapMiddleware, and gin through the one-line adapter in
+// examples/frameworks/ginsession (its own module, tested with all three).
+//
+// # Flashes and remember me
+//
+// [Session.AddFlash] keeps a message (a kind and a text) for the next page,
+// sealed beside the data; [Session.Flashes] returns the flashes and removes
+// them, and the removal is saved, so that a flash is shown once. A session
+// holds at most [MaxFlashes] of them, of [MaxFlashBytes] in all.
+//
+// [Session.SetPersistent] chooses, per session, between a persistent
+// cookie (a Max-Age: "remember me") and a browser-session cookie (none:
+// the browser drops it when it closes); [Config.BrowserSessionCookies]
+// sets the default. The choice is sealed in the session, so it holds over
+// re-seals and [Session.Renew]. Either way the server enforces
+// [Config.Lifetime] and [Config.IdleTimeout], sealed into the value.
+//
+// # Cookies the browser will drop
+//
+// A Secure cookie set in answer to plain http on a host other than
+// localhost (a development server reached at its IP address, say), or a
+// cookie for [Config.Domain] set on a host outside that domain, never
+// comes back: every request starts a fresh session. The store notices
+// both when it sets a cookie and reports each once, as
+// [ErrInsecureRequest] or [ErrHostOutsideDomain], to the Logger at Warn
+// and to OnError, with what to change; nothing else changes. A proxy's
+// Forwarded or X-Forwarded-Proto/-Host headers are read for this report
+// only.
+//
+// # Changing the session type
+//
+// A session sealed by one deploy is opened by the next, so T must stay
+// readable. Safe: adding a field (old sessions leave it zero), removing
+// one (its value is skipped), renaming a Go field while its cbor or json
+// tag keeps the name it is stored under (the CBOR serializer follows json
+// tags too; a field tagged "-" is not stored). Not safe: changing a
+// field's type. The old sessions no longer decode; their load fails with
+// [ErrMalformed] and their users are logged out. Instead keep the old
+// field, add one with a new name, and convert in [Config.Validate], which
+// may change the session: the converted session is sealed in the new
+// shape on the same response. A version number in T says which sessions
+// are converted. The example of Config (schemaEvolution) shows it, and
+// TestSchemaEvolution holds both serializers to these rules.
 //
 // # Key rotation
 //

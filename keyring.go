@@ -423,6 +423,9 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, bad("", "bad JSON", err)
 	}
+	if f.Version == 0 { // "{}", or a file of some other tool
+		return nil, bad("", `no "version": a keyring file looks like {"version": 1, "keys": [{"id": …, "secret": …}]} (see FORMAT.md); create one with "cookiesession keyring init FILE", which never overwrites a file`, nil)
+	}
 	if f.Version != keyringVersion {
 		return nil, bad("", fmt.Sprintf("version %d is not supported (want %d)", f.Version, keyringVersion), nil)
 	}
@@ -621,6 +624,9 @@ func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
 	// sets O_NONBLOCK where the system has it), and the file that was
 	// opened is checked again, so one swapped in between is caught too.
 	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf(`cookiesession: keyring: %w; create it with "cookiesession keyring init %s" (see FORMAT.md for its JSON)`, err, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
 	}

@@ -129,7 +129,7 @@ func TestParseKeyringInvalid(t *testing.T) {
 		{"unknown field", `{"version":1,"keys":[{` + good + `}],"comment":"x"}`, "", "bad JSON"},
 		{"unknown key field", key(`{` + good + `,"algorithm":"aes"}`), "", "bad JSON"},
 		{"deep nesting", strings.Repeat("[", 100) + strings.Repeat("]", 100), "", "not a single strict JSON object"},
-		{"version missing", `{"keys":[{` + good + `}]}`, "", "version 0 is not supported (want 1)"},
+		{"version missing", `{"keys":[{` + good + `}]}`, "", `no "version": a keyring file looks like {"version": 1, "keys": [{"id": …, "secret": …}]} (see FORMAT.md); create one with "cookiesession keyring init FILE", which never overwrites a file`},
 		{"version 2", `{"version":2,"keys":[{` + good + `}]}`, "", "version 2 is not supported (want 1)"},
 		{"no keys", `{"version":1,"keys":[]}`, "", "no keys"},
 		{"keys null", `{"version":1,"keys":null}`, "", "no keys"},

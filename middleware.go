@@ -3,25 +3,56 @@ package cookiesession
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 )
 
+// ErrLateSave means the session changed, or Save was called, after the
+// response's header had been written: the cookies can no longer be set,
+// so the change is lost. Change and save the session before the first
+// Write or WriteHeader.
+var ErrLateSave = errors.New("cookiesession: session changed after the response's header was written; the change is lost")
+
 // Middleware loads the session of every request into its context, where
 // [Store.FromContext] finds it, and saves it just before the response's
 // header is written, without buffering the body.
+//
+// What happens to a save:
+//
+//   - A handler that must know the outcome, for example of a change that
+//     could make the session too large, calls [Store.Save] itself before
+//     it responds, and answers the error as it sees fit: Save returns a
+//     *[TooLargeError] or another error, writes nothing, and the browser
+//     keeps its cookies. The middleware then writes nothing more unless
+//     the session changes again.
+//   - Otherwise the middleware saves the session when the handler first
+//     calls Write, WriteHeader or Flush, or when it returns without
+//     writing. A save that fails there leaves the browser's cookies as
+//     they were and is reported to [Config.Logger] (at Error) and
+//     [Config.OnError]; the response goes out as the handler wrote it.
+//   - A change made after the header went out (after the first Write,
+//     say, or after a Hijack) cannot be saved: the middleware reports it
+//     when the handler returns, to the Logger at Warn and to OnError, with
+//     an error matching [ErrLateSave]; a Save called then returns that
+//     error too.
 func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := st.Load(r) // the error is reported, and kept in s
 		r = r.WithContext(context.WithValue(r.Context(), st.ctxKey, s))
 		sw := &sessionWriter[T]{ResponseWriter: w, st: st, r: r, s: s}
+		s.out = sw
 		next.ServeHTTP(sw, r)
 		sw.commit()
+		sw.reportLate()
 	})
 }
 
 // FromContext returns the session that the store's middleware loaded for
-// the request whose context is ctx; ok is false outside the middleware.
+// the request whose context is ctx; ok is false outside the middleware,
+// and s is then nil: every method of a nil *Session panics with a message
+// that names the missing middleware.
 func (st *Store[T]) FromContext(ctx context.Context) (s *Session[T], ok bool) {
 	s, ok = ctx.Value(st.ctxKey).(*Session[T])
 	return s, ok
@@ -33,7 +64,9 @@ type sessionWriter[T any] struct {
 	st        *Store[T]
 	r         *http.Request
 	s         *Session[T]
-	committed bool
+	committed bool // the session was saved, or can no longer be
+	sent      bool // the header went out: nothing can be saved any more
+	hijacked  bool
 }
 
 func (w *sessionWriter[T]) commit() {
@@ -41,6 +74,37 @@ func (w *sessionWriter[T]) commit() {
 		w.committed = true
 		w.st.Save(w.ResponseWriter, w.r, w.s) // failures are reported by Save
 	}
+}
+
+// reportLate reports a change that came after the header: no response can
+// carry it any more.
+func (w *sessionWriter[T]) reportLate() {
+	if s := w.s; s.changed || s.renewed || s.destroyed {
+		s.changed, s.renewed, s.destroyed = false, false, false
+		err := fmt.Errorf("%w: change the session before the response's first Write, WriteHeader or Flush "+
+			"(or call Store.Save before it, to learn the outcome)", ErrLateSave)
+		if w.hijacked {
+			err = fmt.Errorf("%w: the connection was hijacked, and a hijacked response carries no cookies; "+
+				"call Store.Save before Hijack", ErrLateSave)
+		}
+		w.st.warn(w.r, "save", err)
+	}
+}
+
+// lateSave is Save's check: under the middleware, a save once the header
+// is out would write cookies that no response carries.
+func (s *Session[T]) lateSave() bool {
+	s.must()
+	return s.out != nil && s.out.sent && (s.changed || s.renewed || s.destroyed)
+}
+
+// refuseLate drops the change that a late Save cannot write, and says so.
+func (st *Store[T]) refuseLate(r *http.Request, s *Session[T]) error {
+	s.changed, s.renewed, s.destroyed = false, false, false
+	err := fmt.Errorf("%w: Store.Save was called once the header was out; call it before the first Write, "+
+		"WriteHeader or Flush", ErrLateSave)
+	st.warn(r, "save", err)
+	return err
 }
 
 func (w *sessionWriter[T]) WriteHeader(code int) {
@@ -51,11 +115,13 @@ func (w *sessionWriter[T]) WriteHeader(code int) {
 		return
 	}
 	w.commit()
+	w.sent = true
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *sessionWriter[T]) Write(b []byte) (int, error) {
 	w.commit()
+	w.sent = true
 	return w.ResponseWriter.Write(b)
 }
 
@@ -65,13 +131,15 @@ func (w *sessionWriter[T]) Unwrap() http.ResponseWriter { return w.ResponseWrite
 // Flush implements http.Flusher for handlers that assert it.
 func (w *sessionWriter[T]) Flush() {
 	w.commit()
+	w.sent = true
 	http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Hijack implements http.Hijacker for handlers that assert it. A hijacked
 // connection carries no header from the server, so the session is not
-// saved: save it before hijacking, if it must be.
+// saved: save it before hijacking, if it must be. A change pending at the
+// hijack, or made after it, is reported as [ErrLateSave].
 func (w *sessionWriter[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.committed = true
+	w.committed, w.sent, w.hijacked = true, true, true
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }

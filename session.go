@@ -30,6 +30,10 @@ type Session[T any] struct {
 	legacyCarried bool    // the request carried a gorilla cookie to expire
 	dead          bool    // the carried cookies can never open: expire them
 	bearer        bool    // it travels by token, not cookie (see bearer.go)
+
+	flashes    []Flash
+	persistent *bool             // the session's own cookie choice; nil: the store's default
+	out        *sessionWriter[T] // the middleware's writer, if the session came from it
 }
 
 // envelope is what a session seals: its id, its creation time and the
@@ -38,22 +42,56 @@ type envelope[T any] struct {
 	ID      []byte `cbor:"1,keyasint" json:"id"`
 	Created int64  `cbor:"2,keyasint" json:"created"`
 	Data    T      `cbor:"3,keyasint" json:"data"`
+	// Added after the first three; absent when empty, so a session
+	// without flashes or a cookie choice seals as it always did, and a
+	// reader that predates them skips them.
+	Flashes    []Flash `cbor:"4,keyasint,omitempty" json:"flashes,omitempty"`
+	Persistent *bool   `cbor:"5,keyasint,omitempty" json:"persistent,omitempty"`
+}
+
+// envelope returns what s seals.
+func (s *Session[T]) envelope() envelope[T] {
+	return envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data, Flashes: s.flashes, Persistent: s.persistent}
+}
+
+// opened takes from env what the sealed value adds to the session's data.
+func (s *Session[T]) opened(env *envelope[T]) {
+	s.flashes, s.persistent = env.Flashes, env.Persistent
+}
+
+// errNilSession is the panic of a method called on a nil *Session: what
+// FromContext returns, with ok false, outside the store's middleware.
+const errNilSession = "cookiesession: nil *Session: Store.FromContext found no session in the request's context, " +
+	"because the handler does not run under that store's Middleware; wrap the handler in store.Middleware " +
+	"(or call Store.Load and Store.Save), and check the ok that FromContext returns"
+
+// must turns a nil receiver's bare nil dereference into a panic that names
+// the missing middleware.
+func (s *Session[T]) must() {
+	if s == nil {
+		panic(errNilSession)
+	}
 }
 
 const sessionIDLen = 16
 
 // Get returns the session's data. Change it with Set or Update, so that
 // the change is saved.
-func (s *Session[T]) Get() T { return s.data }
+func (s *Session[T]) Get() T {
+	s.must()
+	return s.data
+}
 
 // Set replaces the session's data.
 func (s *Session[T]) Set(v T) {
+	s.must()
 	s.data = v
 	s.changed = true
 }
 
 // Update calls fn with a pointer to the session's data and marks it changed.
 func (s *Session[T]) Update(fn func(*T)) {
+	s.must()
 	fn(&s.data)
 	s.changed = true
 }
@@ -62,6 +100,7 @@ func (s *Session[T]) Update(fn func(*T)) {
 // gives the session a new one. It is "" only if the random source failed,
 // in which case saving the session fails too.
 func (s *Session[T]) ID() string {
+	s.must()
 	if s.id == nil {
 		s.id, _ = s.store.newID()
 	}
@@ -70,34 +109,127 @@ func (s *Session[T]) ID() string {
 
 // IsNew reports whether the session did not come with the request: it was
 // absent or could not be loaded, or it was destroyed.
-func (s *Session[T]) IsNew() bool { return s.fresh }
+func (s *Session[T]) IsNew() bool {
+	s.must()
+	return s.fresh
+}
 
 // Created returns when the session began; Lifetime counts from then.
-func (s *Session[T]) Created() time.Time { return s.created }
+func (s *Session[T]) Created() time.Time {
+	s.must()
+	return s.created
+}
 
 // KeyID returns the id of the key that sealed the session as the request
 // carried it, or as this response last saved it; zero for a new session.
-func (s *Session[T]) KeyID() KeyID { return s.keyID }
+func (s *Session[T]) KeyID() KeyID {
+	s.must()
+	return s.keyID
+}
 
 // LoadError returns why the request's session could not be used, or nil
 // if it could. It is [ErrAbsent] when the request carried no session.
-func (s *Session[T]) LoadError() error { return s.loadErr }
+func (s *Session[T]) LoadError() error {
+	s.must()
+	return s.loadErr
+}
 
 // Renew gives the session a new id and a new creation time, keeping its
-// data. Call it when the user logs in or changes privileges, so that a
+// data, its flashes and its cookie choice ([Session.SetPersistent]). Call it when the user logs in or changes privileges, so that a
 // session id planted before login (session fixation) is worthless after.
 func (s *Session[T]) Renew() {
+	s.must()
 	s.id = nil
 	s.created = s.store.cfg.Now()
 	s.renewed = true
 }
 
 // Destroy ends the session: the response expires every cookie of it, and
-// the session is empty and new again. Setting data afterwards starts a
+// the session is empty and new again: no data, no flashes, the store's
+// default cookie choice. Setting data afterwards starts a
 // new session with a new id.
 func (s *Session[T]) Destroy() {
+	s.must()
 	s.store.reset(s, s.store.cfg.Now())
 	s.destroyed = true
+}
+
+// A Flash is a message for the user's next page ("Saved.", "Wrong
+// password."), kept in the session until it is read. Kind is the
+// application's own category ("info", "error", …).
+type Flash struct {
+	Kind string `cbor:"1,keyasint" json:"kind"`
+	Text string `cbor:"2,keyasint" json:"text"`
+}
+
+// Bounds of a session's flashes: they travel in the cookie on every
+// request until read, so a page that adds one per request without ever
+// showing them must not grow the session without end.
+const (
+	MaxFlashes    = 16   // flashes a session holds at once
+	MaxFlashBytes = 1024 // bytes of Kind plus Text over all of them
+)
+
+// AddFlash adds a message for a later request to read with Flashes. The
+// flash is sealed beside the session's data and saved with it. If the
+// session already holds [MaxFlashes] flashes, or the new one would take
+// their Kind and Text past [MaxFlashBytes], AddFlash adds nothing and
+// returns a *[TooLargeError].
+func (s *Session[T]) AddFlash(kind, text string) error {
+	s.must()
+	if len(s.flashes) >= MaxFlashes {
+		return &TooLargeError{What: "flashes", Size: len(s.flashes) + 1, Limit: MaxFlashes, Unit: "flashes"}
+	}
+	size := len(kind) + len(text)
+	for _, f := range s.flashes {
+		size += len(f.Kind) + len(f.Text)
+	}
+	if size > MaxFlashBytes {
+		return &TooLargeError{What: "flashes", Size: size, Limit: MaxFlashBytes}
+	}
+	s.flashes = append(s.flashes, Flash{Kind: kind, Text: text})
+	s.changed = true
+	return nil
+}
+
+// Flashes returns the session's flashes, oldest first, and removes them.
+// The removal is a change like any other: the response saves the session
+// without them, so a flash is shown once, not again on the next request.
+// Read them before the response's header is written (under the
+// middleware, a later change is lost, and reported as [ErrLateSave]).
+func (s *Session[T]) Flashes() []Flash {
+	s.must()
+	f := s.flashes
+	if len(f) > 0 {
+		s.flashes = nil
+		s.changed = true
+	}
+	return f
+}
+
+// SetPersistent chooses the session's kind of cookie. Persistent cookies
+// ("remember me") carry a Max-Age, the rest of [Config.Lifetime], and
+// outlive the browser; browser-session cookies carry none, and the
+// browser deletes them when it closes (browsers that restore the last
+// session may keep them). Either way the server enforces Lifetime and
+// IdleTimeout, which are sealed into the value. The choice is sealed too:
+// it holds on later requests, re-seals and [Session.Renew], until
+// [Session.Destroy]. A session that has not chosen follows
+// [Config.BrowserSessionCookies]. It marks the session changed.
+func (s *Session[T]) SetPersistent(persistent bool) {
+	s.must()
+	s.persistent = &persistent
+	s.changed = true
+}
+
+// Persistent reports whether the session's cookies carry a Max-Age: its
+// own choice, if it made one with SetPersistent, or else the store's.
+func (s *Session[T]) Persistent() bool {
+	s.must()
+	if s.persistent != nil {
+		return *s.persistent
+	}
+	return !s.store.cfg.BrowserSessionCookies
 }
 
 // reset makes s a fresh, empty session.
@@ -112,6 +244,7 @@ func (st *Store[T]) reset(s *Session[T], now time.Time) {
 	s.keyID = 0
 	s.fresh = true
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
+	s.flashes, s.persistent = nil, nil
 }
 
 // newID draws a session id. A failed random source is an error, never a

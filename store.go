@@ -25,6 +25,7 @@ type Store[T any] struct {
 	rand      io.Reader     // the session id source; only tests replace it
 	legacy    *migration[T] // nil unless Config.Gorilla is set
 	tokenName string        // the name bearer tokens are sealed under
+	reported  hostReports   // the misconfigurations reported so far
 }
 
 type contextKey struct{ name string }
@@ -259,6 +260,7 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 // hook, and whether the response must re-seal it.
 func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now time.Time) error {
 	s.data, s.id, s.created, s.keyID = o.env.Data, o.env.ID, time.Unix(o.env.Created, 0), o.h.KeyID
+	s.opened(&o.env)
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
@@ -325,10 +327,16 @@ func (st *Store[T]) checkOpened(o *opened[T], now time.Time) error {
 // before the response's header is written (the middleware does). On any
 // error it writes nothing and drops the pending change, so the cookies the
 // browser holds stay as they were and the middleware does not try again;
-// a later Set or Update makes the session pending again. A session that
-// travels by token gets its new token in the [TokenHeader] header instead,
-// and never a cookie.
+// a later Set or Update makes the session pending again. Under the
+// middleware, a handler may call Save itself to learn the outcome before it
+// responds; the middleware then writes nothing more unless the session
+// changes again. Once the header is out, Save there returns [ErrLateSave].
+// A session that travels by token gets its new token in the [TokenHeader]
+// header instead, and never a cookie.
 func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
+	if s.lateSave() {
+		return st.refuseLate(r, s)
+	}
 	if s.bearer {
 		return st.saveBearer(w, r, s)
 	}
@@ -336,6 +344,9 @@ func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) 
 	switch {
 	case s.changed || s.renewed || s.reseal:
 		err = st.write(w, s)
+		if err == nil {
+			st.checkRequest(r) // will the browser keep what was just set?
+		}
 	case s.destroyed, s.dead:
 		st.expire(w, s, 0)
 	}
@@ -366,7 +377,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	}
 	name := st.cfg.Name
 	var n int
-	value, keyID, err := st.codec.seal(name, envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data}, now, exp,
+	value, keyID, err := st.codec.seal(name, s.envelope(), now, exp,
 		func(encLen int) (int, error) {
 			n = chunkCount(name, encLen, st.cfg.ChunkSize, st.maxChunks)
 			if size := cookieBytes(name, encLen, n); n > st.maxChunks || size > st.cfg.MaxSize {
@@ -378,6 +389,9 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		return err
 	}
 	maxAge := int((s.created.Add(st.cfg.Lifetime).Sub(now) + time.Second - 1) / time.Second)
+	if !s.Persistent() {
+		maxAge = 0 // a browser-session cookie: no Max-Age
+	}
 	parts := splitValue(name, value, st.cfg.ChunkSize, n)
 	cookies := make([]*http.Cookie, n)
 	for i, p := range parts {

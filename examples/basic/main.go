@@ -72,21 +72,25 @@ func run(listen, keyringFile string, logger *slog.Logger) error {
 	// The other defaults suit http://localhost: browsers treat it as a
 	// secure context, so the cookie is named __Host-session and is Secure,
 	// HttpOnly and SameSite=Lax.
+	//
+	// Sessions get a browser-session cookie, gone when the browser closes,
+	// unless the user ticks "remember me" at login.
 	store, err := cookiesession.NewStore(ring, cookiesession.Config[data]{
-		MaxSize: maxSize,
-		Logger:  logger,
+		MaxSize:               maxSize,
+		Logger:                logger,
+		BrowserSessionCookies: true,
 	})
 	if err != nil {
 		return err
 	}
 	a := &app{store: store, logger: logger}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", a.home)
-	mux.HandleFunc("POST /visit", a.visit)
-	mux.HandleFunc("POST /login", a.login)
-	mux.HandleFunc("POST /logout", a.logout)
-	mux.HandleFunc("POST /grow", a.grow)
-	mux.HandleFunc("POST /shrink", a.shrink)
+	mux.HandleFunc("GET /{$}", a.withSession(a.home))
+	mux.HandleFunc("POST /visit", a.withSession(a.visit))
+	mux.HandleFunc("POST /login", a.withSession(a.login))
+	mux.HandleFunc("POST /logout", a.withSession(a.logout))
+	mux.HandleFunc("POST /grow", a.withSession(a.grow))
+	mux.HandleFunc("POST /shrink", a.withSession(a.shrink))
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -142,67 +146,79 @@ type app struct {
 	logger *slog.Logger
 }
 
-func (a *app) session(r *http.Request) *cookiesession.Session[data] {
-	s, _ := a.store.FromContext(r.Context()) // always there: every route is behind the middleware
-	return s
+type session = cookiesession.Session[data]
+
+// withSession hands a route the session that the middleware loaded. ok is
+// false only for a route outside the middleware: a wiring mistake.
+func (a *app) withSession(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := a.store.FromContext(r.Context())
+		if !ok {
+			http.Error(w, "no session: the route is not behind the store's middleware", http.StatusInternalServerError)
+			return
+		}
+		h(w, r, s)
+	}
 }
 
-// home shows the page. It changes nothing, so the response sets no cookie.
-func (a *app) home(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, nil)
+// home shows the page. It changes nothing unless there are flashes to show,
+// so the response usually sets no cookie.
+func (a *app) home(w http.ResponseWriter, r *http.Request, s *session) {
+	a.render(w, r, s, nil)
 }
 
 // visit counts a visit. Like every change, it is a POST, answered with a
 // redirect to the page.
-func (a *app) visit(w http.ResponseWriter, r *http.Request) {
-	a.session(r).Update(func(d *data) { d.Visits++ })
+func (a *app) visit(w http.ResponseWriter, r *http.Request, s *session) {
+	s.Update(func(d *data) { d.Visits++ })
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // login starts a session for the name given. Renew gives the session a new
 // id, so that an id someone planted in this browser before the login is
-// worth nothing after it.
-func (a *app) login(w http.ResponseWriter, r *http.Request) {
+// worth nothing after it. "Remember me" makes the cookie persistent.
+func (a *app) login(w http.ResponseWriter, r *http.Request, s *session) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	if name == "" || len(name) > 64 {
-		a.render(w, r, errors.New("enter a name of 1 to 64 bytes"))
+		a.render(w, r, s, errors.New("enter a name of 1 to 64 bytes"))
 		return
 	}
-	s := a.session(r)
 	s.Renew()
+	s.SetPersistent(r.PostFormValue("remember") == "on")
 	s.Update(func(d *data) { d.Name = name })
+	s.AddFlash("info", "Logged in as "+name+".") // a fresh list of flashes has room
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// logout ends the session: the response expires every chunk of it.
-func (a *app) logout(w http.ResponseWriter, r *http.Request) {
-	a.session(r).Destroy()
+// logout ends the session: the response expires every chunk of it. (A
+// flash added now would start a new session, and set its cookie.)
+func (a *app) logout(w http.ResponseWriter, r *http.Request, s *session) {
+	s.Destroy()
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // grow fills the session with kb KiB of notes. It saves the session itself
-// rather than leave that to the middleware, so that a session too large
-// for MaxSize is reported on the page.
-func (a *app) grow(w http.ResponseWriter, r *http.Request) {
+// rather than leave that to the middleware, so that it learns before it
+// responds whether the session fits MaxSize, and shows the error if not.
+func (a *app) grow(w http.ResponseWriter, r *http.Request, s *session) {
 	kb := 8
 	if r.PostFormValue("kb") == "20" {
 		kb = 20
 	}
-	s := a.session(r)
 	before := s.Get()
 	s.Update(func(d *data) { d.Notes = strings.Repeat("cookie crumbs ", kb<<10/14+1)[:kb<<10] })
 	if err := a.store.Save(w, r, s); err != nil {
 		// Save wrote nothing, so the browser keeps its cookies. Put back
 		// the data they hold, so that the page shows what is really saved.
 		s.Set(before)
-		a.render(w, r, err)
+		a.render(w, r, s, err)
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func (a *app) shrink(w http.ResponseWriter, r *http.Request) {
-	a.session(r).Update(func(d *data) { d.Notes = "" })
+func (a *app) shrink(w http.ResponseWriter, r *http.Request, s *session) {
+	s.Update(func(d *data) { d.Notes = "" })
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -219,6 +235,8 @@ type chunk struct {
 
 type view struct {
 	Data       data
+	Flashes    []cookiesession.Flash
+	Persistent bool
 	NotesSize  int
 	New        bool
 	LoadError  string // why the request's session could not be used
@@ -232,13 +250,14 @@ type view struct {
 }
 
 // render shows the page, with actionErr at the top if it is not nil.
-func (a *app) render(w http.ResponseWriter, r *http.Request, actionErr error) {
-	s := a.session(r)
+func (a *app) render(w http.ResponseWriter, r *http.Request, s *session, actionErr error) {
 	v := view{
-		Data:      s.Get(),
-		NotesSize: len(s.Get().Notes),
-		New:       s.IsNew(),
-		MaxSize:   maxSize,
+		Data:       s.Get(),
+		Flashes:    s.Flashes(), // before the first write: removing them is a change to save
+		Persistent: s.Persistent(),
+		NotesSize:  len(s.Get().Notes),
+		New:        s.IsNew(),
+		MaxSize:    maxSize,
 	}
 	if !s.IsNew() {
 		v.ID, v.KeyID, v.Created = s.ID(), s.KeyID().String(), s.Created().UTC()

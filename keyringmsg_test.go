@@ -1,0 +1,41 @@
+package cookiesession
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A first start without a keyring file, or with an empty object in it,
+// says what to run and what the file looks like.
+func TestKeyringMessagesSayWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.json")
+	_, err := LoadKeyring(missing, nil)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing file: err = %v, want fs.ErrNotExist", err)
+	}
+	if want := `cookiesession keyring init ` + missing; !strings.Contains(err.Error(), want) {
+		t.Errorf("missing file: %q does not contain %q", err, want)
+	}
+	if _, err := NewKeyringFile(missing, KeyringFileConfig{}); err == nil || !strings.Contains(err.Error(), "keyring init") {
+		t.Errorf("NewKeyringFile of a missing file: %v, want the command to run", err)
+	}
+
+	empty := filepath.Join(dir, "empty.json")
+	if err := os.WriteFile(empty, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadKeyring(empty, nil)
+	if !errors.Is(err, ErrInvalidKeyring) {
+		t.Fatalf("{}: err = %v, want ErrInvalidKeyring", err)
+	}
+	for _, want := range []string{`{"version": 1, "keys": [`, "cookiesession keyring init"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("{}: %q does not contain %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package cookiesession
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// recorder collects what a store reports through OnError and its Logger.
+type recorder struct {
+	mu     sync.Mutex
+	errs   []error
+	logged strings.Builder
+}
+
+func (rec *recorder) onError(r *http.Request, err error) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.errs = append(rec.errs, err)
+}
+
+func (rec *recorder) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(lockedWriter{&rec.mu, &rec.logged}, nil))
+}
+
+// matching returns the reported errors that match target.
+func (rec *recorder) matching(target error) []error {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var out []error
+	for _, err := range rec.errs {
+		if errors.Is(err, target) {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
+func (rec *recorder) log() string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.logged.String()
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// sessionCookies returns the Set-Cookie lines of a response for the store's
+// cookie and its chunks.
+func sessionCookies(h http.Header, name string) []string {
+	var out []string
+	for _, line := range h.Values("Set-Cookie") {
+		if strings.HasPrefix(line, name+"=") || strings.HasPrefix(line, name+".") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func localRequest(method, target string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	r.Host = "localhost:8080"
+	return r
+}
+
+// A handler under the middleware saves the session itself and learns, before
+// it responds, that the change is too large; the middleware neither writes
+// the cookies nor reports the failure a second time.
+func TestMiddlewareExplicitSaveTooLarge(t *testing.T) {
+	rec := &recorder{}
+	st, _ := newStore(t, testRing(t), Config[cart]{MaxSize: 1024, OnError: rec.onError})
+	var saveErr error
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Blob = strings.Repeat("x", 4000) })
+		if saveErr = st.Save(w, r, s); saveErr != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		fmt.Fprint(w, "saved")
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, localRequest("POST", "/"))
+	var tl *TooLargeError
+	if !errors.As(saveErr, &tl) || tl.Limit != 1024 {
+		t.Fatalf("Save = %v, want a *TooLargeError with limit 1024", saveErr)
+	}
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413: the handler did not see the error in time", w.Code)
+	}
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 0 {
+		t.Errorf("a refused save set cookies: %q", got)
+	}
+	if got := rec.matching(ErrTooLarge); len(got) != 1 {
+		t.Errorf("the failure was reported %d times, want once: %v", len(got), rec.errs)
+	}
+}
+
+// An explicit save that succeeds is the only one: the cookies go out once.
+func TestMiddlewareExplicitSaveWritesOnce(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Visits++ })
+		if err := st.Save(w, r, s); err != nil {
+			t.Errorf("Save: %v", err)
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, localRequest("POST", "/"))
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 1 {
+		t.Fatalf("Set-Cookie lines for the session: %q, want exactly one", got)
+	}
+	s, err := st.Load(requestWith(w))
+	if err != nil || s.Get().Visits != 1 {
+		t.Fatalf("the saved session: %+v, %v", s.Get(), err)
+	}
+}
+
+// A change made after the header went out cannot reach the browser; it is
+// reported, at Warn and to OnError, as ErrLateSave, never dropped silently.
+func TestMiddlewareLateChangeIsReported(t *testing.T) {
+	for name, tc := range map[string]struct {
+		handler func(st *Store[cart], w http.ResponseWriter, r *http.Request)
+		saveErr bool // the handler's own Save must return ErrLateSave
+	}{
+		"Update after Write": {handler: func(st *Store[cart], w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			fmt.Fprint(w, "body first")
+			s.Update(func(c *cart) { c.Visits++ })
+		}},
+		"Renew after WriteHeader": {handler: func(st *Store[cart], w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			w.WriteHeader(http.StatusNoContent)
+			s.Renew()
+		}},
+		"Destroy after Flush": {handler: func(st *Store[cart], w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			w.(http.Flusher).Flush()
+			s.Destroy()
+		}},
+		"flashes read after Write": {handler: func(st *Store[cart], w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			fmt.Fprint(w, "page")
+			s.Flashes()
+		}},
+		"Save after Write": {saveErr: true, handler: func(st *Store[cart], w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			fmt.Fprint(w, "body first")
+			s.Update(func(c *cart) { c.Visits++ })
+			if err := st.Save(w, r, s); !errors.Is(err, ErrLateSave) {
+				t.Errorf("late Save = %v, want ErrLateSave", err)
+			}
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			st, _ := newStore(t, testRing(t), Config[cart]{OnError: rec.onError, Logger: rec.logger()})
+			// A session with a flash, so that reading it is a change.
+			seed := httptest.NewRecorder()
+			s, _ := st.Load(localRequest("GET", "/"))
+			s.AddFlash("info", "hello")
+			if err := st.Save(seed, localRequest("GET", "/"), s); err != nil {
+				t.Fatal(err)
+			}
+			r := requestWith(seed)
+			r.Host = "localhost"
+
+			w := httptest.NewRecorder()
+			st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				tc.handler(st, w, r)
+			})).ServeHTTP(w, r)
+			if got := rec.matching(ErrLateSave); len(got) != 1 {
+				t.Fatalf("ErrLateSave reported %d times, want once; reports: %v", len(got), rec.errs)
+			}
+			if log := rec.log(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "header was written") {
+				t.Errorf("log: %q, want a WARN record about the late change", log)
+			}
+		})
+	}
+}
+
+// A hijacked connection carries no Set-Cookie: a change pending at the
+// hijack is reported, not lost without a word.
+func TestMiddlewareChangeBeforeHijackIsReported(t *testing.T) {
+	rec := &recorder{}
+	st, _ := newStore(t, testRing(t), Config[cart]{OnError: rec.onError})
+	done := make(chan struct{})
+	mw := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Visits++ })
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+		buf.Flush()
+	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(done)
+		mw.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, bufio.NewReader(resp.Body))
+	resp.Body.Close()
+	<-done // the middleware has returned
+	got := rec.matching(ErrLateSave)
+	if len(got) != 1 {
+		t.Fatalf("ErrLateSave reported %d times, want once; reports: %v", len(got), rec.errs)
+	}
+	if !strings.Contains(got[0].Error(), "before Hijack") {
+		t.Errorf("%q does not say to save before Hijack", got[0])
+	}
+}
+
+// A handler that changes the session and writes nothing gets its change
+// saved when it returns; an unchanged session reports nothing.
+func TestMiddlewareNoWriteNoReport(t *testing.T) {
+	rec := &recorder{}
+	st, _ := newStore(t, testRing(t), Config[cart]{OnError: rec.onError})
+	w := httptest.NewRecorder()
+	st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Visits++ })
+	})).ServeHTTP(w, localRequest("POST", "/"))
+	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 1 {
+		t.Fatalf("Set-Cookie: %q", got)
+	}
+	w = httptest.NewRecorder()
+	st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "read only")
+	})).ServeHTTP(w, localRequest("GET", "/"))
+	if len(rec.errs) != 0 {
+		t.Fatalf("reports: %v", rec.errs)
+	}
+}
+
+// Outside the middleware FromContext has no session; using it anyway fails
+// with a message that names the middleware, not a bare nil dereference.
+func TestNilSessionNamesMiddleware(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	s, ok := st.FromContext(httptest.NewRequest("GET", "/", nil).Context())
+	if ok {
+		t.Fatal("ok outside the middleware")
+	}
+	for name, use := range map[string]func(){
+		"Get":      func() { s.Get() },
+		"Update":   func() { s.Update(func(*cart) {}) },
+		"AddFlash": func() { s.AddFlash("info", "x") },
+		"Save":     func() { st.Save(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), s) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				msg := fmt.Sprint(recover())
+				if !strings.Contains(msg, "Middleware") || !strings.HasPrefix(msg, "cookiesession: ") {
+					t.Errorf("panic %q does not name the missing middleware", msg)
+				}
+			}()
+			use()
+		})
+	}
+}

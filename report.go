@@ -1,0 +1,153 @@
+package cookiesession
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+)
+
+// Misconfigurations under which the browser drops the session cookie that
+// a response sets, so that every request starts a fresh session. A store
+// reports each of them once, the first time it sets a cookie on such a
+// request, to [Config.Logger] at Warn and to [Config.OnError], with what
+// to change in the message. It changes nothing else: the cookie is set as
+// configured.
+var (
+	// ErrInsecureRequest means a Secure cookie was set in answer to a
+	// plain-http request for a host that browsers do not treat as secure
+	// (anything but localhost, *.localhost and loopback addresses).
+	ErrInsecureRequest = errors.New("cookiesession: Secure session cookie set over plain http")
+
+	// ErrHostOutsideDomain means a cookie for [Config.Domain] was set in
+	// answer to a request for a host that is neither that domain nor one
+	// of its subdomains.
+	ErrHostOutsideDomain = errors.New("cookiesession: request host outside Config.Domain")
+)
+
+// hostReports remembers which misconfigurations a store reported, so that
+// each is reported once, not on every request.
+type hostReports struct {
+	insecure, outside atomic.Bool
+}
+
+// checkRequest reports, once per store and cause, a request on which the
+// browser will not keep the cookie just set. The request's scheme and host
+// come from the connection and the Host header, or from a proxy's
+// Forwarded or X-Forwarded-Proto/-Host headers when present: they only
+// decide whether to report, so a forged one can at worst silence a report
+// or raise a false one, and it cannot change what is sent.
+func (st *Store[T]) checkRequest(r *http.Request) {
+	insecure := !st.cfg.Insecure && !st.reported.insecure.Load()
+	outside := st.cfg.Domain != "" && !st.reported.outside.Load()
+	if r == nil || !insecure && !outside {
+		return // nothing to check, or nothing left to report
+	}
+	scheme, host, via := requestOrigin(r)
+	name := st.cfg.Name
+	if insecure && scheme == "http" && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
+		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %q came over plain http (%s), so the browser drops "+
+			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
+			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
+			"development server; behind a proxy that terminates TLS, have it send X-Forwarded-Proto: https",
+			ErrInsecureRequest, host, via, name))
+	}
+	if d := st.cfg.Domain; outside && host != d && !strings.HasSuffix(host, "."+d) && st.reported.outside.CompareAndSwap(false, true) {
+		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %q, which is not %s or a subdomain of it, so the "+
+			"browser refuses the cookie %q for Domain=%s and every request starts a fresh session; serve the site "+
+			"under %s, set Config.Domain to the site's own registrable domain, or leave Domain empty for a "+
+			"host-only cookie", ErrHostOutsideDomain, host, d, name, d, d))
+	}
+}
+
+// maxReportedHost bounds how much of a request's host a report quotes.
+const maxReportedHost = 253
+
+// requestOrigin returns the scheme and host the browser used for r, as far
+// as the request tells, and where the scheme came from, for the report.
+func requestOrigin(r *http.Request) (scheme, host, via string) {
+	scheme, via = "http", "no TLS on the connection"
+	if r.TLS != nil {
+		scheme, via = "https", "TLS"
+	}
+	host = r.Host
+	// Only the first element of each header: the one the proxy nearest
+	// the browser wrote.
+	if fwd := firstElement(r.Header.Get("Forwarded")); fwd != "" {
+		for pair := range strings.SplitSeq(fwd, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
+			v = strings.Trim(v, `"`)
+			switch {
+			case strings.EqualFold(k, "proto") && v != "":
+				scheme, via = strings.ToLower(v), "Forwarded: proto="+v
+			case strings.EqualFold(k, "host") && v != "":
+				host = v
+			}
+		}
+	} else {
+		if p := firstElement(r.Header.Get("X-Forwarded-Proto")); p != "" {
+			scheme, via = strings.ToLower(p), "X-Forwarded-Proto: "+p
+		}
+		if h := firstElement(r.Header.Get("X-Forwarded-Host")); h != "" {
+			host = h
+		}
+	}
+	host = strings.TrimSuffix(strings.ToLower(withoutPort(host)), ".")
+	if len(host) > maxReportedHost {
+		host = host[:maxReportedHost]
+	}
+	if len(via) > 64 {
+		via = via[:64]
+	}
+	return scheme, host, via
+}
+
+// withoutPort returns host without its port and, for an IPv6 address,
+// without its brackets. Unlike net.SplitHostPort it allocates nothing for
+// a host without a port, which is the common case on every save.
+func withoutPort(host string) string {
+	if rest, ok := strings.CutPrefix(host, "["); ok {
+		ip, _, _ := strings.Cut(rest, "]")
+		return ip
+	}
+	if i := strings.IndexByte(host, ':'); i >= 0 && strings.Count(host, ":") == 1 {
+		return host[:i]
+	}
+	return host
+}
+
+// firstElement returns a comma-separated header's first element, bounded.
+func firstElement(v string) string {
+	v, _, _ = strings.Cut(v, ",")
+	if len(v) > 1024 {
+		v = v[:1024]
+	}
+	return strings.TrimSpace(v)
+}
+
+// secureHost reports whether browsers treat plain http to host as a
+// secure context, where they keep Secure cookies: localhost, its
+// subdomains and the loopback addresses.
+func secureHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// warn reports a problem that is not a failed load or save of the
+// session's own data: to OnError, and to the Logger at Warn, with the
+// error's text, which says what to change, as the message. The path
+// helps find the handler; it is the request's, not the session's.
+func (st *Store[T]) warn(r *http.Request, op string, err error) {
+	if st.cfg.OnError != nil {
+		st.cfg.OnError(r, err)
+	}
+	if l := st.cfg.Logger; l != nil {
+		l.Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", r.URL.Path)
+	}
+}

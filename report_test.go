@@ -1,0 +1,126 @@
+package cookiesession
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// A store reports, once per cause, a request on which the browser will drop
+// the cookie it sets, and says what to change; the response is the same as
+// without the report.
+func TestStoreReportsDroppedCookies(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config[cart]
+		host    string
+		tls     bool
+		headers map[string]string
+		want    error // nil: no report
+		fix     string
+	}{
+		{name: "plain http to an IP", host: "192.168.1.20:8080", want: ErrInsecureRequest, fix: "Config.Insecure"},
+		{name: "plain http to a name", host: "dev.example.com", want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
+		{name: "plain http to localhost", host: "localhost:8080"},
+		{name: "plain http to a .localhost name", host: "app.example.localhost:8080"},
+		{name: "plain http to 127.0.0.1", host: "127.0.0.1:8080"},
+		{name: "plain http to ::1", host: "[::1]:8080"},
+		{name: "TLS", host: "192.168.1.20", tls: true},
+		{name: "Insecure store", host: "192.168.1.20", cfg: Config[cart]{Insecure: true}},
+		{name: "proxy says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": "https"}},
+		{name: "proxy says https, Forwarded", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for=192.0.2.60;proto=https;host="app.example.com"`}},
+		{name: "proxy says http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"X-Forwarded-Proto": "http"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
+		{name: "host outside Domain", host: "example.org", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "set Config.Domain"},
+		{name: "host that merely ends like Domain", host: "badexample.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "under example.com"},
+		{name: "subdomain of Domain", host: "app.example.com:443", tls: true, cfg: Config[cart]{Domain: "example.com"}},
+		{name: "Domain itself", host: "EXAMPLE.com", tls: true, cfg: Config[cart]{Domain: "example.com"}},
+		{name: "forwarded host under Domain", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-Forwarded-Host": "app.example.com"}},
+		{name: "forwarded host outside Domain", host: "app.example.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": "host=example.net"}, want: ErrHostOutsideDomain, fix: `"example.net"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			cfg := tc.cfg
+			cfg.OnError, cfg.Logger = rec.onError, rec.logger()
+			st, _ := newStore(t, testRing(t), cfg)
+			quiet, _ := newStore(t, testRing(t), tc.cfg)
+			request := func() *http.Request {
+				r := httptest.NewRequest("POST", "/", nil)
+				r.Host = tc.host
+				if tc.tls {
+					r.TLS = &tls.ConnectionState{}
+				}
+				for k, v := range tc.headers {
+					r.Header.Set(k, v)
+				}
+				return r
+			}
+			var lines [2][]string
+			for i, store := range []*Store[cart]{st, quiet} {
+				for range 3 { // three requests, one report
+					w := httptest.NewRecorder()
+					store.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						s, _ := store.FromContext(r.Context())
+						s.Update(func(c *cart) { c.Visits++ })
+					})).ServeHTTP(w, request())
+					lines[i] = append(lines[i], sessionCookieAttrs(w.Result().Header, store.Name())...)
+				}
+			}
+			if tc.want == nil {
+				if len(rec.errs) != 0 {
+					t.Fatalf("reported %v", rec.errs)
+				}
+				return
+			}
+			got := rec.matching(tc.want)
+			if len(got) != 1 || len(rec.errs) != 1 {
+				t.Fatalf("reports %v, want one matching %v", rec.errs, tc.want)
+			}
+			if msg := got[0].Error(); !strings.Contains(msg, tc.fix) {
+				t.Errorf("message %q does not contain %q", msg, tc.fix)
+			}
+			if log := rec.log(); !strings.Contains(log, "level=WARN") || strings.Count(log, "level=") != 1 {
+				t.Errorf("log: %q, want one WARN record", log)
+			}
+			// Only a report: the cookies are what they would be without.
+			if d := cmp.Diff(lines[1], lines[0]); d != "" {
+				t.Errorf("cookie attributes differ from a store that does not report (-quiet +reporting):\n%s", d)
+			}
+		})
+	}
+}
+
+// sessionCookieAttrs returns the session's Set-Cookie lines without their
+// values, which differ from seal to seal.
+func sessionCookieAttrs(h http.Header, name string) []string {
+	var out []string
+	for _, line := range sessionCookies(h, name) {
+		_, attrs, _ := strings.Cut(line, ";")
+		out = append(out, attrs)
+	}
+	return out
+}
+
+// The two causes are reported separately, each once.
+func TestStoreReportsEachCauseOnce(t *testing.T) {
+	rec := &recorder{}
+	st, _ := newStore(t, testRing(t), Config[cart]{Domain: "example.com", OnError: rec.onError})
+	for range 2 {
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Host = "example.org"
+		w := httptest.NewRecorder()
+		s, _ := st.Load(r)
+		s.Set(cart{Visits: 1})
+		st.Save(w, r, s)
+	}
+	if a, b := rec.matching(ErrInsecureRequest), rec.matching(ErrHostOutsideDomain); len(a) != 1 || len(b) != 1 || len(rec.errs) != 2 {
+		t.Fatalf("reports %v", rec.errs)
+	}
+	if errors.Is(rec.errs[0], ErrHostOutsideDomain) == errors.Is(rec.errs[1], ErrHostOutsideDomain) {
+		t.Fatalf("one error matches both causes: %v", rec.errs)
+	}
+}
