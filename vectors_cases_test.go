@@ -285,6 +285,12 @@ func vectorKeyringSpecs(t testing.TB) []vectorSpec {
 		ok("keyring-offset-minus-zero", "activates_at with the offset -00:00, the same instant as Z",
 			at("2025-06-01T12:00:00Z"), "c0ffee01", setAct("2025-06-01T12:00:00-00:00")),
 
+		ok("keyring-primary-latest", "two active keys past their activation: the later activation is the primary",
+			vectorDay(6, 5), "c0ffee02", vectorRingJSON(t, []Key{keys[0], keys[1], keys[2]}, nil)),
+		ok("keyring-primary-tie-created", "two keys activated at once: the one created later is the primary, though its id is lower",
+			vectorEpoch, "c0ffee01", vectorRingJSON(t, []Key{keys[0], {ID: vkPending, State: KeyActive, Created: vectorDay(4, 1),
+				ActivatesAt: keys[0].ActivatesAt, secret: vectorSecret(vkPending)}}, nil)),
+
 		bad("keyring-too-large", "a valid file padded with spaces to 1048577 bytes, one over the limit",
 			append(bytes.Clone(base), bytes.Repeat([]byte(" "), maxKeyringFile+1-len(base))...)),
 		bad("keyring-second-value", "a second JSON value after the object", append(bytes.Clone(base), "{}\n"...)),
