@@ -85,6 +85,15 @@ var specMutations = map[string]string{
 	"chunks-max-254":         "at most 254 chunks",
 	"chunks-no-peek":         "chunks joined as given, without reading the count from the first",
 	"chunks-first-only":      "only the first chunk opened",
+	// Cookie headers.
+	"header-size-unlimited":       "no limit on the Cookie header's size",
+	"header-candidates-unlimited": "every value of a name tried, not the first 4",
+	"header-last-failure":         "the last attempt's failure reported",
+	"header-leading-zero":         "chunk indexes with leading zeros accepted",
+	"header-name-fold-case":       "cookie names compared without regard to case",
+	"header-all-combinations":     "every combination of candidates tried",
+	"header-quotes-kept":          "double quotes kept as part of the value",
+	"header-join-header-order":    "chunks joined in header order",
 	// Keyring.
 	"keyring-size-unlimited":            "no limit on the file's size",
 	"keyring-trailing":                  "data after the JSON object ignored",
@@ -145,7 +154,7 @@ func parseSpecVector(data []byte) (*specVector, error) {
 	}
 	lines := strings.TrimSuffix(string(body), "\n")
 	switch v.h["input"] {
-	case "":
+	case "", "cookie-header":
 		v.value = lines
 	case "chunks":
 		v.chunks = strings.Split(lines, "\n")
@@ -155,7 +164,7 @@ func parseSpecVector(data []byte) (*specVector, error) {
 
 // run returns the outcome of v, "ok" or an error class, or a description
 // of how an ok vector's details differ.
-func (r specReader) run(keyring []byte, v *specVector) string {
+func (r specReader) run(ring *specRing, v *specVector) string {
 	if v.h["input"] == "keyring" {
 		ring, err := r.parseKeyring(v.body)
 		if err != nil {
@@ -167,15 +176,14 @@ func (r specReader) run(keyring []byte, v *specVector) string {
 		}
 		return "ok"
 	}
-	ring, err := specReader{}.parseKeyring(keyring)
-	if err != nil {
-		panic(err)
-	}
 	var o specOpened
 	var class string
-	if v.h["input"] == "chunks" {
+	switch v.h["input"] {
+	case "chunks":
 		o, class = r.openChunks(ring, v.h, v.chunks)
-	} else {
+	case "cookie-header":
+		o, class = r.readCookieHeader(ring, v.h, v.value)
+	default:
 		o, class = r.open(ring, v.h, v.value, 1)
 	}
 	if class != "ok" {
@@ -289,6 +297,113 @@ func withField(h map[string]string, k, v string) map[string]string {
 	}
 	c[k] = v
 	return c
+}
+
+// readCookieHeader follows Chunking, Reading: it finds the value of the
+// session in a Cookie header and opens it.
+func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header string) (specOpened, string) {
+	name := h["cookie-name"]
+	maxSize, _ := strconv.Atoi(h["max-length"])
+	chunkSize, _ := strconv.Atoi(h["chunk-size"])
+	limit := min(255, maxSize/chunkSize+1)
+	if len(header) > 65536 && !r.is("header-size-unlimited") { // step 1
+		return specOpened{}, "too-large"
+	}
+	type cookie struct {
+		index int
+		value string
+	}
+	var cands [][]string
+	var order []cookie
+	for part := range strings.SplitSeq(header, ";") {
+		k, v, ok := strings.Cut(strings.Trim(part, " \t"), "=")
+		if !ok {
+			continue
+		}
+		if r.is("header-name-fold-case") {
+			k = strings.ToLower(k[:min(len(name), len(k))]) + k[min(len(name), len(k)):]
+			name = strings.ToLower(name)
+		}
+		suffix, ok := strings.CutPrefix(k, name) // step 2
+		if !ok {
+			continue
+		}
+		index := 0
+		if suffix != "" {
+			digits, ok := strings.CutPrefix(suffix, ".")
+			n, err := strconv.Atoi(digits)
+			if !ok || err != nil || strings.Trim(digits, "0123456789") != "" || n < 1 || n >= limit ||
+				digits[0] == '0' && !r.is("header-leading-zero") {
+				continue
+			}
+			index = n
+		}
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && !r.is("header-quotes-kept") {
+			v = v[1 : len(v)-1]
+		}
+		for len(cands) <= index {
+			cands = append(cands, nil)
+		}
+		if len(cands[index]) < 4 || r.is("header-candidates-unlimited") { // step 3
+			cands[index] = append(cands[index], v)
+			order = append(order, cookie{index, v})
+		}
+	}
+	switch { // step 4
+	case len(cands) == 0:
+		return specOpened{}, "absent"
+	case len(cands[0]) == 0:
+		return specOpened{}, "incomplete"
+	}
+	attempt := func(j int) (specOpened, string) { // step 5
+		n, class := r.peek(cands[0][j])
+		if class != "ok" {
+			return specOpened{}, class
+		}
+		if n > limit {
+			return specOpened{}, "too-large"
+		}
+		if n > len(cands) {
+			return specOpened{}, "incomplete"
+		}
+		parts := make([]string, n)
+		for i := range n {
+			if len(cands[i]) == 0 {
+				return specOpened{}, "incomplete"
+			}
+			parts[i] = cands[i][min(j, len(cands[i])-1)]
+		}
+		if r.is("header-join-header-order") {
+			parts = parts[:0]
+			for _, c := range order {
+				if c.index < n && len(parts) < n {
+					parts = append(parts, c.value)
+				}
+			}
+		}
+		return r.openChunks(ring, h, parts)
+	}
+	var firstO specOpened
+	first := ""
+	for j := range cands[0] {
+		o, class := attempt(j)
+		if class == "ok" { // step 6
+			return o, class
+		}
+		if first == "" || r.is("header-last-failure") {
+			firstO, first = o, class
+		}
+	}
+	if r.is("header-all-combinations") && len(cands) == 2 {
+		for _, a := range cands[0] {
+			for _, b := range cands[1] {
+				if o, class := r.openChunks(ring, h, []string{a, b}); class == "ok" {
+					return o, class
+				}
+			}
+		}
+	}
+	return firstO, first
 }
 
 // open follows Opening: the order of the checks, for a value joined from w
@@ -1040,10 +1155,14 @@ func (r specReader) parseTime(s string) (time.Time, error) {
 	return time.Date(year, time.Month(month), day, hour, minute, second, nsec, time.UTC).Add(-time.Duration(offset) * time.Second), nil
 }
 
-func specVectors(t *testing.T) (keyring []byte, names []string, vectors []*specVector) {
+// specVectors returns the keyring of the vectors, parsed, and every vector.
+func specVectors(t *testing.T) (ring *specRing, names []string, vectors []*specVector) {
 	keyring, err := os.ReadFile("testdata/vectors/keyring.json")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ring, err = (specReader{}).parseKeyring(keyring); err != nil {
+		t.Fatalf("keyring.json: %v", err)
 	}
 	files, err := filepath.Glob("testdata/vectors/*.txt")
 	if err != nil || len(files) == 0 {
@@ -1061,15 +1180,15 @@ func specVectors(t *testing.T) (keyring []byte, names []string, vectors []*specV
 		names = append(names, filepath.Base(file))
 		vectors = append(vectors, v)
 	}
-	return keyring, names, vectors
+	return ring, names, vectors
 }
 
 func TestSpecOpener(t *testing.T) {
-	keyring, names, vectors := specVectors(t)
+	ring, names, vectors := specVectors(t)
 	for i, v := range vectors {
 		t.Run(names[i], func(t *testing.T) {
 			t.Parallel()
-			if got := (specReader{}).run(keyring, v); got != v.h["expect"] {
+			if got := (specReader{}).run(ring, v); got != v.h["expect"] {
 				t.Fatalf("got %s, want %s", got, v.h["expect"])
 			}
 		})
@@ -1079,14 +1198,14 @@ func TestSpecOpener(t *testing.T) {
 // TestSpecMutants checks that each wrong reading of FORMAT.md fails at
 // least one vector, and names the vectors that catch it.
 func TestSpecMutants(t *testing.T) {
-	keyring, names, vectors := specVectors(t)
+	ring, names, vectors := specVectors(t)
 	for _, m := range slices.Sorted(mapsKeys(specMutations)) {
 		t.Run(m, func(t *testing.T) {
 			t.Parallel()
 			r := specReader{mut: m}
 			var caught []string
 			for i, v := range vectors {
-				if got := r.run(keyring, v); got != v.h["expect"] {
+				if got := r.run(ring, v); got != v.h["expect"] {
 					caught = append(caught, strings.TrimSuffix(names[i], ".txt"))
 				}
 			}

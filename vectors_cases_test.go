@@ -268,7 +268,7 @@ func vectorKeyringSpecs(t testing.TB) []vectorSpec {
 		ok("keyring-valid-64-keys", "64 keys, the most a file may hold", vectorEpoch, "c0ff003f", max64),
 		ok("keyring-valid-4096-deleted", "4096 deleted ids, the most a file may hold", vectorEpoch, "c0ffee01", max4096),
 		ok("keyring-valid-whitespace", "JSON whitespace after the object", vectorEpoch, "c0ffee01", append(bytes.Clone(base), " \t\r\n"...)),
-		ok("keyring-valid-null-members", "null and empty members count as absent: retire_after null, deleted null", vectorEpoch, "c0ffee01",
+		ok("keyring-valid-null-members", "null members count as absent: retire_after null, deleted null", vectorEpoch, "c0ffee01",
 			edit(act1, act1+`,
       "retire_after": null`, `[
     `+deleted+`
@@ -377,3 +377,68 @@ func vectorRingJSON(t testing.TB, keys []Key, deleted []KeyID) []byte {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// vectorCookieHeaderSpecs are Cookie request headers, read as the session
+// layer reads them, with chunk-size 3800 and max-length 6144 (so at most
+// two chunks).
+func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
+	ser := CBOR{}
+	fixture := vectorKeyring(t)
+	// chunks returns the chunks of another value, sealed as spec says.
+	chunks := func(spec vectorSpec) []string {
+		spec.chunkSize, spec.maxLength, spec.expect = 3800, 6144, "tampered"
+		return makeVector(t, spec, fixture).Chunks
+	}
+	big := vectorSizedPayload(t, ser, 3700)
+	tampered := chunks(vectorSpec{name: "cookie-header-other-tampered", tamper: vectorFlip(-1, 0x01)})[0]
+	unknown := chunks(vectorSpec{name: "cookie-header-other-unknown", key: vkUnknown})[0]
+	unknownTwo := chunks(vectorSpec{name: "cookie-header-other-unknown-two", key: vkUnknown, payload: big})
+	otherTwo := chunks(vectorSpec{name: "cookie-header-other-two", payload: big})
+	h := func(name, expect string, payload any, header func(c []string) string, comment string) vectorSpec {
+		return vectorSpec{name: name, expect: expect, payload: payload, chunkSize: 3800, maxLength: 6144, cookieHeader: header, comment: comment}
+	}
+	repeat := func(s string, n int) string { return strings.Repeat(s+"; ", n) }
+	nameCase := h("cookie-header-name-case", "absent", nil, func(c []string) string { return "__secure-session=" + c[0] },
+		"the cookie __Secure-session read from a header that holds __secure-session: names compare byte for byte")
+	nameCase.cookieName = "__Secure-session"
+	return []vectorSpec{
+		h("cookie-header-one", "ok", nil, func(c []string) string { return "session=" + c[0] }, "one cookie holding the whole value"),
+		h("cookie-header-two-chunks", "ok", big, func(c []string) string {
+			return "theme=dark; session.1=" + c[1] + "; sessionid=x; session=" + c[0] + "; session.x=1"
+		}, "two chunks, chunk 1 first, among other cookies whose names start alike"),
+		h("cookie-header-spaces-and-quotes", "ok", nil, func(c []string) string { return " \tsession=\"" + c[0] + "\" ;\ttheme=dark" },
+			"spaces and tabs around the cookie, and its value in double quotes"),
+		h("cookie-header-absent", "absent", nil, func([]string) string { return "theme=dark; sessionid=abc; session.x=1; session.01=2" },
+			"no cookie of the name: sessionid, session.x and session.01 are other cookies"),
+		nameCase,
+		h("cookie-header-no-first-chunk", "incomplete", big, func(c []string) string { return "session.1=" + c[1] },
+			"chunk 1 without chunk 0"),
+		h("cookie-header-leading-zero", "incomplete", big, func(c []string) string { return "session=" + c[0] + "; session.01=" + c[1] },
+			"chunk 1 named session.01, which is another cookie"),
+		h("cookie-header-second-candidate", "ok", nil, func(c []string) string { return "session=" + tampered + "; session=" + c[0] },
+			"a tampered value, then the session under the same name"),
+		h("cookie-header-four-candidates", "ok", nil, func(c []string) string { return repeat("session="+tampered, 3) + "session=" + c[0] },
+			"three tampered values, then the session: the fourth value of a name is tried"),
+		h("cookie-header-five-candidates", "tampered", nil, func(c []string) string {
+			return strings.Repeat("session="+tampered+"; ", 4) + "session=" + c[0]
+		}, "four tampered values, then the session: a fifth value of a name is ignored, and the first failure is reported"),
+		h("cookie-header-first-failure", "unknown-key", nil, func([]string) string { return "session=" + unknown + "; session=" + tampered },
+			"a value under an unknown key, then a tampered one: the first attempt's failure is reported"),
+		h("cookie-header-two-sets", "ok", big, func(c []string) string {
+			return "session=" + unknownTwo[0] + "; session.1=" + unknownTwo[1] + "; session=" + c[0] + "; session.1=" + c[1]
+		}, "two sets of two chunks, the first under an unknown key: the second set opens"),
+		h("cookie-header-pairing", "tampered", big, func(c []string) string {
+			return "session=" + c[0] + "; session=" + otherTwo[0] + "; session.1=" + otherTwo[1] + "; session.1=" + c[1]
+		}, "two sessions of two chunks, chunk 1 in the other order: the j-th chunk 0 joins only the j-th chunk 1, so neither opens"),
+		h("cookie-header-fewer-later-chunks", "ok", big, func(c []string) string {
+			return "session=" + tampered + "; session=" + c[0] + "; session.1=" + c[1]
+		}, "a tampered one-chunk value, then a session of two chunks: chunk 1, which came once, joins the second chunk 0"),
+		h("cookie-header-too-many-chunks", "too-large", vectorSizedPayload(t, ser, 6000), func(c []string) string {
+			return "session=" + c[0] + "; session.1=" + c[1] + "; session.2=" + c[2]
+		}, "a value of three chunks, where chunk-size 3800 and max-length 6144 allow two"),
+		h("cookie-header-too-large", "too-large", nil, func(c []string) string {
+			s := "session=" + c[0] + "; pad="
+			return s + strings.Repeat("a", 65537-len(s))
+		}, "a Cookie header of 65537 bytes that holds the session"),
+	}
+}

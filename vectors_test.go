@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +53,7 @@ var vectorClasses = map[string]error{
 	"not-yet-valid":       ErrNotYetValid,
 	"expired":             ErrExpired,
 	"too-large":           ErrTooLarge,
+	"absent":              ErrAbsent, // reading a Cookie header only
 }
 
 // vectorEpoch is when the vectors are opened unless they say otherwise.
@@ -220,6 +222,9 @@ type vectorSpec struct {
 	tamper func(raw []byte) []byte // changes the sealed bytes
 	edit   func(string) string     // changes the encoded value
 	split  func([]string) []string // changes the list of chunks
+	// cookieHeader, when set, makes a Cookie header vector: it returns the
+	// header that carries the chunks (split with chunkSize).
+	cookieHeader func(chunks []string) string
 
 	// keyring, when set, makes a keyring vector instead: the file's bytes.
 	// For one that parses, primary is the id of its primary at now
@@ -368,6 +373,7 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 	specs = append(specs, vectorTimeSpecs()...)
 	specs = append(specs, vectorPayloadSpecs()...)
 	specs = append(specs, vectorChunkSpecs(t)...)
+	specs = append(specs, vectorCookieHeaderSpecs(t)...)
 	return append(specs, vectorKeyringSpecs(t)...)
 }
 
@@ -394,13 +400,13 @@ func vectorReplaceMiddle(c byte) func(string) string {
 type vectorFile struct {
 	Name       string
 	Comment    string
-	Input      string // "" (one value), "chunks" or "keyring"
+	Input      string // "" (one value), "chunks", "cookie-header" or "keyring"
 	CookieName string
 	Purpose    string
 	Now        time.Time
 	ClockSkew  time.Duration
 	MaxLength  int
-	ChunkSize  int    // for "chunks": the chunk size the value was split with
+	ChunkSize  int    // for "chunks" and "cookie-header": the chunk size the value was split with
 	Serializer string // "cbor" or "json"
 	Expect     string
 	KeyID      string // for "ok": the header's key id,
@@ -411,7 +417,7 @@ type vectorFile struct {
 	PayloadSum string // and their SHA-256, in hex
 	Primary    string // for a keyring that parses: the primary at Now
 
-	Value   string   // the value, for Input ""
+	Value   string   // the value, for Input "", or the Cookie header
 	Chunks  []string // the chunks, for "chunks"
 	Keyring []byte   // the file, for "keyring"
 }
@@ -433,7 +439,7 @@ func vectorRequired(input, expect string) []string {
 		return []string{"name", "comment", "input", "expect"}
 	}
 	req := []string{"name", "comment", "cookie-name", "purpose", "now", "clock-skew", "max-length", "serializer", "expect"}
-	if input == "chunks" {
+	if input == "chunks" || input == "cookie-header" {
 		req = append(req, "input", "chunk-size")
 	}
 	return req
@@ -550,7 +556,7 @@ func parseVector(data []byte) (*vectorFile, error) {
 			return nil, fmt.Errorf("header %s: %w", k, err)
 		}
 	}
-	if !slices.Contains([]string{"", "chunks", "keyring"}, v.Input) {
+	if !slices.Contains([]string{"", "chunks", "cookie-header", "keyring"}, v.Input) {
 		return nil, fmt.Errorf("unknown input %q", v.Input)
 	}
 	for _, k := range vectorRequired(v.Input, v.Expect) {
@@ -600,7 +606,10 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		Serializer: "cbor",
 		Expect:     spec.expect,
 	}
-	if spec.chunkSize != 0 {
+	switch {
+	case spec.cookieHeader != nil:
+		v.Input = "cookie-header"
+	case spec.chunkSize != 0:
 		v.Input = "chunks"
 	}
 	if v.Now.IsZero() {
@@ -677,6 +686,9 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 			v.Chunks = spec.split(v.Chunks)
 		}
 		v.Value = ""
+		if spec.cookieHeader != nil {
+			v.Value, v.Chunks = spec.cookieHeader(v.Chunks), nil
+		}
 	}
 	if spec.expect == "ok" {
 		iat := int64(binary.BigEndian.Uint64(hdr[7:15]))
@@ -868,8 +880,11 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 		t.Fatal(err)
 	}
 	open := func(dst any) (Header, error) {
-		if v.Input == "chunks" {
+		switch v.Input {
+		case "chunks":
 			return c.OpenChunks(v.CookieName, v.Chunks, dst)
+		case "cookie-header":
+			return vectorReadCookieHeader(c, v, dst)
 		}
 		return c.Open(v.CookieName, v.Value, dst)
 	}
@@ -908,6 +923,9 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 	}
 	gotHeader := []string{h.KeyID.String(), h.IssuedAt.UTC().Format(time.RFC3339), h.Expires.UTC().Format(time.RFC3339), strconv.Itoa(h.Chunks)}
 	wantHeader := []string{v.KeyID, v.IssuedAt, v.Expires, strconv.Itoa(max(1, len(v.Chunks)))}
+	if v.Input == "cookie-header" {
+		wantHeader[3] = gotHeader[3] // the header does not say
+	}
 	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
 		t.Errorf("key id, issued-at, expires, chunks (-want +got):\n%s", diff)
 	}
@@ -921,6 +939,48 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 			t.Errorf("a writer splits the value over %d chunks, the vector over %d", n, len(v.Chunks))
 		}
 	}
+}
+
+// vectorReadCookieHeader reads v's Cookie header as Store.Load does, with
+// the store's functions, but opens the joined value with c rather than
+// into a session envelope: ChunkSize is v's chunk size, MaxSize its max
+// length.
+func vectorReadCookieHeader(c *Codec, v *vectorFile, dst any) (Header, error) {
+	maxChunks := min(MaxChunks, v.MaxLength/v.ChunkSize+1)
+	carried, err := scanCookies(http.Header{"Cookie": {v.Value}}, v.CookieName, maxChunks)
+	if err != nil {
+		return Header{}, err
+	}
+	if carried.highest() == 0 {
+		return Header{}, ErrAbsent
+	}
+	if len(carried.cands[0]) == 0 {
+		return Header{}, ErrIncomplete
+	}
+	var first error
+	for j := range carried.cands[0] {
+		h, err := func() (Header, error) {
+			n, err := peekChunks(carried.cands[0][j])
+			if err != nil {
+				return Header{}, err
+			}
+			if n > maxChunks {
+				return Header{}, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks}
+			}
+			parts, ok := carried.attempt(j, n)
+			if !ok {
+				return Header{}, ErrIncomplete
+			}
+			return c.openJoined(v.CookieName, parts, dst)
+		}()
+		if err == nil {
+			return h, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return Header{}, first
 }
 
 func checkVectorClass(t *testing.T, err error, class string) {
@@ -1065,7 +1125,7 @@ func TestVectorsPeek(t *testing.T) {
 		}
 		value := v.Value
 		switch v.Input {
-		case "keyring":
+		case "keyring", "cookie-header":
 			continue
 		case "chunks":
 			value = v.Chunks[0]
