@@ -53,33 +53,36 @@ var specMutations = map[string]string{
 	"expiry-inclusive":              "a value still opens at expiry plus skew",
 	"lifetime-signed":               "lifetime read as a signed 32-bit number",
 	"issued-at-unsigned":            "issued-at read as an unsigned 64-bit number",
+	"issued-at-minus-skew":          "step 11 computed as issued-at - S > now, which overflows",
+	"lifetime-zero-refused":         "a lifetime of 0 refused",
 	// Value.
 	"version-before-length": "the version checked before the length of the sealed bytes",
 	"no-chunk-count-check":  "the chunk count not compared with the cookies joined",
 	"length-utf16":          "the name and purpose lengths in the associated data counted in UTF-16 units",
 	"base64-lenient":        "base64 with padding or either alphabet accepted",
 	// Payload.
-	"cbor-depth-unlimited":    "CBOR nesting not limited",
-	"cbor-depth-33":           "CBOR nesting allowed to 33 levels",
-	"cbor-depth-31":           "CBOR nesting limited to 31 levels",
-	"cbor-tags-are-levels":    "every CBOR tag counted as a level",
-	"cbor-count-unlimited":    "CBOR arrays and maps not limited in length",
-	"cbor-indefinite":         "indefinite-length CBOR items accepted",
-	"cbor-duplicates":         "duplicate CBOR map keys accepted",
-	"cbor-trailing":           "data after the CBOR item ignored",
-	"cbor-tags-refused":       "CBOR tags refused",
-	"cbor-bigint-refused":     "CBOR integers beyond int64 refused",
-	"cbor-utf8-strict":        "CBOR text strings that are not UTF-8 refused",
-	"cbor-tag-content-any":    "the content of tags 0 to 3 not checked",
-	"json-depth-unlimited":    "JSON nesting not limited",
-	"json-depth-33":           "JSON nesting allowed to 33 levels",
-	"json-second-value":       "data after the JSON value ignored",
-	"json-bom-skipped":        "a byte order mark before the JSON value skipped",
-	"json-whitespace-refused": "JSON whitespace around the value refused",
-	"json-duplicates-refused": "duplicate JSON object names refused",
-	"json-duplicates-first":   "the first of duplicate JSON object names kept",
-	"json-utf8-strict":        "JSON text that is not UTF-8 refused",
-	"json-float64":            "JSON numbers read as 64-bit floats",
+	"cbor-depth-unlimited":     "CBOR nesting not limited",
+	"cbor-depth-33":            "CBOR nesting allowed to 33 levels",
+	"cbor-depth-31":            "CBOR nesting limited to 31 levels",
+	"cbor-tags-are-levels":     "every CBOR tag counted as a level",
+	"cbor-count-unlimited":     "CBOR arrays and maps not limited in length",
+	"cbor-map-count-unlimited": "CBOR maps not limited in length",
+	"cbor-indefinite":          "indefinite-length CBOR items accepted",
+	"cbor-duplicates":          "duplicate CBOR map keys accepted",
+	"cbor-trailing":            "data after the CBOR item ignored",
+	"cbor-tags-refused":        "CBOR tags refused",
+	"cbor-bigint-refused":      "CBOR integers beyond int64 refused",
+	"cbor-utf8-strict":         "CBOR text strings that are not UTF-8 refused",
+	"cbor-tag-content-any":     "the content of tags 0 to 3 not checked",
+	"json-depth-unlimited":     "JSON nesting not limited",
+	"json-depth-33":            "JSON nesting allowed to 33 levels",
+	"json-second-value":        "data after the JSON value ignored",
+	"json-bom-skipped":         "a byte order mark before the JSON value skipped",
+	"json-whitespace-refused":  "JSON whitespace around the value refused",
+	"json-duplicates-refused":  "duplicate JSON object names refused",
+	"json-duplicates-first":    "the first of duplicate JSON object names kept",
+	"json-utf8-strict":         "JSON text that is not UTF-8 refused",
+	"json-float64":             "JSON numbers read as 64-bit floats",
 	// Chunks.
 	"chunks-limit-per-chunk": "max-length applied to each chunk rather than to the joined value",
 	"chunks-max-254":         "at most 254 chunks",
@@ -486,6 +489,9 @@ func (r specReader) open(ring *specRing, h map[string]string, value string, w in
 	if r.is("lifetime-signed") {
 		lifetime = int64(int32(binary.BigEndian.Uint32(hdr[15:19])))
 	}
+	if lifetime == 0 && r.is("lifetime-zero-refused") {
+		return o, "malformed"
+	}
 	o.expires = o.issuedAt + lifetime
 	sec, nsec := now.Unix(), int64(now.Nanosecond())
 	switch {
@@ -512,7 +518,7 @@ func (r specReader) open(ring *specRing, h map[string]string, value string, w in
 		if uint64(o.issuedAt) > uint64(sec+issuedSkew) {
 			return o, "not-yet-valid"
 		}
-	} else if o.issuedAt-issuedSkew > sec { // step 11
+	} else if r.is("issued-at-minus-skew") && o.issuedAt-issuedSkew > sec || !r.is("issued-at-minus-skew") && o.issuedAt > sec+issuedSkew { // step 11
 		return o, "not-yet-valid"
 	}
 	limit := o.expires + expirySkew
@@ -578,6 +584,8 @@ func (r specReader) cborDecMode() cbor.DecMode {
 		opts.MaxNestedLevels = 31
 	case "cbor-count-unlimited":
 		opts.MaxArrayElements, opts.MaxMapPairs = math.MaxInt32, math.MaxInt32
+	case "cbor-map-count-unlimited":
+		opts.MaxMapPairs = math.MaxInt32
 	case "cbor-indefinite":
 		opts.IndefLength = cbor.IndefLengthAllowed
 	case "cbor-duplicates":

@@ -39,11 +39,37 @@ func vectorTimeSpecs() []vectorSpec {
 			comment: "issued at -120 s for 60 s, opened at 0 s: exactly expiry plus skew"},
 		{name: "valid-lifetime-max", expect: "ok", issued: vectorEpoch.Add(-time.Hour), lifetime: math.MaxUint32 * time.Second,
 			comment: "the longest lifetime, 4294967295 seconds: lifetime is unsigned"},
+		{name: "valid-lifetime-zero", expect: "ok", issued: vectorEpoch, reseal: vectorSetLifetime(0), now: vectorEpoch.Add(30 * time.Second),
+			comment: "lifetime 0, which no sealer writes, opened 30 seconds after issue, within the skew: it is not refused"},
+		{name: "not-yet-valid-max-issued-at", expect: "not-yet-valid", issued: vectorEpoch, reseal: vectorSetIssuedAt(math.MaxInt64),
+			comment: "issued-at 2^63 - 1, the largest: compared without overflow"},
+		{name: "expired-min-issued-at", expect: "expired", issued: vectorEpoch,
+			reseal:  func(h []byte) { vectorSetIssuedAt(math.MinInt64)(h); vectorSetLifetime(math.MaxUint32)(h) },
+			comment: "issued-at -2^63, the smallest, for the longest lifetime: compared without overflow"},
 		{name: "valid-purpose-utf8", expect: "ok", purpose: "café ☕",
 			comment: "a purpose of 6 characters in 9 bytes of UTF-8: the lengths in the associated data count bytes"},
 		{name: "short-bad-version", expect: "malformed", edit: func(string) string { return "~AgAB" },
 			comment: "3 bytes with version 2: the length is checked before the version"},
 	}
+}
+
+func vectorSetIssuedAt(iat int64) func([]byte) {
+	return func(h []byte) { binary.BigEndian.PutUint64(h[7:15], uint64(iat)) }
+}
+
+func vectorSetLifetime(l uint32) func([]byte) {
+	return func(h []byte) { binary.BigEndian.PutUint32(h[15:19], l) }
+}
+
+// vectorCBORMap is a map of n pairs with distinct text keys of at most
+// two bytes (the empty key first) and null values.
+func vectorCBORMap(n int) []byte {
+	b := binary.BigEndian.AppendUint32([]byte{0xba}, uint32(n))
+	b = append(b, 0x60, 0xf6)
+	for i := range n - 1 {
+		b = append(b, 0x62, byte(i>>8), byte(i), 0xf6)
+	}
+	return b
 }
 
 // vectorCBORNest nests inner in levels arrays and maps, alternating and
@@ -116,6 +142,8 @@ func vectorPayloadSpecs() []vectorSpec {
 			comment: "an array of 65536 zeros: the most elements an array may have"},
 		{name: "payload-cbor-array-65537", expect: "malformed", payload: vectorCBORArray(65537), maxLength: big,
 			comment: "an array of 65537 zeros: one element too many"},
+		{name: "payload-cbor-map-65537", expect: "malformed", payload: vectorCBORMap(65537), maxLength: 1 << 19,
+			comment: "a map of 65537 pairs, text keys and null values: one pair too many"},
 		// CBOR: what is refused.
 		{name: "payload-cbor-indefinite-array", expect: "malformed", payload: vectorHex("9f 01 ff"),
 			comment: "an indefinite-length array [_ 1]"},
@@ -168,6 +196,10 @@ func vectorPayloadSpecs() []vectorSpec {
 			payloadJSON: `{"user":"bob","uid":42}`, comment: "an object with the name user twice: the last wins"},
 		{name: "payload-json-invalid-utf8", expect: "ok", json: true, payload: []byte("{\"user\":\"\xc3(\",\"uid\":42}"),
 			payloadJSON: `{"user":"\ufffd(","uid":42}`, comment: "a string with the bytes c3 28, not UTF-8: the c3 reads as U+FFFD"},
+		{name: "payload-json-invalid-utf8-bytes", expect: "ok", json: true, payload: []byte("{\"user\":\"\xe2\x82(\",\"uid\":42}"),
+			payloadJSON: `{"user":"\ufffd\ufffd(","uid":42}`, comment: "a string with the bytes e2 82 28: each of e2 and 82 reads as U+FFFD"},
+		{name: "payload-json-lone-surrogate", expect: "ok", json: true, payload: []byte(`{"user":"\ud800","uid":42}`),
+			payloadJSON: `{"user":"\ufffd","uid":42}`, comment: "a string with an escaped lone surrogate: it reads as U+FFFD"},
 		{name: "payload-json-big-number", expect: "ok", json: true, payload: []byte(`{"n":123456789012345678901234567890.5,"m":-1e400}`),
 			comment: "numbers beyond every binary format: they open"},
 	}
