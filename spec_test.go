@@ -55,6 +55,9 @@ var specMutations = map[string]string{
 	"issued-at-unsigned":            "issued-at read as an unsigned 64-bit number",
 	"issued-at-minus-skew":          "step 11 computed as issued-at - S > now, which overflows",
 	"lifetime-zero-refused":         "a lifetime of 0 refused",
+	// Sealing.
+	"seal-issued-rounded":         "issued-at rounded to the nearest second when sealing",
+	"seal-lifetime-whole-max-age": "the lifetime taken as the whole seconds of MaxAge",
 	// Value.
 	"version-before-length": "the version checked before the length of the sealed bytes",
 	"no-chunk-count-check":  "the chunk count not compared with the cookies joined",
@@ -157,7 +160,7 @@ func parseSpecVector(data []byte) (*specVector, error) {
 	}
 	lines := strings.TrimSuffix(string(body), "\n")
 	switch v.h["input"] {
-	case "", "cookie-header":
+	case "", "cookie-header", "seal":
 		v.value = lines
 	case "chunks":
 		v.chunks = strings.Split(lines, "\n")
@@ -178,6 +181,11 @@ func (r specReader) run(ring *specRing, v *specVector) string {
 			return "ok with primary " + p
 		}
 		return "ok"
+	}
+	if v.h["input"] == "seal" {
+		if got := r.seal(ring, v.h); got != v.value {
+			return "sealed " + got
+		}
 	}
 	var o specOpened
 	var class string
@@ -300,6 +308,45 @@ func withField(h map[string]string, k, v string) map[string]string {
 	}
 	c[k] = v
 	return c
+}
+
+// seal follows Sealing, with the vector's time, lifetime setting, payload
+// and nonce.
+func (r specReader) seal(ring *specRing, h map[string]string) string {
+	now, _ := time.Parse(time.RFC3339Nano, h["now"])
+	maxAge, _ := time.ParseDuration(h["max-age"] + "s")
+	payload, _ := hex.DecodeString(h["payload-hex"])
+	nonce, _ := hex.DecodeString(h["nonce"])
+	id := ring.primary(now, specReader{})
+	key := ring.keys[id]
+	// ⌊t⌋ in Unix seconds: time.Time.Unix rounds down, before 1970 too.
+	iat, exp := now.Unix(), now.Add(maxAge).Unix()
+	switch r.mut {
+	case "seal-issued-rounded":
+		iat = now.Round(time.Second).Unix()
+	case "seal-lifetime-whole-max-age":
+		exp = iat + int64(maxAge/time.Second)
+	}
+	hdr := []byte{1, 0, 1}
+	idBytes, _ := hex.DecodeString(id)
+	hdr = append(hdr, idBytes...)
+	hdr = binary.BigEndian.AppendUint64(hdr, uint64(iat))
+	hdr = binary.BigEndian.AppendUint32(hdr, uint32(exp-iat))
+	subkey, err := hkdf.Key(sha256.New, key.secret, nil, "cookiesession v1 xchacha20poly1305 seal", 32)
+	if err != nil {
+		panic(err)
+	}
+	aead, err := chacha20poly1305.NewX(subkey)
+	if err != nil {
+		panic(err)
+	}
+	ad := bytes.Clone(hdr)
+	for _, s := range []string{h["cookie-name"], h["purpose"]} {
+		ad = binary.BigEndian.AppendUint16(ad, uint16(len(s)))
+		ad = append(ad, s...)
+	}
+	sealed := aead.Seal(append(hdr, nonce...), nonce, payload, ad)
+	return "~" + base64.RawURLEncoding.EncodeToString(sealed)
 }
 
 // readCookieHeader follows Chunking, Reading: it finds the value of the

@@ -226,6 +226,11 @@ type vectorSpec struct {
 	// header that carries the chunks (split with chunkSize).
 	cookieHeader func(chunks []string) string
 
+	// maxAge, when set, makes a sealing vector: the value is what
+	// Codec.Encode writes at now with this MaxAge, the vector's nonce
+	// and its payload (a []byte).
+	maxAge time.Duration
+
 	// keyring, when set, makes a keyring vector instead: the file's bytes.
 	// For one that parses, primary is the id of its primary at now
 	// ("none" for no primary).
@@ -400,7 +405,7 @@ func vectorReplaceMiddle(c byte) func(string) string {
 type vectorFile struct {
 	Name       string
 	Comment    string
-	Input      string // "" (one value), "chunks", "cookie-header" or "keyring"
+	Input      string // "" (one value), "chunks", "cookie-header", "seal" or "keyring"
 	CookieName string
 	Purpose    string
 	Now        time.Time
@@ -409,13 +414,15 @@ type vectorFile struct {
 	ChunkSize  int    // for "chunks" and "cookie-header": the chunk size the value was split with
 	Serializer string // "cbor" or "json"
 	Expect     string
-	KeyID      string // for "ok": the header's key id,
-	IssuedAt   string // issued-at,
-	Expires    string // and expiry, RFC 3339
-	Payload    string // and the payload as JSON,
-	PayloadHex string // or as bytes, in hex (at most 1024 of them),
-	PayloadSum string // and their SHA-256, in hex
-	Primary    string // for a keyring that parses: the primary at Now
+	KeyID      string        // for "ok": the header's key id,
+	IssuedAt   string        // issued-at,
+	Expires    string        // and expiry, RFC 3339
+	Payload    string        // and the payload as JSON,
+	PayloadHex string        // or as bytes, in hex (at most 1024 of them),
+	PayloadSum string        // and their SHA-256, in hex
+	Primary    string        // for a keyring that parses: the primary at Now
+	MaxAge     time.Duration // for "seal": the lifetime setting
+	Nonce      string        // for "seal": the nonce, in hex
 
 	Value   string   // the value, for Input "", or the Cookie header
 	Chunks  []string // the chunks, for "chunks"
@@ -425,7 +432,8 @@ type vectorFile struct {
 // vectorFields are the header lines, in order. Which are written depends
 // on the input; the optional ones only when they are set.
 var vectorFields = []string{"name", "comment", "input", "cookie-name", "purpose", "now", "clock-skew", "max-length",
-	"chunk-size", "serializer", "expect", "key-id", "issued-at", "expires", "payload", "payload-hex", "payload-sha256", "primary"}
+	"chunk-size", "max-age", "serializer", "expect", "key-id", "issued-at", "expires", "payload", "payload-hex", "payload-sha256",
+	"nonce", "primary"}
 
 // vectorOptional are the fields written only when they are not empty.
 var vectorOptional = []string{"input", "chunk-size", "key-id", "issued-at", "expires", "payload", "payload-hex", "payload-sha256", "primary"}
@@ -439,8 +447,11 @@ func vectorRequired(input, expect string) []string {
 		return []string{"name", "comment", "input", "expect"}
 	}
 	req := []string{"name", "comment", "cookie-name", "purpose", "now", "clock-skew", "max-length", "serializer", "expect"}
-	if input == "chunks" || input == "cookie-header" {
+	switch input {
+	case "chunks", "cookie-header":
 		req = append(req, "input", "chunk-size")
+	case "seal":
+		req = append(req, "input", "max-age", "payload-hex", "nonce")
 	}
 	return req
 }
@@ -475,6 +486,8 @@ func (v *vectorFile) field(name string) *string {
 		return &v.PayloadSum
 	case "primary":
 		return &v.Primary
+	case "nonce":
+		return &v.Nonce
 	}
 	return nil
 }
@@ -494,6 +507,10 @@ func (v *vectorFile) marshal() []byte {
 		case "chunk-size":
 			if v.ChunkSize != 0 {
 				s = strconv.Itoa(v.ChunkSize)
+			}
+		case "max-age":
+			if v.MaxAge != 0 {
+				s = strconv.FormatFloat(v.MaxAge.Seconds(), 'f', -1, 64)
 			}
 		default:
 			s = *v.field(f)
@@ -549,6 +566,8 @@ func parseVector(data []byte) (*vectorFile, error) {
 			v.MaxLength, err = strconv.Atoi(s)
 		case "chunk-size":
 			v.ChunkSize, err = strconv.Atoi(s)
+		case "max-age":
+			v.MaxAge, err = time.ParseDuration(s + "s")
 		default:
 			*v.field(k) = s
 		}
@@ -556,7 +575,7 @@ func parseVector(data []byte) (*vectorFile, error) {
 			return nil, fmt.Errorf("header %s: %w", k, err)
 		}
 	}
-	if !slices.Contains([]string{"", "chunks", "cookie-header", "keyring"}, v.Input) {
+	if !slices.Contains([]string{"", "chunks", "cookie-header", "seal", "keyring"}, v.Input) {
 		return nil, fmt.Errorf("unknown input %q", v.Input)
 	}
 	for _, k := range vectorRequired(v.Input, v.Expect) {
@@ -607,6 +626,8 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		Expect:     spec.expect,
 	}
 	switch {
+	case spec.maxAge != 0:
+		v.Input, v.MaxAge = "seal", spec.maxAge
 	case spec.cookieHeader != nil:
 		v.Input = "cookie-header"
 	case spec.chunkSize != 0:
@@ -653,6 +674,15 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		}
 	}
 	value, _, err := c.seal(name, payload, issued, issued.Add(lifetime), chunksFor)
+	if spec.maxAge != 0 {
+		// What Encode writes: issued now, expiring MaxAge later.
+		c, err = NewCodec(ring, CodecConfig{Purpose: purpose, MaxAge: spec.maxAge, Serializer: ser, Now: func() time.Time { return v.Now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.rand = &vectorRand{seed: spec.name}
+		value, err = c.Encode(name, payload)
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", spec.name, err)
 	}
@@ -662,6 +692,9 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 	}
 	// The header as sealed, before any tampering: what opening reports.
 	hdr := bytes.Clone(sealed[:headerSize])
+	if spec.maxAge != 0 {
+		v.Nonce = hex.EncodeToString(sealed[headerSize : headerSize+nonceSize])
+	}
 	if spec.reseal != nil {
 		aead := ring.aeads[ring.index(keyID)]
 		h, nonce, ct := sealed[:headerSize], sealed[headerSize:headerSize+nonceSize], sealed[headerSize+nonceSize:]
@@ -865,6 +898,9 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 		checkKeyringVector(t, v)
 		return
 	}
+	if v.Input == "seal" {
+		checkSealVector(t, ring, v)
+	}
 	var ser Serializer = CBOR{}
 	if v.Serializer == "json" {
 		ser = JSON{}
@@ -938,6 +974,33 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 		if n := chunkCount(v.CookieName, len(joined), v.ChunkSize, MaxChunks); n != len(v.Chunks) {
 			t.Errorf("a writer splits the value over %d chunks, the vector over %d", n, len(v.Chunks))
 		}
+	}
+}
+
+// checkSealVector checks that Encode, given the vector's time, MaxAge,
+// payload and nonce, writes exactly the vector's value.
+func checkSealVector(t *testing.T, ring *Keyring, v *vectorFile) {
+	t.Helper()
+	payload, err := hex.DecodeString(v.PayloadHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce, err := hex.DecodeString(v.Nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCodec(ring, CodecConfig{Purpose: v.Purpose, MaxAge: v.MaxAge, MaxLength: v.MaxLength,
+		Serializer: vectorRawSerializer{}, Now: func() time.Time { return v.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.rand = bytes.NewReader(nonce)
+	got, err := c.Encode(v.CookieName, payload)
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	if got != v.Value {
+		t.Errorf("Encode wrote\n%s\nwant\n%s", got, v.Value)
 	}
 }
 
@@ -1127,6 +1190,8 @@ func TestVectorsPeek(t *testing.T) {
 		switch v.Input {
 		case "keyring", "cookie-header":
 			continue
+		case "seal":
+			value = v.Value
 		case "chunks":
 			value = v.Chunks[0]
 		}
