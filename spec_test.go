@@ -1,7 +1,7 @@
 package cookiesession_test
 
-// specReader opens values, joins chunks and parses keyring files as
-// FORMAT.md describes them, with nothing of the package but the document:
+// specReader seals and opens values, joins chunks, reads Cookie headers
+// and parses keyring files as FORMAT.md describes them, with nothing of the package but the document:
 // if it agrees with every vector, the document is complete.
 //
 // A specReader with a mutation is a plausible but wrong reading of the
@@ -141,7 +141,7 @@ func (r specReader) is(m string) bool { return r.mut == m }
 type specVector struct {
 	h      map[string]string
 	body   []byte
-	value  string   // input "" (one value)
+	value  string   // input "", "seal" or "cookie-header": the body's line
 	chunks []string // input "chunks"
 }
 
@@ -194,8 +194,10 @@ func (r specReader) run(ring *specRing, v *specVector) string {
 		o, class = r.openChunks(ring, v.h, v.chunks)
 	case "cookie-header":
 		o, class = r.readCookieHeader(ring, v.h, v.value)
-	default:
+	case "", "seal":
 		o, class = r.open(ring, v.h, v.value, 1)
+	default:
+		return "unknown input " + v.h["input"]
 	}
 	if class != "ok" {
 		return class
