@@ -3,14 +3,18 @@ package cookiesession
 // Golden vectors of wire format v1, the examples of FORMAT.md.
 //
 // Every file in testdata/vectors is written by generateVectors, never by
-// hand. After adding a vector to vectorSpecs, run
+// hand, from vectorSpecs here and the groups in vectors_cases_test.go. A
+// vector is a value to open, chunks to join, a Cookie header to read, a
+// value to seal again, or a keyring file to parse (its input: field).
+// After adding a vector, run
 //
 //	go test -run TestVectors -update-vectors
 //
 // Without the flag, TestVectors opens every vector file and checks the
 // outcome it states, and fails if the files differ from what the generator
-// writes. A published vector is never changed or removed: a change in its
-// bytes is a change of the format.
+// writes. A published vector is never removed, and its value and outcome
+// never change: that would be a change of the format. Only a comment that
+// misdescribes a vector may be corrected.
 
 import (
 	"bytes"
