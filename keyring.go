@@ -492,11 +492,12 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 func parseKeyringTime(s string) (time.Time, error) {
 	const layout = "dddd-dd-ddTdd:dd:dd" // then fraction, then zone
 	bad := errors.New("not an RFC 3339 date-time")
+	isDigits := func(s string) bool { return strings.Trim(s, "0123456789") == "" }
 	if len(s) < len(layout)+1 {
 		return time.Time{}, bad
 	}
 	for i := range len(layout) {
-		if c := s[i]; layout[i] == 'd' && (c < '0' || c > '9') || layout[i] != 'd' && c != layout[i] {
+		if layout[i] == 'd' && !isDigits(s[i:i+1]) || layout[i] != 'd' && s[i] != layout[i] {
 			return time.Time{}, bad
 		}
 	}
@@ -513,8 +514,7 @@ func parseKeyringTime(s string) (time.Time, error) {
 	}
 	switch {
 	case rest == "Z":
-	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
-		rest[1] >= '0' && rest[1] <= '9' && rest[2] >= '0' && rest[2] <= '9' && rest[4] >= '0' && rest[4] <= '9' && rest[5] >= '0' && rest[5] <= '9':
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && isDigits(rest[1:3]) && isDigits(rest[4:6]):
 		if h, m := (rest[1]-'0')*10+rest[2]-'0', (rest[4]-'0')*10+rest[5]-'0'; h > 23 || m > 59 {
 			return time.Time{}, bad
 		}
