@@ -19,11 +19,7 @@ func vectorTimeSpecs() []vectorSpec {
 	exp := vectorEpoch.Add(-24 * time.Hour) // issued so that it expires at vectorEpoch
 	// Issued at -120 (1969-12-31T23:58:00Z) for 60 seconds: with the
 	// 60-second skew, the value expires at the Unix epoch.
-	before1970 := func(h []byte) {
-		iat := int64(-120)
-		binary.BigEndian.PutUint64(h[7:15], uint64(iat))
-		binary.BigEndian.PutUint32(h[15:19], 60)
-	}
+	before1970 := func(h []byte) { vectorSetIssuedAt(-120)(h); vectorSetLifetime(60)(h) }
 	unixEpoch := time.Unix(0, 0).UTC()
 	return []vectorSpec{
 		{name: "valid-past-expiry-within-skew", expect: "ok", issued: exp.Add(-30 * time.Second),
