@@ -493,11 +493,54 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 			}
 			return k, name, errors.New(t.field + ": missing")
 		}
-		if *t.dst, err = time.Parse(time.RFC3339Nano, t.s); err != nil {
+		if *t.dst, err = parseKeyringTime(t.s); err != nil {
 			return k, name, fmt.Errorf("%s: %q is not an RFC 3339 time", t.field, t.s)
 		}
 	}
 	return k, name, nil
+}
+
+// parseKeyringTime parses an RFC 3339 date-time as the keyring format
+// allows it: upper-case T and Z, at most nine fraction digits after a
+// period, a numeric offset of at most 23:59, no leap second. time.Parse
+// alone accepts more than RFC 3339 does (ten or more fraction digits, a
+// comma before them, offsets such as +24:00 or +00:60), and each extra
+// spelling is one more way for two readers of one file to disagree.
+func parseKeyringTime(s string) (time.Time, error) {
+	const layout = "dddd-dd-ddTdd:dd:dd" // then fraction, then zone
+	bad := errors.New("not an RFC 3339 date-time")
+	isDigits := func(s string) bool { return strings.Trim(s, "0123456789") == "" }
+	if len(s) < len(layout)+1 {
+		return time.Time{}, bad
+	}
+	for i := range len(layout) {
+		if layout[i] == 'd' && !isDigits(s[i:i+1]) || layout[i] != 'd' && s[i] != layout[i] {
+			return time.Time{}, bad
+		}
+	}
+	rest := s[len(layout):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 || n > 10 { // one to nine digits
+			return time.Time{}, bad
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && isDigits(rest[1:3]) && isDigits(rest[4:6]):
+		if h, m := (rest[1]-'0')*10+rest[2]-'0', (rest[4]-'0')*10+rest[5]-'0'; h > 23 || m > 59 {
+			return time.Time{}, bad
+		}
+	default:
+		return time.Time{}, bad
+	}
+	// time.Parse checks the ranges of the fields: month, day of the
+	// month, hour, minute, and seconds up to 59 (it knows no leap seconds).
+	return time.Parse(time.RFC3339Nano, s)
 }
 
 // maxJSONDepth bounds the nesting checkJSONStrict follows; a keyring file

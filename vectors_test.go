@@ -3,14 +3,18 @@ package cookiesession
 // Golden vectors of wire format v1, the examples of FORMAT.md.
 //
 // Every file in testdata/vectors is written by generateVectors, never by
-// hand. After adding a vector to vectorSpecs, run
+// hand, from vectorSpecs here and the groups in vectors_cases_test.go. A
+// vector is a value to open, chunks to join, a Cookie header to read, a
+// value to seal again, or a keyring file to parse (its input: field).
+// After adding a vector, run
 //
 //	go test -run TestVectors -update-vectors
 //
 // Without the flag, TestVectors opens every vector file and checks the
 // outcome it states, and fails if the files differ from what the generator
-// writes. A published vector is never changed or removed: a change in its
-// bytes is a change of the format.
+// writes. A published vector is never removed, and its value and outcome
+// never change: that would be a change of the format. Only a comment that
+// misdescribes a vector may be corrected.
 
 import (
 	"bytes"
@@ -24,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +57,7 @@ var vectorClasses = map[string]error{
 	"not-yet-valid":       ErrNotYetValid,
 	"expired":             ErrExpired,
 	"too-large":           ErrTooLarge,
+	"absent":              ErrAbsent, // reading a Cookie header only
 }
 
 // vectorEpoch is when the vectors are opened unless they say otherwise.
@@ -132,19 +138,25 @@ type vectorPayload struct {
 var vectorTinyPayload = vectorPayload{User: "alice", UID: 42, Roles: []string{"admin"}}
 
 // vectorSizedPayload returns a payload that ser encodes in exactly n bytes.
+// Each byte of Data adds at least one byte to the encoding, so the first
+// length that reaches n is the only one; the search jumps towards it.
 func vectorSizedPayload(t testing.TB, ser Serializer, n int) vectorPayload {
 	t.Helper()
 	const filler = "The quick brown fox jumps over the lazy dog. "
 	p := vectorPayload{User: "bob", UID: 7, Roles: []string{"editor", "viewer"}}
-	for l := 1; l <= n; l++ {
+	for l := 1; l <= n; {
 		p.Data = strings.Repeat(filler, l/len(filler)+1)[:l]
 		b, err := ser.Serialize(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(b) == n {
+		switch {
+		case len(b) == n:
 			return p
+		case len(b) > n:
+			t.Fatalf("no payload serializes to %d bytes", n)
 		}
+		l += max(1, (n-len(b))/2)
 	}
 	t.Fatalf("no payload serializes to %d bytes", n)
 	return p
@@ -182,18 +194,23 @@ func (r *vectorRand) Read(p []byte) (int, error) {
 type vectorSpec struct {
 	name    string
 	comment string
-	expect  string // "ok" or a key of vectorClasses
+	expect  string // "ok" or a key of vectorClasses, or of vectorKeyringClasses
 
 	// How it is opened. Zero values mean: cookie name "session", purpose
-	// "", vectorEpoch, CBOR.
+	// "", vectorEpoch, CBOR, vectorMaxLength, one value.
 	cookieName string
 	purpose    string
 	now        time.Time
 	json       bool
+	maxLength  int
+	// chunkSize, when set, splits the value over cookies of at most this
+	// many bytes of name plus value, as the session layer does; the count
+	// is sealed into the header and the vector lists every chunk.
+	chunkSize int
 
 	// How it is sealed. Zero values mean: the primary key, the opening
 	// cookie name and purpose, issued at the opening time, valid 24 hours,
-	// vectorTinyPayload, one chunk.
+	// vectorTinyPayload, one chunk. A []byte payload is sealed as is.
 	key         KeyID
 	sealName    string
 	sealPurpose string
@@ -201,10 +218,28 @@ type vectorSpec struct {
 	lifetime    time.Duration
 	payload     any
 	chunks      int
+	// payloadJSON is, for a []byte payload that opens, what it decodes to
+	// as JSON, when the vector shows that too.
+	payloadJSON string
 
 	reseal func(hdr []byte)        // changes the header, then seals again, authentically
 	tamper func(raw []byte) []byte // changes the sealed bytes
 	edit   func(string) string     // changes the encoded value
+	split  func([]string) []string // changes the list of chunks
+	// cookieHeader, when set, makes a Cookie header vector: it returns the
+	// header that carries the chunks (split with chunkSize).
+	cookieHeader func(chunks []string) string
+
+	// maxAge, when set, makes a sealing vector: the value is what
+	// Codec.Encode writes at now with this MaxAge, the vector's nonce
+	// and its payload (a []byte).
+	maxAge time.Duration
+
+	// keyring, when set, makes a keyring vector instead: the file's bytes.
+	// For one that parses, primary is the id of its primary at now
+	// ("none" for no primary).
+	keyring []byte
+	primary string
 }
 
 // Edits of sealed bytes. A negative index counts from the end.
@@ -226,7 +261,7 @@ func vectorSetKeyID(id KeyID) func([]byte) {
 func vectorSpecs(t testing.TB) []vectorSpec {
 	ser := CBOR{}
 	exp := vectorEpoch.Add(-24 * time.Hour) // issued so that it expires at vectorEpoch
-	return []vectorSpec{
+	specs := []vectorSpec{
 		// Values that open.
 		{name: "valid-tiny", expect: "ok", comment: "a small session under the primary key"},
 		{name: "valid-512", expect: "ok", payload: vectorSizedPayload(t, ser, 512), comment: "a 512-byte payload"},
@@ -240,10 +275,12 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 			comment: "sealed under a key that is still pending here: pending keys open"},
 		{name: "valid-retired-key", expect: "ok", key: vkRetired, issued: vectorEpoch.Add(-time.Hour),
 			comment: "sealed under a retired key before its retire_after: it opens"},
+		// These two do not show what their names say; valid-past-expiry-within-skew
+		// and valid-last-nanosecond do. Published vectors are kept.
 		{name: "valid-expired-within-skew", expect: "ok", issued: exp.Add(30 * time.Second),
-			comment: "expired 30 seconds ago, within the clock skew"},
+			comment: "expires 30 seconds after now, so not expired at all (valid-past-expiry-within-skew is expired within the skew)"},
 		{name: "valid-last-instant", expect: "ok", issued: exp.Add(vectorSkew), now: vectorEpoch.Add(-time.Nanosecond),
-			comment: "one nanosecond before expiry plus skew"},
+			comment: "now is 120 s + 1 ns before expiry plus skew, not 1 ns (valid-last-nanosecond is 1 ns before)"},
 		{name: "valid-issued-within-skew", expect: "ok", issued: vectorEpoch.Add(vectorSkew),
 			comment: "issued exactly the clock skew in the future"},
 
@@ -342,6 +379,11 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 		{name: "order-time-before-payload", expect: "expired", issued: exp.Add(-time.Hour), payload: []byte{0xff},
 			comment: "expired and a payload that is not CBOR"},
 	}
+	specs = append(specs, vectorTimeSpecs()...)
+	specs = append(specs, vectorPayloadSpecs()...)
+	specs = append(specs, vectorChunkSpecs(t)...)
+	specs = append(specs, vectorCookieHeaderSpecs(t)...)
+	return append(specs, vectorKeyringSpecs(t)...)
 }
 
 // vectorStrayBit sets the lowest bit of the last character, which no byte uses
@@ -367,24 +409,56 @@ func vectorReplaceMiddle(c byte) func(string) string {
 type vectorFile struct {
 	Name       string
 	Comment    string
+	Input      string // "" (one value), "chunks", "cookie-header", "seal" or "keyring"
 	CookieName string
 	Purpose    string
 	Now        time.Time
 	ClockSkew  time.Duration
 	MaxLength  int
+	ChunkSize  int    // for "chunks" and "cookie-header": the chunk size the value was split with
 	Serializer string // "cbor" or "json"
 	Expect     string
-	KeyID      string // for "ok": the header's key id,
-	IssuedAt   string // issued-at,
-	Expires    string // and expiry, RFC 3339
-	Payload    string // and the payload as JSON
-	Value      string
+	KeyID      string        // for "ok": the header's key id,
+	IssuedAt   string        // issued-at,
+	Expires    string        // and expiry, RFC 3339
+	Payload    string        // and the payload as JSON,
+	PayloadHex string        // or as bytes, in hex (at most 1024 of them),
+	PayloadSum string        // and their SHA-256, in hex
+	Primary    string        // for a keyring that parses: the primary at Now
+	MaxAge     time.Duration // for "seal": the lifetime setting
+	Nonce      string        // for "seal": the nonce, in hex
+
+	Value   string   // the value, for Input "", or the Cookie header
+	Chunks  []string // the chunks, for "chunks"
+	Keyring []byte   // the file, for "keyring"
 }
 
-// vectorFields are the header lines, in order; the optional ones are
-// written only for vectors that open.
-var vectorFields = []string{"name", "comment", "cookie-name", "purpose", "now", "clock-skew", "max-length",
-	"serializer", "expect", "key-id", "issued-at", "expires", "payload"}
+// vectorFields are the header lines, in order. Which are written depends
+// on the input; the optional ones only when they are set.
+var vectorFields = []string{"name", "comment", "input", "cookie-name", "purpose", "now", "clock-skew", "max-length",
+	"chunk-size", "max-age", "serializer", "expect", "key-id", "issued-at", "expires", "payload", "payload-hex", "payload-sha256",
+	"nonce", "primary"}
+
+// vectorOptional are the fields written only when they are not empty.
+var vectorOptional = []string{"input", "chunk-size", "key-id", "issued-at", "expires", "payload", "payload-hex", "payload-sha256", "primary"}
+
+// vectorRequired returns the fields a vector of this input must have.
+func vectorRequired(input, expect string) []string {
+	if input == "keyring" {
+		if expect == "ok" {
+			return []string{"name", "comment", "input", "now", "expect", "primary"}
+		}
+		return []string{"name", "comment", "input", "expect"}
+	}
+	req := []string{"name", "comment", "cookie-name", "purpose", "now", "clock-skew", "max-length", "serializer", "expect"}
+	switch input {
+	case "chunks", "cookie-header":
+		req = append(req, "input", "chunk-size")
+	case "seal":
+		req = append(req, "input", "max-age", "payload-hex", "nonce")
+	}
+	return req
+}
 
 func (v *vectorFile) field(name string) *string {
 	switch name {
@@ -392,6 +466,8 @@ func (v *vectorFile) field(name string) *string {
 		return &v.Name
 	case "comment":
 		return &v.Comment
+	case "input":
+		return &v.Input
 	case "cookie-name":
 		return &v.CookieName
 	case "purpose":
@@ -408,12 +484,21 @@ func (v *vectorFile) field(name string) *string {
 		return &v.Expires
 	case "payload":
 		return &v.Payload
+	case "payload-hex":
+		return &v.PayloadHex
+	case "payload-sha256":
+		return &v.PayloadSum
+	case "primary":
+		return &v.Primary
+	case "nonce":
+		return &v.Nonce
 	}
 	return nil
 }
 
 func (v *vectorFile) marshal() []byte {
 	var b bytes.Buffer
+	req := vectorRequired(v.Input, v.Expect)
 	for _, f := range vectorFields {
 		var s string
 		switch f {
@@ -423,11 +508,19 @@ func (v *vectorFile) marshal() []byte {
 			s = strconv.Itoa(int(v.ClockSkew / time.Second))
 		case "max-length":
 			s = strconv.Itoa(v.MaxLength)
+		case "chunk-size":
+			if v.ChunkSize != 0 {
+				s = strconv.Itoa(v.ChunkSize)
+			}
+		case "max-age":
+			if v.MaxAge != 0 {
+				s = strconv.FormatFloat(v.MaxAge.Seconds(), 'f', -1, 64)
+			}
 		default:
 			s = *v.field(f)
-			if s == "" && slices.Contains([]string{"key-id", "issued-at", "expires", "payload"}, f) {
-				continue
-			}
+		}
+		if !slices.Contains(req, f) && (s == "" || !slices.Contains(vectorOptional, f)) {
+			continue
 		}
 		if strings.ContainsAny(s, "\r\n") || s != strings.TrimSpace(s) {
 			panic("vector header field " + f + " holds a line break or outer spaces")
@@ -437,7 +530,17 @@ func (v *vectorFile) marshal() []byte {
 		}
 		b.WriteString(f + ":" + s + "\n")
 	}
-	b.WriteString("\n" + v.Value + "\n")
+	b.WriteString("\n")
+	switch v.Input {
+	case "keyring":
+		b.Write(v.Keyring)
+	case "chunks":
+		for _, c := range v.Chunks {
+			b.WriteString(c + "\n")
+		}
+	default:
+		b.WriteString(v.Value + "\n")
+	}
 	return b.Bytes()
 }
 
@@ -465,6 +568,10 @@ func parseVector(data []byte) (*vectorFile, error) {
 			v.ClockSkew = time.Duration(n) * time.Second
 		case "max-length":
 			v.MaxLength, err = strconv.Atoi(s)
+		case "chunk-size":
+			v.ChunkSize, err = strconv.Atoi(s)
+		case "max-age":
+			v.MaxAge, err = time.ParseDuration(s + "s")
 		default:
 			*v.field(k) = s
 		}
@@ -472,22 +579,44 @@ func parseVector(data []byte) (*vectorFile, error) {
 			return nil, fmt.Errorf("header %s: %w", k, err)
 		}
 	}
-	for _, k := range []string{"name", "cookie-name", "purpose", "now", "clock-skew", "max-length", "serializer", "expect"} {
+	if !slices.Contains([]string{"", "chunks", "cookie-header", "seal", "keyring"}, v.Input) {
+		return nil, fmt.Errorf("unknown input %q", v.Input)
+	}
+	for _, k := range vectorRequired(v.Input, v.Expect) {
 		if !seen[k] {
 			return nil, fmt.Errorf("header %s missing", k)
 		}
 	}
-	value, ok := bytes.CutSuffix(body, []byte("\n"))
-	if !ok || bytes.ContainsAny(value, "\r\n") {
+	if v.Input == "keyring" {
+		v.Keyring = body
+		return v, nil
+	}
+	lines, ok := bytes.CutSuffix(body, []byte("\n"))
+	if !ok || bytes.Contains(lines, []byte("\r")) {
+		return nil, errors.New("the body is not lines ending in LF")
+	}
+	if v.Input == "chunks" {
+		v.Chunks = strings.Split(string(lines), "\n")
+		return v, nil
+	}
+	if bytes.Contains(lines, []byte("\n")) {
 		return nil, errors.New("the body is not one line")
 	}
-	v.Value = string(value)
+	v.Value = string(lines)
 	return v, nil
 }
 
 // makeVector seals and edits one vector as spec says.
 func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 	t.Helper()
+	if spec.keyring != nil {
+		v := &vectorFile{Name: spec.name, Comment: spec.comment, Input: "keyring", Now: spec.now, Expect: spec.expect,
+			Primary: spec.primary, Keyring: spec.keyring}
+		if v.Now.IsZero() {
+			v.Now = vectorEpoch
+		}
+		return v
+	}
 	v := &vectorFile{
 		Name:       spec.name,
 		Comment:    spec.comment,
@@ -495,9 +624,18 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		Purpose:    spec.purpose,
 		Now:        spec.now,
 		ClockSkew:  vectorSkew,
-		MaxLength:  vectorMaxLength,
+		MaxLength:  vectorOr(spec.maxLength, vectorMaxLength),
+		ChunkSize:  spec.chunkSize,
 		Serializer: "cbor",
 		Expect:     spec.expect,
+	}
+	switch {
+	case spec.maxAge != 0:
+		v.Input, v.MaxAge = "seal", spec.maxAge
+	case spec.cookieHeader != nil:
+		v.Input = "cookie-header"
+	case spec.chunkSize != 0:
+		v.Input = "chunks"
 	}
 	if v.Now.IsZero() {
 		v.Now = vectorEpoch
@@ -510,7 +648,8 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 	if spec.payload != nil {
 		payload = spec.payload
 	}
-	if _, ok := payload.([]byte); ok {
+	raw, isRaw := payload.([]byte)
+	if isRaw {
 		ser = vectorRawSerializer{}
 	}
 
@@ -530,43 +669,85 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 	}
 	c.rand = &vectorRand{seed: spec.name}
 	var chunksFor func(int) (int, error)
-	if spec.chunks != 0 {
+	switch {
+	case spec.chunks != 0:
 		chunksFor = func(int) (int, error) { return spec.chunks, nil }
+	case spec.chunkSize != 0:
+		chunksFor = func(encLen int) (int, error) {
+			return chunkCount(name, encLen, spec.chunkSize, MaxChunks), nil
+		}
 	}
-	value, _, err := c.seal(name, payload, issued, issued.Add(lifetime), chunksFor)
+	var value string
+	if spec.maxAge != 0 {
+		// What Encode writes: issued now, expiring MaxAge later.
+		c, err = NewCodec(ring, CodecConfig{Purpose: purpose, MaxAge: spec.maxAge, Serializer: ser, Now: func() time.Time { return v.Now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.rand = &vectorRand{seed: spec.name}
+		value, err = c.Encode(name, payload)
+	} else {
+		value, _, err = c.seal(name, payload, issued, issued.Add(lifetime), chunksFor)
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", spec.name, err)
 	}
-	raw, err := b64.DecodeString(value[1:])
+	sealed, err := b64.DecodeString(value[1:])
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The header as sealed, before any tampering: what opening reports.
+	hdr := bytes.Clone(sealed[:headerSize])
+	if spec.maxAge != 0 {
+		v.Nonce = hex.EncodeToString(sealed[headerSize : headerSize+nonceSize])
+	}
 	if spec.reseal != nil {
 		aead := ring.aeads[ring.index(keyID)]
-		hdr, nonce, ct := raw[:headerSize], raw[headerSize:headerSize+nonceSize], raw[headerSize+nonceSize:]
-		plain, err := aead.Open(nil, nonce, ct, appendAD(nil, hdr, name, purpose))
+		h, nonce, ct := sealed[:headerSize], sealed[headerSize:headerSize+nonceSize], sealed[headerSize+nonceSize:]
+		plain, err := aead.Open(nil, nonce, ct, appendAD(nil, h, name, purpose))
 		if err != nil {
 			t.Fatal(err)
 		}
-		spec.reseal(hdr)
-		raw = aead.Seal(raw[:headerSize+nonceSize], nonce, plain, appendAD(nil, hdr, name, purpose))
+		spec.reseal(h)
+		hdr = bytes.Clone(h)
+		sealed = aead.Seal(sealed[:headerSize+nonceSize], nonce, plain, appendAD(nil, h, name, purpose))
 	}
 	if spec.tamper != nil {
-		raw = spec.tamper(raw)
+		sealed = spec.tamper(sealed)
 	}
-	v.Value = string(valuePrefix) + b64.EncodeToString(raw)
+	v.Value = string(valuePrefix) + b64.EncodeToString(sealed)
 	if spec.edit != nil {
 		v.Value = spec.edit(v.Value)
 	}
-	if spec.expect == "ok" {
-		v.KeyID = keyID.String()
-		v.IssuedAt = issued.UTC().Format(time.RFC3339)
-		v.Expires = issued.Add(lifetime).UTC().Format(time.RFC3339)
-		p, err := json.Marshal(payload)
-		if err != nil {
-			t.Fatal(err)
+	if spec.chunkSize != 0 {
+		v.Chunks = splitValue(name, v.Value, spec.chunkSize, int(hdr[2]))
+		if spec.split != nil {
+			v.Chunks = spec.split(v.Chunks)
 		}
-		v.Payload = string(p)
+		v.Value = ""
+		if spec.cookieHeader != nil {
+			v.Value, v.Chunks = spec.cookieHeader(v.Chunks), nil
+		}
+	}
+	if spec.expect == "ok" {
+		iat := int64(binary.BigEndian.Uint64(hdr[7:15]))
+		v.KeyID = KeyID(binary.BigEndian.Uint32(hdr[3:7])).String()
+		v.IssuedAt = time.Unix(iat, 0).UTC().Format(time.RFC3339)
+		v.Expires = time.Unix(iat+int64(binary.BigEndian.Uint32(hdr[15:19])), 0).UTC().Format(time.RFC3339)
+		if isRaw {
+			sum := sha256.Sum256(raw)
+			v.PayloadSum = hex.EncodeToString(sum[:])
+			if len(raw) <= 1024 {
+				v.PayloadHex = hex.EncodeToString(raw)
+			}
+			v.Payload = spec.payloadJSON
+		} else {
+			p, err := json.Marshal(payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v.Payload = string(p)
+		}
 	}
 	return v
 }
@@ -685,7 +866,11 @@ func TestVectors(t *testing.T) {
 		if v.Name+".txt" != name {
 			t.Fatalf("%s: named %q inside", name, v.Name)
 		}
-		if _, ok := vectorClasses[v.Expect]; !ok && v.Expect != "ok" {
+		classes := vectorClasses
+		if v.Input == "keyring" {
+			classes = vectorKeyringClasses
+		}
+		if _, ok := classes[v.Expect]; !ok && v.Expect != "ok" {
 			t.Fatalf("%s: unknown expect: %q", name, v.Expect)
 		}
 		seen[v.Expect]++
@@ -693,6 +878,11 @@ func TestVectors(t *testing.T) {
 	}
 	// An empty or partial directory must not pass quietly.
 	for class := range vectorClasses {
+		if seen[class] == 0 {
+			t.Errorf("no vector expects %s", class)
+		}
+	}
+	for class := range vectorKeyringClasses {
 		if seen[class] == 0 {
 			t.Errorf("no vector expects %s", class)
 		}
@@ -710,6 +900,13 @@ func TestVectors(t *testing.T) {
 }
 
 func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
+	if v.Input == "keyring" {
+		checkKeyringVector(t, v)
+		return
+	}
+	if v.Input == "seal" {
+		checkSealVector(t, ring, v)
+	}
 	var ser Serializer = CBOR{}
 	if v.Serializer == "json" {
 		ser = JSON{}
@@ -724,35 +921,244 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got vectorPayload
-	h, err := c.Open(v.CookieName, v.Value, &got)
-	if v.Expect != "ok" {
-		if !errors.Is(err, vectorClasses[v.Expect]) {
-			t.Fatalf("Open: got %v, want %s", err, v.Expect)
+	open := func(dst any) (Header, error) {
+		switch v.Input {
+		case "chunks":
+			return c.OpenChunks(v.CookieName, v.Chunks, dst)
+		case "cookie-header":
+			return vectorReadCookieHeader(c, v, dst)
 		}
-		for class, other := range vectorClasses {
-			if class != v.Expect && errors.Is(err, other) {
-				t.Errorf("Open: %v also matches %s", err, class)
+		return c.Open(v.CookieName, v.Value, dst)
+	}
+	// A vector whose payload is not a vectorPayload opens into an any,
+	// the type-independent reading of the payload.
+	var got vectorPayload
+	var gotAny any
+	var h Header
+	if v.PayloadSum != "" {
+		h, err = open(&gotAny)
+	} else {
+		h, err = open(&got)
+	}
+	if v.Expect != "ok" {
+		checkVectorClass(t, err, v.Expect)
+		// Failures do not depend on the type the payload is read into.
+		_, err := open(&gotAny)
+		checkVectorClass(t, err, v.Expect)
+		return
+	}
+	if err != nil {
+		t.Fatalf("open: %v, want ok", err)
+	}
+	if v.PayloadSum != "" {
+		checkRawPayload(t, c, v, gotAny)
+	} else {
+		var want vectorPayload
+		dec := json.NewDecoder(strings.NewReader(v.Payload))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("payload header: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("payload (-want +got):\n%s", diff)
+		}
+	}
+	gotHeader := []string{h.KeyID.String(), h.IssuedAt.UTC().Format(time.RFC3339), h.Expires.UTC().Format(time.RFC3339), strconv.Itoa(h.Chunks)}
+	wantHeader := []string{v.KeyID, v.IssuedAt, v.Expires, strconv.Itoa(max(1, len(v.Chunks)))}
+	if v.Input == "cookie-header" {
+		wantHeader[3] = gotHeader[3] // the header does not say
+	}
+	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
+		t.Errorf("key id, issued-at, expires, chunks (-want +got):\n%s", diff)
+	}
+	if v.Input == "chunks" {
+		// A writer splits the joined value into exactly these chunks.
+		joined := strings.Join(v.Chunks, "")
+		if diff := cmp.Diff(v.Chunks, splitValue(v.CookieName, joined, v.ChunkSize, len(v.Chunks))); diff != "" {
+			t.Errorf("split at chunk-size %d (-want +got):\n%s", v.ChunkSize, diff)
+		}
+		if n := chunkCount(v.CookieName, len(joined), v.ChunkSize, MaxChunks); n != len(v.Chunks) {
+			t.Errorf("a writer splits the value over %d chunks, the vector over %d", n, len(v.Chunks))
+		}
+	}
+}
+
+// checkSealVector checks that Encode, given the vector's time, MaxAge,
+// payload and nonce, writes exactly the vector's value.
+func checkSealVector(t *testing.T, ring *Keyring, v *vectorFile) {
+	t.Helper()
+	payload, err := hex.DecodeString(v.PayloadHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce, err := hex.DecodeString(v.Nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCodec(ring, CodecConfig{Purpose: v.Purpose, MaxAge: v.MaxAge, MaxLength: v.MaxLength,
+		Serializer: vectorRawSerializer{}, Now: func() time.Time { return v.Now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.rand = bytes.NewReader(nonce)
+	got, err := c.Encode(v.CookieName, payload)
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	if got != v.Value {
+		t.Errorf("Encode wrote\n%s\nwant\n%s", got, v.Value)
+	}
+}
+
+// vectorReadCookieHeader reads v's Cookie header as Store.Load does, with
+// the store's functions, but opens the joined value with c rather than
+// into a session envelope: ChunkSize is v's chunk size, MaxSize its max
+// length.
+func vectorReadCookieHeader(c *Codec, v *vectorFile, dst any) (Header, error) {
+	maxChunks := min(MaxChunks, v.MaxLength/v.ChunkSize+1)
+	carried, err := scanCookies(http.Header{"Cookie": {v.Value}}, v.CookieName, maxChunks)
+	if err != nil {
+		return Header{}, err
+	}
+	if carried.highest() == 0 {
+		return Header{}, ErrAbsent
+	}
+	if len(carried.cands[0]) == 0 {
+		return Header{}, ErrIncomplete
+	}
+	var first error
+	for j := range carried.cands[0] {
+		h, err := func() (Header, error) {
+			n, err := peekChunks(carried.cands[0][j])
+			if err != nil {
+				return Header{}, err
 			}
+			if n > maxChunks {
+				return Header{}, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks}
+			}
+			parts, ok := carried.attempt(j, n)
+			if !ok {
+				return Header{}, ErrIncomplete
+			}
+			return c.openJoined(v.CookieName, parts, dst)
+		}()
+		if err == nil {
+			return h, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return Header{}, first
+}
+
+func checkVectorClass(t *testing.T, err error, class string) {
+	t.Helper()
+	if !errors.Is(err, vectorClasses[class]) {
+		t.Fatalf("open: got %v, want %s", err, class)
+	}
+	for other, e := range vectorClasses {
+		if other != class && errors.Is(err, e) {
+			t.Errorf("open: %v also matches %s", err, other)
+		}
+	}
+}
+
+// checkRawPayload checks a payload given as bytes: the value must carry
+// exactly those bytes, and got (what they decoded to) must be what the
+// payload header says, when it says something.
+func checkRawPayload(t *testing.T, c *Codec, v *vectorFile, got any) {
+	t.Helper()
+	plain := vectorPlaintext(t, c, v)
+	sum := sha256.Sum256(plain)
+	if hex.EncodeToString(sum[:]) != v.PayloadSum {
+		t.Errorf("payload SHA-256 %x, want %s", sum, v.PayloadSum)
+	}
+	if v.PayloadHex != "" && hex.EncodeToString(plain) != v.PayloadHex {
+		t.Errorf("payload %x, want %s", plain, v.PayloadHex)
+	}
+	if v.Payload != "" {
+		var want vectorPayload
+		dec := json.NewDecoder(strings.NewReader(v.Payload))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("payload header: %v", err)
+		}
+		var gotP vectorPayload
+		var err error
+		if v.Input == "chunks" {
+			_, err = c.OpenChunks(v.CookieName, v.Chunks, &gotP)
+		} else {
+			_, err = c.Open(v.CookieName, v.Value, &gotP)
+		}
+		if err != nil {
+			t.Fatalf("open into %T: %v", gotP, err)
+		}
+		if diff := cmp.Diff(want, gotP); diff != "" {
+			t.Errorf("payload (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// vectorPlaintext opens v with a serializer that keeps the payload's bytes.
+func vectorPlaintext(t *testing.T, c *Codec, v *vectorFile) []byte {
+	t.Helper()
+	keep, err := NewCodec(c.keys, CodecConfig{
+		Purpose:    v.Purpose,
+		ClockSkew:  v.ClockSkew,
+		MaxLength:  v.MaxLength,
+		Serializer: vectorKeepSerializer{},
+		Now:        func() time.Time { return v.Now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain []byte
+	if v.Input == "chunks" {
+		_, err = keep.OpenChunks(v.CookieName, v.Chunks, &plain)
+	} else {
+		_, err = keep.Open(v.CookieName, v.Value, &plain)
+	}
+	if err != nil {
+		t.Fatalf("open for the payload bytes: %v", err)
+	}
+	return plain
+}
+
+// vectorKeepSerializer deserializes by copying the payload's bytes.
+type vectorKeepSerializer struct{}
+
+func (vectorKeepSerializer) Serialize(any) ([]byte, error) {
+	return nil, errors.New("vectorKeepSerializer: open only")
+}
+func (vectorKeepSerializer) Deserialize(b []byte, v any) error {
+	*v.(*[]byte) = bytes.Clone(b)
+	return nil
+}
+
+// vectorKeyringClasses maps each expect: value of a failing keyring vector
+// to the error it must match.
+var vectorKeyringClasses = map[string]error{
+	"invalid-keyring": ErrInvalidKeyring,
+}
+
+func checkKeyringVector(t *testing.T, v *vectorFile) {
+	r, err := ParseKeyring(v.Keyring)
+	if v.Expect != "ok" {
+		if !errors.Is(err, vectorKeyringClasses[v.Expect]) {
+			t.Fatalf("ParseKeyring: got %v, want %s", err, v.Expect)
 		}
 		return
 	}
 	if err != nil {
-		t.Fatalf("Open: %v, want ok", err)
+		t.Fatalf("ParseKeyring: %v, want ok", err)
 	}
-	var want vectorPayload
-	dec := json.NewDecoder(strings.NewReader(v.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&want); err != nil {
-		t.Fatalf("payload header: %v", err)
+	got := "none"
+	if k, err := r.Primary(v.Now); err == nil {
+		got = k.ID.String()
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("payload (-want +got):\n%s", diff)
-	}
-	gotHeader := []string{h.KeyID.String(), h.IssuedAt.UTC().Format(time.RFC3339), h.Expires.UTC().Format(time.RFC3339), strconv.Itoa(h.Chunks)}
-	wantHeader := []string{v.KeyID, v.IssuedAt, v.Expires, "1"}
-	if diff := cmp.Diff(wantHeader, gotHeader); diff != "" {
-		t.Errorf("key id, issued-at, expires, chunks (-want +got):\n%s", diff)
+	if got != v.Primary {
+		t.Errorf("primary at %v: %s, want %s", v.Now, got, v.Primary)
 	}
 }
 
@@ -786,15 +1192,24 @@ func TestVectorsPeek(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		value := v.Value
+		switch v.Input {
+		case "keyring", "cookie-header":
+			continue
+		case "seal":
+			value = v.Value
+		case "chunks":
+			value = v.Chunks[0]
+		}
 		w, ok := want[v.Name]
 		if v.Expect == "ok" {
-			w, ok = result{1, nil}, true
+			w, ok = result{max(1, len(v.Chunks)), nil}, true
 		}
 		if !ok {
 			continue
 		}
 		checked++
-		n, err := peekChunks(v.Value)
+		n, err := peekChunks(value)
 		if n != w.n || !errors.Is(err, w.err) {
 			t.Errorf("%s: peekChunks = %d, %v; want %d, %v", name, n, err, w.n, w.err)
 		}
