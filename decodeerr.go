@@ -75,15 +75,9 @@ type diagnosis struct {
 }
 
 var cborDiagOnce = sync.OnceValue(func() cbor.DecMode {
-	dec, err := cbor.DecOptions{
-		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-		IndefLength:      cbor.IndefLengthForbidden,
-		MaxNestedLevels:  MaxNesting,
-		MaxArrayElements: maxElements,
-		MaxMapPairs:      maxElements,
-		UTF8:             cbor.UTF8DecodeInvalid,
-		// map[any]any, so that integer keys (keyasint) stay integers.
-	}.DecMode()
+	// The default map type, map[any]any, keeps integer keys (keyasint)
+	// integers.
+	dec, err := cborLimits().DecMode()
 	if err != nil {
 		panic(err) // constant options
 	}

@@ -77,24 +77,31 @@ var cborModesOnce = sync.OnceValue(func() cborModes {
 	if err != nil {
 		panic(err) // constant options: an error here is a programming error
 	}
-	dec, err := cbor.DecOptions{
-		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-		IndefLength:      cbor.IndefLengthForbidden,
-		MaxNestedLevels:  MaxNesting,
-		MaxArrayElements: maxElements,
-		MaxMapPairs:      maxElements,
-		IntDec:           cbor.IntDecConvertSignedOrBigInt,
-		BigIntDec:        cbor.BigIntDecodePointer, // *big.Int, as documented above
-		DefaultMapType:   reflect.TypeOf(map[string]any(nil)),
-		UTF8:             cbor.UTF8DecodeInvalid, // a Go string may hold any bytes
-		// Exact field names only: one spelling per field, and faster.
-		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
-	}.DecMode()
+	opts := cborLimits()
+	opts.IntDec = cbor.IntDecConvertSignedOrBigInt
+	opts.BigIntDec = cbor.BigIntDecodePointer // *big.Int, as documented above
+	opts.DefaultMapType = reflect.TypeOf(map[string]any(nil))
+	// Exact field names only: one spelling per field, and faster.
+	opts.FieldNameMatching = cbor.FieldNameMatchingCaseSensitive
+	dec, err := opts.DecMode()
 	if err != nil {
 		panic(err)
 	}
 	return cborModes{enc: enc, dec: dec}
 })
+
+// cborLimits are the decoding options that make a payload valid or not:
+// every decoder of the package's payloads starts from them.
+func cborLimits() cbor.DecOptions {
+	return cbor.DecOptions{
+		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
+		IndefLength:      cbor.IndefLengthForbidden,
+		MaxNestedLevels:  MaxNesting,
+		MaxArrayElements: maxElements,
+		MaxMapPairs:      maxElements,
+		UTF8:             cbor.UTF8DecodeInvalid, // a Go string may hold any bytes
+	}
+}
 
 // Serialize encodes src as CBOR.
 func (CBOR) Serialize(src any) ([]byte, error) {
