@@ -46,7 +46,7 @@ func decodeFailure(s Serializer, plain []byte, dst any) error {
 	e.Type, e.Got = ft.String(), kindOf(got)
 	var inData bool
 	if e.Field, inData = userPath(t, path); !inData {
-		e.Type = "envelope"
+		e.Field, e.Type = "", "the session envelope"
 	}
 	return e
 }

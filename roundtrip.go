@@ -120,7 +120,7 @@ func userPath(t reflect.Type, path string) (string, bool) {
 	case strings.HasPrefix(path, "Data["):
 		return path[len("Data"):], true
 	}
-	return "(the session envelope)", false
+	return "", false
 }
 
 // dataType is t, or the type of the data when t is a session's envelope.
