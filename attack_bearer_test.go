@@ -29,20 +29,7 @@ func newBearerAttackFixture(t testing.TB) *attackFixture {
 // own unless given), at time at, with blob bytes of padding.
 func (f *attackFixture) mintToken(t testing.TB, user string, blob int, keys KeySource, at time.Time, mod func(*Config[cart])) string {
 	t.Helper()
-	cfg := f.cfg
-	cfg.Now = (&clock{now: at}).Now
-	if mod != nil {
-		mod(&cfg)
-	}
-	if keys == nil {
-		keys = f.hits.ring
-	}
-	st, err := NewStore(keys, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
-	s.Set(cart{User: user, Blob: strings.Repeat("x", blob)})
+	_, s := f.minting(t, user, blob, keys, at, mod)
 	token, err := s.Token()
 	if err != nil {
 		t.Fatal(err)

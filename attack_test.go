@@ -117,6 +117,18 @@ func newAttackFixture(t testing.TB) *attackFixture {
 // unless given), at time at, with blob bytes of padding.
 func (f *attackFixture) mint(t testing.TB, user string, blob int, keys KeySource, at time.Time, mod func(*Config[cart])) []*http.Cookie {
 	t.Helper()
+	st, s := f.minting(t, user, blob, keys, at, mod)
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Result().Cookies()
+}
+
+// minting returns a store like the fixture's, under keys at time at, and a
+// session of it holding user with blob bytes of padding, to be sealed.
+func (f *attackFixture) minting(t testing.TB, user string, blob int, keys KeySource, at time.Time, mod func(*Config[cart])) (*Store[cart], *Session[cart]) {
+	t.Helper()
 	cfg := f.cfg
 	cfg.Now = (&clock{now: at}).Now
 	if mod != nil {
@@ -131,11 +143,7 @@ func (f *attackFixture) mint(t testing.TB, user string, blob int, keys KeySource
 	}
 	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
 	s.Set(cart{User: user, Blob: strings.Repeat("x", blob)})
-	rec := httptest.NewRecorder()
-	if err := st.Save(rec, nil, s); err != nil {
-		t.Fatal(err)
-	}
-	return rec.Result().Cookies()
+	return st, s
 }
 
 func header(cs ...*http.Cookie) string {
