@@ -157,7 +157,7 @@ func (st *Store[T]) loadBearer(r *http.Request, s *Session[T], now time.Time) (d
 	if err != nil {
 		st.reset(s, now)
 		s.loadErr = err
-		st.report(r, "load", err)
+		st.reportVia(r, "load", true, err)
 	}
 	return true, err
 }
@@ -194,7 +194,8 @@ func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now 
 // From then on the session travels by token for the rest of the response:
 // Save sets no cookie, and sends a new token in [TokenHeader] only if the
 // session changes again. Cookies the request carried are left as they
-// are. Token fails with a *[TooLargeError] if the token would be longer
+// are, unless the session is then destroyed: Destroy expires them, as
+// ever. Token fails with a *[TooLargeError] if the token would be longer
 // than [Config.MaxSize], and with an error if the store does not serve
 // [TransportBearer].
 func (s *Session[T]) Token() (string, error) {
@@ -211,6 +212,11 @@ func (s *Session[T]) Token() (string, error) {
 // client, so Destroy sends nothing either: the application tells the
 // client to drop its token, and the token opens until it expires.
 func (st *Store[T]) saveBearer(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
+	if s.destroyed && s.carried.highest() > 0 {
+		// A session that came by cookie and was handed out as a token
+		// (Token), then destroyed: the cookies go, as Destroy says.
+		st.expire(w, s, 0)
+	}
 	if !s.changed && !s.renewed && !s.reseal {
 		s.destroyed = false
 		return nil
@@ -218,7 +224,7 @@ func (st *Store[T]) saveBearer(w http.ResponseWriter, r *http.Request, s *Sessio
 	token, err := st.sealToken(s)
 	if err != nil {
 		s.changed, s.renewed, s.reseal = false, false, false
-		st.report(r, "save", err)
+		st.reportVia(r, "save", true, err)
 		return err
 	}
 	h := w.Header()

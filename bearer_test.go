@@ -3,6 +3,7 @@ package cookiesession
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -413,5 +414,42 @@ func TestBearerThroughCookieStoreUnchanged(t *testing.T) {
 	r.Header.Set("Authorization", "Bearer ~AQAB")
 	if st.CarriesToken(r) {
 		t.Errorf("CarriesToken on a cookie-only store")
+	}
+}
+
+// TestTokenThenDestroyExpiresCookies checks a cookie session handed out as
+// a token, then destroyed in the same response: its cookies are expired,
+// as Destroy says, and the failure logs of tokens name the transport.
+func TestTokenThenDestroyExpiresCookies(t *testing.T) {
+	var logged strings.Builder
+	st, _ := newStore(t, testRing(t), Config[cart]{
+		Transport: TransportCookie | TransportBearer,
+		Logger:    slog.New(slog.NewTextHandler(&logged, nil)),
+	})
+	cookie := mintCookie(t, st, "ada")
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(cookie)
+	s, err := st.Load(r)
+	if err != nil || s.Get().User != "ada" {
+		t.Fatalf("Load: %+v, %v", s.Get(), err)
+	}
+	if _, err := s.Token(); err != nil {
+		t.Fatal(err)
+	}
+	s.Destroy()
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, r, s); err != nil {
+		t.Fatal(err)
+	}
+	cs := rec.Result().Cookies()
+	if len(cs) != 1 || cs[0].Name != cookie.Name || cs[0].MaxAge >= 0 {
+		t.Errorf("Set-Cookie %v, want the session cookie expired", rec.Header().Values("Set-Cookie"))
+	}
+
+	bad := httptest.NewRequest("GET", "/", nil)
+	bad.Header.Set("Authorization", "Bearer ~AAAA")
+	st.Load(bad)
+	if !strings.Contains(logged.String(), "transport=\"bearer token\"") || strings.Contains(logged.String(), "cookie=") {
+		t.Errorf("a token's failure logged as %q", logged.String())
 	}
 }

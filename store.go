@@ -442,6 +442,13 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 }
 
 func (st *Store[T]) report(r *http.Request, op string, err error) {
+	st.reportVia(r, op, false, err)
+}
+
+// reportVia reports a failure to load or save a session that travels by
+// cookie, or by bearer token when bearer is set: the log says which, so
+// that an operator looks in the right place.
+func (st *Store[T]) reportVia(r *http.Request, op string, bearer bool, err error) {
 	if errors.Is(err, ErrAbsent) {
 		return
 	}
@@ -460,6 +467,10 @@ func (st *Store[T]) report(r *http.Request, op string, err error) {
 		if r != nil { // Save accepts a nil request
 			ctx = r.Context()
 		}
-		l.Log(ctx, level, "cookiesession: "+op+" failed", "cookie", st.cfg.Name, "err", err)
+		where := []any{"cookie", st.cfg.Name}
+		if bearer {
+			where = []any{"transport", "bearer token"}
+		}
+		l.Log(ctx, level, "cookiesession: "+op+" failed", append(where, "err", err)...)
 	}
 }

@@ -127,7 +127,15 @@ func runServer(args []string, logger *slog.Logger) error {
 	go a.keys.Run(ctx)
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	fmt.Printf("Open http://localhost:%s/ for the page; the client: go run ./examples/api client -server http://localhost:%s login NAME\n", port, port)
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	// Bounds on every phase of a request, so that a client that sends a
+	// header and then nothing holds no connection for long.
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 	return srv.Serve(ln)
 }
 
@@ -199,8 +207,16 @@ func createKeyring(path string) error {
 // cookie, since the browser counts it as the same site; this check does
 // not. Requests whose session comes from a token skip it: the store
 // ignores their cookies, and no browser adds a token by itself.
+//
+// POST /token skips it too, so that a script on another origin (allowed
+// with -allow-origin) can log in: it issues a token in its body and sets
+// no cookie (Session.Token), so a forged request there changes no cookie
+// session, and another site's page cannot read the token it returns (CORS
+// lets only the allowed origin read answers).
 func (a *app) crossOriginProtection(next http.Handler) http.Handler {
-	checked := http.NewCrossOriginProtection().Handler(next)
+	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("POST /token")
+	checked := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.store.CarriesToken(r) {
 			next.ServeHTTP(w, r)

@@ -228,10 +228,32 @@ func checkCORS(t *testing.T, server string, cli *client) {
 	if d := cmp.Diff(cors{Status: "405 Method Not Allowed"}, got(do("OPTIONS", "/api/visit", "http://evil.localhost", preflight))); d != "" {
 		t.Errorf("the preflight of another origin (-want +got):\n%s", d)
 	}
+	// The script logs in itself: a cross-site POST without a token, to
+	// the one route that issues tokens and sets no cookie.
+	login, _ := http.NewRequest("POST", server+"/token", strings.NewReader(`{"name":"spa"}`))
+	login.Header.Set("Origin", spaOrigin)
+	login.Header.Set("Sec-Fetch-Site", "cross-site")
+	login.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var issued struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&issued)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || issued.Token == "" || resp.Header.Get("Set-Cookie") != "" ||
+		resp.Header.Get("Access-Control-Allow-Origin") != spaOrigin {
+		t.Errorf("the script's login: %s, token %q, Set-Cookie %q", resp.Status, issued.Token, resp.Header.Get("Set-Cookie"))
+	}
+	// Other state-changing routes stay behind the origin check.
+	if got := do("POST", "/api/visit", spaOrigin, map[string]string{"Sec-Fetch-Site": "cross-site"}); got.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site POST without a token: %s, want 403", got.Status)
+	}
+
 	// The script's POST is cross-site, and carries its token: allowed,
 	// and its new token is readable. The client takes that token over.
 	token, _ := cli.token()
-	resp := do("POST", "/api/visit", spaOrigin, map[string]string{"Authorization": "Bearer " + token, "Sec-Fetch-Site": "cross-site"})
+	resp = do("POST", "/api/visit", spaOrigin, map[string]string{"Authorization": "Bearer " + token, "Sec-Fetch-Site": "cross-site"})
 	if c := got(resp); c.Status != "200 OK" || c.AllowOrigin != spaOrigin || c.Expose != "Session-Token" || resp.Header.Get("Session-Token") == "" {
 		t.Errorf("the script's POST with its token: %+v, token %q", c, resp.Header.Get("Session-Token"))
 	}
