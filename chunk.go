@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"time"
 	"net/http"
 	"strconv"
 	"strings"
@@ -215,4 +216,54 @@ func (c *carried) attempt(j, n int) ([]string, bool) {
 		parts[i] = cs[min(j, len(cs)-1)]
 	}
 	return parts, true
+}
+
+// openBest tries the bounded ways to assemble the carried chunks into a
+// value: for each value of chunk 0 (at most maxCandidates), the count it
+// announces (at most maxChunks) and the chunks that attempt pairs with
+// it, which open opens, into a destination of its own for each attempt
+// j. Of the attempts that open, the one sealed last wins: browsers send
+// the older of two cookies of one name first, so the first that opens
+// could be a login the user has since replaced. On a tie, the later one
+// in the header. If none opens, the first attempt's failure is returned.
+func (c *carried) openBest(maxChunks int, open func(j int, parts []string) (Header, error)) (int, error) {
+	if c.highest() == 0 {
+		return -1, ErrAbsent
+	}
+	if len(c.cands[0]) == 0 {
+		return -1, ErrIncomplete // later chunks without the first
+	}
+	best, first := -1, error(nil)
+	var bestAt time.Time
+	for j := range c.cands[0] {
+		h, err := c.openAttempt(j, maxChunks, open)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		if best < 0 || !h.IssuedAt.Before(bestAt) {
+			best, bestAt = j, h.IssuedAt
+		}
+	}
+	if best < 0 {
+		return -1, first
+	}
+	return best, nil
+}
+
+func (c *carried) openAttempt(j, maxChunks int, open func(j int, parts []string) (Header, error)) (Header, error) {
+	n, err := peekChunks(c.cands[0][j])
+	if err != nil {
+		return Header{}, err
+	}
+	if n > maxChunks {
+		return Header{}, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks, Unit: "chunks"}
+	}
+	parts, ok := c.attempt(j, n)
+	if !ok {
+		return Header{}, ErrIncomplete
+	}
+	return open(j, parts)
 }

@@ -95,6 +95,7 @@ var specMutations = map[string]string{
 	"header-size-unlimited":       "no limit on the Cookie header's size",
 	"header-candidates-unlimited": "every value of a name tried, not the first 4",
 	"header-last-failure":         "the last attempt's failure reported",
+	"header-first-opens":          "the first attempt that opens taken, not the one sealed last",
 	"header-leading-zero":         "chunk indexes with leading zeros accepted",
 	"header-name-fold-case":       "cookie names compared without regard to case",
 	"header-all-combinations":     "every combination of candidates tried",
@@ -435,16 +436,25 @@ func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header
 		}
 		return r.openChunks(ring, h, parts)
 	}
-	var firstO specOpened
-	first := ""
+	var firstO, best specOpened
+	first, found := "", false
 	for j := range cands[0] {
 		o, class := attempt(j)
-		if class == "ok" { // step 6
-			return o, class
+		if class == "ok" { // step 6: of those that open, the one sealed last; on a tie the later
+			if r.is("header-first-opens") {
+				return o, class
+			}
+			if !found || o.issuedAt >= best.issuedAt {
+				best, found = o, true
+			}
+			continue
 		}
 		if first == "" || r.is("header-last-failure") {
 			firstO, first = o, class
 		}
+	}
+	if found {
+		return best, "ok"
 	}
 	if r.is("header-all-combinations") && len(cands) == 2 {
 		for _, a := range cands[0] {

@@ -213,46 +213,31 @@ func (st *Store[T]) validate(r *http.Request, s *Session[T]) error {
 	return nil
 }
 
-// opened is one way of assembling the request's chunks that authenticated.
+// opened is a value that authenticated, with its envelope.
 type opened[T any] struct {
 	env envelope[T]
 	h   Header
 }
 
-// open tries the bounded ways to assemble the request's chunks into a
-// session. When more than one authenticates (a host-only cookie beside a
-// Domain cookie of the same name, one tossed by a sibling subdomain), the
-// one sealed last wins, never merely the first in the header: browsers
-// send the older cookie first, so that would keep an old login in force
-// over a newer one.
+// open makes the request's session the one its cookies carry: of several
+// that authenticate (a host-only cookie beside a Domain cookie of the same
+// name, one tossed by a sibling subdomain), the one sealed last
+// (carried.openBest).
 func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
-	c := &s.carried
-	if c.highest() == 0 {
-		return ErrAbsent
-	}
-	if len(c.cands[0]) == 0 {
-		return ErrIncomplete // later chunks without the first
-	}
-	var best *opened[T]
-	var first error
-	for j := range c.cands[0] { // at most maxCandidates
-		o, err := st.openAttempt(c, j, now)
-		if err != nil {
-			if first == nil {
-				first = err
-			}
-			continue
+	var tried [maxCandidates]*opened[T]
+	best, err := s.carried.openBest(st.maxChunks, func(j int, parts []string) (Header, error) {
+		o := new(opened[T])
+		var err error
+		if o.h, err = st.codec.openJoined(st.cfg.Name, parts, &o.env); err == nil {
+			err = st.checkOpened(o, now)
 		}
-		if best == nil || !o.h.IssuedAt.Before(best.h.IssuedAt) {
-			// On a tie, the later one: browsers list cookies of one path
-			// oldest first.
-			best = o
-		}
+		tried[j] = o
+		return o.h, err
+	})
+	if err != nil {
+		return err
 	}
-	if best == nil {
-		return first
-	}
-	return st.accept(r, s, best, now)
+	return st.accept(r, s, tried[best], now)
 }
 
 // accept makes o, a value that authenticated and passed checkOpened,
@@ -279,26 +264,6 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now tim
 		s.reseal = true
 	}
 	return nil
-}
-
-func (st *Store[T]) openAttempt(c *carried, j int, now time.Time) (*opened[T], error) {
-	n, err := peekChunks(c.cands[0][j])
-	if err != nil {
-		return nil, err
-	}
-	if n > st.maxChunks {
-		return nil, &TooLargeError{What: "chunk count", Size: n, Limit: st.maxChunks, Unit: "chunks"}
-	}
-	parts, ok := c.attempt(j, n)
-	if !ok {
-		return nil, ErrIncomplete
-	}
-	o := new(opened[T])
-	o.h, err = st.codec.openJoined(st.cfg.Name, parts, &o.env) // n was peeked above
-	if err != nil {
-		return nil, err
-	}
-	return o, st.checkOpened(o, now)
 }
 
 // checkOpened runs the session's own checks on a value that authenticated,

@@ -427,6 +427,11 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 	unknown := chunks(vectorSpec{name: "cookie-header-other-unknown", key: vkUnknown})[0]
 	unknownTwo := chunks(vectorSpec{name: "cookie-header-other-unknown-two", key: vkUnknown, payload: big})
 	otherTwo := chunks(vectorSpec{name: "cookie-header-other-two", payload: big})
+	// Other sessions that authenticate too: sealed an hour earlier, and in
+	// the same second as the vector's own value.
+	mallory := vectorPayload{User: "mallory", UID: 666, Roles: []string{"admin"}}
+	older := chunks(vectorSpec{name: "cookie-header-other-older", payload: mallory, issued: vectorEpoch.Add(-time.Hour)})
+	sameTime := chunks(vectorSpec{name: "cookie-header-other-same-time", payload: mallory})
 	h := func(name, expect string, payload any, header func(c []string) string, comment string) vectorSpec {
 		return vectorSpec{name: name, expect: expect, payload: payload, chunkSize: 3800, maxLength: 6144, cookieHeader: header, comment: comment}
 	}
@@ -455,6 +460,12 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 		h("cookie-header-five-candidates", "tampered", nil, func(c []string) string {
 			return strings.Repeat("session="+tampered+"; ", 4) + "session=" + c[0]
 		}, "four tampered values, then the session: a fifth value of a name is ignored, and the first failure is reported"),
+		h("cookie-header-newer-second", "ok", nil, func(c []string) string { return "session=" + older[0] + "; session=" + c[0] },
+			"two sessions that authenticate, the one sealed an hour earlier first: the one sealed last wins"),
+		h("cookie-header-newer-first", "ok", nil, func(c []string) string { return "session=" + c[0] + "; session=" + older[0] },
+			"two sessions that authenticate, the one sealed last first: it wins, wherever it stands"),
+		h("cookie-header-same-time", "ok", nil, func(c []string) string { return "session=" + sameTime[0] + "; session=" + c[0] },
+			"two sessions that authenticate, sealed in the same second: the later in the header wins"),
 		h("cookie-header-first-failure", "unknown-key", nil, func([]string) string { return "session=" + unknown + "; session=" + tampered },
 			"a value under an unknown key, then a tampered one: the first attempt's failure is reported"),
 		h("cookie-header-two-sets", "ok", big, func(c []string) string {

@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -1011,45 +1012,28 @@ func checkSealVector(t *testing.T, ring *Keyring, v *vectorFile) {
 }
 
 // vectorReadCookieHeader reads v's Cookie header as Store.Load does, with
-// the store's functions, but opens the joined value with c rather than
-// into a session envelope: ChunkSize is v's chunk size, MaxSize its max
-// length.
+// the store's own functions (scanCookies, carried.openBest), but opens
+// the joined value with c rather than into a session envelope: ChunkSize
+// is v's chunk size, MaxSize its max length. dst gets the winner's payload.
 func vectorReadCookieHeader(c *Codec, v *vectorFile, dst any) (Header, error) {
 	maxChunks := min(MaxChunks, v.MaxLength/v.ChunkSize+1)
 	carried, err := scanCookies(http.Header{"Cookie": {v.Value}}, v.CookieName, maxChunks)
 	if err != nil {
 		return Header{}, err
 	}
-	if carried.highest() == 0 {
-		return Header{}, ErrAbsent
+	var payloads [maxCandidates]reflect.Value
+	var headers [maxCandidates]Header
+	best, err := carried.openBest(maxChunks, func(j int, parts []string) (Header, error) {
+		payloads[j] = reflect.New(reflect.TypeOf(dst).Elem())
+		h, err := c.openJoined(v.CookieName, parts, payloads[j].Interface())
+		headers[j] = h
+		return h, err
+	})
+	if err != nil {
+		return Header{}, err
 	}
-	if len(carried.cands[0]) == 0 {
-		return Header{}, ErrIncomplete
-	}
-	var first error
-	for j := range carried.cands[0] {
-		h, err := func() (Header, error) {
-			n, err := peekChunks(carried.cands[0][j])
-			if err != nil {
-				return Header{}, err
-			}
-			if n > maxChunks {
-				return Header{}, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks}
-			}
-			parts, ok := carried.attempt(j, n)
-			if !ok {
-				return Header{}, ErrIncomplete
-			}
-			return c.openJoined(v.CookieName, parts, dst)
-		}()
-		if err == nil {
-			return h, nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	return Header{}, first
+	reflect.ValueOf(dst).Elem().Set(payloads[best].Elem())
+	return headers[best], nil
 }
 
 func checkVectorClass(t *testing.T, err error, class string) {
