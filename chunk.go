@@ -1,10 +1,10 @@
 package cookiesession
 
 import (
-	"time"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A sealed value longer than one cookie can hold is split over several:

@@ -126,13 +126,14 @@ func (e *KeyringError) Is(target error) bool { return target == ErrInvalidKeyrin
 func (e *KeyringError) Unwrap() error { return e.Err }
 
 // ErrKeyRevived means a keyring file would make a key usable again that
-// the keyring in use has revoked. A [KeyringFile] refuses such a file and
-// keeps the keyring in use; errors matching it are a *KeyringError naming
-// the key. To undo a revocation on purpose, rotate to a new key instead,
-// or restart every server with the file (a restart forgets what it had
-// seen revoked, so every server restarted with an old file accepts the
-// key's sessions again).
-var ErrKeyRevived = errors.New("cookiesession: a revoked key made usable again")
+// the keyring in use has ended: revoked it, or retired it past its
+// retire-after time. A [KeyringFile] refuses such a file (an old copy put
+// back) and keeps the keyring in use; errors matching it are a
+// *KeyringError naming the key. To undo a revocation on purpose, rotate to
+// a new key instead, or restart every server with the file (a restart
+// forgets what it had seen ended, so every server restarted with an old
+// file accepts the key's sessions again).
+var ErrKeyRevived = errors.New("cookiesession: an ended key made usable again")
 
 // ErrKeyringPermissions matches every *PermissionError.
 var ErrKeyringPermissions = errors.New("cookiesession: keyring file readable by others")

@@ -281,6 +281,9 @@ func (r *Keyring) Status(id KeyID, now time.Time) string {
 
 // index returns the position of the key with this id, or -1.
 func (r *Keyring) index(id KeyID) int {
+	if r == nil {
+		return -1
+	}
 	for i := range r.keys {
 		if r.keys[i].ID == id {
 			return i

@@ -128,7 +128,7 @@ type KeyringFile struct {
 	mu        sync.Mutex // held during each check, so that checks happen one at a time
 	sum       [sha256.Size]byte
 	lastErr   string                // the text of the last rejection, to log repeats quietly
-	revoked   map[KeyID]bool        // every key id seen revoked in a keyring in use; see read
+	ended     map[KeyID]bool        // key ids seen unable to open anything in a keyring in use; see checkNotStale
 	rejected  atomic.Pointer[error] // the last check's rejection, nil after a good check
 	epoch     time.Time             // what lastEarly counts from
 	lastEarly atomic.Int64
@@ -156,7 +156,7 @@ func NewKeyringFile(path string, cfg KeyringFileConfig) (*KeyringFile, error) {
 		logger:   cfg.Logger,
 		onReload: cfg.OnReload,
 		now:      cfg.Now,
-		revoked:  map[KeyID]bool{},
+		ended:    map[KeyID]bool{},
 		closed:   make(chan struct{}),
 	}
 	switch {
@@ -353,28 +353,48 @@ func (f *KeyringFile) read() (*Keyring, [sha256.Size]byte, error) {
 	if ring.primary(now) < 0 {
 		return nil, sum, &KeyringError{Path: f.path, Problem: "no key can seal at " + now.UTC().Format(time.RFC3339), Err: ErrNoPrimaryKey}
 	}
-	// A revocation is a promise that the key's sessions are dead. A file
-	// from before it (an old copy put back by configuration management,
-	// a Secret rolled back) would bring them back to life, so a key this
-	// process has seen revoked must stay revoked, or be gone.
-	// Keyring.Promote refuses the same for a keyring in memory.
-	for _, k := range ring.keys {
-		if k.State != KeyRevoked && f.revoked[k.ID] {
-			return nil, sum, &KeyringError{Path: f.path, Key: k.ID.String(),
-				Problem: "was revoked, and this file makes it " + k.State.String() + " again (an old copy of the file?)",
-				Err:     ErrKeyRevived}
-		}
+	if err := f.checkNotStale(ring, now); err != nil {
+		return nil, sum, err
 	}
 	return ring, sum, nil
 }
 
-// use puts ring in use and remembers the keys it revokes. The memory is
-// bounded by the number of revocations an operator makes: each needs a
-// keyring file with the revoked key in it.
-func (f *KeyringFile) use(ring *Keyring, sum [sha256.Size]byte) {
+// checkNotStale refuses a file that would undo what the keyring in use
+// did: an old copy put back by configuration management, a Secret rolled
+// back. A revocation, or a retirement whose time has passed, is a promise
+// that the key's sessions are dead; a file from before it would bring
+// them back to life. Keyring.Promote refuses the same for a keyring in
+// memory. (A file that merely lacks keys is taken: replacing a keyring
+// with a new one is how an operator starts over. `cookiesession keyring
+// usage --keyring FILE` tells which servers lack a key of FILE.)
+func (f *KeyringFile) checkNotStale(ring *Keyring, now time.Time) error {
+	cur := f.ring.Load()
 	for _, k := range ring.keys {
-		if k.State == KeyRevoked {
-			f.revoked[k.ID] = true
+		if !k.CanOpen(now) {
+			continue
+		}
+		ended := f.ended[k.ID]
+		if i := cur.index(k.ID); i >= 0 && !cur.keys[i].CanOpen(now) {
+			ended = true
+		}
+		if ended {
+			return &KeyringError{Path: f.path, Key: k.ID.String(),
+				Problem: "can no longer open sessions (revoked, or retired past its retire-after time), and this file makes it " +
+					k.State.String() + " again (an old copy of the file?)",
+				Err: ErrKeyRevived}
+		}
+	}
+	return nil
+}
+
+// use puts ring in use and remembers the keys that can no longer open
+// anything. The memory is bounded by the keys an operator ends: each
+// was in a keyring file.
+func (f *KeyringFile) use(ring *Keyring, sum [sha256.Size]byte) {
+	now := f.now()
+	for _, k := range ring.keys {
+		if !k.CanOpen(now) {
+			f.ended[k.ID] = true
 		}
 	}
 	f.ring.Store(ring)

@@ -979,3 +979,33 @@ func TestKeyringFileRefusesRevival(t *testing.T) {
 	}
 	lcWantKeyErr(t, codec.Decode("session", va, &s), ErrUnknownKey, a)
 }
+
+// TestKeyringFileRefusesRetiredRevival checks the same for a key retired
+// past its retire-after time: an old copy of the file from before the
+// retirement, where it is still active, is refused.
+func TestKeyringFileRefusesRetiredRevival(t *testing.T) {
+	r1, _ := wRings(t)
+	a := r1.Keys()[0].ID
+	r2, _, err := r1.Rotate(lcT0, &RotateOptions{ActivationDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retired, err := r2.Retire(a, wNow, wNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := retired.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, _, _ := wWatch(t, path, KeyringFileConfig{})
+	if err := r2.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); !errors.Is(err, ErrKeyRevived) {
+		t.Fatalf("Reload of the file from before the retirement: %v, want ErrKeyRevived", err)
+	}
+	if k := f.Keyring().Keys()[f.Keyring().index(a)]; k.CanOpen(wNow) {
+		t.Error("the retired key opens again")
+	}
+}

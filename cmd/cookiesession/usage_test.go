@@ -148,7 +148,7 @@ func TestKeyringUsageReportsRejectedFile(t *testing.T) {
 		t.Fatalf("Reload: %v", err)
 	}
 	if status, stderr := usage(); status != exitFailure || !strings.Contains(stderr, "rejects its keyring file and keeps an older keyring") ||
-		!strings.Contains(stderr, "was revoked") {
+		!strings.Contains(stderr, "can no longer open sessions") {
 		t.Errorf("with a stale file: status %d, stderr %q", status, stderr)
 	}
 }
