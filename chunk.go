@@ -29,6 +29,10 @@ const (
 	// Proxies refuse far smaller headers (8 KiB for nginx and Apache);
 	// anything larger is refused before a single value is decoded.
 	maxCookieHeader = 64 << 10
+	// maxMaxSize bounds Config.MaxSize: a session as large as the whole
+	// Cookie header a store reads would stop loading at the first other
+	// cookie of the site.
+	maxMaxSize = maxCookieHeader - 16<<10
 )
 
 // chunkName returns the cookie name of chunk i.

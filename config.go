@@ -32,7 +32,8 @@ const (
 type Config[T any] struct {
 	// Name is the session cookie's name; chunks after the first are named
 	// Name.1, Name.2, …. Default "__Host-session", or "__Secure-session"
-	// when Domain is set, or "session" when Insecure is set. A "__Host-"
+	// when Domain is set or Path is not "/", or "session" when Insecure is
+	// set. A "__Host-"
 	// name requires Secure, Path "/" and no Domain; a "__Secure-" name
 	// requires Secure.
 	Name string
@@ -92,7 +93,9 @@ type Config[T any] struct {
 	// separators). Save refuses a larger session with a *TooLargeError
 	// and leaves the cookies already in the browser alone. Default 6144,
 	// which leaves 2 KiB of the 8 KiB that nginx and Apache accept in one
-	// request header line for the site's other cookies; at most 65536.
+	// request header line for the site's other cookies; at most 49152,
+	// which leaves 16 KiB of the 64 KiB Cookie header that a store reads
+	// at all for the other cookies (beyond it, no session loads).
 	MaxSize int
 
 	// Purpose is bound into every sealed value, so sessions of two
@@ -157,7 +160,8 @@ func (c *Config[T]) normalize() error {
 		switch {
 		case c.Insecure:
 			c.Name = "session"
-		case c.Domain != "":
+		case c.Domain != "" || c.Path != "" && c.Path != "/":
+			// A __Host- cookie has no Domain and Path "/".
 			c.Name = "__Secure-session"
 		default:
 			c.Name = "__Host-session"
@@ -198,8 +202,8 @@ func (c *Config[T]) normalize() error {
 		return bad("IdleTimeout %v is shorter than 1s", c.IdleTimeout)
 	case c.ChunkSize < 256 || c.ChunkSize > BrowserCookieLimit:
 		return bad("ChunkSize %d is not between 256 and %d", c.ChunkSize, BrowserCookieLimit)
-	case c.MaxSize < 256 || c.MaxSize > maxCookieHeader:
-		return bad("MaxSize %d is not between 256 and %d", c.MaxSize, maxCookieHeader)
+	case c.MaxSize < 256 || c.MaxSize > maxMaxSize:
+		return bad("MaxSize %d is not between 256 and %d", c.MaxSize, maxMaxSize)
 	case len(c.Name)+4 > c.ChunkSize/2:
 		return bad("Name %q is too long for ChunkSize %d", c.Name, c.ChunkSize)
 	case !strings.HasPrefix(c.Path, "/"):
@@ -236,7 +240,7 @@ func (c *Config[T]) normalize() error {
 	// net/http silently drops invalid cookies when writing; find out now.
 	probe := &http.Cookie{Name: chunkName(c.Name, MaxChunks-1), Value: "~", Path: c.Path, Domain: c.Domain}
 	if err := probe.Valid(); err != nil {
-		return bad("%v", err)
+		return bad("Name %q, Path %q, Domain %q: %v", c.Name, c.Path, c.Domain, err)
 	}
 	return nil
 }
@@ -244,6 +248,14 @@ func (c *Config[T]) normalize() error {
 // checkDomain refuses a cookie Domain that would share the session beyond
 // one site: a public suffix, which browsers refuse anyway, or an IP address.
 func checkDomain(d string) error {
+	if strings.HasSuffix(d, ".") {
+		// Browsers refuse a cookie whose Domain ends with a dot: every
+		// session would be dropped without a word.
+		return fmt.Errorf("Domain %q ends with a dot; write it without", d)
+	}
+	if d == "localhost" {
+		return fmt.Errorf("Domain %q cannot be shared (browsers treat it as a top-level domain); use a name under it, such as example.localhost, or leave Domain empty", d)
+	}
 	if net.ParseIP(strings.Trim(d, "[]")) != nil {
 		return fmt.Errorf("Domain %q is an IP address; leave Domain empty for a host-only cookie", d)
 	}

@@ -132,3 +132,34 @@ func TestDecodeErrorsCarryNoPlaintext(t *testing.T) {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+// TestDecodeErrorKeepsCookies checks that a session whose payload no
+// longer decodes into T (its type changed) is not expired: a server still
+// running the previous release opens it, during a rolling deploy or after
+// a rollback.
+func TestDecodeErrorKeepsCookies(t *testing.T) {
+	ring := testRing(t)
+	old, _ := newStore(t, ring, Config[oldShape]{})
+	cur, _ := newStore(t, ring, Config[newShape]{})
+	s, _ := old.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(oldShape{Count: 987654321})
+	rec := httptest.NewRecorder()
+	if err := old.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	r := requestWith(rec)
+	got, err := cur.Load(r)
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Load: %v, want ErrMalformed", err)
+	}
+	out := httptest.NewRecorder()
+	if err := cur.Save(out, r, got); err != nil {
+		t.Fatal(err)
+	}
+	if sc := out.Header().Values("Set-Cookie"); len(sc) != 0 {
+		t.Errorf("the response set %q, want nothing: the old release still reads the cookie", sc)
+	}
+	if back, err := old.Load(requestWith(rec)); err != nil || back.Get().Count != 987654321 {
+		t.Errorf("the old release: %+v, %v", back.Get(), err)
+	}
+}

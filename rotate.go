@@ -142,11 +142,11 @@ func (r *Keyring) rotate(random io.Reader, now time.Time, opts *RotateOptions) (
 		return nil, Key{}, err
 	}
 	if t, ok := ring.gap(now, activates); ok {
-		return nil, Key{}, fmt.Errorf("%w at %s", ErrLeavesNoPrimary, t.UTC().Format(time.RFC3339Nano))
+		return nil, Key{}, fmt.Errorf("%w at %s", ErrLeavesNoPrimary, t.UTC().Format(time.RFC3339))
 	}
 	if p := ring.primary(activates); p < 0 || ring.keys[p].ID != nk.ID {
 		return nil, Key{}, fmt.Errorf("cookiesession: the new key would not be the primary at its activation time %s",
-			activates.Format(time.RFC3339Nano))
+			activates.Format(time.RFC3339))
 	}
 	return ring, nk, nil
 }
@@ -183,7 +183,7 @@ func (r *Keyring) Promote(id KeyID, now time.Time) (*Keyring, error) {
 		// Only a key activated at this very instant and created later
 		// can win over it.
 		return nil, fmt.Errorf("cookiesession: key %s cannot be made the primary at %s: another key activated at the same instant",
-			id, now.UTC().Format(time.RFC3339Nano))
+			id, now.UTC().Format(time.RFC3339))
 	}
 	return ring, nil
 }
@@ -204,7 +204,7 @@ func (r *Keyring) Retire(id KeyID, until, now time.Time) (*Keyring, error) {
 	k := r.keys[i]
 	if !until.After(k.ActivatesAt) {
 		return nil, fmt.Errorf("cookiesession: key %s activates at %s: it cannot retire at %s",
-			id, k.ActivatesAt.UTC().Format(time.RFC3339Nano), until.UTC().Format(time.RFC3339Nano))
+			id, k.ActivatesAt.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
 	}
 	keys := r.Keys()
 	keys[i].State = KeyRetired
@@ -300,7 +300,7 @@ func (r *Keyring) unknownKey(id KeyID) error {
 func (r *Keyring) rebuildKeepingPrimary(keys []Key, id KeyID, now time.Time) (*Keyring, error) {
 	if !slices.ContainsFunc(keys, func(k Key) bool { return k.canSeal(now) }) {
 		return nil, fmt.Errorf("%w at %s: key %s is the only one that can seal",
-			ErrLeavesNoPrimary, now.UTC().Format(time.RFC3339Nano), id)
+			ErrLeavesNoPrimary, now.UTC().Format(time.RFC3339), id)
 	}
 	return buildKeyring(keys, r.deleted, "")
 }

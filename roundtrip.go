@@ -56,15 +56,16 @@ func (e *ValueError) Error() string {
 func (e *ValueError) Is(target error) bool { return target == ErrUnsupportedValue }
 
 // sealableBefore checks v before one of this package's serializers
-// encodes it: its times, which an encoder may write without complaint
-// (fxamacker/cbor) or refuse with a message that quotes them
-// (encoding/json).
-func sealableBefore(v any) error {
+// encodes it (see checkValue): its times, which an encoder may write
+// without complaint (fxamacker/cbor) or refuse with a message that quotes
+// them (encoding/json), and its depth, before an encoder recurses into a
+// value that holds itself until the stack overflows.
+func sealableBefore(v any, cbor bool) error {
 	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || !roundTripPlanOf(rv.Type()).times {
+	if !rv.IsValid() || !roundTripPlanOf(rv.Type()).walk() {
 		return nil
 	}
-	if err := checkTimes(rv, "", 0); err != nil {
+	if err := checkValue(rv, "", 0, 0, cbor); err != nil {
 		var ve *ValueError
 		if errors.As(err, &ve) {
 			ve.Field, _ = userPath(rv.Type(), ve.Field)
@@ -98,7 +99,7 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 // sealable is sealableBefore and sealableAfter, for a serializer of the
 // application's, which has encoded v already.
 func sealable(ser Serializer, v any, enc []byte) error {
-	if err := sealableBefore(v); err != nil {
+	if err := sealableBefore(v, false); err != nil {
 		return err
 	}
 	return sealableAfter(ser, v, enc)
@@ -152,11 +153,17 @@ func serializeError(v any, err error) error {
 	return &ValueError{Type: dataType(reflect.TypeOf(v)).String(), Problem: problem}
 }
 
-// checkTimes walks v's statically typed parts (not what interfaces hold)
-// and refuses the first time RFC 3339 cannot write exactly.
-func checkTimes(v reflect.Value, path string, depth int) error {
-	if depth > MaxNesting+2 { // deeper values are refused by the serializers
-		return nil
+// checkValue walks v and refuses the first part that would not open again
+// equal: a statically typed time RFC 3339 cannot write (in a field, an
+// element or a map key), and, for the CBOR serializer, a map with keys
+// other than text held in an interface, which decodes as a
+// map[string]any and so fails. It also refuses a value nested deeper than
+// MaxNesting or that holds itself (a map of any holding itself, a pointer
+// cycle), before an encoder recurses into it without end. It descends
+// only into the parts whose type can hold one of those.
+func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error {
+	if hops > 4*(MaxNesting+1) { // pointers and interfaces without end
+		return &ValueError{Field: path, Type: v.Type().String(), Problem: "it holds itself"}
 	}
 	t := v.Type()
 	if t == timeType {
@@ -168,41 +175,78 @@ func checkTimes(v reflect.Value, path string, depth int) error {
 		}
 		return nil
 	}
-	if !roundTripPlanOf(t).times {
+	if !roundTripPlanOf(t).walk() || customDecoding(t) {
+		return nil
+	}
+	container := func() error {
+		if levels++; levels > MaxNesting {
+			return &ValueError{Field: path, Type: t.String(), Problem: "nested deeper than MaxNesting, or it holds itself"}
+		}
 		return nil
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return checkTimes(v.Elem(), path, depth+1)
+			return checkValue(v.Elem(), path, levels, hops+1, cbor)
 		}
+	case reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		e := v.Elem()
+		if cbor && e.Kind() == reflect.Map && e.Type().Key().Kind() != reflect.String && !customDecoding(e.Type()) {
+			return &ValueError{Field: path, Type: e.Type().String(),
+				Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its map type"}
+		}
+		return checkValue(e, path, levels, hops+1, cbor)
 	case reflect.Struct:
+		if t == cborTagType {
+			// A tag wraps its content without a level of its own.
+			return checkValue(v.Field(1), path, levels, hops+1, cbor)
+		}
+		if err := container(); err != nil {
+			return err
+		}
 		for i := range t.NumField() {
 			if f := t.Field(i); f.IsExported() || f.Anonymous {
 				name := f.Name
 				if path != "" {
 					name = path + "." + f.Name
 				}
-				if err := checkTimes(v.Field(i), name, depth+1); err != nil {
+				if err := checkValue(v.Field(i), name, levels, hops, cbor); err != nil {
 					return err
 				}
 			}
 		}
 	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return nil // a byte string
+		}
+		if err := container(); err != nil {
+			return err
+		}
 		for i := range v.Len() {
-			if err := checkTimes(v.Index(i), path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, cbor); err != nil {
 				return err
 			}
 		}
 	case reflect.Map:
+		if err := container(); err != nil {
+			return err
+		}
 		for it := v.MapRange(); it.Next(); {
-			if err := checkTimes(it.Value(), path+"[…]", depth+1); err != nil {
+			if err := checkValue(it.Key(), path+"[key]", levels, hops, cbor); err != nil {
+				return err
+			}
+			if err := checkValue(it.Value(), path+"[…]", levels, hops, cbor); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
 }
+
+var cborTagType = reflect.TypeFor[cbor.Tag]()
 
 // timeProblem says why RFC 3339 cannot write t exactly, or "".
 func timeProblem(t time.Time) string {
@@ -226,7 +270,11 @@ func timeProblem(t time.Time) string {
 type roundTripPlan struct {
 	times  bool // it has statically typed time.Time parts
 	verify bool // it has parts that decode themselves, or interfaces with methods
+	deep   bool // it may nest without bound: an interface, or a recursive type
 }
+
+// walk reports whether checkValue must look at values of the type.
+func (p roundTripPlan) walk() bool { return p.times || p.deep }
 
 var roundTripPlans sync.Map // reflect.Type → roundTripPlan
 
@@ -244,7 +292,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		return roundTripPlan{times: true}
 	}
 	if visiting[t] {
-		return roundTripPlan{} // a recursive type: its parts are being looked at
+		return roundTripPlan{deep: true} // a recursive type: its parts are being looked at
 	}
 	visiting[t] = true
 	defer delete(visiting, t)
@@ -252,10 +300,11 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		return roundTripPlan{verify: true}
 	}
 	var p roundTripPlan
-	add := func(q roundTripPlan) { p.times, p.verify = p.times || q.times, p.verify || q.verify }
+	add := func(q roundTripPlan) { p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep }
 	switch t.Kind() {
 	case reflect.Interface:
 		p.verify = t.NumMethod() > 0 // nothing can be decoded into an error, a fmt.Stringer
+		p.deep = true
 	case reflect.Pointer, reflect.Slice, reflect.Array:
 		add(buildRoundTripPlan(t.Elem(), visiting))
 	case reflect.Map:

@@ -120,3 +120,49 @@ func TestSaveKeepsWhatOpens(t *testing.T) {
 		}
 	}
 }
+
+type selfRef struct {
+	Name string
+	Next *selfRef
+}
+
+// TestSaveRefusesSelfHoldingValues checks that a value that holds itself
+// is refused with a *ValueError by every serializer, rather than crash
+// the process in an encoder's recursion; and the other values that seal
+// and would not open: a map with keys other than text held in an
+// interface (CBOR), and times RFC 3339 cannot write as map keys.
+func TestSaveRefusesSelfHoldingValues(t *testing.T) {
+	loop := map[string]any{"a": 1}
+	loop["self"] = loop
+	list := []any{1}
+	list[0] = list
+	cyc := &selfRef{Name: "a"}
+	cyc.Next = cyc
+	var box any
+	box = &box
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		for name, v := range map[string]any{"map": loop, "slice": list, "pointer cycle": cyc, "pointer to itself": box} {
+			t.Run(typeName(ser)+"/"+name, func(t *testing.T) {
+				c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser})
+				_, err := c.Encode("session", v)
+				var ve *ValueError
+				if !errors.Is(err, ErrUnsupportedValue) || !errors.As(err, &ve) {
+					t.Fatalf("Encode: %v, want a *ValueError", err)
+				}
+			})
+		}
+	}
+	st, _ := newStore(t, testRing(t), Config[map[string]any]{})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(map[string]any{"prefs": map[int]string{1: "dark"}})
+	if err := st.Save(httptest.NewRecorder(), nil, s); !errors.Is(err, ErrUnsupportedValue) {
+		t.Errorf("a map with integer keys in an any: %v, want ErrUnsupportedValue", err)
+	}
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	lmt := time.Date(1900, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 561))
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		for _, at := range []time.Time{far, lmt} {
+			refuses(t, ser, map[time.Time]int{at: 1}, "[key]")
+		}
+	}
+}

@@ -118,7 +118,7 @@ func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
 	if cborFastEncode(b, src) {
 		return nil
 	}
-	if err := sealableBefore(src); err != nil {
+	if err := sealableBefore(src, true); err != nil {
 		return err
 	}
 	m := cborModesOnce()
@@ -165,7 +165,7 @@ func (JSON) Serialize(src any) ([]byte, error) {
 }
 
 func (JSON) serializeTo(b *bytes.Buffer, src any) error {
-	if err := sealableBefore(src); err != nil {
+	if err := sealableBefore(src, false); err != nil {
 		return err
 	}
 	enc := json.NewEncoder(b)

@@ -800,6 +800,10 @@ func TestConfigValidation(t *testing.T) {
 		{"invalid name", Config[cart]{Name: "my session"}, "Cookie.Name"},
 		{"invalid domain", Config[cart]{Domain: "exa mple.com"}, "Domain"},
 		{"relative path", Config[cart]{Path: "app"}, "Path"},
+		{"domain with a trailing dot", Config[cart]{Domain: "example.com."}, "ends with a dot"},
+		{"domain localhost", Config[cart]{Domain: "localhost"}, "example.localhost"},
+		{"max size beyond what a header leaves", Config[cart]{MaxSize: 49153}, "MaxSize"},
+		{"invalid name named", Config[cart]{Name: "a;b"}, `Name "a;b"`},
 	} {
 		if _, err := NewStore(ring, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
@@ -812,6 +816,8 @@ func TestConfigValidation(t *testing.T) {
 		{Domain: "example.co.uk"},
 		{Insecure: true},
 		{ChunkSize: 4096},
+		{Path: "/app"}, // the default name is then __Secure-session
+		{MaxSize: 49152},
 	} {
 		if _, err := NewStore(ring, cfg); err != nil {
 			t.Errorf("%+v: %v", cfg, err)

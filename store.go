@@ -164,8 +164,17 @@ func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 // sent, and failed, on every request. An unknown key may be one this
 // server has not loaded yet, a newer format one it does not read yet, an
 // issue time in the future a clock behind; a header too large is not the
-// session's doing. Those cookies are left alone.
+// session's doing; a payload that does not decode into T (its type
+// changed) may decode on a server of the previous release. Those cookies
+// are left alone.
 func deadOnEveryServer(err error) bool {
+	// An authentic payload that does not decode into T is alive for a
+	// server that still runs the release with the old type: during a
+	// rolling deploy, or after a rollback, it opens there.
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return false
+	}
 	for _, e := range []error{ErrRevokedKey, ErrExpired, ErrTampered, ErrMalformed, ErrIncomplete, ErrRejected} {
 		if errors.Is(err, e) {
 			return true

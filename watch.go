@@ -48,9 +48,9 @@ type KeyringFileConfig struct {
 
 	// OnReload, if not nil, is called after every check of the file,
 	// including the first, before NewKeyringFile returns. It may be
-	// called from several goroutines at once, including from a request's
-	// goroutine during a reload that an unknown key triggered, so it
-	// should return quickly.
+	// called from several goroutines at once (Run's, a caller of Reload,
+	// and the goroutine of an early reload that an unknown key
+	// triggered), so it should return quickly.
 	OnReload func(ReloadEvent)
 
 	// Now returns the current time. Default time.Now.
@@ -109,8 +109,12 @@ type ReloadEvent struct {
 //
 // A value can name a key that a server's keyring lacks when another
 // server already has a newer file. Then, rather than wait for the next
-// check, the [Codec] asks the KeyringFile to read the file at once, and
-// tries that key alone again if the keyring changed. Such reloads happen
+// check, the [Codec] asks the KeyringFile to read the file at once, in
+// the background: the request that asked fails with [ErrUnknownKey] (its
+// cookies are left alone, since another server opens them) and does not
+// wait, and the requests after the check see the new keyring. So rotate
+// with an activation delay (the default), which has every server hold the
+// new key before any seals with it. Such reloads happen
 // at most once per UnknownKeyReloadInterval for the whole KeyringFile,
 // however many values name unknown keys, and never for the ids of pruned
 // keys, so forged values cannot make a server read its disk more often.
@@ -373,7 +377,7 @@ func (f *KeyringFile) checkNotStale(ring *Keyring, now time.Time) error {
 		if !k.CanOpen(now) {
 			continue
 		}
-		ended := f.ended[k.ID]
+		ended := f.ended[k.ID] || cur != nil && slices.Contains(cur.deleted, k.ID)
 		if i := cur.index(k.ID); i >= 0 && !cur.keys[i].CanOpen(now) {
 			ended = true
 		}
@@ -396,6 +400,9 @@ func (f *KeyringFile) use(ring *Keyring, sum [sha256.Size]byte) {
 		if !k.CanOpen(now) {
 			f.ended[k.ID] = true
 		}
+	}
+	for _, id := range ring.deleted { // pruned: they could open nothing
+		f.ended[id] = true
 	}
 	f.ring.Store(ring)
 	f.sum = sum

@@ -1009,3 +1009,29 @@ func TestKeyringFileRefusesRetiredRevival(t *testing.T) {
 		t.Error("the retired key opens again")
 	}
 }
+
+// TestKeyringFileRefusesPrunedRevival checks that a key pruned from the
+// file (its id on the deleted list) does not come back with an old copy.
+func TestKeyringFileRefusesPrunedRevival(t *testing.T) {
+	r1, _ := wRings(t)
+	a := r1.Keys()[0]
+	r2, b, err := r1.Rotate(lcT0, &RotateOptions{ActivationDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pruned := lcRing(t, []KeyID{a.ID}, b)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := pruned.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, _, _ := wWatch(t, path, KeyringFileConfig{})
+	if err := r2.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); !errors.Is(err, ErrKeyRevived) {
+		t.Fatalf("Reload of the file from before the prune: %v, want ErrKeyRevived", err)
+	}
+	if f.Keyring().index(a.ID) >= 0 {
+		t.Error("the pruned key is back")
+	}
+}
