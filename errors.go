@@ -73,7 +73,11 @@ func (e *TooLargeError) Error() string {
 	if unit == "" {
 		unit = "bytes"
 	}
-	return fmt.Sprintf("cookiesession: %s too large: %d %s, limit %d", e.What, e.Size, unit, e.Limit)
+	s := fmt.Sprintf("cookiesession: %s too large: %d %s, limit %d", e.What, e.Size, unit, e.Limit)
+	if e.What == "session cookies" {
+		s += " (Config.MaxSize: keep less in the session, or raise it within what proxies accept)"
+	}
+	return s
 }
 
 // Is reports whether target is [ErrTooLarge].

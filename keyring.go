@@ -677,7 +677,7 @@ func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
 		return nil, fmt.Errorf("cookiesession: keyring: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &KeyringError{Path: path, Problem: "not a regular file (" + fi.Mode().Type().String() + ")"}
+		return nil, &KeyringError{Path: path, Problem: "not a regular file (" + fi.Mode().String() + ")"}
 	}
 	f, err := openNoBlock(path)
 	if err != nil {

@@ -414,12 +414,13 @@ func (s sniffer) Deserialize(b []byte, dst any) error {
 // them for the help text, which a test keeps in step.
 var secretNames = []string{
 	"pass", "pwd", "secret", "token", "jwt", "bearer", "auth", "credential", "cookie", "session", "csrf", "xsrf",
-	"key", "private", "signature", "otp", "seed", "pin", "ssn", "salt", "nonce", "hash", "card", "cvv", "iban",
+	"key", "private", "signature", "otp", "seed", "pin", "ssn", "salt", "nonce", "hash", "card", "cvv", "cvc", "iban",
+	"pw", "pswd", "mnemonic", "phrase", "mfa", "2fa", "recovery",
 }
 
 const secretNamesHelp = `  pass pwd secret token jwt bearer auth credential cookie session
   csrf xsrf key private signature otp seed pin ssn salt nonce hash
-  card cvv iban`
+  card cvv cvc iban pw pswd mnemonic phrase mfa 2fa recovery`
 
 // redacted replaces what decode does not print.
 const redacted = "[redacted]"

@@ -407,8 +407,9 @@ func TestDecodeRedacts(t *testing.T) {
 		"pwd": "s-pwd", "jwt": "s-jwt", "otp_seed": "s-otp", "PinCode": "s-pin", "bearer": "s-bearer",
 		"user_ssn": "s-ssn", "private": "s-private", "Signature": "s-signature", "refresh_token": "s-token",
 		"APIKey": "s-apikey", "password_hash": "s-hash", "card_number": "s-card", "XSRF": "s-xsrf",
-		"recovery": map[string]any{"SSN": "s-nested"},
-		"tokens":   []any{"s-list-1", map[string]any{"note": "s-list-2"}},
+		"PW": "s-pw", "UserPw": "s-userpw", "Pswd": "s-pswd", "Mnemonic": "s-mnemonic", "MFACode": "s-mfa", "Recovery": "s-recovery",
+		"contact": map[string]any{"SSN": "s-nested"},
+		"tokens":  []any{"s-list-1", map[string]any{"note": "s-list-2"}},
 	}
 	payload := map[string]any{"theme": "dark", "count": int64(3), "profile": map[string]any{"name": "ada"}}
 	for k, v := range secrets {
@@ -434,7 +435,7 @@ func TestDecodeRedacts(t *testing.T) {
 	for k := range secrets {
 		want[k] = redacted
 	}
-	want["recovery"] = map[string]any{"SSN": redacted} // hidden by its own name, one level down
+	want["contact"] = map[string]any{"SSN": redacted} // hidden by its own name, one level down
 	if d := cmp.Diff(want, out.Payload); d != "" {
 		t.Errorf("payload (-want +got):\n%s", d)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -143,7 +144,9 @@ func (c *cli) keyringUsage(args []string) int {
 					sum.LoadedBy++
 				}
 			}
-			sum.Opened += k.Opened
+			// Saturate rather than wrap: a server's bogus count must not
+			// make a key in use look unused.
+			sum.Opened = satAdd(sum.Opened, k.Opened)
 			sum.Servers++
 			if k.LastSeen.After(sum.LastSeen) {
 				sum.LastSeen = k.LastSeen
@@ -269,4 +272,12 @@ func clip(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// satAdd adds without wrapping around.
+func satAdd(a, b uint64) uint64 {
+	if a+b < a {
+		return math.MaxUint64
+	}
+	return a + b
 }

@@ -152,3 +152,12 @@ func TestKeyringUsageReportsRejectedFile(t *testing.T) {
 		t.Errorf("with a stale file: status %d, stderr %q", status, stderr)
 	}
 }
+
+func TestSatAdd(t *testing.T) {
+	const max = ^uint64(0)
+	for _, tc := range []struct{ a, b, want uint64 }{{1, 2, 3}, {max, 1, max}, {max, max, max}, {max - 1, 1, max}} {
+		if got := satAdd(tc.a, tc.b); got != tc.want {
+			t.Errorf("satAdd(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
