@@ -149,8 +149,8 @@ func (CBOR) Deserialize(src []byte, dst any) error {
 // JSON serializes with encoding/json, for applications that want to read
 // payloads with other tools. Numbers in an any decode as json.Number, so
 // integers above 2^53 keep every digit; nesting beyond MaxNesting is
-// refused before decoding starts. Like encoding/json, it replaces bytes of
-// a string that are not UTF-8 with U+FFFD; CBOR keeps them.
+// refused before decoding starts. A string that is not UTF-8, which JSON
+// cannot hold, is refused when it is sealed; CBOR keeps its bytes.
 type JSON struct{}
 
 var _ Serializer = JSON{}
@@ -176,6 +176,13 @@ func (JSON) serializeTo(b *bytes.Buffer, src any) error {
 	b.Truncate(b.Len() - 1) // Encode ends with a newline
 	if err := checkJSONDepth(b.Bytes()); err != nil {
 		return err
+	}
+	// encoding/json writes each byte of a string that is not UTF-8 as the
+	// escape \ufffd (and a real U+FFFD as itself): such a string would
+	// come back changed, so it is refused rather than sealed.
+	if hasReplacementEscape(b.Bytes()) {
+		return &ValueError{Type: dataType(reflect.TypeOf(src)).String(),
+			Problem: "it holds a string that is not UTF-8, which JSON cannot keep (use CBOR, or []byte)"}
 	}
 	return sealableAfter(JSON{}, src, b.Bytes())
 }
@@ -225,4 +232,25 @@ func checkJSONDepth(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// hasReplacementEscape reports whether JSON text holds the escape \ufffd
+// itself, not the text of one in a string (an escaped backslash before
+// "ufffd"): the backslashes before "ufffd" must be odd in number.
+func hasReplacementEscape(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte(`\ufffd`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		n := 0
+		for k := j; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = j + 1
+	}
 }

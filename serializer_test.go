@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -382,5 +383,23 @@ func TestTrailingData(t *testing.T) {
 				t.Fatalf("Deserialize accepted it as %v", got)
 			}
 		})
+	}
+}
+
+func TestJSONRefusesStringsNotUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		v      any
+		refuse bool
+	}{
+		{map[string]string{"a": "\xff"}, true},
+		{struct{ S []string }{[]string{"ok", "a\xffb"}}, true},
+		{map[string]string{"a": "\ufffd"}, false},            // a real U+FFFD is kept
+		{map[string]string{"a": `\ufffd`}, false},            // the text of the escape
+		{map[string]string{"a": `\\ufffd \` + "\xff"}, true}, // both
+	} {
+		_, err := JSON{}.Serialize(tc.v)
+		if got := errors.Is(err, ErrUnsupportedValue); got != tc.refuse {
+			t.Errorf("Serialize(%q): %v, want refused %v", tc.v, err, tc.refuse)
+		}
 	}
 }

@@ -137,6 +137,9 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 // tokens takes the session of a request that carries one from its token
 // alone; see [Store.CarriesToken].
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
+	if r == nil {
+		panic("cookiesession: Store.Load of a nil *http.Request") // a programming error, said plainly
+	}
 	now := st.cfg.Now()
 	s := &Session[T]{store: st, host: requestHost(r)}
 	if decided, err := st.loadBearer(r, s, now); decided {
