@@ -206,6 +206,19 @@ func noPrimaryError(path string, ring *cookiesession.Keyring, now time.Time, err
 	return &cliError{fmt.Sprintf("%v\ncookiesession: to replace it, %s; then run this again", err, fix), err}
 }
 
+// pendingError adds to a refused rotation the commands that deal with the
+// key still pending: make it the primary now, or revoke it.
+func pendingError(path string, ring *cookiesession.Keyring, now time.Time, err error) error {
+	for _, k := range ring.Keys() {
+		if k.State == cookiesession.KeyActive && k.Pending(now) {
+			return &cliError{fmt.Sprintf("%v\ncookiesession: to rotate now, first make it the primary (cookiesession keyring promote %s %s) "+
+				"or revoke it (cookiesession keyring revoke %s %s); or wait until it activates", err,
+				shellQuote(path), k.ID, shellQuote(path), k.ID), err}
+		}
+	}
+	return err
+}
+
 // parseID parses a key id argument; a malformed one is a usage error.
 func (c *cli) parseID(s *subcommand, arg string) (cookiesession.KeyID, int, bool) {
 	id, err := cookiesession.ParseKeyID(arg)
@@ -290,6 +303,9 @@ then revoke the old key.
 	var k cookiesession.Key
 	ring, next, err := c.change(pos[0], ff, func(ring *cookiesession.Keyring) (next *cookiesession.Keyring, err error) {
 		next, k, err = ring.Rotate(now, opts)
+		if errors.Is(err, cookiesession.ErrKeyPending) {
+			err = pendingError(pos[0], ring, now, err)
+		}
 		return next, err
 	})
 	if err != nil {
