@@ -14,6 +14,7 @@
 // never quote the input: it is a session's plaintext.
 
 import { MalformedError } from './errors.js';
+import { decodeUTF8 } from './utf8.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -38,7 +39,6 @@ export class Simple {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 function bad(why) {
   return new MalformedError(`payload is not valid CBOR: ${why}`);
@@ -120,7 +120,7 @@ class Decoder {
         this.need(n);
         // Text holds whatever bytes the sealer's string held; the payload
         // is authenticated, so bytes that are not UTF-8 are not refused.
-        const v = utf8.decode(this.b.subarray(this.off, this.off + n));
+        const v = decodeUTF8(this.b.subarray(this.off, this.off + n));
         this.off += n;
         return v;
       }

@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
-import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds } from './time.js';
+import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds, secondsToNanos } from './time.js';
 import { serializerOf } from './serializer.js';
 
 export const FORMAT_VERSION = 1;
@@ -69,14 +69,17 @@ export class Codec {
     if (byteLength(this.purpose) > MAX_PURPOSE) {
       throw new RangeError(`cookiesession: purpose is ${byteLength(this.purpose)} bytes, at most ${MAX_PURPOSE}`);
     }
+    // Seconds, with a fraction if need be (1.5), as Go's time.Duration
+    // MaxAge: sealing rounds both ends of the lifetime down (FORMAT.md,
+    // "Sealing", step 2).
     const maxAge = opts.maxAge ?? 86400;
-    if (!Number.isInteger(maxAge) || maxAge < 1 || BigInt(maxAge) > MAX_U32) {
-      throw new RangeError(`cookiesession: maxAge ${maxAge} is not a whole number of seconds between 1 and ${MAX_U32}`);
+    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge < 1 || maxAge > Number(MAX_U32)) {
+      throw new RangeError(`cookiesession: maxAge ${maxAge} is not a number of seconds between 1 and ${MAX_U32}`);
     }
-    this.maxAge = BigInt(maxAge) * NS;
+    this.maxAge = secondsToNanos(maxAge);
     const skew = opts.clockSkew ?? 60;
     if (typeof skew !== 'number' || !Number.isFinite(skew)) throw new RangeError('cookiesession: clockSkew is not a number of seconds');
-    this.skew = BigInt(Math.round(Math.max(0, skew) * 1e9));
+    this.skew = secondsToNanos(Math.max(0, skew));
     this.maxLength = opts.maxLength ?? 4096;
     if (!Number.isInteger(this.maxLength) || this.maxLength < MIN_MAX_LENGTH || this.maxLength > MAX_MAX_LENGTH) {
       throw new RangeError(`cookiesession: maxLength ${this.maxLength} is not between ${MIN_MAX_LENGTH} and ${MAX_MAX_LENGTH}`);

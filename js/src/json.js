@@ -5,7 +5,8 @@
 // integers beyond 2^53 exact, as BigInt. Bytes that are not UTF-8 inside
 // strings become U+FFFD, as in Go; a byte order mark is refused, as in Go.
 
-const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+import { decodeUTF8 } from './utf8.js';
 
 /** A JSON number as written, for callers that need its exact form. */
 export class RawNumber {
@@ -178,7 +179,7 @@ class Parser {
  *   checkName?: (name: string) => void, number?: (text: string) => unknown}} opts
  */
 export function parseJSON(input, opts) {
-  const text = typeof input === 'string' ? input : utf8.decode(input);
+  const text = typeof input === 'string' ? input : decodeUTF8(input);
   const p = new Parser(text, { number: losslessNumber, ...opts });
   const v = p.value(0);
   p.ws();
