@@ -820,26 +820,31 @@ func TestCrossSessionEnvelopes(t *testing.T) {
 		"created a uint64 in int64":   "a301" + id + "021b000000006f00000003f6",
 		"created an int beyond int64": "a301" + id + "023b800000000000000003f6",
 		// Members 4 (flashes) and 5 (the cookie choice).
-		"flashes":                   "a401" + id + "02" + created + "03f60482a20164696e666f0262686ba2016002616a",
-		"flashes and a choice":      "a501" + id + "02" + created + "03f60481a2016161026162" + "05f4",
-		"a choice, true":            "a401" + id + "02" + created + "03f605f5",
-		"a choice, null":            "a401" + id + "02" + created + "03f605f6",
-		"a choice, a number":        "a401" + id + "02" + created + "03f60501",
-		"a choice, text":            "a401" + id + "02" + created + "03f6056474727565",
-		"flashes null":              "a401" + id + "02" + created + "03f604f6",
-		"flashes empty":             "a401" + id + "02" + created + "03f60480",
-		"flashes not an array":      "a401" + id + "02" + created + "03f60401",
-		"flashes a map":             "a401" + id + "02" + created + "03f604a0",
-		"a flash not a map":         "a401" + id + "02" + created + "03f6048101",
-		"a flash null":              "a401" + id + "02" + created + "03f60481f6",
-		"a flash an array":          "a401" + id + "02" + created + "03f6048180",
-		"a flash, kind a number":    "a401" + id + "02" + created + "03f60481a10101",
-		"a flash, text bytes":       "a401" + id + "02" + created + "03f60481a1024161",
-		"a flash, kind null":        "a401" + id + "02" + created + "03f60481a101f6",
-		"a flash, an extra member":  "a401" + id + "02" + created + "03f60481a301610261620300",
-		"a flash, text keys":        "a401" + id + "02" + created + "03f60481a1646b696e646161",
-		"a flash, duplicate member": "a401" + id + "02" + created + "03f60481a2016161016162",
-		"member 6, unknown":         "a401" + id + "02" + created + "03f60600",
+		"flashes":                       "a401" + id + "02" + created + "03f60482a20164696e666f0262686ba2016002616a",
+		"flashes and a choice":          "a501" + id + "02" + created + "03f60481a2016161026162" + "05f4",
+		"a choice, true":                "a401" + id + "02" + created + "03f605f5",
+		"a choice, null":                "a401" + id + "02" + created + "03f605f6",
+		"a choice, a number":            "a401" + id + "02" + created + "03f60501",
+		"a choice, text":                "a401" + id + "02" + created + "03f6056474727565",
+		"flashes null":                  "a401" + id + "02" + created + "03f604f6",
+		"flashes empty":                 "a401" + id + "02" + created + "03f60480",
+		"flashes not an array":          "a401" + id + "02" + created + "03f60401",
+		"flashes a map":                 "a401" + id + "02" + created + "03f604a0",
+		"a flash not a map":             "a401" + id + "02" + created + "03f6048101",
+		"a flash null":                  "a401" + id + "02" + created + "03f60481f6",
+		"a flash an array":              "a401" + id + "02" + created + "03f6048180",
+		"a flash, kind a number":        "a401" + id + "02" + created + "03f60481a10101",
+		"a flash, text bytes":           "a401" + id + "02" + created + "03f60481a1024161",
+		"a flash, kind null":            "a401" + id + "02" + created + "03f60481a101f6",
+		"a flash, an extra member":      "a401" + id + "02" + created + "03f60481a3016161026162030a",
+		"a flash, text keys":            "a401" + id + "02" + created + "03f60481a1646b696e646161",
+		"a flash, duplicate member":     "a401" + id + "02" + created + "03f60481a2016161016162",
+		"member 6, unknown":             "a401" + id + "02" + created + "03f60600",
+		"the id under a float key 1.0":  "a3f93c00" + id + "02" + created + "03f6",
+		"created under key 2.0":         "a301" + id + "fa40000000" + created + "03f6",
+		"the id under a bignum key 1":   "a3c24101" + id + "02" + created + "03f6",
+		"member 1 twice, int and float": "a401" + id + "f93c00" + id + "02" + created + "03f6",
+		"a flash under key 1.0":         "a401" + id + "02" + created + "03f60481a1f93c006161",
 	}
 	// The Go store decodes data into its type T; a map in an any (as here)
 	// takes text keys only, while a typed field such as map[int]string takes
@@ -906,7 +911,27 @@ func TestCrossSessionEnvelopes(t *testing.T) {
 		"json: a flash null":           `{"id":` + b64id + `,"created":` + now + `,"flashes":[null]}`,
 		"json: a flash, kind a number": `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":1}]}`,
 		"json: a flash, extra member":  `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":"a","text":"b","at":3}]}`,
-		"json: an unknown member":      `{"id":` + b64id + `,"created":` + now + `,"later":[1]}`,
+		// As Go's encoding/json reads them into the envelope: names folded,
+		// every member in order, a repeated array decoding into the last.
+		"json: names in upper case":     `{"ID":` + b64id + `,"CREATED":` + now + `,"Data":1,"FLASHES":[{"KIND":"a","Text":"b"}],"Persistent":false}`,
+		"json: long s and Kelvin sign":  `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"\u212aind":"a"}],"per\u017fi\u017ftent":false}`,
+		"json: other non-ASCII names":   `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"k\u0131nd":"a"}],"persistent\u0130":false}`,
+		"json: flashes twice":           `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":"a"}],"flashes":[{"text":"b"}]}`,
+		"json: flashes, stale elements": `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":"a"},{"kind":"b"},{"kind":"c"}],"flashes":[{"text":"x"}],"flashes":[null,{"text":"y"}]}`,
+		"json: flashes emptied":         `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":"a"}],"flashes":[],"flashes":[{"text":"b"}]}`,
+		"json: flashes nulled":          `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":"a"}],"flashes":null,"flashes":[{"text":"b"}]}`,
+		"json: a flash's kind, null":    `{"id":` + b64id + `,"created":` + now + `,"flashes":[{"kind":"a","kind":null}]}`,
+		"json: a choice, then null":     `{"id":` + b64id + `,"created":` + now + `,"persistent":false,"persistent":null}`,
+		"json: created, then null":      `{"id":` + b64id + `,"created":` + now + `,"created":null}`,
+		"json: id bad, then good":       `{"id":"x","ID":` + b64id + `,"created":` + now + `}`,
+		"json: a choice bad, then good": `{"id":` + b64id + `,"created":` + now + `,"persistent":1,"persistent":true}`,
+		"json: id, then null":           `{"id":` + b64id + `,"created":` + now + `,"id":null}`,
+		"json: id, stray low bits":      `{"id":"q6urq6urq6urq6urq6urqx==","created":` + now + `}`,
+		"json: id, escaped line breaks": `{"id":"q6urq6urq6ur\r\nq6urq6urqw==","created":` + now + `}`,
+		"json: id, unpadded":            `{"id":"q6urq6urq6urq6urq6urqw","created":` + now + `}`,
+		"json: id, URL alphabet":        `{"id":"q6urq6urq6urq6urq6urqw-_","created":` + now + `}`,
+		"json: null":                    `null`,
+		"json: an unknown member":       `{"id":` + b64id + `,"created":` + now + `,"later":[1]}`,
 	}
 	jsonStart := len(names)
 	for name, p := range jsonPayloads {
@@ -922,7 +947,7 @@ func TestCrossSessionEnvelopes(t *testing.T) {
 		if i >= jsonStart {
 			st = jsonStore
 		}
-		_, err := st.Load(req)
+		s, err := st.Load(req)
 		got, want := res[i].Kind, goClass(err)
 		if _, typed := anyKeys[name]; typed {
 			if got != "ok" {
@@ -934,6 +959,18 @@ func TestCrossSessionEnvelopes(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: Node says %s (%s), Go says %s (%v)", name, got, res[i].Error, want, err)
+		}
+		if got == "ok" && want == "ok" {
+			// What the session holds besides its data, read alike.
+			if diff := cmp.Diff(s.Flashes(), res[i].Flashes, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: flashes (-Go +Node):\n%s", name, diff)
+			}
+			if p := res[i].Persistent; p == nil && !s.Persistent() || p != nil && *p != s.Persistent() {
+				t.Errorf("%s: Node reads the cookie choice as %v, Go as %v", name, p, s.Persistent())
+			}
+			if res[i].Created != s.Created().Unix() {
+				t.Errorf("%s: Node reads created %d, Go %d", name, res[i].Created, s.Created().Unix())
+			}
 		}
 		seen[want]++
 	}

@@ -8,6 +8,14 @@
 
 import { decodeUTF8 } from './utf8.js';
 
+/**
+ * With the parser option `entries`, every object also carries its members
+ * in order, repeated names included, as [name, value] pairs under this
+ * (non-enumerable) key: for readers that, like Go's encoding/json into a
+ * struct, see every member and not only the last of each name.
+ */
+export const MEMBERS = Symbol('cookiesession.jsonMembers');
+
 /** A JSON number as written, for callers that need its exact form. */
 export class RawNumber {
   /** @param {string} text */
@@ -35,6 +43,7 @@ class Parser {
     this.duplicates = opts.duplicates;
     this.checkName = opts.checkName;
     this.number = opts.number;
+    this.entries = Boolean(opts.entries);
   }
 
   fail(why) {
@@ -103,6 +112,8 @@ class Parser {
   object(depth) {
     this.i++; // {
     const out = {};
+    const members = [];
+    if (this.entries) Object.defineProperty(out, MEMBERS, { value: members, configurable: true });
     this.ws();
     if (this.s[this.i] === '}') {
       this.i++;
@@ -120,6 +131,7 @@ class Parser {
       if (this.s[this.i++] !== ':') this.fail('expected :');
       const v = this.value(depth);
       Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      if (this.entries) members.push([name, v]);
       this.ws();
       const c = this.s[this.i++];
       if (c === '}') return out;
@@ -175,7 +187,7 @@ class Parser {
 /**
  * Parses exactly one JSON value from bytes or text.
  * @param {Uint8Array | string} input
- * @param {{maxDepth: number, duplicates: 'last' | 'error',
+ * @param {{maxDepth: number, duplicates: 'last' | 'error', entries?: boolean,
  *   checkName?: (name: string) => void, number?: (text: string) => unknown}} opts
  */
 export function parseJSON(input, opts) {

@@ -7,10 +7,10 @@ import { Codec } from './codec.js';
 import { MalformedError, ExpiredError, TooLargeError } from './errors.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 import { NS, floorSeconds, dateOfSeconds } from './time.js';
-import { decodeStd } from './base64.js';
+import { decodeStdLenient } from './base64.js';
 import { serializerOf, cbor, json } from './serializer.js';
 import { decodeCBORWithMajors, MAX_NESTING } from './cbor.js';
-import { parseJSON, RawNumber, losslessNumber } from './json.js';
+import { parseJSON, RawNumber, losslessNumber, MEMBERS } from './json.js';
 
 export const SESSION_ID_LENGTH = 16;
 
@@ -83,9 +83,6 @@ export class SessionStore {
   // timeout as configured now (a shorter one applies at once, to the
   // sessions already out there, whatever the header's expiry says).
   checkOpened({ value, header }) {
-    if (value.createdLiteral != null && !/^-?[0-9]+$/.test(value.createdLiteral)) {
-      throw withHeader(new MalformedError('session created time is not an integer'), header);
-    }
     let env;
     try {
       env = readEnvelope(value.value, this.codec.serializer.name, value.majors);
@@ -199,24 +196,26 @@ function envelopeSerializer(ser) {
     deserialize(b) {
       if (ser === cbor) return decodeCBORWithMajors(b);
       if (ser !== json) return { value: ser.deserialize(b), majors: null };
-      // JSON: Go reads created into an int64 only from an integer literal
-      // (not 1.0, not 1e9), so keep the literal's form for that check.
+      // JSON: every member in order, numbers as written, so that the
+      // envelope is read as Go's encoding/json reads it into its struct.
       let value;
       try {
-        value = parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last', number: (t) => new RawNumber(t) });
+        value = parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last', entries: true, number: (t) => new RawNumber(t) });
       } catch (e) {
         throw new MalformedError(`payload is not valid JSON: ${e.message}`);
       }
-      const createdLiteral = value !== null && typeof value === 'object' && value.created instanceof RawNumber ? value.created.text : null;
-      return { value: unraw(value), majors: null, createdLiteral };
+      return { value, majors: null };
     },
   };
 }
 
+// unraw turns what the JSON envelope reader parsed into the values the
+// JSON serializer gives: numbers as values, no member lists.
 function unraw(v) {
   if (v instanceof RawNumber) return losslessNumber(v.text);
   if (Array.isArray(v)) return v.map(unraw);
   if (v !== null && typeof v === 'object') {
+    delete v[MEMBERS];
     for (const k of Object.keys(v)) v[k] = unraw(v[k]);
   }
   return v;
@@ -291,12 +290,7 @@ export function readEnvelope(v, ser = 'cbor', majors = null) {
   let flashes;
   let persistent;
   if (ser === 'json') {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new MalformedError('session payload is not an object');
-    id = v.id == null ? new Uint8Array(0) : typeof v.id === 'string' ? decodeStd(v.id) : null;
-    created = v.created;
-    data = v.data;
-    flashes = v.flashes;
-    persistent = v.persistent;
+    return readJSONEnvelope(v);
   } else {
     if (!(v instanceof Map)) {
       if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
@@ -316,6 +310,7 @@ export function readEnvelope(v, ser = 'cbor', majors = null) {
     flashes = v.get(4);
     persistent = v.get(5);
   }
+  if (majors && majors.badKey) throw new MalformedError(majors.badKey);
   if (!(id instanceof Uint8Array)) throw new MalformedError('session id is not a byte string');
   if (id.length !== SESSION_ID_LENGTH) throw new MalformedError(`session id of ${id.length} bytes`);
   if (persistent === undefined) persistent = null;
@@ -348,4 +343,109 @@ function readFlashes(v, ser) {
     if (typeof kind !== 'string' || typeof text !== 'string') throw new MalformedError('a session flash is not text');
     return { kind, text };
   });
+}
+
+// Go's encoding/json matches a member to a struct field by its name,
+// exactly or else case-insensitively under Unicode simple folding, in
+// which only U+017F (long s) and U+212A (Kelvin sign) fold to ASCII
+// letters: "ID", "Created" and "per\u017fistent" are the fields too.
+function foldName(s) {
+  return s.replace(/[a-z]/g, (c) => c.toUpperCase()).replace(/\u017f/g, 'S').replace(/\u212a/g, 'K');
+}
+
+function fieldOf(name, fields) {
+  const f = foldName(name);
+  return fields.find((x) => foldName(x) === f);
+}
+
+const ENVELOPE_FIELDS = ['id', 'created', 'data', 'flashes', 'persistent'];
+const FLASH_FIELDS = ['kind', 'text'];
+const INT64_LITERAL = /^-?(0|[1-9][0-9]*)$/;
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof RawNumber);
+
+/**
+ * Reads the JSON envelope (parsed with member lists and raw numbers) as
+ * Go's encoding/json decodes it into the store's struct: every member in
+ * order, a later one of a field overriding an earlier one, null leaving
+ * an id, a cookie choice and the flashes empty but a created time or a
+ * flash's text as they were, a repeated flashes array decoding into the
+ * flashes the earlier one left, and any member of the wrong type making
+ * the whole payload malformed, even one a later member overrides. Members
+ * of other names are skipped.
+ */
+function readJSONEnvelope(v) {
+  const bad = (what) => new MalformedError(`session ${what}`);
+  if (v === null) throw bad('id of 0 bytes'); // null into a struct sets nothing
+  if (!isObject(v)) throw bad('payload is not an object');
+  let id = new Uint8Array(0);
+  let created = 0n;
+  let data = null;
+  let store = []; // the flashes' backing array: Go reuses its elements
+  let len = 0;
+  let persistent = null;
+  let err = null;
+  const fail = (what) => {
+    err ??= bad(what);
+  };
+  for (const [name, x] of v[MEMBERS]) {
+    switch (fieldOf(name, ENVELOPE_FIELDS)) {
+      case 'id':
+        if (x === null) id = new Uint8Array(0);
+        else if (typeof x !== 'string') fail('id is not a byte string');
+        else {
+          const b = decodeStdLenient(x);
+          if (b === null) fail('id is not base64');
+          else id = b;
+        }
+        break;
+      case 'created':
+        if (x === null) break;
+        if (!(x instanceof RawNumber) || !INT64_LITERAL.test(x.text)) fail('created time is not an integer');
+        else if (BigInt(x.text) < MIN_I64 || BigInt(x.text) > MAX_I64) fail('created time is not a 64-bit integer');
+        else created = BigInt(x.text);
+        break;
+      case 'data':
+        data = x;
+        break;
+      case 'flashes':
+        if (x === null || (Array.isArray(x) && x.length === 0)) {
+          store = [];
+          len = 0;
+          break;
+        }
+        if (!Array.isArray(x)) {
+          fail('flashes are not an array');
+          break;
+        }
+        x.forEach((f, i) => {
+          const el = store[i] ?? { kind: '', text: '' };
+          store[i] = el;
+          if (f === null) return;
+          if (!isObject(f)) {
+            fail('flash is not an object');
+            return;
+          }
+          for (const [n, t] of f[MEMBERS]) {
+            const field = fieldOf(n, FLASH_FIELDS);
+            if (field === undefined || t === null) continue;
+            if (typeof t !== 'string') fail('flash is not text');
+            else el[field] = t;
+          }
+        });
+        len = x.length;
+        break;
+      case 'persistent':
+        if (x === null) persistent = null;
+        else if (typeof x !== 'boolean') fail('cookie choice is not a boolean');
+        else persistent = x;
+        break;
+      default:
+        break; // a member this reader does not know
+    }
+  }
+  if (err) throw err;
+  if (id.length !== SESSION_ID_LENGTH) throw bad(`id of ${id.length} bytes`);
+  const flashes = store.slice(0, len).map((f) => ({ kind: f.kind, text: f.text }));
+  return { id, created, data: unraw(data), flashes, persistent };
 }
