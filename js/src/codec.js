@@ -179,7 +179,9 @@ export class Codec {
     // key is ever tried.
     const len = byteLength(value);
     if (len > this.maxLength) throw new TooLargeError('value', len, this.maxLength);
-    if (byteLength(name) > MAX_NAME) throw new TooLargeError('cookie name', byteLength(name), MAX_NAME);
+    // A longer name is the caller's mistake, not the value's: an error of
+    // no class of FORMAT.md, between steps 1 and 2 as in Go.
+    if (byteLength(name) > MAX_NAME) throw new RangeError(`cookiesession: cookie name is ${byteLength(name)} bytes, at most ${MAX_NAME}`);
     if (value.length === 0 || value[0] !== '~') throw new MalformedError();
     const raw = decodeURL(value.slice(1));
     if (raw === null || raw.length < OVERHEAD) throw new MalformedError();
