@@ -15,6 +15,7 @@
 
 import { MalformedError } from './errors.js';
 import { decodeUTF8 } from './utf8.js';
+import { JSONNumber } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -376,6 +377,10 @@ class Encoder {
     if (v instanceof Uint8Array) {
       this.head(2, v.length);
       return this.push(v);
+    }
+    if (v instanceof JSONNumber) {
+      // A JSON number no double holds: CBOR has no decimal of its own here.
+      return this.value(Number(v.text), depth);
     }
     if (v instanceof Date) {
       // As the Go serializer writes a time.Time: RFC 3339 text, untagged.
