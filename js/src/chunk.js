@@ -4,6 +4,7 @@
 
 import { TooLargeError, AbsentError, IncompleteError, CookieSessionError } from './errors.js';
 import { MAX_CHUNKS, peekChunks } from './codec.js';
+import { wireBytes } from './utf8.js';
 
 /** The most bytes of name plus value Chromium and Firefox keep in one cookie. */
 export const BROWSER_COOKIE_LIMIT = 4096;
@@ -93,9 +94,8 @@ function chunkIndex(suffix, maxChunks) {
  */
 export function scanCookies(header, name, maxChunks = MAX_CHUNKS) {
   const lines = header === undefined ? [] : Array.isArray(header) ? header : [header];
-  // Node hands header bytes over as latin1, one character per byte.
   let size = 0;
-  for (const l of lines) size += l.length;
+  for (const l of lines) size += wireBytes(l);
   if (size > MAX_COOKIE_HEADER) throw new TooLargeError('Cookie header', size, MAX_COOKIE_HEADER);
   const cands = [];
   for (const line of lines) {
@@ -178,7 +178,7 @@ export function openCookieHeader(codec, header, name, { chunkSize = 3800, maxSiz
       const parts = attempt(cands, j, n);
       if (parts === null) throw new IncompleteError();
       let size = 0;
-      for (const p of parts) size += Buffer.byteLength(p);
+      for (const p of parts) size += wireBytes(p);
       if (size > maxSize) throw new TooLargeError('value', size, maxSize);
       r = codec.openJoined(name, parts);
       if (check) r = check(r) ?? r;

@@ -10,6 +10,7 @@ import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
 import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds, secondsToNanos } from './time.js';
 import { serializerOf } from './serializer.js';
+import { wireBytes } from './utf8.js';
 
 export const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 19;
@@ -168,7 +169,7 @@ export class Codec {
   /** @internal openChunks for chunks whose count was checked already. */
   openJoined(name, chunks) {
     let size = 0;
-    for (const c of chunks) size += byteLength(c);
+    for (const c of chunks) size += wireBytes(c);
     if (size > this.maxLength) throw new TooLargeError('value', size, this.maxLength);
     return this.openValue(name, chunks.join(''), chunks.length);
   }
@@ -177,7 +178,7 @@ export class Codec {
   openValue(name, value, w) {
     // Every check before the tag costs no cryptography, and exactly one
     // key is ever tried.
-    const len = byteLength(value);
+    const len = wireBytes(value);
     if (len > this.maxLength) throw new TooLargeError('value', len, this.maxLength);
     // A longer name is the caller's mistake, not the value's: an error of
     // no class of FORMAT.md, between steps 1 and 2 as in Go.

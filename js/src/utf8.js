@@ -54,3 +54,15 @@ export function decodeUTF8(b) {
   }
   return out + strict.decode(b.subarray(start, i));
 }
+
+/**
+ * The length in bytes of a value or Cookie header given as a string.
+ * Node hands header bytes over as latin1, one character per byte, so a
+ * string of characters up to U+00FF counts one byte each, as the Go
+ * reader counts the same header; any other string is measured as UTF-8.
+ * @param {string} s
+ */
+export function wireBytes(s) {
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u00ff]*$/.test(s) ? s.length : Buffer.byteLength(s, 'utf8');
+}

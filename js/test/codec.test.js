@@ -190,3 +190,13 @@ test('maxAge may have a fraction: both ends of the lifetime round down', () => {
     assert.throws(() => codecAt(epoch, { maxAge: bad }), RangeError, String(bad));
   }
 });
+
+test('a value is measured in bytes: latin1 characters as Node gives them, one byte each', () => {
+  const c = codecAt(epoch, { maxLength: 100 });
+  // 99 characters with one above U+007F: 99 bytes as Node hands them over,
+  // so not too large but malformed, as the Go reader judges those bytes.
+  assert.throws(() => c.open('sid', '~' + 'A'.repeat(96) + '\u00e9A'), MalformedError);
+  assert.throws(() => c.open('sid', '~' + 'A'.repeat(100)), TooLargeError);
+  // Text beyond U+00FF did not come from a header: its UTF-8 bytes count.
+  assert.throws(() => c.open('sid', '~' + 'A'.repeat(97) + '\u2603'), (e) => e instanceof TooLargeError && e.size === 101);
+});
