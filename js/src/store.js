@@ -388,7 +388,9 @@ function readJSONEnvelope(v) {
   const fail = (what) => {
     err ??= bad(what);
   };
-  for (const [name, x] of v[MEMBERS]) {
+  // Parsed here with its member list; an object from elsewhere (a caller
+  // of readEnvelope) gives its own members.
+  for (const [name, x] of v[MEMBERS] ?? Object.entries(v)) {
     switch (fieldOf(name, ENVELOPE_FIELDS)) {
       case 'id':
         if (x === null) id = new Uint8Array(0);
@@ -400,11 +402,15 @@ function readJSONEnvelope(v) {
         }
         break;
       case 'created':
+      {
         if (x === null) break;
-        if (!(x instanceof RawNumber) || !INT64_LITERAL.test(x.text)) fail('created time is not an integer');
-        else if (BigInt(x.text) < MIN_I64 || BigInt(x.text) > MAX_I64) fail('created time is not a 64-bit integer');
-        else created = BigInt(x.text);
+        const n = x instanceof RawNumber ? (INT64_LITERAL.test(x.text) ? BigInt(x.text) : null)
+          : Number.isSafeInteger(x) || typeof x === 'bigint' ? BigInt(x) : null;
+        if (n === null) fail('created time is not an integer');
+        else if (n < MIN_I64 || n > MAX_I64) fail('created time is not a 64-bit integer');
+        else created = n;
         break;
+      }
       case 'data':
         data = x;
         break;
@@ -426,7 +432,7 @@ function readJSONEnvelope(v) {
             fail('flash is not an object');
             return;
           }
-          for (const [n, t] of f[MEMBERS]) {
+          for (const [n, t] of f[MEMBERS] ?? Object.entries(f)) {
             const field = fieldOf(n, FLASH_FIELDS);
             if (field === undefined || t === null) continue;
             if (typeof t !== 'string') fail('flash is not text');
