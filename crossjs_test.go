@@ -772,7 +772,9 @@ func goClass(err error) string {
 }
 
 // TestCrossSessionEnvelopes holds Node's reading of the store's envelope
-// to the Go store's: authentic payloads that are, or are not, a session.
+// to the Go store's: authentic payloads that are, or are not, a session,
+// members 4 (flashes) and 5 (the cookie choice) among them. Where both
+// open one, its flashes, cookie choice and created time must read alike.
 func TestCrossSessionEnvelopes(t *testing.T) {
 	node := crossNode(t)
 	ring, path := crossKeyring(t)
