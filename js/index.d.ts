@@ -46,11 +46,11 @@ export class RevokedKeyError extends KeyError { readonly kind: 'revoked-key'; }
 /** Something is longer than its limit. */
 export class TooLargeError extends CookieSessionError {
   readonly kind: 'too-large';
-  /** What was measured: "value", "session cookies", "Cookie header", "chunk count", "cookie name". */
+  /** What was measured: "value", "session cookies", "Cookie header", "chunk count", "flashes". */
   readonly what: string;
   readonly size: number;
   readonly limit: number;
-  /** "bytes" or "chunks". */
+  /** "bytes", "chunks" or "flashes". */
   readonly unit: string;
   constructor(what: string, size: number, limit: number, unit?: string);
 }
@@ -171,7 +171,11 @@ export interface Header {
 export interface CodecOptions {
   /** Bound into every value: a value of one purpose never opens for another. At most 1024 bytes. Default "". */
   purpose?: string;
-  /** Seconds a sealed value stays valid. Default 86400. */
+  /**
+   * Seconds a sealed value stays valid, from 1 to 2^32 - 1; may have a
+   * fraction (1.5). Both ends of the lifetime round down to whole seconds,
+   * as FORMAT.md's Sealing says. Default 86400.
+   */
   maxAge?: number;
   /** Seconds the servers' clocks may disagree. Default 60; 0 means none. */
   clockSkew?: number;
@@ -190,6 +194,24 @@ export class Codec {
   open(name: string, value: string): { value: unknown; header: Header };
   openChunks(name: string, chunks: string[]): { value: unknown; header: Header };
 }
+
+/**
+ * Reads the value of the cookie `name`, split or not, from a request's
+ * Cookie header(s) as the Go store does (FORMAT.md, Chunking, Reading),
+ * and opens it with `codec` (whose maxLength is the session layer's
+ * maxSize). Of the candidates that open, the one issued last wins; when
+ * none does, throws the first one's failure, and AbsentError when there
+ * is no cookie of that name. `check` runs on each candidate that opened
+ * and may throw to refuse it. The result and every error carry `carried`.
+ */
+export function openCookieHeader<R = { value: unknown; header: Header }>(
+  codec: Codec,
+  header: string | string[] | undefined,
+  name: string,
+  opts?: { chunkSize?: number; maxSize?: number; check?: (r: { value: unknown; header: Header }) => R | void },
+): R & { carried: number };
+/** The chunk limit L: min(255, floor(maxSize / chunkSize) + 1). */
+export function chunkLimit(chunkSize: number, maxSize: number): number;
 
 /** How many cookies a value says it is split over (not yet authenticated). */
 export function peekChunks(value: string): number;
@@ -211,6 +233,17 @@ export function scanCookies(header: string | string[] | undefined, name: string,
 // ---- Sessions of the Go store ------------------------------------------------
 
 export const SESSION_ID_LENGTH: 16;
+/** The most flashes a session holds at once. */
+export const MAX_FLASHES: 16;
+/** The most bytes of kind plus text over all of a session's flashes. */
+export const MAX_FLASH_BYTES: 1024;
+
+/** A message for the user's next page, kept in the session until read (Go's Flash). */
+export interface Flash {
+  /** The application's own category: "info", "error", … */
+  kind: string;
+  text: string;
+}
 
 export interface SessionStoreOptions {
   /** Default "__Host-session", "__Secure-session" with a domain, "session" when insecure. */
@@ -222,6 +255,12 @@ export interface SessionStoreOptions {
   sameSite?: 'Lax' | 'Strict' | 'None' | '';
   /** Absolute lifetime in seconds. Default 7 days; at most 400 days. */
   lifetime?: number;
+  /**
+   * Cookies of a session that made no choice (persistent null) are
+   * browser-session cookies, without Max-Age, as Go's BrowserSessionCookies.
+   * Default false: they carry a Max-Age.
+   */
+  browserSessionCookies?: boolean;
   /** Idle timeout in seconds. Default 86400; negative: none. */
   idleTimeout?: number;
   clockSkew?: number;
@@ -240,6 +279,10 @@ export interface LoadedSession<T = unknown> {
   created: Date;
   createdUnix: bigint;
   data: T;
+  /** Messages not yet read, oldest first (envelope member 4); [] when none. Save with flashes: [] once shown. */
+  flashes: Flash[];
+  /** The session's cookie choice (member 5): true for cookies with a Max-Age, false for browser-session ones, null for the store's default. */
+  persistent: boolean | null;
   keyId: string;
   header: Header;
   /** The Go store would re-seal it: its key is not the primary, or half its idle window is used. */
@@ -252,9 +295,25 @@ export interface SealedSession {
   id: Uint8Array;
   createdUnix: bigint;
   keyId: string;
-  /** The cookies' Max-Age, in seconds. */
+  /** Whether the cookies carry a Max-Age: the session's choice, or else the store's default. */
+  persistent: boolean;
+  /** The cookies' Max-Age, in seconds; 0 for browser-session cookies, which have none. */
   maxAge: number;
   cookies: { name: string; value: string }[];
+}
+
+/** What SessionStore.seal takes; a LoadedSession, changed or not, is one. */
+export interface SessionToSeal {
+  /** A new random one when left out. */
+  id?: Uint8Array;
+  /** Now when left out (createdUnix wins over created). */
+  created?: Date;
+  createdUnix?: bigint | number;
+  data: unknown;
+  /** Sealed as envelope member 4 when not empty. */
+  flashes?: Flash[];
+  /** Sealed as envelope member 5 when not null. */
+  persistent?: boolean | null;
 }
 
 /** Loads and saves sessions as the Go Store writes them. */
@@ -263,13 +322,20 @@ export class SessionStore {
   readonly name: string;
   /** Throws AbsentError when the request carried no session, or why it cannot be used. */
   load<T = unknown>(cookieHeader: string | string[] | undefined): LoadedSession<T>;
-  seal(session: { id?: Uint8Array; created?: Date; createdUnix?: bigint | number; data: unknown }): SealedSession;
-  setCookieHeaders(session: { id?: Uint8Array; created?: Date; createdUnix?: bigint | number; data: unknown }, carried?: number): string[];
+  /** Throws TooLargeError for more than MAX_FLASHES flashes or MAX_FLASH_BYTES of them, or cookies past maxSize. */
+  seal(session: SessionToSeal): SealedSession;
+  setCookieHeaders(session: SessionToSeal, carried?: number): string[];
   clearCookieHeaders(carried?: number): string[];
 }
 
 /** Reads the Go store's envelope from a deserialized payload. */
-export function readEnvelope(v: unknown, serializer?: 'cbor' | 'json'): { id: Uint8Array; created: bigint; data: unknown };
+export function readEnvelope(v: unknown, serializer?: 'cbor' | 'json'): {
+  id: Uint8Array;
+  created: bigint;
+  data: unknown;
+  flashes: Flash[];
+  persistent: boolean | null;
+};
 
 // ---- CBOR and times ------------------------------------------------------------
 

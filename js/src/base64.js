@@ -68,3 +68,15 @@ export function decodeStd(s) {
 export function encodeStd(bytes) {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
+
+/**
+ * Decodes standard base64 with padding as Go's encoding/json reads a
+ * []byte (base64.StdEncoding, not strict): CR and LF anywhere are
+ * skipped, and the unused low bits of the last character may be set.
+ * null when it is not base64.
+ */
+export function decodeStdLenient(s) {
+  const t = s.replace(/[\r\n]/g, '');
+  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) return null;
+  return new Uint8Array(Buffer.from(t, 'base64'));
+}

@@ -14,6 +14,8 @@
 // never quote the input: it is a session's plaintext.
 
 import { MalformedError } from './errors.js';
+import { decodeUTF8 } from './utf8.js';
+import { JSONNumber } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -38,7 +40,6 @@ export class Simple {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 function bad(why) {
   return new MalformedError(`payload is not valid CBOR: ${why}`);
@@ -120,7 +121,7 @@ class Decoder {
         this.need(n);
         // Text holds whatever bytes the sealer's string held; the payload
         // is authenticated, so bytes that are not UTF-8 are not refused.
-        const v = utf8.decode(this.b.subarray(this.off, this.off + n));
+        const v = decodeUTF8(this.b.subarray(this.off, this.off + n));
         this.off += n;
         return v;
       }
@@ -217,16 +218,23 @@ class Decoder {
 // keyIdentity names a map key by its decoded value, so that two encodings
 // of one key (a short and a long length, say) are still duplicates.
 function keyIdentity(k, raw) {
-  if (typeof k === 'string') {
-    // Text by its bytes, after the head: bytes that are not UTF-8 all
-    // decode to U+FFFD, but are different keys.
+  const major = raw[0] >> 5;
+  if (major === 3) {
+    // Text by its bytes, after the head: bytes that are not UTF-8 may
+    // decode to the same U+FFFD, but are different keys.
     const ai = raw[0] & 0x1f;
     const headLen = ai < 24 ? 1 : { 24: 2, 25: 3, 26: 5, 27: 9 }[ai];
     return 't' + Buffer.from(raw.subarray(headLen)).toString('hex');
   }
-  if (typeof k === 'number' && Number.isInteger(k)) return 'i' + BigInt(k);
-  if (typeof k === 'bigint') return 'i' + k;
-  if (k instanceof Uint8Array) return 'b' + Buffer.from(k).toString('hex');
+  if (major === 0 || major === 1) return 'i' + BigInt(k);
+  if (major === 2) return 'b' + Buffer.from(k).toString('hex');
+  if (major === 7 && typeof k === 'number') {
+    // A float of any size, by its value: 1.0 in two bytes and in eight is
+    // one key, the integer 1 another.
+    const b = Buffer.alloc(8);
+    b.writeDoubleBE(k);
+    return 'f' + b.toString('hex');
+  }
   return 'r' + Buffer.from(raw).toString('hex');
 }
 
@@ -262,15 +270,48 @@ export function decodeCBORWithMajors(bytes) {
   const value = decodeCBOR(bytes);
   const majors = new Map();
   if (bytes[0] >> 5 === 5) {
+    // Go decodes the envelope, and each flash in member 4, into a struct
+    // with integer keys: a key that is neither an integer of int64 nor
+    // text (a float, bytes, null, a tag, an integer beyond int64) does
+    // not fit it, while text keys and other integers are skipped.
     const d = new Decoder(bytes, MAX_NESTING, MAX_ELEMENTS);
     const { arg } = d.head();
     for (let i = 0; i < arg; i++) {
+      const kmajor = bytes[d.off] >> 5;
       const k = d.item(1);
+      if (!structKey(kmajor, k)) majors.badKey ??= 'envelope key is not an integer or text';
       majors.set(k, bytes[d.off] >> 5);
-      d.item(1);
+      if (k === 4 && bytes[d.off] >> 5 === 4) {
+        const n = d.head().arg;
+        for (let j = 0; j < n; j++) {
+          if (bytes[d.off] >> 5 !== 5) {
+            d.item(2);
+            continue;
+          }
+          const pairs = d.head().arg;
+          for (let p = 0; p < pairs; p++) {
+            const fmajor = bytes[d.off] >> 5;
+            if (!structKey(fmajor, d.item(3))) majors.badKey ??= 'flash key is not an integer or text';
+            d.item(3);
+          }
+        }
+      } else {
+        d.item(1);
+      }
     }
   }
   return { value, majors };
+}
+
+const MAX_I64 = (1n << 63n) - 1n;
+
+// structKey reports whether a map key, of CBOR major type major, fits a
+// Go struct with integer keys: an integer within int64, or text.
+function structKey(major, k) {
+  if (major === 3) return true;
+  if (major === 0) return typeof k === 'number' || k <= MAX_I64;
+  if (major === 1) return typeof k === 'number' || k >= -MAX_I64 - 1n;
+  return false;
 }
 
 class Encoder {
@@ -336,6 +377,10 @@ class Encoder {
     if (v instanceof Uint8Array) {
       this.head(2, v.length);
       return this.push(v);
+    }
+    if (v instanceof JSONNumber) {
+      // A JSON number no double holds: CBOR has no decimal of its own here.
+      return this.value(Number(v.text), depth);
     }
     if (v instanceof Date) {
       // As the Go serializer writes a time.Time: RFC 3339 text, untagged.

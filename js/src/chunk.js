@@ -2,8 +2,9 @@
 // split over name, name.1, …; a reader scans the Cookie header for them
 // with hard caps, whatever a request carries.
 
-import { TooLargeError } from './errors.js';
-import { MAX_CHUNKS } from './codec.js';
+import { TooLargeError, AbsentError, IncompleteError, CookieSessionError } from './errors.js';
+import { MAX_CHUNKS, peekChunks } from './codec.js';
+import { wireBytes } from './utf8.js';
 
 /** The most bytes of name plus value Chromium and Firefox keep in one cookie. */
 export const BROWSER_COOKIE_LIMIT = 4096;
@@ -93,9 +94,8 @@ function chunkIndex(suffix, maxChunks) {
  */
 export function scanCookies(header, name, maxChunks = MAX_CHUNKS) {
   const lines = header === undefined ? [] : Array.isArray(header) ? header : [header];
-  // Node hands header bytes over as latin1, one character per byte.
   let size = 0;
-  for (const l of lines) size += l.length;
+  for (const l of lines) size += wireBytes(l);
   if (size > MAX_COOKIE_HEADER) throw new TooLargeError('Cookie header', size, MAX_COOKIE_HEADER);
   const cands = [];
   for (const line of lines) {
@@ -131,4 +131,65 @@ export function attempt(cands, j, n) {
     parts.push(cs[Math.min(j, cs.length - 1)]);
   }
   return parts;
+}
+
+/** The chunk limit L of FORMAT.md: min(255, floor(maxSize / chunkSize) + 1). */
+export function chunkLimit(chunkSize, maxSize) {
+  return Math.min(MAX_CHUNKS, Math.floor(maxSize / chunkSize) + 1);
+}
+
+/**
+ * Reads the value of the cookie called name, split or not, from a
+ * request's Cookie header(s), as the Go store does (FORMAT.md, "Chunking",
+ * "Reading"), and opens it with codec, whose maxLength is the session
+ * layer's maxSize. Throws AbsentError when the header carries no cookie of
+ * that name, or the first attempt's failure when none opens. When more
+ * than one opens (a host-only cookie beside a Domain cookie), the one
+ * issued last wins, on a tie the later in the header, as in the Go store:
+ * browsers send the older cookie first, so the first would keep an old
+ * login in force over a newer one.
+ *
+ * check, when given, runs on each attempt that opened and may throw a
+ * CookieSessionError to make it fail, or return what the attempt gives.
+ * The result, and every error thrown, carries `carried`: how many chunk
+ * indexes the request had (the highest plus one).
+ * @param {import('./codec.js').Codec} codec
+ * @param {string | string[] | undefined} header
+ * @param {string} name
+ * @param {{chunkSize?: number, maxSize?: number, check?: (r: {value: unknown, header: object}) => any}} [opts]
+ */
+export function openCookieHeader(codec, header, name, { chunkSize = 3800, maxSize = codec.maxLength, check } = {}) {
+  const maxChunks = chunkLimit(chunkSize, maxSize);
+  const cands = scanCookies(header, name, maxChunks);
+  const carried = cands.length;
+  const fail = (e) => {
+    e.carried = carried;
+    return e;
+  };
+  if (carried === 0) throw fail(new AbsentError());
+  if (cands[0].length === 0) throw fail(new IncompleteError('later chunks without the first'));
+  let best = null;
+  let first = null;
+  for (let j = 0; j < cands[0].length; j++) { // at most MAX_CANDIDATES
+    let r;
+    try {
+      const n = peekChunks(cands[0][j]);
+      if (n > maxChunks) throw new TooLargeError('chunk count', n, maxChunks, 'chunks');
+      const parts = attempt(cands, j, n);
+      if (parts === null) throw new IncompleteError();
+      let size = 0;
+      for (const p of parts) size += wireBytes(p);
+      if (size > maxSize) throw new TooLargeError('value', size, maxSize);
+      r = codec.openJoined(name, parts);
+      if (check) r = check(r) ?? r;
+    } catch (e) {
+      if (!(e instanceof CookieSessionError)) throw e;
+      first ??= e;
+      continue;
+    }
+    if (best === null || !(r.header.issuedAtUnix < best.header.issuedAtUnix)) best = r;
+  }
+  if (best === null) throw fail(first);
+  best.carried = carried;
+  return best;
 }

@@ -8,8 +8,9 @@ import {
 } from './errors.js';
 import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
-import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds } from './time.js';
+import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds, secondsToNanos } from './time.js';
 import { serializerOf } from './serializer.js';
+import { wireBytes } from './utf8.js';
 
 export const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 19;
@@ -69,14 +70,17 @@ export class Codec {
     if (byteLength(this.purpose) > MAX_PURPOSE) {
       throw new RangeError(`cookiesession: purpose is ${byteLength(this.purpose)} bytes, at most ${MAX_PURPOSE}`);
     }
+    // Seconds, with a fraction if need be (1.5), as Go's time.Duration
+    // MaxAge: sealing rounds both ends of the lifetime down (FORMAT.md,
+    // "Sealing", step 2).
     const maxAge = opts.maxAge ?? 86400;
-    if (!Number.isInteger(maxAge) || maxAge < 1 || BigInt(maxAge) > MAX_U32) {
-      throw new RangeError(`cookiesession: maxAge ${maxAge} is not a whole number of seconds between 1 and ${MAX_U32}`);
+    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge < 1 || maxAge > Number(MAX_U32)) {
+      throw new RangeError(`cookiesession: maxAge ${maxAge} is not a number of seconds between 1 and ${MAX_U32}`);
     }
-    this.maxAge = BigInt(maxAge) * NS;
+    this.maxAge = secondsToNanos(maxAge);
     const skew = opts.clockSkew ?? 60;
     if (typeof skew !== 'number' || !Number.isFinite(skew)) throw new RangeError('cookiesession: clockSkew is not a number of seconds');
-    this.skew = BigInt(Math.round(Math.max(0, skew) * 1e9));
+    this.skew = secondsToNanos(Math.max(0, skew));
     this.maxLength = opts.maxLength ?? 4096;
     if (!Number.isInteger(this.maxLength) || this.maxLength < MIN_MAX_LENGTH || this.maxLength > MAX_MAX_LENGTH) {
       throw new RangeError(`cookiesession: maxLength ${this.maxLength} is not between ${MIN_MAX_LENGTH} and ${MAX_MAX_LENGTH}`);
@@ -165,7 +169,7 @@ export class Codec {
   /** @internal openChunks for chunks whose count was checked already. */
   openJoined(name, chunks) {
     let size = 0;
-    for (const c of chunks) size += byteLength(c);
+    for (const c of chunks) size += wireBytes(c);
     if (size > this.maxLength) throw new TooLargeError('value', size, this.maxLength);
     return this.openValue(name, chunks.join(''), chunks.length);
   }
@@ -174,9 +178,11 @@ export class Codec {
   openValue(name, value, w) {
     // Every check before the tag costs no cryptography, and exactly one
     // key is ever tried.
-    const len = byteLength(value);
+    const len = wireBytes(value);
     if (len > this.maxLength) throw new TooLargeError('value', len, this.maxLength);
-    if (byteLength(name) > MAX_NAME) throw new TooLargeError('cookie name', byteLength(name), MAX_NAME);
+    // A longer name is the caller's mistake, not the value's: an error of
+    // no class of FORMAT.md, between steps 1 and 2 as in Go.
+    if (byteLength(name) > MAX_NAME) throw new RangeError(`cookiesession: cookie name is ${byteLength(name)} bytes, at most ${MAX_NAME}`);
     if (value.length === 0 || value[0] !== '~') throw new MalformedError();
     const raw = decodeURL(value.slice(1));
     if (raw === null || raw.length < OVERHEAD) throw new MalformedError();

@@ -5,7 +5,16 @@
 // integers beyond 2^53 exact, as BigInt. Bytes that are not UTF-8 inside
 // strings become U+FFFD, as in Go; a byte order mark is refused, as in Go.
 
-const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+import { decodeUTF8 } from './utf8.js';
+
+/**
+ * With the parser option `entries`, every object also carries its members
+ * in order, repeated names included, as [name, value] pairs under this
+ * (non-enumerable) key: for readers that, like Go's encoding/json into a
+ * struct, see every member and not only the last of each name.
+ */
+export const MEMBERS = Symbol('cookiesession.jsonMembers');
 
 /** A JSON number as written, for callers that need its exact form. */
 export class RawNumber {
@@ -17,13 +26,52 @@ export class RawNumber {
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
-/** Numbers as values: integers exact (BigInt beyond 2^53), others as doubles. */
+/**
+ * A JSON number that no JavaScript number holds without loss (beyond a
+ * double's precision or range, such as 123456789012345678901234567890.5
+ * or 1e400), kept as the text it was written as, like Go's json.Number.
+ * The JSON serializer writes it back as that number.
+ */
+export class JSONNumber {
+  /** @param {string} text */
+  constructor(text) {
+    this.text = text;
+  }
+
+  toString() {
+    return this.text;
+  }
+}
+
+const DECIMAL = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
+
+// decimalOf gives a number's text one spelling per value: sign, digits
+// without leading or trailing zeros, and the power of ten.
+function decimalOf(text) {
+  const m = DECIMAL.exec(text);
+  if (!m) return null;
+  let digits = (m[2] + (m[3] ?? '')).replace(/^0+/, '');
+  if (digits === '') return '0';
+  let exp = Number(m[4] ?? 0) - (m[3] ?? '').length;
+  const trimmed = digits.replace(/0+$/, '');
+  exp += digits.length - trimmed.length;
+  digits = trimmed;
+  return `${m[1]}${digits}e${exp}`;
+}
+
+/**
+ * Numbers as values, without loss (FORMAT.md, "Payload", JSON): integers
+ * exact (BigInt beyond 2^53), other numbers as doubles when the double
+ * names the same decimal (1.5, 1.10, 2e3), else a JSONNumber.
+ */
 export function losslessNumber(text) {
   if (/^-?[0-9]+$/.test(text)) {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : BigInt(text);
   }
-  return Number(text);
+  const n = Number(text);
+  if (Number.isFinite(n) && decimalOf(text) === decimalOf(String(n))) return n;
+  return new JSONNumber(text);
 }
 
 class Parser {
@@ -34,6 +82,7 @@ class Parser {
     this.duplicates = opts.duplicates;
     this.checkName = opts.checkName;
     this.number = opts.number;
+    this.entries = Boolean(opts.entries);
   }
 
   fail(why) {
@@ -102,6 +151,8 @@ class Parser {
   object(depth) {
     this.i++; // {
     const out = {};
+    const members = [];
+    if (this.entries) Object.defineProperty(out, MEMBERS, { value: members, configurable: true });
     this.ws();
     if (this.s[this.i] === '}') {
       this.i++;
@@ -119,6 +170,7 @@ class Parser {
       if (this.s[this.i++] !== ':') this.fail('expected :');
       const v = this.value(depth);
       Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      if (this.entries) members.push([name, v]);
       this.ws();
       const c = this.s[this.i++];
       if (c === '}') return out;
@@ -174,11 +226,11 @@ class Parser {
 /**
  * Parses exactly one JSON value from bytes or text.
  * @param {Uint8Array | string} input
- * @param {{maxDepth: number, duplicates: 'last' | 'error',
+ * @param {{maxDepth: number, duplicates: 'last' | 'error', entries?: boolean,
  *   checkName?: (name: string) => void, number?: (text: string) => unknown}} opts
  */
 export function parseJSON(input, opts) {
-  const text = typeof input === 'string' ? input : utf8.decode(input);
+  const text = typeof input === 'string' ? input : decodeUTF8(input);
   const p = new Parser(text, { number: losslessNumber, ...opts });
   const v = p.value(0);
   p.ws();
@@ -192,9 +244,10 @@ export function stringifyJSON(v) {
     // this[k] is the value before toJSON, which a Buffer has.
     const raw = this[k];
     if (typeof x === 'bigint') return { __bigint: x.toString() };
+    if (raw instanceof JSONNumber && DECIMAL.test(raw.text)) return { __bigint: raw.text };
     if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
     return x;
   });
   if (out === undefined) throw new TypeError('cookiesession: value has no JSON form');
-  return out.replace(/\{"__bigint":"(-?[0-9]+)"\}/g, '$1');
+  return out.replace(/\{"__bigint":"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"\}/g, '$1');
 }

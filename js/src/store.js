@@ -3,14 +3,14 @@
 // the application's data, split over cookies when large.
 
 import { randomBytes } from 'node:crypto';
-import { Codec, peekChunks, MAX_CHUNKS } from './codec.js';
-import { AbsentError, IncompleteError, MalformedError, ExpiredError, TooLargeError } from './errors.js';
-import { scanCookies, attempt, chunkCount, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
+import { Codec } from './codec.js';
+import { MalformedError, ExpiredError, TooLargeError } from './errors.js';
+import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 import { NS, floorSeconds, dateOfSeconds } from './time.js';
-import { decodeStd } from './base64.js';
+import { decodeStdLenient } from './base64.js';
 import { serializerOf, cbor, json } from './serializer.js';
 import { decodeCBORWithMajors, MAX_NESTING } from './cbor.js';
-import { parseJSON, RawNumber, losslessNumber } from './json.js';
+import { parseJSON, RawNumber, losslessNumber, MEMBERS } from './json.js';
 
 export const SESSION_ID_LENGTH = 16;
 
@@ -31,6 +31,7 @@ export class SessionStore {
     this.sameSite = opts.sameSite ?? 'Lax';
     this.httpOnly = !opts.scriptAccess;
     this.lifetime = opts.lifetime ?? 7 * 86400;
+    this.browserSessionCookies = Boolean(opts.browserSessionCookies);
     this.idleTimeout = opts.idleTimeout ?? 86400;
     if (this.idleTimeout < 0) this.idleTimeout = 0; // negative: no idle timeout
     this.chunkSize = opts.chunkSize ?? 3800;
@@ -58,47 +59,44 @@ export class SessionStore {
     });
     // Every chunk but the last fills chunkSize bytes and adds more than
     // that to the Cookie header.
-    this.maxChunks = Math.min(MAX_CHUNKS, Math.floor(this.maxSize / this.chunkSize) + 1);
+    this.maxChunks = chunkLimit(this.chunkSize, this.maxSize);
     this.random = opts.random ?? randomBytes;
   }
 
   /**
    * Reads the session from a request's Cookie header (req.headers.cookie).
    * Throws AbsentError when there is none, and the reason when it cannot
-   * be used; the first of at most four candidates that opens wins.
+   * be used. Of at most four candidates, the one issued last that opens
+   * wins, as in the Go store; when none does, the first one's failure.
    * @param {string | string[] | undefined} cookieHeader
    */
   load(cookieHeader) {
-    const cands = scanCookies(cookieHeader, this.name, this.maxChunks);
-    if (cands.length === 0) throw new AbsentError();
-    if (cands[0].length === 0) throw new IncompleteError(); // later chunks without the first
-    let first;
-    for (let j = 0; j < cands[0].length; j++) {
-      try {
-        const s = this.openAttempt(cands, j);
-        s.carried = cands.length;
-        return s;
-      } catch (e) {
-        first ??= e;
-      }
-    }
-    first.carried = cands.length;
-    throw first;
+    return openCookieHeader(this.codec, cookieHeader, this.name, {
+      chunkSize: this.chunkSize,
+      maxSize: this.maxSize,
+      check: (r) => this.checkOpened(r),
+    });
   }
 
-  openAttempt(cands, j) {
-    const n = peekChunks(cands[0][j]);
-    if (n > this.maxChunks) throw new TooLargeError('chunk count', n, this.maxChunks, 'chunks');
-    const parts = attempt(cands, j, n);
-    if (parts === null) throw new IncompleteError();
-    const { value, header } = this.codec.openJoined(this.name, parts);
-    if (value.createdLiteral != null && !/^-?[0-9]+$/.test(value.createdLiteral)) {
-      throw new MalformedError('session created time is not an integer');
+  // checkOpened runs the session's own checks on a value that opened, as
+  // the Go store's checkOpened: the envelope, and the lifetime and idle
+  // timeout as configured now (a shorter one applies at once, to the
+  // sessions already out there, whatever the header's expiry says).
+  checkOpened({ value, header }) {
+    let env;
+    try {
+      env = readEnvelope(value.value, this.codec.serializer.name, value.majors);
+    } catch (e) {
+      throw withHeader(e, header);
     }
-    const env = readEnvelope(value.value, this.codec.serializer.name, value.majors);
     const now = this.codec.now();
-    // A shorter lifetime than the one the value was sealed with applies at once.
-    if (!(now < (env.created + BigInt(this.lifetime)) * NS + this.codec.skew)) throw new ExpiredError();
+    const skew = this.codec.skew;
+    if (!(now < (env.created + BigInt(this.lifetime)) * NS + skew)) {
+      throw withHeader(new ExpiredError('older than the lifetime'), header);
+    }
+    if (this.idleTimeout > 0 && !(now < (header.issuedAtUnix + BigInt(this.idleTimeout)) * NS + skew)) {
+      throw withHeader(new ExpiredError('idle for longer than the idle timeout'), header);
+    }
     let reseal = false;
     try {
       if (this.codec.keys.keyring().primary(now).id !== header.keyId) reseal = true;
@@ -109,6 +107,8 @@ export class SessionStore {
       created: dateOfSeconds(env.created),
       createdUnix: env.created,
       data: env.data,
+      flashes: env.flashes,
+      persistent: env.persistent,
       keyId: header.keyId,
       header,
       reseal,
@@ -132,8 +132,11 @@ export class SessionStore {
     let exp = lifeEnd;
     if (this.idleTimeout > 0 && now + BigInt(this.idleTimeout) * NS < exp) exp = now + BigInt(this.idleTimeout) * NS;
     if (exp - now < NS) throw new ExpiredError("the session's lifetime has run out");
+    const flashes = checkFlashes(session.flashes ?? []);
+    const persistent = session.persistent ?? null;
+    if (persistent !== null && typeof persistent !== 'boolean') throw new TypeError('cookiesession: persistent is true, false or null');
     const name = this.name;
-    const env = envelope(id, created, session.data, this.codec.serializer.name);
+    const env = envelope(id, created, session.data, flashes, persistent, this.codec.serializer.name);
     let n = 0;
     const sealed = this.codec.sealAt(name, env, now, exp, (encLen) => {
       n = chunkCount(name, encLen, this.chunkSize, this.maxChunks);
@@ -142,8 +145,14 @@ export class SessionStore {
       return n;
     });
     const parts = splitValue(name, sealed.value, this.chunkSize);
-    const maxAge = Number((lifeEnd - now + NS - 1n) / NS);
-    return { id, createdUnix: created, keyId: sealed.keyId, maxAge, cookies: parts.map((value, i) => ({ name: chunkName(name, i), value })) };
+    // A browser-session cookie has no Max-Age (0 here, as in Go's
+    // http.Cookie); the server still enforces lifetime and idle timeout.
+    const persists = persistent ?? !this.browserSessionCookies;
+    const maxAge = persists ? Number((lifeEnd - now + NS - 1n) / NS) : 0;
+    return {
+      id, createdUnix: created, keyId: sealed.keyId, persistent: persists, maxAge,
+      cookies: parts.map((value, i) => ({ name: chunkName(name, i), value })),
+    };
   }
 
   /**
@@ -168,7 +177,8 @@ export class SessionStore {
   cookie(name, value, maxAge) {
     let c = `${name}=${value}; Path=${this.path}`;
     if (this.domain) c += `; Domain=${this.domain}`;
-    c += maxAge < 0 ? '; Max-Age=0' : `; Max-Age=${maxAge}`;
+    if (maxAge < 0) c += '; Max-Age=0';
+    else if (maxAge > 0) c += `; Max-Age=${maxAge}`;
     if (this.httpOnly) c += '; HttpOnly';
     if (!this.insecure) c += '; Secure';
     if (this.sameSite) c += `; SameSite=${this.sameSite}`;
@@ -186,33 +196,73 @@ function envelopeSerializer(ser) {
     deserialize(b) {
       if (ser === cbor) return decodeCBORWithMajors(b);
       if (ser !== json) return { value: ser.deserialize(b), majors: null };
-      // JSON: Go reads created into an int64 only from an integer literal
-      // (not 1.0, not 1e9), so keep the literal's form for that check.
+      // JSON: every member in order, numbers as written, so that the
+      // envelope is read as Go's encoding/json reads it into its struct.
       let value;
       try {
-        value = parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last', number: (t) => new RawNumber(t) });
+        value = parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last', entries: true, number: (t) => new RawNumber(t) });
       } catch (e) {
         throw new MalformedError(`payload is not valid JSON: ${e.message}`);
       }
-      const createdLiteral = value !== null && typeof value === 'object' && value.created instanceof RawNumber ? value.created.text : null;
-      return { value: unraw(value), majors: null, createdLiteral };
+      return { value, majors: null };
     },
   };
 }
 
+// unraw turns what the JSON envelope reader parsed into the values the
+// JSON serializer gives: numbers as values, no member lists.
 function unraw(v) {
   if (v instanceof RawNumber) return losslessNumber(v.text);
   if (Array.isArray(v)) return v.map(unraw);
   if (v !== null && typeof v === 'object') {
+    delete v[MEMBERS];
     for (const k of Object.keys(v)) v[k] = unraw(v[k]);
   }
   return v;
 }
 
-function envelope(id, created, data, ser) {
-  if (ser === 'json') return { id, created, data };
-  // CBOR: a map with integer keys 1, 2, 3, as the Go store writes it.
-  return new Map([[1, id], [2, created], [3, data === undefined ? null : data]]);
+// envelope is what a session seals, as the Go store writes it (FORMAT.md,
+// "Session payload"): members 4 (flashes) and 5 (the cookie choice) only
+// when they hold something, so that a session without them seals as the
+// three-member map a reader that predates them knows.
+function envelope(id, created, data, flashes, persistent, ser) {
+  if (ser === 'json') {
+    const env = { id, created, data: data === undefined ? null : data };
+    if (flashes.length > 0) env.flashes = flashes.map((f) => ({ kind: f.kind, text: f.text }));
+    if (persistent !== null) env.persistent = persistent;
+    return env;
+  }
+  // CBOR: a map with integer keys, flashes as maps {1: kind, 2: text}.
+  const env = new Map([[1, id], [2, created], [3, data === undefined ? null : data]]);
+  if (flashes.length > 0) env.set(4, flashes.map((f) => new Map([[1, f.kind], [2, f.text]])));
+  if (persistent !== null) env.set(5, persistent);
+  return env;
+}
+
+/** The most flashes a session holds at once, as in the Go package. */
+export const MAX_FLASHES = 16;
+/** The most bytes of kind plus text over all of a session's flashes. */
+export const MAX_FLASH_BYTES = 1024;
+
+// checkFlashes holds the flashes a session seals to the Go package's
+// bounds: they travel in the cookie on every request until read.
+function checkFlashes(flashes) {
+  if (!Array.isArray(flashes)) throw new TypeError('cookiesession: flashes is an array of {kind, text}');
+  if (flashes.length > MAX_FLASHES) throw new TooLargeError('flashes', flashes.length, MAX_FLASHES, 'flashes');
+  let size = 0;
+  for (const f of flashes) {
+    if (f === null || typeof f !== 'object' || typeof f.kind !== 'string' || typeof f.text !== 'string') {
+      throw new TypeError('cookiesession: a flash is {kind: string, text: string}');
+    }
+    size += Buffer.byteLength(f.kind) + Buffer.byteLength(f.text);
+  }
+  if (size > MAX_FLASH_BYTES) throw new TooLargeError('flashes', size, MAX_FLASH_BYTES);
+  return flashes;
+}
+
+function withHeader(err, header) {
+  err.header = header;
+  return err;
 }
 
 const MIN_I64 = -(1n << 63n);
@@ -230,16 +280,17 @@ function int64Of(v) {
 /**
  * Reads the Go store's envelope from a deserialized payload. majors, when
  * known, gives the CBOR major type of each member (see decodeCBORWithMajors).
+ * Members the reader does not know are skipped, as in Go.
+ * @returns {{id: Uint8Array, created: bigint, data: unknown, flashes: {kind: string, text: string}[], persistent: boolean | null}}
  */
 export function readEnvelope(v, ser = 'cbor', majors = null) {
   let id;
   let created;
   let data;
+  let flashes;
+  let persistent;
   if (ser === 'json') {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new MalformedError('session payload is not an object');
-    id = v.id == null ? new Uint8Array(0) : typeof v.id === 'string' ? decodeStd(v.id) : null;
-    created = v.created;
-    data = v.data;
+    return readJSONEnvelope(v);
   } else {
     if (!(v instanceof Map)) {
       if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
@@ -256,8 +307,151 @@ export function readEnvelope(v, ser = 'cbor', majors = null) {
       throw new MalformedError('session created time is not an integer');
     }
     data = v.get(3);
+    flashes = v.get(4);
+    persistent = v.get(5);
   }
+  if (majors && majors.badKey) throw new MalformedError(majors.badKey);
   if (!(id instanceof Uint8Array)) throw new MalformedError('session id is not a byte string');
   if (id.length !== SESSION_ID_LENGTH) throw new MalformedError(`session id of ${id.length} bytes`);
-  return { id, created: int64Of(created), data: data ?? null };
+  if (persistent === undefined) persistent = null;
+  if (persistent !== null && typeof persistent !== 'boolean') throw new MalformedError('session cookie choice is not a boolean');
+  return { id, created: int64Of(created), data: data ?? null, flashes: readFlashes(flashes, ser), persistent };
+}
+
+// readFlashes reads member 4: an array of flashes, each a map {1: kind,
+// 2: text} (JSON: {"kind", "text"}) of text strings. null, or a member
+// left out, is none; a flash's other members are skipped.
+function readFlashes(v, ser) {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new MalformedError('session flashes are not an array');
+  return v.map((f) => {
+    let kind;
+    let text;
+    if (f === null || f === undefined) return { kind: '', text: '' };
+    if (ser !== 'json' && f instanceof Map) {
+      kind = f.get(1);
+      text = f.get(2);
+    } else if (typeof f === 'object' && !Array.isArray(f) && !(f instanceof Uint8Array) && !(f instanceof Map)) {
+      // JSON names; in CBOR, a map of text keys only has neither member.
+      kind = ser === 'json' ? f.kind : undefined;
+      text = ser === 'json' ? f.text : undefined;
+    } else {
+      throw new MalformedError('a session flash is not a map');
+    }
+    kind ??= '';
+    text ??= '';
+    if (typeof kind !== 'string' || typeof text !== 'string') throw new MalformedError('a session flash is not text');
+    return { kind, text };
+  });
+}
+
+// Go's encoding/json matches a member to a struct field by its name,
+// exactly or else case-insensitively under Unicode simple folding, in
+// which only U+017F (long s) and U+212A (Kelvin sign) fold to ASCII
+// letters: "ID", "Created" and "per\u017fistent" are the fields too.
+function foldName(s) {
+  return s.replace(/[a-z]/g, (c) => c.toUpperCase()).replace(/\u017f/g, 'S').replace(/\u212a/g, 'K');
+}
+
+function fieldOf(name, fields) {
+  const f = foldName(name);
+  return fields.find((x) => foldName(x) === f);
+}
+
+const ENVELOPE_FIELDS = ['id', 'created', 'data', 'flashes', 'persistent'];
+const FLASH_FIELDS = ['kind', 'text'];
+const INT64_LITERAL = /^-?(0|[1-9][0-9]*)$/;
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof RawNumber);
+
+/**
+ * Reads the JSON envelope (parsed with member lists and raw numbers) as
+ * Go's encoding/json decodes it into the store's struct: every member in
+ * order, a later one of a field overriding an earlier one, null leaving
+ * an id, a cookie choice and the flashes empty but a created time or a
+ * flash's text as they were, a repeated flashes array decoding into the
+ * flashes the earlier one left, and any member of the wrong type making
+ * the whole payload malformed, even one a later member overrides. Members
+ * of other names are skipped.
+ */
+function readJSONEnvelope(v) {
+  const bad = (what) => new MalformedError(`session ${what}`);
+  if (v === null) throw bad('id of 0 bytes'); // null into a struct sets nothing
+  if (!isObject(v)) throw bad('payload is not an object');
+  let id = new Uint8Array(0);
+  let created = 0n;
+  let data = null;
+  let store = []; // the flashes' backing array: Go reuses its elements
+  let len = 0;
+  let persistent = null;
+  let err = null;
+  const fail = (what) => {
+    err ??= bad(what);
+  };
+  // Parsed here with its member list; an object from elsewhere (a caller
+  // of readEnvelope) gives its own members.
+  for (const [name, x] of v[MEMBERS] ?? Object.entries(v)) {
+    switch (fieldOf(name, ENVELOPE_FIELDS)) {
+      case 'id':
+        if (x === null) id = new Uint8Array(0);
+        else if (typeof x !== 'string') fail('id is not a byte string');
+        else {
+          const b = decodeStdLenient(x);
+          if (b === null) fail('id is not base64');
+          else id = b;
+        }
+        break;
+      case 'created':
+      {
+        if (x === null) break;
+        const n = x instanceof RawNumber ? (INT64_LITERAL.test(x.text) ? BigInt(x.text) : null)
+          : Number.isSafeInteger(x) || typeof x === 'bigint' ? BigInt(x) : null;
+        if (n === null) fail('created time is not an integer');
+        else if (n < MIN_I64 || n > MAX_I64) fail('created time is not a 64-bit integer');
+        else created = n;
+        break;
+      }
+      case 'data':
+        data = x;
+        break;
+      case 'flashes':
+        if (x === null || (Array.isArray(x) && x.length === 0)) {
+          store = [];
+          len = 0;
+          break;
+        }
+        if (!Array.isArray(x)) {
+          fail('flashes are not an array');
+          break;
+        }
+        x.forEach((f, i) => {
+          const el = store[i] ?? { kind: '', text: '' };
+          store[i] = el;
+          if (f === null) return;
+          if (!isObject(f)) {
+            fail('flash is not an object');
+            return;
+          }
+          for (const [n, t] of f[MEMBERS] ?? Object.entries(f)) {
+            const field = fieldOf(n, FLASH_FIELDS);
+            if (field === undefined || t === null) continue;
+            if (typeof t !== 'string') fail('flash is not text');
+            else el[field] = t;
+          }
+        });
+        len = x.length;
+        break;
+      case 'persistent':
+        if (x === null) persistent = null;
+        else if (typeof x !== 'boolean') fail('cookie choice is not a boolean');
+        else persistent = x;
+        break;
+      default:
+        break; // a member this reader does not know
+    }
+  }
+  if (err) throw err;
+  if (id.length !== SESSION_ID_LENGTH) throw bad(`id of ${id.length} bytes`);
+  const flashes = store.slice(0, len).map((f) => ({ kind: f.kind, text: f.text }));
+  return { id, created, data: unraw(data), flashes, persistent };
 }

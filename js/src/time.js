@@ -18,6 +18,18 @@ export function toNanos(t) {
   throw new TypeError('cookiesession: a time is a Date or BigInt nanoseconds');
 }
 
+/**
+ * Seconds as a number (with a fraction, if any) to BigInt nanoseconds,
+ * exact to the nanosecond where the number is: the whole seconds and the
+ * fraction are converted apart, so large values lose no nanoseconds to
+ * the product.
+ * @param {number} s a finite number of seconds
+ */
+export function secondsToNanos(s) {
+  const whole = Math.floor(s);
+  return BigInt(whole) * NS + BigInt(Math.round((s - whole) * 1e9));
+}
+
 /** The current time as BigInt Unix nanoseconds. */
 export function systemNow() {
   return BigInt(Date.now()) * 1_000_000n;

@@ -76,3 +76,25 @@ test('the encoder refuses what could not be opened again', () => {
   assert.throws(() => encodeCBOR(() => 1), TypeError);
   assert.throws(() => encodeCBOR(Symbol('x')), TypeError);
 });
+
+test('map keys are equal when their values are: floats are not integers', () => {
+  // 1.0 in two bytes and in four is one key; the integer 1 is another.
+  assert.throws(() => decodeCBOR(Buffer.from('a2f93c0001fa3f80000002', 'hex')), /duplicate map key/);
+  // Not duplicates, though a JavaScript Map, whose keys are numbers, holds
+  // one of them only (the later).
+  assert.deepEqual(decodeCBOR(Buffer.from('a2f93c00010102', 'hex')), new Map([[1, 2]]));
+  assert.throws(() => decodeCBOR(Buffer.from('a2010118010102', 'hex')), /duplicate map key/); // 1 and 1 in two bytes
+  assert.throws(() => decodeCBOR(Buffer.from('a2410101580101' + '02', 'hex')), /duplicate map key/); // h'01' twice
+  assert.throws(() => decodeCBOR(Buffer.from('a2f93e00' + '01' + 'fb3ff8000000000000' + '02', 'hex')), /duplicate map key/); // 1.5 twice
+});
+
+test('text that is not UTF-8: one U+FFFD per byte that is not part of a valid sequence, as Go reads it', () => {
+  const text = (hex) => decodeCBOR(Buffer.from(hex, 'hex'));
+  assert.equal(text('62c328'), '\ufffd(');
+  assert.equal(text('63e28228'), '\ufffd\ufffd(');
+  assert.equal(text('63eda080'), '\ufffd\ufffd\ufffd'); // an encoded surrogate
+  assert.equal(text('64f0908080'.slice(0, 10)), '\u{10000}');
+  assert.equal(text('62c0af'), '\ufffd\ufffd'); // overlong
+  assert.equal(text('64f4908080'), '\ufffd\ufffd\ufffd\ufffd'); // beyond U+10FFFF
+  assert.equal(text('63efbbbf'), '\ufeff'); // a BOM in text is text
+});

@@ -165,3 +165,38 @@ test('the error classes have the kinds and codes of FORMAT.md', () => {
   assert.ok(new RevokedKeyError('c0ffee05') instanceof CookieSessionError);
   assert.equal(new ExpiredError().name, 'ExpiredError');
 });
+
+test("a cookie name longer than 4096 bytes is the caller's mistake: an error of no class", () => {
+  const c = codecAt(epoch);
+  const value = c.seal('sid', 1);
+  const long = 'é'.repeat(2049); // 4098 bytes, 2049 characters
+  assert.throws(() => c.open(long, value), (e) => e instanceof RangeError && !(e instanceof CookieSessionError) && /4098 bytes/.test(e.message));
+  // Step 1 still comes first.
+  assert.throws(() => c.open(long, '~' + 'A'.repeat(5000)), TooLargeError);
+  assert.throws(() => c.seal(long, 1), RangeError);
+});
+
+test('maxAge may have a fraction: both ends of the lifetime round down', () => {
+  // Sealed at 12:00:00.7 for 1.5 s: issued-at 12:00:00, expiry 12:00:02.2
+  // rounded down to 12:00:02, so lifetime 2 (vector seal-fraction).
+  const c = codecAt(epoch + 700_000_000n, { maxAge: 1.5 });
+  const { header } = c.open('sid', c.seal('sid', 1));
+  assert.equal(header.issuedAtUnix, epoch / S);
+  assert.equal(header.expiresUnix - header.issuedAtUnix, 2n);
+  // At 12:00:00.2 for 1.5 s, the expiry 12:00:01.7 rounds to 12:00:01.
+  const d = codecAt(epoch + 200_000_000n, { maxAge: 1.5 });
+  assert.equal(d.open('sid', d.seal('sid', 1)).header.expiresUnix - epoch / S, 1n);
+  for (const bad of [0.5, 0, -1, NaN, Infinity, 2 ** 32, '60']) {
+    assert.throws(() => codecAt(epoch, { maxAge: bad }), RangeError, String(bad));
+  }
+});
+
+test('a value is measured in bytes: latin1 characters as Node gives them, one byte each', () => {
+  const c = codecAt(epoch, { maxLength: 100 });
+  // 99 characters with one above U+007F: 99 bytes as Node hands them over,
+  // so not too large but malformed, as the Go reader judges those bytes.
+  assert.throws(() => c.open('sid', '~' + 'A'.repeat(96) + '\u00e9A'), MalformedError);
+  assert.throws(() => c.open('sid', '~' + 'A'.repeat(100)), TooLargeError);
+  // Text beyond U+00FF did not come from a header: its UTF-8 bytes count.
+  assert.throws(() => c.open('sid', '~' + 'A'.repeat(97) + '\u2603'), (e) => e instanceof TooLargeError && e.size === 101);
+});

@@ -73,13 +73,21 @@ test('a session round trip, in one cookie and in many', () => {
 test('chunks mixed from two sessions, or carried twice, never open as one', () => {
   const st = storeAt(epoch, { name: 's', insecure: true });
   const a = st.seal({ data: { who: 'a', fill: 'a'.repeat(4000) } }).cookies;
+  st.setNow(epoch + S);
   const b = st.seal({ data: { who: 'b', fill: 'b'.repeat(4000) } }).cookies;
+  const c = st.seal({ data: { who: 'c', fill: 'c'.repeat(4000) } }).cookies;
   assert.throws(() => st.load(header([a[0], b[1]])), TamperedError);
   // The attacker's value first: the real one behind it still opens.
   const forged = { name: 's', value: a[0].value.slice(0, 40) + 'AAAA' + a[0].value.slice(44) };
   assert.equal(st.load(header([forged, ...a])).data.who, 'a');
-  // Both sets, host-only and Domain: each chunk 0 pairs with its own chunks.
+  // Both sets, host-only and Domain: each chunk 0 pairs with its own
+  // chunks, and the one issued last wins, in either order, as in the Go
+  // store (browsers send the older cookie first).
   assert.equal(st.load(header([b[0], a[0], b[1], a[1]])).data.who, 'b');
+  assert.equal(st.load(header([a[0], b[0], a[1], b[1]])).data.who, 'b');
+  // Issued in the same second: the later in the header.
+  assert.equal(st.load(header([b[0], c[0], b[1], c[1]])).data.who, 'c');
+  assert.equal(st.load(header([c[0], b[0], c[1], b[1]])).data.who, 'b');
   // If none opens, the first attempt's failure is reported.
   assert.throws(() => st.load(header([forged, a[1]])), TamperedError);
 });
@@ -127,4 +135,89 @@ test('saving: too large, Set-Cookie lines, and stale chunks expired', () => {
   assert.throws(() => new SessionStore(ring, { chunkSize: 100 }), RangeError);
   assert.throws(() => new SessionStore(ring, { idleTimeout: 0.5 }), RangeError);
   assert.throws(() => new SessionStore(ring, { lifetime: 401 * 86400 }), RangeError);
+});
+
+test('flashes and the cookie choice: sealed as members 4 and 5, only when set', () => {
+  for (const serializer of ['cbor', 'json']) {
+    const st = storeAt(epoch, { name: 's', insecure: true, serializer });
+    const raw = new Codec(ring, { now: () => epoch, maxLength: 6144, serializer: { serialize: (b) => b, deserialize: (b) => Uint8Array.from(b) } });
+    const payloadOf = (cookies) => raw.open('s', cookies[0].value).value;
+    const flashes = [{ kind: 'info', text: 'Saved.' }, { kind: 'error', text: 'Wrong password. ☃' }];
+
+    const plain = st.seal({ data: { u: 1 } });
+    const s0 = st.load(header(plain.cookies));
+    assert.deepEqual(s0.flashes, []);
+    assert.equal(s0.persistent, null);
+    const p0 = payloadOf(plain.cookies);
+    if (serializer === 'cbor') {
+      assert.equal(p0[0], 0xa3, 'a session without flashes or a choice is a map of three members');
+    } else {
+      assert.deepEqual(Object.keys(JSON.parse(Buffer.from(p0).toString())), ['id', 'created', 'data']);
+    }
+
+    const sealed = st.seal({ data: { u: 1 }, flashes, persistent: false });
+    const s = st.load(header(sealed.cookies));
+    assert.deepEqual(s.flashes, flashes);
+    assert.equal(s.persistent, false);
+    assert.equal(sealed.persistent, false);
+    assert.equal(sealed.maxAge, 0);
+    const p = payloadOf(sealed.cookies);
+    if (serializer === 'cbor') {
+      // {1: id, 2: created, 3: data, 4: [{1: kind, 2: text}, …], 5: false}
+      assert.equal(p[0], 0xa5);
+      const hex = Buffer.from(p).toString('hex');
+      assert.ok(hex.includes('0482a2016469'+ '6e666f02'), hex);
+      assert.ok(hex.endsWith('05f4'), hex);
+    } else {
+      const o = JSON.parse(Buffer.from(p).toString());
+      assert.deepEqual(Object.keys(o), ['id', 'created', 'data', 'flashes', 'persistent']);
+      assert.deepEqual(o.flashes, flashes);
+      assert.equal(o.persistent, false);
+    }
+    // Read flashes are gone once the session is saved without them.
+    assert.deepEqual(st.load(header(st.seal({ ...s, flashes: [] }).cookies)).flashes, []);
+    assert.equal(st.load(header(st.seal({ data: 1, persistent: true }).cookies)).persistent, true);
+  }
+});
+
+test('the cookie choice decides Max-Age; the store default is browserSessionCookies', () => {
+  const st = storeAt(epoch, { name: 's', insecure: true, lifetime: 3600 });
+  assert.match(st.setCookieHeaders({ data: 1 })[0], /; Max-Age=3600;/);
+  assert.doesNotMatch(st.setCookieHeaders({ data: 1, persistent: false })[0], /Max-Age/);
+  const browser = storeAt(epoch, { name: 's', insecure: true, lifetime: 3600, browserSessionCookies: true });
+  assert.doesNotMatch(browser.setCookieHeaders({ data: 1 })[0], /Max-Age/);
+  assert.match(browser.setCookieHeaders({ data: 1, persistent: true })[0], /; Max-Age=3600;/);
+  // Stale chunks are expired whatever the choice.
+  assert.match(browser.setCookieHeaders({ data: 1 }, 2)[1], /^s\.1=; .*Max-Age=0/);
+  assert.throws(() => st.seal({ data: 1, persistent: 'yes' }), TypeError);
+});
+
+test('flashes are bounded as in Go: 16 of them, 1024 bytes of kind and text', () => {
+  const st = storeAt(epoch, { name: 's', insecure: true });
+  const f = (n, size = 1) => Array.from({ length: n }, () => ({ kind: '', text: 'x'.repeat(size) }));
+  st.seal({ data: 1, flashes: f(16, 64) });
+  assert.throws(() => st.seal({ data: 1, flashes: f(17) }), (e) => e instanceof TooLargeError && e.unit === 'flashes');
+  assert.throws(() => st.seal({ data: 1, flashes: f(16, 65) }), (e) => e instanceof TooLargeError && e.size === 1040);
+  assert.throws(() => st.seal({ data: 1, flashes: [{ kind: 1, text: 'x' }] }), TypeError);
+});
+
+test('envelope members 4 and 5 of the wrong type are malformed; unknown members are skipped', () => {
+  const st = storeAt(epoch, { name: 's', insecure: true });
+  const codec = new Codec(ring, { now: () => epoch, maxLength: 6144 });
+  const id = new Uint8Array(16).fill(7);
+  const env = (...extra) => `s=${codec.seal('s', new Map([[1, id], [2, epoch / S], [3, null], ...extra]))}`;
+  assert.deepEqual(st.load(env([4, null], [5, null], [6, 'later'])).flashes, []);
+  assert.deepEqual(st.load(env([4, [new Map([[2, 't'], [9, 0]])]])).flashes, [{ kind: '', text: 't' }]);
+  assert.throws(() => st.load(env([4, 'x'])), /flashes are not an array/);
+  assert.throws(() => st.load(env([4, [1]])), /flash is not a map/);
+  assert.throws(() => st.load(env([4, [new Map([[1, 2]])]])), /flash is not text/);
+  assert.throws(() => st.load(env([5, 1])), (e) => e instanceof MalformedError && /cookie choice/.test(e.message));
+});
+
+test('an idle timeout shorter than the one sealed applies at once', () => {
+  const sealed = storeAt(epoch, { name: 's', insecure: true }).seal({ data: 1 });
+  const idle = storeAt(epoch + 3660n * S, { name: 's', insecure: true, idleTimeout: 3600 });
+  assert.throws(() => idle.load(header(sealed.cookies)), /idle for longer/);
+  const within = storeAt(epoch + 3659n * S, { name: 's', insecure: true, idleTimeout: 3600 });
+  assert.equal(within.load(header(sealed.cookies)).data, 1);
 });

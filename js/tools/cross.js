@@ -69,12 +69,22 @@ function run(op) {
           data: tag(s.data),
           keyId: s.keyId,
           chunks: s.header.chunks,
+          flashes: s.flashes,
+          persistent: s.persistent,
         };
       }
       case 'sealSession': {
         const st = new SessionStore(keys, op.store);
-        const s = st.seal({ id: op.id ? new Uint8Array(Buffer.from(op.id, 'base64')) : undefined, data: untag(op.data) });
-        return { kind: 'ok', id: Buffer.from(s.id).toString('base64'), created: Number(s.createdUnix), cookies: s.cookies };
+        const s = st.seal({
+          id: op.id ? new Uint8Array(Buffer.from(op.id, 'base64')) : undefined,
+          data: untag(op.data),
+          flashes: op.flashes,
+          persistent: op.persistent,
+        });
+        return {
+          kind: 'ok', id: Buffer.from(s.id).toString('base64'), created: Number(s.createdUnix), cookies: s.cookies,
+          setCookies: st.setCookieHeaders({ id: s.id, createdUnix: s.createdUnix, data: untag(op.data), flashes: op.flashes, persistent: op.persistent }),
+        };
       }
       case 'loadRaw': {
         // Seals the given bytes as a session's payload, then loads it as a
@@ -85,7 +95,7 @@ function run(op) {
         let r;
         try {
           const s = new SessionStore(keys, op.store).load(`${op.store.name}=${sealed}`);
-          r = { kind: 'ok', data: tag(s.data), created: Number(s.createdUnix) };
+          r = { kind: 'ok', data: tag(s.data), created: Number(s.createdUnix), flashes: s.flashes, persistent: s.persistent };
         } catch (e) {
           r = failure(e);
         }
