@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { Codec } from './codec.js';
 import { MalformedError, ExpiredError, TooLargeError } from './errors.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
+
+const MAX_MAX_SIZE = MAX_COOKIE_HEADER - (16 << 10);
 import { NS, floorSeconds, dateOfSeconds } from './time.js';
 import { decodeStdLenient } from './base64.js';
 import { serializerOf, cbor, json } from './serializer.js';
@@ -45,8 +47,10 @@ export class SessionStore {
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 256 || this.chunkSize > BROWSER_COOKIE_LIMIT) {
       throw new RangeError(`cookiesession: chunkSize ${this.chunkSize} is not between 256 and ${BROWSER_COOKIE_LIMIT}`);
     }
-    if (!Number.isInteger(this.maxSize) || this.maxSize < 256 || this.maxSize > MAX_COOKIE_HEADER) {
-      throw new RangeError(`cookiesession: maxSize ${this.maxSize} is not between 256 and ${MAX_COOKIE_HEADER}`);
+    // As in Go: a session as large as the whole Cookie header a reader
+    // reads would stop loading at the site's first other cookie.
+    if (!Number.isInteger(this.maxSize) || this.maxSize < 256 || this.maxSize > MAX_MAX_SIZE) {
+      throw new RangeError(`cookiesession: maxSize ${this.maxSize} is not between 256 and ${MAX_MAX_SIZE}`);
     }
     if (this.name.length + 4 > this.chunkSize / 2) throw new RangeError(`cookiesession: name ${this.name} is too long for chunkSize ${this.chunkSize}`);
     this.codec = new Codec(keys, {

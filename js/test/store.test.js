@@ -44,7 +44,7 @@ test('scanCookies: exact names, index rules, candidates and the header cap', () 
 });
 
 test('a session round trip, in one cookie and in many', () => {
-  for (const [opts, fill, n] of [[{}, 10, 1], [{}, 4000, 2], [{ chunkSize: 256, maxSize: 65536 }, 40000, 200]]) {
+  for (const [opts, fill, n] of [[{}, 10, 1], [{}, 4000, 2], [{ chunkSize: 256, maxSize: 49152 }, 30000, 150]]) {
     const st = storeAt(epoch, { name: 's', insecure: true, ...opts });
     const sealed = st.seal({ data: { user: 'ada', fill: 'f'.repeat(fill) } });
     const joined = joinChunks(sealed.cookies.map((c) => c.value));
