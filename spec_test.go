@@ -12,6 +12,7 @@ package cookiesession_test
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/base64"
@@ -335,14 +336,7 @@ func (r specReader) seal(ring *specRing, h map[string]string) string {
 	hdr = append(hdr, idBytes...)
 	hdr = binary.BigEndian.AppendUint64(hdr, uint64(iat))
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(exp-iat))
-	subkey, err := hkdf.Key(sha256.New, key.secret, nil, "cookiesession v1 xchacha20poly1305 seal", 32)
-	if err != nil {
-		panic(err)
-	}
-	aead, err := chacha20poly1305.NewX(subkey)
-	if err != nil {
-		panic(err)
-	}
+	aead := specAEAD(key.secret)
 	ad := bytes.Clone(hdr)
 	for _, s := range []string{h["cookie-name"], h["purpose"]} {
 		ad = binary.BigEndian.AppendUint16(ad, uint16(len(s)))
@@ -519,14 +513,7 @@ func (r specReader) open(ring *specRing, h map[string]string, value string, w in
 	if key.state == "revoked" || key.hasRetire && !now.Before(key.retireAfter) { // step 9
 		return o, "revoked-key"
 	}
-	subkey, err := hkdf.Key(sha256.New, key.secret, nil, "cookiesession v1 xchacha20poly1305 seal", 32)
-	if err != nil {
-		panic(err)
-	}
-	aead, err := chacha20poly1305.NewX(subkey)
-	if err != nil {
-		panic(err)
-	}
+	aead := specAEAD(key.secret)
 	ad := bytes.Clone(hdr)
 	for _, s := range []string{h["cookie-name"], h["purpose"]} {
 		n := len(s)
@@ -1292,4 +1279,18 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// specAEAD derives a key's subkey (FORMAT.md, Subkey derivation) and its
+// XChaCha20-Poly1305.
+func specAEAD(secret []byte) cipher.AEAD {
+	subkey, err := hkdf.Key(sha256.New, secret, nil, "cookiesession v1 xchacha20poly1305 seal", 32)
+	if err != nil {
+		panic(err)
+	}
+	aead, err := chacha20poly1305.NewX(subkey)
+	if err != nil {
+		panic(err)
+	}
+	return aead
 }
