@@ -22,6 +22,7 @@ type Store[T any] struct {
 	ctxKey    *contextKey
 	rand      io.Reader     // the session id source; only tests replace it
 	legacy    *migration[T] // nil unless Config.Gorilla is set
+	attrs     cookieAttrs   // the Set-Cookie attributes, written once
 }
 
 type contextKey struct{ name string }
@@ -54,6 +55,7 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 		maxChunks: min(MaxChunks, cfg.MaxSize/cfg.ChunkSize+1),
 		ctxKey:    &contextKey{name: "cookiesession " + cfg.Name},
 		rand:      rand.Reader,
+		attrs:     newCookieAttrs(&cfg),
 	}
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
 		st.mapType = t
@@ -299,17 +301,9 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	}
 	maxAge := int((s.created.Add(st.cfg.Lifetime).Sub(now) + time.Second - 1) / time.Second)
 	parts := splitValue(name, value, st.cfg.ChunkSize, n)
-	cookies := make([]*http.Cookie, n)
-	for i, p := range parts {
-		cookies[i] = st.cookie(chunkName(name, i), p, maxAge)
-		if err := cookies[i].Valid(); err != nil {
-			return fmt.Errorf("cookiesession: %w", err)
-		}
-	}
 	h := w.Header()
-	for _, c := range cookies {
-		h.Add("Set-Cookie", c.String())
-	}
+	// The lines are valid by construction: see appendSetCookies.
+	h["Set-Cookie"] = st.appendSetCookies(h["Set-Cookie"], name, parts, maxAge)
 	st.expire(w, s, n) // the chunks a larger session used before
 	if s.legacyCarried {
 		st.legacy.expireLegacy(h, name)
