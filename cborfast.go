@@ -64,6 +64,8 @@ const (
 	fastSlice
 	fastMap // string keys
 	fastStruct
+	fastFloat // float64: a CBOR double, finite
+	fastAny   // any: whatever it holds, the generic values decoded into it
 )
 
 // fastType is the plan for one Go type in the fast subset.
@@ -76,6 +78,9 @@ type fastType struct {
 	// allOmitEmpty reports, for a struct, whether every field is tagged
 	// omitempty: only then can the struct itself be empty.
 	allOmitEmpty bool
+	// someOmit reports, for a struct, whether any field is tagged
+	// omitempty or omitzero: otherwise every field is written.
+	someOmit bool
 }
 
 type fastField struct {
@@ -92,6 +97,8 @@ type fastField struct {
 }
 
 var (
+	anyType     = reflect.TypeFor[any]()
+	anyMapType  = reflect.TypeFor[map[string]any]()
 	timeType    = reflect.TypeFor[time.Time]()
 	timePtrType = reflect.TypeFor[*time.Time]()
 	// A type implementing any of these is encoded or decoded by its own
@@ -137,6 +144,11 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	if t == timeType {
 		return &fastType{kind: fastTime, typ: t}
 	}
+	if t == anyType {
+		// Only any itself: a named interface type could be one that
+		// fxamacker/cbor treats in a way of its own.
+		return &fastType{kind: fastAny, typ: t, depth: fastAnyDepth}
+	}
 	if t.Kind() != reflect.Pointer && hasCustomCBOR(t) {
 		return nil
 	}
@@ -152,6 +164,8 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		return &fastType{kind: fastUint, typ: t}
 	case reflect.String:
 		return &fastType{kind: fastString, typ: t}
+	case reflect.Float64:
+		return &fastType{kind: fastFloat, typ: t}
 	case reflect.Pointer:
 		elem := buildFastPlan(t.Elem(), visiting)
 		if elem == nil {
@@ -184,7 +198,7 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	case reflect.Struct:
 		return buildFastStruct(t, visiting)
 	}
-	return nil // floats, complex numbers, interfaces, arrays, chans, funcs
+	return nil // float32, complex numbers, other interfaces, arrays, chans, funcs
 }
 
 // hasCustomCBOR reports whether fxamacker/cbor gives t, a non-pointer
@@ -277,6 +291,7 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		}
 		p.depth = max(p.depth, ff.t.depth)
 		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
+		p.someOmit = p.someOmit || ff.omitEmpty || ff.omitZero
 		p.fields = append(p.fields, ff)
 	}
 	p.depth++
@@ -392,6 +407,10 @@ func appendFast(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 		return appendFastMap(b, v, p)
 	case fastStruct:
 		return appendFastStruct(b, v, p)
+	case fastFloat:
+		return appendFastFloat(b, v.Float())
+	case fastAny:
+		return appendFastAny(b, v.Interface(), fastAnyDepth)
 	}
 	return b, false
 }
@@ -422,6 +441,9 @@ func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 }
 
 func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+	if p.typ == anyMapType {
+		return appendFastAny(b, v.Interface(), fastAnyDepth+1)
+	}
 	if v.IsNil() {
 		return append(b, cborNull), true
 	}
@@ -451,12 +473,11 @@ func appendFastStruct(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 	// First decide which fields are written, to write the map's length
 	// before them.
 	var omit uint64
-	n := 0
+	n := len(p.fields)
 	for i := range p.fields {
-		if fastOmit(v.Field(p.fields[i].index), &p.fields[i]) {
+		if p.someOmit && fastOmit(v.Field(p.fields[i].index), &p.fields[i]) {
 			omit |= 1 << i
-		} else {
-			n++
+			n--
 		}
 	}
 	b = appendHead(b, majorMap, uint64(n))
@@ -490,8 +511,10 @@ func fastEmpty(v reflect.Value, p *fastType) bool {
 		return v.Uint() == 0
 	case fastString, fastBytes, fastSlice, fastMap:
 		return v.Len() == 0
-	case fastPtr:
+	case fastPtr, fastAny:
 		return v.IsNil()
+	case fastFloat:
+		return v.Float() == 0
 	case fastStruct:
 		// Empty when every field is omitempty and empty: it would be
 		// written as an empty map.
@@ -734,11 +757,30 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 		return d.decodeMap(v, p)
 	case fastStruct:
 		return d.decodeStruct(v, p)
+	case fastFloat:
+		f, ok := d.float()
+		if ok {
+			v.SetFloat(f)
+		}
+		return ok
+	case fastAny:
+		x, ok := d.decodeAny(fastAnyDepth)
+		if ok && x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
+		return ok
 	}
 	return false
 }
 
 func (d *fastDecoder) decodeMap(v reflect.Value, p *fastType) bool {
+	if p.typ == anyMapType {
+		m, ok := d.anyMap(fastAnyDepth)
+		if ok {
+			v.Set(reflect.ValueOf(m))
+		}
+		return ok
+	}
 	n, ok := d.length(majorMap)
 	if !ok || n > maxElements {
 		return false
@@ -799,6 +841,16 @@ func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
 	if d.off >= len(d.data) {
 		return 0, false
 	}
+	// The key encoders write for the field expected next, byte for
+	// byte: a CBOR data item ends where its head says, so these bytes
+	// are that key and nothing else. Any other spelling of a key takes
+	// the reading below, which refuses what the reference refuses.
+	if next < len(p.fields) {
+		if k := p.fields[next].key; bytes.HasPrefix(d.data[d.off:], k) {
+			d.off += len(k)
+			return next, true
+		}
+	}
 	var (
 		isInt bool
 		name  string
@@ -835,4 +887,190 @@ func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// The untyped values of the fast path: what an any holds, and the
+// map[string]any sessions (MapStore) are made of.
+//
+// fastAnyDepth bounds the containers nested in one any. The nesting of
+// untyped data is not bounded by its type, so the encoder and the decoder
+// count it, and hand deeper data to fxamacker/cbor, which applies
+// MaxNesting itself.
+const fastAnyDepth = 8
+
+// appendFastAny appends x as fxamacker/cbor encodes it in an any, with at
+// most budget containers nested in it. Values of other types than the
+// generic ones take their type's plan.
+func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
+	switch x := x.(type) {
+	case nil:
+		return append(b, cborNull), true
+	case string:
+		return appendText(b, x), true
+	case bool:
+		if x {
+			return append(b, cborTrue), true
+		}
+		return append(b, cborFalse), true
+	case int64:
+		return appendInt(b, x), true
+	case int:
+		return appendInt(b, int64(x)), true
+	case int32:
+		return appendInt(b, int64(x)), true
+	case uint64:
+		return appendHead(b, majorUint, x), true
+	case float64:
+		return appendFastFloat(b, x)
+	case []byte:
+		if x == nil {
+			return append(b, cborNull), true
+		}
+		return append(appendHead(b, majorBytes, uint64(len(x))), x...), true
+	case time.Time:
+		return appendFastTime(b, x)
+	case []any:
+		if x == nil {
+			return append(b, cborNull), true
+		}
+		if budget == 0 || len(x) > maxElements {
+			return b, false
+		}
+		b = appendHead(b, majorArray, uint64(len(x)))
+		for _, e := range x {
+			var ok bool
+			if b, ok = appendFastAny(b, e, budget-1); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	case map[string]any:
+		if x == nil {
+			return append(b, cborNull), true
+		}
+		if budget == 0 || len(x) > maxElements {
+			return b, false
+		}
+		// Go's order, as fxamacker/cbor writes a map without sorting.
+		b = appendHead(b, majorMap, uint64(len(x)))
+		for k, e := range x {
+			b = appendText(b, k)
+			var ok bool
+			if b, ok = appendFastAny(b, e, budget-1); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	}
+	v := reflect.ValueOf(x)
+	p := fastPlanOf(v.Type())
+	if p == nil || p.depth > budget {
+		return b, false
+	}
+	return appendFast(b, v, p)
+}
+
+// appendFastFloat writes a finite float64 as a CBOR double, as
+// fxamacker/cbor does without ShortestFloat; NaN and the infinities,
+// which it converts, are left to it.
+func appendFastFloat(b []byte, f float64) ([]byte, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, false
+	}
+	return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(f)), true
+}
+
+// float reads a CBOR double that is finite; other floats and integers,
+// which fxamacker/cbor converts, are left to it.
+func (d *fastDecoder) float() (float64, bool) {
+	if len(d.data)-d.off < 9 || d.data[d.off] != 0xfb {
+		return 0, false
+	}
+	f := math.Float64frombits(binary.BigEndian.Uint64(d.data[d.off+1:]))
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	d.off += 9
+	return f, true
+}
+
+// decodeAny reads the next data item as fxamacker/cbor decodes it into an
+// empty any with the serializer's options: int64 for integers that fit
+// (bigger ones, *big.Int, are left to it), []byte, string, []any,
+// map[string]any for maps with text keys, bool, nil for null and float64
+// for a finite double. budget bounds the containers nested in it.
+func (d *fastDecoder) decodeAny(budget int) (any, bool) {
+	if d.off >= len(d.data) {
+		return nil, false
+	}
+	switch c := d.data[d.off]; c & 0xe0 {
+	case majorUint, majorNeg:
+		n, ok := d.int64()
+		return n, ok
+	case majorBytes:
+		n, ok := d.length(majorBytes)
+		if !ok {
+			return nil, false
+		}
+		b := append(make([]byte, 0, n), d.data[d.off:d.off+n]...)
+		d.off += n
+		return b, true
+	case majorText:
+		s, ok := d.str()
+		return s, ok
+	case majorArray:
+		n, ok := d.length(majorArray)
+		if !ok || n > maxElements || budget == 0 {
+			return nil, false
+		}
+		a := make([]any, n)
+		for i := range a {
+			if a[i], ok = d.decodeAny(budget - 1); !ok {
+				return nil, false
+			}
+		}
+		return a, true
+	case majorMap:
+		if budget == 0 {
+			return nil, false
+		}
+		m, ok := d.anyMap(budget - 1)
+		return m, ok
+	}
+	switch d.data[d.off] {
+	case cborFalse, cborTrue:
+		d.off++
+		return d.data[d.off-1] == cborTrue, true
+	case cborNull:
+		d.off++
+		return nil, true
+	case 0xfb:
+		f, ok := d.float()
+		return f, ok
+	}
+	return nil, false // tags, undefined, other floats and simple values
+}
+
+// anyMap reads a map with text keys into a map[string]any, each value
+// with at most budget containers nested in it. A repeated key, which
+// fxamacker/cbor refuses, and a key of another type are left to it.
+func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return nil, false
+	}
+	m := make(map[string]any, n)
+	for range n {
+		k, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			return nil, false
+		}
+		if m[k], ok = d.decodeAny(budget); !ok {
+			return nil, false
+		}
+	}
+	return m, true
 }
