@@ -470,27 +470,38 @@ func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 }
 
 func appendFastStruct(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
-	// First decide which fields are written, to write the map's length
-	// before them.
-	var omit uint64
-	n := len(p.fields)
-	for i := range p.fields {
-		if p.someOmit && fastOmit(v.Field(p.fields[i].index), &p.fields[i]) {
-			omit |= 1 << i
-			n--
-		}
+	// The map's length comes before the fields but is known only after
+	// the omitted ones are: reserve the longest head it can need (a
+	// struct has at most fastMaxFields), and make it the shortest after.
+	start := len(b)
+	wide := len(p.fields) >= 24
+	if wide {
+		b = append(b, majorMap|24, 0)
+	} else {
+		b = append(b, majorMap)
 	}
-	b = appendHead(b, majorMap, uint64(n))
+	n := 0
 	for i := range p.fields {
-		if omit&(1<<i) != 0 {
+		f := &p.fields[i]
+		fv := v.Field(f.index)
+		if p.someOmit && fastOmit(fv, f) {
 			continue
 		}
-		f := &p.fields[i]
+		n++
 		b = append(b, f.key...)
 		var ok bool
-		if b, ok = appendFast(b, v.Field(f.index), f.t); !ok {
+		if b, ok = appendFast(b, fv, f.t); !ok {
 			return b, false
 		}
+	}
+	switch {
+	case !wide:
+		b[start] |= byte(n)
+	case n >= 24:
+		b[start+1] = byte(n)
+	default:
+		b[start] = majorMap | byte(n)
+		b = append(b[:start+1], b[start+2:]...)
 	}
 	return b, true
 }
@@ -718,10 +729,14 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 		if !ok {
 			return false
 		}
-		// The same parse as fxamacker/cbor's, so the same location.
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return false
+		// The same parse as fxamacker/cbor's, so the same location;
+		// parseUTCSeconds first, for the common case it is quicker at.
+		t, ok := parseUTCSeconds(s)
+		if !ok {
+			var err error
+			if t, err = time.Parse(time.RFC3339, s); err != nil {
+				return false
+			}
 		}
 		*v.Addr().Interface().(*time.Time) = t
 		return true
@@ -1073,4 +1088,42 @@ func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
 		}
 	}
 	return m, true
+}
+
+// parseUTCSeconds parses the one form of RFC 3339 that times in UTC
+// without fractional seconds take, "2006-01-02T15:04:05Z", to the same
+// time.Time as time.Parse(time.RFC3339, s): in UTC, each field in its
+// range. It reports false for anything else, valid or not, which is
+// left to time.Parse.
+func parseUTCSeconds(s string) (time.Time, bool) {
+	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 2)
+	day, ok3 := num(8, 2)
+	hour, ok4 := num(11, 2)
+	minute, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if day > days {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
 }

@@ -2289,3 +2289,35 @@ func FuzzCBORFast(f *testing.F) {
 		}
 	})
 }
+
+// TestParseUTCSeconds holds the quick parse of times in UTC to
+// time.Parse: the same time when it takes the text, on every day of
+// leap and common years, at the edges of each field, and on texts near
+// the form that it must leave to time.Parse.
+func TestParseUTCSeconds(t *testing.T) {
+	var texts []string
+	for _, y := range []int{0, 1, 1900, 1970, 2000, 2024, 2025, 2100, 9999} {
+		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
+			texts = append(texts, d.Format("2006-01-02")+"T23:59:59Z")
+		}
+	}
+	texts = append(texts,
+		"2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z",
+		"2024-04-31T00:00:00Z", "2024-00-10T00:00:00Z", "2024-13-10T00:00:00Z", "2024-01-00T00:00:00Z",
+		"2024-01-32T00:00:00Z", "2024-01-15T24:00:00Z", "2024-01-15T10:60:00Z", "2024-01-15T10:00:60Z",
+		"2024-01-15t10:00:00Z", "2024-01-15T10:00:00z", "2024-01-15 10:00:00Z", "2024-01-15T10:00:00.5Z",
+		"2024-01-15T10:00:00+00:00", "+024-01-15T10:00:00Z", "2024-1-15T10:00:00Z ", "2024-01-15T1a:00:00Z",
+		"2024/01/15T10:00:00Z", "2024-01-15T10-00-00Z", "２０２4-01-15T10:00:00Z", "-001-01-15T10:00:00Z",
+		"2024-01-15T10:00:0\x00Z", "2024-01-15T10:00:00Z\x00",
+	)
+	for _, s := range texts {
+		got, ok := parseUTCSeconds(s)
+		want, err := time.Parse(time.RFC3339, s)
+		if ok && (err != nil || !fastTimeEqual(got, want)) {
+			t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
+		}
+		if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
+			t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+		}
+	}
+}
