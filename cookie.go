@@ -2,6 +2,7 @@ package cookiesession
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -84,6 +85,7 @@ func (st *Store[T]) appendSetCookies(lines []string, name string, parts []string
 		b.WriteString(a.tail)
 	}
 	all := b.String()
+	lines = slices.Grow(lines, len(parts))
 	for i, p := range parts {
 		n := chunkNameLen(name, i) + 1 + len(p) + len(a.mid) + len(ageAttr) + len(a.tail)
 		lines = append(lines, all[:n])
