@@ -2321,3 +2321,26 @@ func TestParseUTCSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendRFC3339Nano holds the quick formatting of times to
+// AppendFormat's, on times in UTC to the second over the whole range of
+// years and on the times it leaves to AppendFormat.
+func TestAppendRFC3339Nano(t *testing.T) {
+	g := newFastGen(77)
+	times := []time.Time{
+		{}, time.Unix(0, 0).UTC(), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 1, time.UTC), time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("", 0)),
+		time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("UTC", 0)), time.Date(2024, 2, 29, 12, 0, 0, 0, time.Local),
+	}
+	for range 20000 {
+		tm := g.time()
+		times = append(times, tm, tm.UTC(), tm.UTC().Truncate(time.Second))
+	}
+	for _, tm := range times {
+		want := tm.AppendFormat([]byte("x"), time.RFC3339Nano)
+		if got := appendRFC3339Nano([]byte("x"), tm); !bytes.Equal(got, want) {
+			t.Fatalf("appendRFC3339Nano(%#v) = %q, AppendFormat: %q", tm, got, want)
+		}
+	}
+}
