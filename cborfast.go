@@ -1097,15 +1097,17 @@ func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
 		return nil, false
 	}
 	m := make(map[string]any, n)
-	for range n {
+	for i := range n {
 		k, ok := d.str()
 		if !ok {
 			return nil, false
 		}
-		if _, dup := m[k]; dup {
+		x, ok := d.decodeAny(budget)
+		if !ok {
 			return nil, false
 		}
-		if m[k], ok = d.decodeAny(budget); !ok {
+		// One lookup, not two: a repeated key leaves the length as it was.
+		if m[k] = x; len(m) != i+1 {
 			return nil, false
 		}
 	}
