@@ -7,8 +7,10 @@ package cookiesession
 // allocations for most slices, and its encoder's output needs a second,
 // well-formedness pass before we can promise that what seals also opens.
 // Session types are nearly always plain structs of strings, integers,
-// booleans, times, slices and maps, so for those types this file encodes
-// and decodes directly, with a plan built once per type:
+// booleans, times, slices and maps, or untyped map[string]any sessions of
+// the same kinds of values, so for those types this file encodes and
+// decodes directly, with a plan built once per type (and, for untyped
+// values, a type switch):
 //
 //   - the encoding is byte for byte the one fxamacker/cbor writes with our
 //     options (a Go map's entries in Go's order, as fxamacker/cbor writes
