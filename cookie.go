@@ -98,6 +98,17 @@ func (st *Store[T]) appendSetCookies(lines []string, name string, parts []string
 // a session cookie and serving it to someone else: Vary: Cookie, and
 // Cache-Control private (no-store on logout).
 func setCacheHeaders(h http.Header, noStore bool) {
+	if len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
+		// Neither header set yet, as on most responses: both lines
+		// in one allocation, each slice capped so that appending to
+		// one never writes over the other.
+		lines := []string{"Cookie", "private"}
+		if noStore {
+			lines[1] = "no-store"
+		}
+		h["Vary"], h["Cache-Control"] = lines[0:1:1], lines[1:2:2]
+		return
+	}
 	if !headerHasToken(h, "Vary", "cookie") && !headerHasToken(h, "Vary", "*") {
 		h.Add("Vary", "Cookie")
 	}

@@ -136,3 +136,27 @@ func TestAppendSetCookies(t *testing.T) {
 		t.Fatalf("a sealed value holds bytes outside the alphabet: %q", v)
 	}
 }
+
+// TestSetCacheHeadersFresh checks the lines written to a header that had
+// neither Vary nor Cache-Control, and that they stay apart when a
+// handler adds to them afterwards.
+func TestSetCacheHeadersFresh(t *testing.T) {
+	for _, noStore := range []bool{false, true} {
+		h := http.Header{}
+		setCacheHeaders(h, noStore)
+		wantCC := "private"
+		if noStore {
+			wantCC = "no-store"
+		}
+		want := http.Header{"Vary": {"Cookie"}, "Cache-Control": {wantCC}}
+		if diff := cmp.Diff(want, h); diff != "" {
+			t.Errorf("noStore %v (-want +got):\n%s", noStore, diff)
+		}
+		h.Add("Vary", "Accept-Encoding")
+		h.Add("Cache-Control", "max-age=0")
+		want = http.Header{"Vary": {"Cookie", "Accept-Encoding"}, "Cache-Control": {wantCC, "max-age=0"}}
+		if diff := cmp.Diff(want, h); diff != "" {
+			t.Errorf("noStore %v, after adding (-want +got):\n%s", noStore, diff)
+		}
+	}
+}
