@@ -444,24 +444,74 @@ func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 
 // appendRFC3339Nano is t.AppendFormat(dst, time.RFC3339Nano), quicker for
 // the times sessions hold most, in UTC to the second: those it writes
-// digit by digit, the others it leaves to AppendFormat.
+// digit by digit, from the date that civilFromDays gives, the others it
+// leaves to AppendFormat.
 func appendRFC3339Nano(dst []byte, t time.Time) []byte {
 	if t.Location() != time.UTC || t.Nanosecond() != 0 {
 		return t.AppendFormat(dst, time.RFC3339Nano)
 	}
-	year, month, day := t.Date()
+	sec := t.Unix()
+	days, rem := sec/86400, sec%86400
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	year, month, day := civilFromDays(days)
 	if year < 0 || year > 9999 {
 		return t.AppendFormat(dst, time.RFC3339Nano)
 	}
-	hour, minute, sec := t.Clock()
+	hour, minute, second := int(rem/3600), int(rem/60%60), int(rem%60)
 	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
-	dst = two(two(dst, year/100), year%100)
-	dst = two(append(dst, '-'), int(month))
+	dst = two(two(dst, int(year/100)), int(year%100))
+	dst = two(append(dst, '-'), month)
 	dst = two(append(dst, '-'), day)
 	dst = two(append(dst, 'T'), hour)
 	dst = two(append(dst, ':'), minute)
-	dst = two(append(dst, ':'), sec)
+	dst = two(append(dst, ':'), second)
 	return append(dst, 'Z')
+}
+
+// civilFromDays returns the proleptic Gregorian date of the day that is
+// days after 1970-01-01, and daysFromCivil the reverse: the arithmetic of
+// 400-year eras (146,097 days each) that time.Time does internally,
+// without the work of a whole time.Date or Time.Date.
+func civilFromDays(days int64) (year int64, month, day int) {
+	z := days + 719468 // from 0000-03-01, so that leap days end a year
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // day of the era, 0..146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era, 0..399
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1, 0..365
+	mp := (5*doy + 2) / 153                                // month from March, 0..11
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+func daysFromCivil(year int64, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	if year < 0 && year%400 != 0 {
+		era--
+	}
+	yoe := year - era*400
+	m := int64(month) + 9
+	if month > 2 {
+		m = int64(month) - 3
+	}
+	doy := (153*m+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
@@ -1151,5 +1201,6 @@ func parseUTCSeconds(s string) (time.Time, bool) {
 	if day > days {
 		return time.Time{}, false
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+	unix := daysFromCivil(int64(year), month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, 0).UTC(), true
 }

@@ -2344,3 +2344,24 @@ func TestAppendRFC3339Nano(t *testing.T) {
 		}
 	}
 }
+
+// TestCivilDays checks the date arithmetic of the time fast paths against
+// package time on every day from year -1 to year 10000.
+func TestCivilDays(t *testing.T) {
+	start := time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)
+	days := start.Unix() / 86400
+	if start.Unix()%86400 != 0 {
+		days-- // floor division below the epoch
+	}
+	for tm := start; tm.Before(end); tm, days = tm.AddDate(0, 0, 1), days+1 {
+		y, m, d := tm.Date()
+		gy, gm, gd := civilFromDays(days)
+		if gy != int64(y) || gm != int(m) || gd != d {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %v", days, gy, gm, gd, tm)
+		}
+		if got := daysFromCivil(int64(y), int(m), d); got != days {
+			t.Fatalf("daysFromCivil(%v) = %d, want %d", tm, got, days)
+		}
+	}
+}
