@@ -518,6 +518,9 @@ func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 	if p.typ == anyMapType {
 		return appendFastAny(b, v.Interface(), fastAnyDepth+1)
 	}
+	if b, ok, done := appendPlainMap(b, v, p); done {
+		return b, ok
+	}
 	if v.IsNil() {
 		return append(b, cborNull), true
 	}
@@ -870,6 +873,9 @@ func (d *fastDecoder) decodeMap(v reflect.Value, p *fastType) bool {
 		}
 		return ok
 	}
+	if ok, done := d.decodePlainMap(v, p); done {
+		return ok
+	}
 	n, ok := d.length(majorMap)
 	if !ok || n > maxElements {
 		return false
@@ -1203,4 +1209,109 @@ func parseUTCSeconds(s string) (time.Time, bool) {
 	}
 	unix := daysFromCivil(int64(year), month, day)*86400 + int64(hour*3600+minute*60+sec)
 	return time.Unix(unix, 0).UTC(), true
+}
+
+// Maps of strings to strings, integers and booleans, the commonest maps in
+// sessions, are read and written as Go maps rather than through reflect,
+// which costs more per entry than the entry's bytes.
+var (
+	stringMapType = reflect.TypeFor[map[string]string]()
+	intMapType    = reflect.TypeFor[map[string]int]()
+	int64MapType  = reflect.TypeFor[map[string]int64]()
+	boolMapType   = reflect.TypeFor[map[string]bool]()
+)
+
+// appendPlainMap writes v when its type is one of the plain map types
+// above (done), with the encoding appendFastMap gives any map.
+func appendPlainMap(b []byte, v reflect.Value, p *fastType) (out []byte, ok, done bool) {
+	switch p.typ {
+	case stringMapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]string), appendText[string])
+	case intMapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]int), func(b []byte, n int) []byte { return appendInt(b, int64(n)) })
+	case int64MapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]int64), appendInt)
+	case boolMapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]bool), func(b []byte, t bool) []byte {
+			if t {
+				return append(b, cborTrue)
+			}
+			return append(b, cborFalse)
+		})
+	default:
+		return b, false, false
+	}
+	return b, ok, true
+}
+
+func appendGoMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) ([]byte, bool) {
+	if m == nil {
+		return append(b, cborNull), true
+	}
+	if len(m) > maxElements {
+		return b, false
+	}
+	b = appendHead(b, majorMap, uint64(len(m)))
+	for k, x := range m { // Go's order, as fxamacker/cbor writes it
+		b = value(appendText(b, k), x)
+	}
+	return b, true
+}
+
+// decodePlainMap fills v when its type is one of the plain map types
+// above (done), with the results decodeMap gives any map: a null value
+// is the zero value, an integer must fit, a repeated key is left to
+// fxamacker/cbor.
+func (d *fastDecoder) decodePlainMap(v reflect.Value, p *fastType) (ok, done bool) {
+	var m any
+	switch p.typ {
+	case stringMapType:
+		m, ok = decodeGoMap(d, (*fastDecoder).str)
+	case intMapType:
+		m, ok = decodeGoMap(d, func(d *fastDecoder) (int, bool) {
+			n, ok := d.int64()
+			return int(n), ok && int64(int(n)) == n
+		})
+	case int64MapType:
+		m, ok = decodeGoMap(d, (*fastDecoder).int64)
+	case boolMapType:
+		m, ok = decodeGoMap(d, func(d *fastDecoder) (bool, bool) {
+			if d.off < len(d.data) && (d.data[d.off] == cborTrue || d.data[d.off] == cborFalse) {
+				d.off++
+				return d.data[d.off-1] == cborTrue, true
+			}
+			return false, false
+		})
+	default:
+		return false, false
+	}
+	if ok {
+		v.Set(reflect.ValueOf(m))
+	}
+	return ok, true
+}
+
+func decodeGoMap[V any](d *fastDecoder, value func(*fastDecoder) (V, bool)) (map[string]V, bool) {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return nil, false
+	}
+	m := make(map[string]V, n)
+	for i := range n {
+		k, ok := d.str()
+		if !ok || d.off >= len(d.data) {
+			return nil, false
+		}
+		var x V
+		if d.data[d.off] == cborNull {
+			d.off++ // null decodes as "leave it": the zero value
+		} else if x, ok = value(d); !ok {
+			return nil, false
+		}
+		// One lookup, not two: a repeated key leaves the length as it was.
+		if m[k] = x; len(m) != i+1 {
+			return nil, false
+		}
+	}
+	return m, true
 }

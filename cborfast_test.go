@@ -1183,6 +1183,10 @@ var fastSubsetTypes = []reflect.Type{
 	reflect.TypeFor[fastUntyped](),
 	reflect.TypeFor[float64](),
 	reflect.TypeFor[map[string][]any](),
+	reflect.TypeFor[map[string]int](),
+	reflect.TypeFor[map[string]int64](),
+	reflect.TypeFor[map[string]bool](),
+	reflect.TypeFor[map[fastName]string](),
 }
 
 // fastWideStruct returns a struct type of n omitempty uint8 fields.
