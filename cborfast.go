@@ -638,10 +638,6 @@ type fastDecoder struct {
 	// text is data as one string, made on the first string read: every
 	// string decoded is cut from it, sharing its one allocation.
 	text string
-	// tv holds each decoded time on its way into the destination, so that
-	// setting one costs a Set, not an Addr (made on the first time read).
-	tv  reflect.Value
-	tvp *time.Time
 }
 
 // cborFastDecode decodes data into dst and reports true only when the
@@ -819,12 +815,7 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 				return false
 			}
 		}
-		if d.tvp == nil {
-			d.tvp = new(time.Time)
-			d.tv = reflect.ValueOf(d.tvp).Elem()
-		}
-		*d.tvp = t
-		v.Set(d.tv)
+		*v.Addr().Interface().(*time.Time) = t
 		return true
 	case fastPtr:
 		e := reflect.New(p.elem.typ)
