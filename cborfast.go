@@ -1266,22 +1266,13 @@ func (d *fastDecoder) decodePlainMap(v reflect.Value, p *fastType) (ok, done boo
 	var m any
 	switch p.typ {
 	case stringMapType:
-		m, ok = decodeGoMap(d, (*fastDecoder).str)
+		m, ok = decodeGoMap[string](d)
 	case intMapType:
-		m, ok = decodeGoMap(d, func(d *fastDecoder) (int, bool) {
-			n, ok := d.int64()
-			return int(n), ok && int64(int(n)) == n
-		})
+		m, ok = decodeGoMap[int](d)
 	case int64MapType:
-		m, ok = decodeGoMap(d, (*fastDecoder).int64)
+		m, ok = decodeGoMap[int64](d)
 	case boolMapType:
-		m, ok = decodeGoMap(d, func(d *fastDecoder) (bool, bool) {
-			if d.off < len(d.data) && (d.data[d.off] == cborTrue || d.data[d.off] == cborFalse) {
-				d.off++
-				return d.data[d.off-1] == cborTrue, true
-			}
-			return false, false
-		})
+		m, ok = decodeGoMap[bool](d)
 	default:
 		return false, false
 	}
@@ -1291,7 +1282,9 @@ func (d *fastDecoder) decodePlainMap(v reflect.Value, p *fastType) (ok, done boo
 	return ok, true
 }
 
-func decodeGoMap[V any](d *fastDecoder, value func(*fastDecoder) (V, bool)) (map[string]V, bool) {
+// decodeGoMap reads a map into a map[string]V. It calls only d's own
+// methods (no function values), so that d stays on its caller's stack.
+func decodeGoMap[V string | int | int64 | bool](d *fastDecoder) (map[string]V, bool) {
 	n, ok := d.length(majorMap)
 	if !ok || n > maxElements {
 		return nil, false
@@ -1305,8 +1298,24 @@ func decodeGoMap[V any](d *fastDecoder, value func(*fastDecoder) (V, bool)) (map
 		var x V
 		if d.data[d.off] == cborNull {
 			d.off++ // null decodes as "leave it": the zero value
-		} else if x, ok = value(d); !ok {
-			return nil, false
+		} else {
+			switch p := any(&x).(type) {
+			case *string:
+				*p, ok = d.str()
+			case *int64:
+				*p, ok = d.int64()
+			case *int:
+				var n int64
+				n, ok = d.int64()
+				*p, ok = int(n), ok && int64(int(n)) == n
+			case *bool:
+				ok = d.data[d.off] == cborTrue || d.data[d.off] == cborFalse
+				*p = d.data[d.off] == cborTrue
+				d.off++
+			}
+			if !ok {
+				return nil, false
+			}
 		}
 		// One lookup, not two: a repeated key leaves the length as it was.
 		if m[k] = x; len(m) != i+1 {
