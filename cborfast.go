@@ -7,8 +7,10 @@ package cookiesession
 // allocations for most slices, and its encoder's output needs a second,
 // well-formedness pass before we can promise that what seals also opens.
 // Session types are nearly always plain structs of strings, integers,
-// booleans, times, slices and maps, so for those types this file encodes
-// and decodes directly, with a plan built once per type:
+// booleans, times, slices and maps, or untyped map[string]any sessions of
+// the same kinds of values, so for those types this file encodes and
+// decodes directly, with a plan built once per type (and, for untyped
+// values, a type switch):
 //
 //   - the encoding is byte for byte the one fxamacker/cbor writes with our
 //     options (a Go map's entries in Go's order, as fxamacker/cbor writes
@@ -64,6 +66,8 @@ const (
 	fastSlice
 	fastMap // string keys
 	fastStruct
+	fastFloat // float64: a CBOR double, finite
+	fastAny   // any: whatever it holds, the generic values decoded into it
 )
 
 // fastType is the plan for one Go type in the fast subset.
@@ -76,6 +80,9 @@ type fastType struct {
 	// allOmitEmpty reports, for a struct, whether every field is tagged
 	// omitempty: only then can the struct itself be empty.
 	allOmitEmpty bool
+	// someOmit reports, for a struct, whether any field is tagged
+	// omitempty or omitzero: otherwise every field is written.
+	someOmit bool
 }
 
 type fastField struct {
@@ -92,6 +99,8 @@ type fastField struct {
 }
 
 var (
+	anyType     = reflect.TypeFor[any]()
+	anyMapType  = reflect.TypeFor[map[string]any]()
 	timeType    = reflect.TypeFor[time.Time]()
 	timePtrType = reflect.TypeFor[*time.Time]()
 	// A type implementing any of these is encoded or decoded by its own
@@ -137,6 +146,11 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	if t == timeType {
 		return &fastType{kind: fastTime, typ: t}
 	}
+	if t == anyType {
+		// Only any itself: a named interface type could be one that
+		// fxamacker/cbor treats in a way of its own.
+		return &fastType{kind: fastAny, typ: t, depth: fastAnyDepth}
+	}
 	if t.Kind() != reflect.Pointer && hasCustomCBOR(t) {
 		return nil
 	}
@@ -152,6 +166,8 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		return &fastType{kind: fastUint, typ: t}
 	case reflect.String:
 		return &fastType{kind: fastString, typ: t}
+	case reflect.Float64:
+		return &fastType{kind: fastFloat, typ: t}
 	case reflect.Pointer:
 		elem := buildFastPlan(t.Elem(), visiting)
 		if elem == nil {
@@ -184,7 +200,7 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	case reflect.Struct:
 		return buildFastStruct(t, visiting)
 	}
-	return nil // floats, complex numbers, interfaces, arrays, chans, funcs
+	return nil // float32, complex numbers, other interfaces, arrays, chans, funcs
 }
 
 // hasCustomCBOR reports whether fxamacker/cbor gives t, a non-pointer
@@ -277,6 +293,7 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		}
 		p.depth = max(p.depth, ff.t.depth)
 		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
+		p.someOmit = p.someOmit || ff.omitEmpty || ff.omitZero
 		p.fields = append(p.fields, ff)
 	}
 	p.depth++
@@ -392,6 +409,10 @@ func appendFast(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 		return appendFastMap(b, v, p)
 	case fastStruct:
 		return appendFastStruct(b, v, p)
+	case fastFloat:
+		return appendFastFloat(b, v.Float())
+	case fastAny:
+		return appendFastAny(b, v.Interface(), fastAnyDepth)
 	}
 	return b, false
 }
@@ -417,11 +438,89 @@ func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 		return b, false // the slow path refuses it, with the reason
 	}
 	var buf [len(time.RFC3339Nano) + 8]byte
-	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
+	s := appendRFC3339Nano(buf[:0], t)
 	return appendText(b, s), true
 }
 
+// appendRFC3339Nano is t.AppendFormat(dst, time.RFC3339Nano), quicker for
+// the times sessions hold most, in UTC to the second: those it writes
+// digit by digit, from the date that civilFromDays gives, the others it
+// leaves to AppendFormat.
+func appendRFC3339Nano(dst []byte, t time.Time) []byte {
+	if t.Location() != time.UTC || t.Nanosecond() != 0 {
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	}
+	sec := t.Unix()
+	days, rem := sec/86400, sec%86400
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	year, month, day := civilFromDays(days)
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	}
+	hour, minute, second := int(rem/3600), int(rem/60%60), int(rem%60)
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	dst = two(two(dst, int(year/100)), int(year%100))
+	dst = two(append(dst, '-'), month)
+	dst = two(append(dst, '-'), day)
+	dst = two(append(dst, 'T'), hour)
+	dst = two(append(dst, ':'), minute)
+	dst = two(append(dst, ':'), second)
+	return append(dst, 'Z')
+}
+
+// civilFromDays returns the proleptic Gregorian date of the day that is
+// days after 1970-01-01, and daysFromCivil the reverse: the arithmetic of
+// 400-year eras (146,097 days each) that time.Time does internally,
+// without the work of a whole time.Date or Time.Date.
+func civilFromDays(days int64) (year int64, month, day int) {
+	z := days + 719468 // from 0000-03-01, so that leap days end a year
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // day of the era, 0..146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era, 0..399
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1, 0..365
+	mp := (5*doy + 2) / 153                                // month from March, 0..11
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+func daysFromCivil(year int64, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	if year < 0 && year%400 != 0 {
+		era--
+	}
+	yoe := year - era*400
+	m := int64(month) + 9
+	if month > 2 {
+		m = int64(month) - 3
+	}
+	doy := (153*m+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
 func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+	if p.typ == anyMapType {
+		return appendFastAny(b, v.Interface(), fastAnyDepth+1)
+	}
+	if b, ok, done := appendPlainMap(b, v, p); done {
+		return b, ok
+	}
 	if v.IsNil() {
 		return append(b, cborNull), true
 	}
@@ -448,28 +547,38 @@ func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 }
 
 func appendFastStruct(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
-	// First decide which fields are written, to write the map's length
-	// before them.
-	var omit uint64
+	// The map's length comes before the fields but is known only after
+	// the omitted ones are: reserve the longest head it can need (a
+	// struct has at most fastMaxFields), and make it the shortest after.
+	start := len(b)
+	wide := len(p.fields) >= 24
+	if wide {
+		b = append(b, majorMap|24, 0)
+	} else {
+		b = append(b, majorMap)
+	}
 	n := 0
 	for i := range p.fields {
-		if fastOmit(v.Field(p.fields[i].index), &p.fields[i]) {
-			omit |= 1 << i
-		} else {
-			n++
-		}
-	}
-	b = appendHead(b, majorMap, uint64(n))
-	for i := range p.fields {
-		if omit&(1<<i) != 0 {
+		f := &p.fields[i]
+		fv := v.Field(f.index)
+		if p.someOmit && fastOmit(fv, f) {
 			continue
 		}
-		f := &p.fields[i]
+		n++
 		b = append(b, f.key...)
 		var ok bool
-		if b, ok = appendFast(b, v.Field(f.index), f.t); !ok {
+		if b, ok = appendFast(b, fv, f.t); !ok {
 			return b, false
 		}
+	}
+	switch {
+	case !wide:
+		b[start] |= byte(n)
+	case n >= 24:
+		b[start+1] = byte(n)
+	default:
+		b[start] = majorMap | byte(n)
+		b = append(b[:start+1], b[start+2:]...)
 	}
 	return b, true
 }
@@ -490,8 +599,10 @@ func fastEmpty(v reflect.Value, p *fastType) bool {
 		return v.Uint() == 0
 	case fastString, fastBytes, fastSlice, fastMap:
 		return v.Len() == 0
-	case fastPtr:
+	case fastPtr, fastAny:
 		return v.IsNil()
+	case fastFloat:
+		return v.Float() == 0
 	case fastStruct:
 		// Empty when every field is omitempty and empty: it would be
 		// written as an empty map.
@@ -695,10 +806,14 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 		if !ok {
 			return false
 		}
-		// The same parse as fxamacker/cbor's, so the same location.
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return false
+		// The same parse as fxamacker/cbor's, so the same location;
+		// parseUTCSeconds first, for the common case it is quicker at.
+		t, ok := parseUTCSeconds(s)
+		if !ok {
+			var err error
+			if t, err = time.Parse(time.RFC3339, s); err != nil {
+				return false
+			}
 		}
 		*v.Addr().Interface().(*time.Time) = t
 		return true
@@ -734,11 +849,33 @@ func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
 		return d.decodeMap(v, p)
 	case fastStruct:
 		return d.decodeStruct(v, p)
+	case fastFloat:
+		f, ok := d.float()
+		if ok {
+			v.SetFloat(f)
+		}
+		return ok
+	case fastAny:
+		x, ok := d.decodeAny(fastAnyDepth)
+		if ok && x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
+		return ok
 	}
 	return false
 }
 
 func (d *fastDecoder) decodeMap(v reflect.Value, p *fastType) bool {
+	if p.typ == anyMapType {
+		m, ok := d.anyMap(fastAnyDepth)
+		if ok {
+			v.Set(reflect.ValueOf(m))
+		}
+		return ok
+	}
+	if ok, done := d.decodePlainMap(v, p); done {
+		return ok
+	}
 	n, ok := d.length(majorMap)
 	if !ok || n > maxElements {
 		return false
@@ -799,6 +936,16 @@ func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
 	if d.off >= len(d.data) {
 		return 0, false
 	}
+	// The key encoders write for the field expected next, byte for
+	// byte: a CBOR data item ends where its head says, so these bytes
+	// are that key and nothing else. Any other spelling of a key takes
+	// the reading below, which refuses what the reference refuses.
+	if next < len(p.fields) {
+		if k := p.fields[next].key; bytes.HasPrefix(d.data[d.off:], k) {
+			d.off += len(k)
+			return next, true
+		}
+	}
 	var (
 		isInt bool
 		name  string
@@ -835,4 +982,349 @@ func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// The untyped values of the fast path: what an any holds, and the
+// map[string]any sessions (MapStore) are made of.
+//
+// fastAnyDepth bounds the containers nested in one any. The nesting of
+// untyped data is not bounded by its type, so the encoder and the decoder
+// count it, and hand deeper data to fxamacker/cbor, which applies
+// MaxNesting itself.
+const fastAnyDepth = 8
+
+// appendFastAny appends x as fxamacker/cbor encodes it in an any, with at
+// most budget containers nested in it. Values of other types than the
+// generic ones take their type's plan.
+func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
+	switch x := x.(type) {
+	case nil:
+		return append(b, cborNull), true
+	case string:
+		return appendText(b, x), true
+	case bool:
+		if x {
+			return append(b, cborTrue), true
+		}
+		return append(b, cborFalse), true
+	case int64:
+		return appendInt(b, x), true
+	case int:
+		return appendInt(b, int64(x)), true
+	case int32:
+		return appendInt(b, int64(x)), true
+	case uint64:
+		return appendHead(b, majorUint, x), true
+	case float64:
+		return appendFastFloat(b, x)
+	case []byte:
+		if x == nil {
+			return append(b, cborNull), true
+		}
+		return append(appendHead(b, majorBytes, uint64(len(x))), x...), true
+	case time.Time:
+		return appendFastTime(b, x)
+	case []any:
+		if x == nil {
+			return append(b, cborNull), true
+		}
+		if budget == 0 || len(x) > maxElements {
+			return b, false
+		}
+		b = appendHead(b, majorArray, uint64(len(x)))
+		for _, e := range x {
+			var ok bool
+			if b, ok = appendFastAny(b, e, budget-1); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	case map[string]any:
+		if x == nil {
+			return append(b, cborNull), true
+		}
+		if budget == 0 || len(x) > maxElements {
+			return b, false
+		}
+		// Go's order, as fxamacker/cbor writes a map without sorting.
+		b = appendHead(b, majorMap, uint64(len(x)))
+		for k, e := range x {
+			b = appendText(b, k)
+			var ok bool
+			if b, ok = appendFastAny(b, e, budget-1); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	}
+	// A typed value held in the any must fit the budget that is left, and
+	// so hold no any of its own (an any's plan counts fastAnyDepth): the
+	// fast path gives each any it meets a fresh budget, so a value that
+	// holds itself through one (x = &x) would never run out of it.
+	v := reflect.ValueOf(x)
+	p := fastPlanOf(v.Type())
+	if p == nil || p.depth >= budget {
+		return b, false
+	}
+	return appendFast(b, v, p)
+}
+
+// appendFastFloat writes a finite float64 as a CBOR double, as
+// fxamacker/cbor does without ShortestFloat; NaN and the infinities,
+// which it converts, are left to it.
+func appendFastFloat(b []byte, f float64) ([]byte, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, false
+	}
+	return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(f)), true
+}
+
+// float reads a CBOR double that is finite; other floats and integers,
+// which fxamacker/cbor converts, are left to it.
+func (d *fastDecoder) float() (float64, bool) {
+	if len(d.data)-d.off < 9 || d.data[d.off] != 0xfb {
+		return 0, false
+	}
+	f := math.Float64frombits(binary.BigEndian.Uint64(d.data[d.off+1:]))
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	d.off += 9
+	return f, true
+}
+
+// decodeAny reads the next data item as fxamacker/cbor decodes it into an
+// empty any with the serializer's options: int64 for integers that fit
+// (bigger ones, *big.Int, are left to it), []byte, string, []any,
+// map[string]any for maps with text keys, bool, nil for null and float64
+// for a finite double. budget bounds the containers nested in it.
+func (d *fastDecoder) decodeAny(budget int) (any, bool) {
+	if d.off >= len(d.data) {
+		return nil, false
+	}
+	switch c := d.data[d.off]; c & 0xe0 {
+	case majorUint, majorNeg:
+		n, ok := d.int64()
+		return n, ok
+	case majorBytes:
+		n, ok := d.length(majorBytes)
+		if !ok {
+			return nil, false
+		}
+		b := append(make([]byte, 0, n), d.data[d.off:d.off+n]...)
+		d.off += n
+		return b, true
+	case majorText:
+		s, ok := d.str()
+		return s, ok
+	case majorArray:
+		n, ok := d.length(majorArray)
+		if !ok || n > maxElements || budget == 0 {
+			return nil, false
+		}
+		a := make([]any, n)
+		for i := range a {
+			if a[i], ok = d.decodeAny(budget - 1); !ok {
+				return nil, false
+			}
+		}
+		return a, true
+	case majorMap:
+		if budget == 0 {
+			return nil, false
+		}
+		m, ok := d.anyMap(budget - 1)
+		return m, ok
+	}
+	switch d.data[d.off] {
+	case cborFalse, cborTrue:
+		d.off++
+		return d.data[d.off-1] == cborTrue, true
+	case cborNull:
+		d.off++
+		return nil, true
+	case 0xfb:
+		f, ok := d.float()
+		return f, ok
+	}
+	return nil, false // tags, undefined, other floats and simple values
+}
+
+// anyMap reads a map with text keys into a map[string]any, each value
+// with at most budget containers nested in it. A repeated key, which
+// fxamacker/cbor refuses, and a key of another type are left to it.
+func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return nil, false
+	}
+	m := make(map[string]any, n)
+	for i := range n {
+		k, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		x, ok := d.decodeAny(budget)
+		if !ok {
+			return nil, false
+		}
+		// One lookup, not two: a repeated key leaves the length as it was.
+		if m[k] = x; len(m) != i+1 {
+			return nil, false
+		}
+	}
+	return m, true
+}
+
+// parseUTCSeconds parses the one form of RFC 3339 that times in UTC
+// without fractional seconds take, "2006-01-02T15:04:05Z", to the same
+// time.Time as time.Parse(time.RFC3339, s): in UTC, each field in its
+// range. It reports false for anything else, valid or not, which is
+// left to time.Parse.
+func parseUTCSeconds(s string) (time.Time, bool) {
+	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 2)
+	day, ok3 := num(8, 2)
+	hour, ok4 := num(11, 2)
+	minute, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if day > days {
+		return time.Time{}, false
+	}
+	unix := daysFromCivil(int64(year), month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, 0).UTC(), true
+}
+
+// Maps of strings to strings, integers and booleans, the commonest maps in
+// sessions, are read and written as Go maps rather than through reflect,
+// which costs more per entry than the entry's bytes.
+var (
+	stringMapType = reflect.TypeFor[map[string]string]()
+	intMapType    = reflect.TypeFor[map[string]int]()
+	int64MapType  = reflect.TypeFor[map[string]int64]()
+	boolMapType   = reflect.TypeFor[map[string]bool]()
+)
+
+// appendPlainMap writes v when its type is one of the plain map types
+// above (done), with the encoding appendFastMap gives any map.
+func appendPlainMap(b []byte, v reflect.Value, p *fastType) (out []byte, ok, done bool) {
+	switch p.typ {
+	case stringMapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]string), appendText[string])
+	case intMapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]int), func(b []byte, n int) []byte { return appendInt(b, int64(n)) })
+	case int64MapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]int64), appendInt)
+	case boolMapType:
+		b, ok = appendGoMap(b, v.Interface().(map[string]bool), func(b []byte, t bool) []byte {
+			if t {
+				return append(b, cborTrue)
+			}
+			return append(b, cborFalse)
+		})
+	default:
+		return b, false, false
+	}
+	return b, ok, true
+}
+
+func appendGoMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) ([]byte, bool) {
+	if m == nil {
+		return append(b, cborNull), true
+	}
+	if len(m) > maxElements {
+		return b, false
+	}
+	b = appendHead(b, majorMap, uint64(len(m)))
+	for k, x := range m { // Go's order, as fxamacker/cbor writes it
+		b = value(appendText(b, k), x)
+	}
+	return b, true
+}
+
+// decodePlainMap fills v when its type is one of the plain map types
+// above (done), with the results decodeMap gives any map: a null value
+// is the zero value, an integer must fit, a repeated key is left to
+// fxamacker/cbor.
+func (d *fastDecoder) decodePlainMap(v reflect.Value, p *fastType) (ok, done bool) {
+	var m any
+	switch p.typ {
+	case stringMapType:
+		m, ok = decodeGoMap[string](d)
+	case intMapType:
+		m, ok = decodeGoMap[int](d)
+	case int64MapType:
+		m, ok = decodeGoMap[int64](d)
+	case boolMapType:
+		m, ok = decodeGoMap[bool](d)
+	default:
+		return false, false
+	}
+	if ok {
+		v.Set(reflect.ValueOf(m))
+	}
+	return ok, true
+}
+
+// decodeGoMap reads a map into a map[string]V. It calls only d's own
+// methods (no function values), so that d stays on its caller's stack.
+func decodeGoMap[V string | int | int64 | bool](d *fastDecoder) (map[string]V, bool) {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return nil, false
+	}
+	m := make(map[string]V, n)
+	for i := range n {
+		k, ok := d.str()
+		if !ok || d.off >= len(d.data) {
+			return nil, false
+		}
+		var x V
+		if d.data[d.off] == cborNull {
+			d.off++ // null decodes as "leave it": the zero value
+		} else {
+			switch p := any(&x).(type) {
+			case *string:
+				*p, ok = d.str()
+			case *int64:
+				*p, ok = d.int64()
+			case *int:
+				var n int64
+				n, ok = d.int64()
+				*p, ok = int(n), ok && int64(int(n)) == n
+			case *bool:
+				ok = d.data[d.off] == cborTrue || d.data[d.off] == cborFalse
+				*p = d.data[d.off] == cborTrue
+				d.off++
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		// One lookup, not two: a repeated key leaves the length as it was.
+		if m[k] = x; len(m) != i+1 {
+			return nil, false
+		}
+	}
+	return m, true
 }

@@ -416,6 +416,21 @@ type (
 
 	fastFloatField struct{ A, F float64 }
 	fastAnyField   struct{ A any }
+	// fastUntyped is a typed session with untyped parts, as a session
+	// migrated from map[string]any sessions might keep.
+	fastUntyped struct {
+		ID    string
+		Data  map[string]any `json:"data,omitempty"`
+		List  []any          `cbor:"l"`
+		Score float64        `json:",omitempty"`
+		Ratio float64        `json:",omitzero"`
+		Extra any            `json:",omitempty"`
+		Flags map[string]bool
+	}
+	// fastIface is a named empty interface: left to the reference.
+	fastIface      interface{}
+	fastIfaceField struct{ A fastIface }
+	fastFloat32    struct{ A float32 }
 	fastEmbedded   struct {
 		fastAddress
 		B int
@@ -911,11 +926,12 @@ func (g *fastGen) fill(v reflect.Value, depth int) {
 			}
 		}
 	case reflect.Float32, reflect.Float64:
-		// Only in fields CBOR skips.
-		v.SetFloat(g.r.Float64())
+		v.SetFloat(g.float())
 	case reflect.Interface:
 		if t.NumMethod() == 0 {
-			v.Set(reflect.ValueOf(g.r.IntN(100)))
+			if x := g.anyValue(depth); x != nil {
+				v.Set(reflect.ValueOf(x))
+			}
 		}
 	default:
 		panic("fastGen: unexpected kind " + t.Kind().String())
@@ -982,6 +998,78 @@ func (g *fastGen) string() string {
 		b[i] = byte(' ' + g.r.IntN(95))
 	}
 	return string(b)
+}
+
+// fastFloatEdges are finite doubles at the edges: signed zeros, the
+// extremes and subnormals.
+var fastFloatEdges = []float64{0, math.Copysign(0, -1), 1, -1, 0.1, math.MaxFloat64, -math.MaxFloat64,
+	math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 1 << 53, 1e300}
+
+// float returns a finite float64: NaN and the infinities are left to the
+// reference, and tested apart.
+func (g *fastGen) float() float64 {
+	if g.r.IntN(3) == 0 {
+		return fastFloatEdges[g.r.IntN(len(fastFloatEdges))]
+	}
+	return (g.r.Float64() - 0.5) * math.Pow(10, float64(g.r.IntN(40)-20))
+}
+
+// anyValue returns what an untyped session holds: nil, strings, integers
+// of several Go types, booleans, doubles, bytes, times, a typed value,
+// and []any and map[string]any nested a few levels; all of it within the
+// fast path's limits.
+func (g *fastGen) anyValue(depth int) any {
+	container := depth < fastGenDepth
+	switch g.r.IntN(14) {
+	case 0:
+		return nil
+	case 1, 2:
+		return g.string()
+	case 3:
+		return g.int(64)
+	case 4:
+		return int(g.int(64))
+	case 5:
+		return g.r.IntN(2) == 0
+	case 6:
+		return g.float()
+	case 7:
+		return g.bytes()
+	case 8:
+		return int32(g.int(32))
+	case 9:
+		if g.r.IntN(2) == 0 {
+			return g.uint(63)
+		}
+		return g.time()
+	case 10:
+		return fastSmall{A: int(g.int(16)), B: g.string()}
+	case 11, 12:
+		if !container {
+			return g.string()
+		}
+		n := g.length(depth)
+		if n < 0 {
+			return []any(nil)
+		}
+		a := make([]any, n)
+		for i := range a {
+			a[i] = g.anyValue(depth + 1)
+		}
+		return a
+	}
+	if !container {
+		return g.int(16)
+	}
+	n := g.length(depth)
+	if n < 0 {
+		return map[string]any(nil)
+	}
+	m := make(map[string]any, n)
+	for range n {
+		m[g.key()] = g.anyValue(depth + 1)
+	}
+	return m
 }
 
 func (g *fastGen) key() string {
@@ -1095,6 +1183,17 @@ var fastSubsetTypes = []reflect.Type{
 	reflect.TypeFor[fastStringer](),
 	reflect.TypeFor[fastKeyInt](),
 	reflect.TypeFor[fastKeyIntOdd](),
+	reflect.TypeFor[map[string]any](),
+	reflect.TypeFor[[]any](),
+	reflect.TypeFor[fastAnyField](),
+	reflect.TypeFor[fastFloatField](),
+	reflect.TypeFor[fastUntyped](),
+	reflect.TypeFor[float64](),
+	reflect.TypeFor[map[string][]any](),
+	reflect.TypeFor[map[string]int](),
+	reflect.TypeFor[map[string]int64](),
+	reflect.TypeFor[map[string]bool](),
+	reflect.TypeFor[map[fastName]string](),
 }
 
 // fastWideStruct returns a struct type of n omitempty uint8 fields.
@@ -1143,9 +1242,10 @@ func TestCBORFastSupported(t *testing.T) {
 		{reflect.TypeFor[[]byte](), true},
 		{reflect.TypeFor[time.Time](), true},
 		{reflect.TypeFor[float32](), false},
-		{reflect.TypeFor[float64](), false},
+		{reflect.TypeFor[float64](), true},
 		{reflect.TypeFor[complex128](), false},
-		{reflect.TypeFor[any](), false},
+		{reflect.TypeFor[any](), true},
+		{reflect.TypeFor[fastIface](), false},
 		{reflect.TypeFor[error](), false},
 		{reflect.TypeFor[chan int](), false},
 		{reflect.TypeFor[func()](), false},
@@ -1169,12 +1269,12 @@ func TestCBORFastSupported(t *testing.T) {
 		// Pointers, slices and maps.
 		{reflect.TypeFor[*int](), true},
 		{reflect.TypeFor[**time.Time](), true},
-		{reflect.TypeFor[*float64](), false},
-		{reflect.TypeFor[*any](), false},
+		{reflect.TypeFor[*float64](), true},
+		{reflect.TypeFor[*any](), true},
 		{reflect.TypeFor[[]string](), true},
 		{reflect.TypeFor[[][]byte](), true},
 		{reflect.TypeFor[[]*time.Time](), true},
-		{reflect.TypeFor[[]any](), false},
+		{reflect.TypeFor[[]any](), true},
 		{reflect.TypeFor[[][]float32](), false},
 		{reflect.TypeFor[[][2]int](), false},
 		{reflect.TypeFor[map[string]string](), true},
@@ -1186,8 +1286,10 @@ func TestCBORFastSupported(t *testing.T) {
 		{reflect.TypeFor[map[bool]string](), false},
 		{reflect.TypeFor[map[[2]string]int](), false},
 		{reflect.TypeFor[map[fastText]string](), false}, // the key has MarshalText
-		{reflect.TypeFor[map[string]any](), false},
-		{reflect.TypeFor[map[string]float64](), false},
+		{reflect.TypeFor[map[string]any](), true},
+		{reflect.TypeFor[map[string]fastIface](), false},
+		{reflect.TypeFor[map[string]float64](), true},
+		{reflect.TypeFor[map[string]float32](), false},
 		// Structs.
 		{reflect.TypeFor[fastSession](), true},
 		{reflect.TypeFor[*fastSession](), true},
@@ -1202,8 +1304,11 @@ func TestCBORFastSupported(t *testing.T) {
 		{reflect.TypeFor[fastHidden](), true},
 		{reflect.TypeFor[fastDAG](), true},
 		{reflect.TypeFor[struct{}](), true},
-		{reflect.TypeFor[fastFloatField](), false},
-		{reflect.TypeFor[fastAnyField](), false},
+		{reflect.TypeFor[fastFloatField](), true},
+		{reflect.TypeFor[fastFloat32](), false},
+		{reflect.TypeFor[fastAnyField](), true},
+		{reflect.TypeFor[fastIfaceField](), false},
+		{reflect.TypeFor[fastUntyped](), true},
 		{reflect.TypeFor[fastEmbedded](), false},
 		{reflect.TypeFor[fastEmbeddedPtr](), false},
 		{reflect.TypeFor[fastEmbeddedTime](), false},
@@ -1293,6 +1398,15 @@ func fastNestedSlices(n int) any {
 		v = s
 	}
 	return v.Interface()
+}
+
+// fastNestedAny returns []any{[]any{…{7}}}, nesting n slices.
+func fastNestedAny(n int) any {
+	var v any = []any{7}
+	for range n - 1 {
+		v = []any{v}
+	}
+	return v
 }
 
 // fastNestedMaps returns map[string]…map[string]int nesting n maps.
@@ -1483,11 +1597,19 @@ func TestCBORFastEncodeMatches(t *testing.T) {
 			longMap[fmt.Sprint(i)] = i
 		}
 		for _, v := range []any{
-			1.5, float32(1), []float64{1}, map[string]any{"a": 1}, []any{1}, complex(1, 2),
+			float32(1), complex(1, 2),
+			// Doubles that fxamacker/cbor converts, and untyped values
+			// the fast path does not write.
+			math.NaN(), math.Inf(1), math.Inf(-1), []float64{1, math.NaN()}, fastFloatField{A: math.Inf(1)},
+			map[string]any{"a": float32(1)}, []any{1, math.NaN()}, map[string]any{"a": big.NewInt(1)},
+			[]any{complex(1, 2)}, map[string]any{"a": fastText("x")}, fastAnyField{A: uintptr(1)},
+			map[string]any{"a": make([]any, maxElements+1)}, fastIfaceField{A: 1},
+			fastNestedAny(fastAnyDepth + 2), fastAnyField{A: fastNestedAny(fastAnyDepth + 1)},
+			map[string]any{"a": []any{fastNestedSlices(fastAnyDepth)}},
 			make(chan int), func() {}, uintptr(1), [4]byte{1, 2, 3, 4},
 			big.NewInt(1), *big.NewInt(1), cbor.RawMessage{0x01}, cbor.Tag{Number: 100, Content: 1},
 			fastText("a"), fastCBORM{A: 1}, fastZeroer{A: 2}, fastBin{1}, fastJSONM(1),
-			fastFloatField{A: 1}, fastAnyField{A: 1}, fastEmbedded{B: 1}, fastArrayField{},
+			fastEmbedded{B: 1}, fastArrayField{},
 			fastNode{Kids: []fastNode{{}}}, &fastPNode{Next: &fastPNode{}}, fastMNode{"a": {}},
 			fastToArray{A: 1}, fastUnderscore{A: 1}, fastKeyIntBad{A: 1},
 			// Times RFC 3339 cannot write: years outside 0..9999, alone
@@ -1607,26 +1729,29 @@ var fastDecodeTargets = append([]reflect.Type{
 // reference accepts.
 func fastDecodeCases() []fastDecodeCase {
 	var (
-		tInt     = reflect.TypeFor[int]()
-		tInt8    = reflect.TypeFor[int8]()
-		tInt64   = reflect.TypeFor[int64]()
-		tUint    = reflect.TypeFor[uint]()
-		tUint8   = reflect.TypeFor[uint8]()
-		tUint16  = reflect.TypeFor[uint16]()
-		tUint64  = reflect.TypeFor[uint64]()
-		tBool    = reflect.TypeFor[bool]()
-		tString  = reflect.TypeFor[string]()
-		tBytes   = reflect.TypeFor[[]byte]()
-		tTime    = reflect.TypeFor[time.Time]()
-		tPTime   = reflect.TypeFor[*time.Time]()
-		tPInt    = reflect.TypeFor[*int]()
-		tInts    = reflect.TypeFor[[]int]()
-		tMap     = reflect.TypeFor[map[string]int]()
-		tMapTime = reflect.TypeFor[map[string]time.Time]()
-		tSmall   = reflect.TypeFor[fastSmall]()
-		tNulls   = reflect.TypeFor[fastNulls]()
-		tSession = reflect.TypeFor[fastSession]()
-		tKeyInt  = reflect.TypeFor[fastKeyInt]()
+		tInt      = reflect.TypeFor[int]()
+		tInt8     = reflect.TypeFor[int8]()
+		tInt64    = reflect.TypeFor[int64]()
+		tUint     = reflect.TypeFor[uint]()
+		tUint8    = reflect.TypeFor[uint8]()
+		tUint16   = reflect.TypeFor[uint16]()
+		tUint64   = reflect.TypeFor[uint64]()
+		tBool     = reflect.TypeFor[bool]()
+		tString   = reflect.TypeFor[string]()
+		tBytes    = reflect.TypeFor[[]byte]()
+		tTime     = reflect.TypeFor[time.Time]()
+		tPTime    = reflect.TypeFor[*time.Time]()
+		tPInt     = reflect.TypeFor[*int]()
+		tInts     = reflect.TypeFor[[]int]()
+		tMap      = reflect.TypeFor[map[string]int]()
+		tMapTime  = reflect.TypeFor[map[string]time.Time]()
+		tSmall    = reflect.TypeFor[fastSmall]()
+		tNulls    = reflect.TypeFor[fastNulls]()
+		tSession  = reflect.TypeFor[fastSession]()
+		tKeyInt   = reflect.TypeFor[fastKeyInt]()
+		tAnyMap   = reflect.TypeFor[map[string]any]()
+		tAnys     = reflect.TypeFor[[]any]()
+		tAnyField = reflect.TypeFor[fastAnyField]()
 
 		a, b, z = fastTextItem("a"), fastTextItem("b"), fastTextItem("z")
 	)
@@ -1841,6 +1966,52 @@ func fastDecodeCases() []fastDecodeCase {
 		{"time with a zone name", tm("2024-01-15T10:00:00 UTC"), tTime, true},
 		{"non-UTF-8 time", tm("2024-01-15T10:00:00\xffZ"), tTime, true},
 		{"invalid time in a session", fastMapItem(tm("created"), tm("yesterday")), tSession, true},
+
+		// Untyped values: what fxamacker/cbor decodes into an any.
+		{"untyped duplicate key", fastMapItem(a, []byte{0x01}, a, []byte{0x02}), tAnyMap, true},
+		{"untyped duplicate key after null", fastMapItem(a, []byte{0xf6}, a, []byte{0x02}), tAnyMap, true},
+		{"untyped nested duplicate key", fastMapItem(a, fastMapItem(b, []byte{0x01}, b, []byte{0x01})), tAnyMap, true},
+		{"untyped integer key", fastMapItem([]byte{0x01}, []byte{0x02}), tAnyMap, true},
+		{"untyped nested integer key", fastMapItem(a, fastMapItem([]byte{0x01}, []byte{0x02})), tAnyMap, true},
+		{"untyped byte-string key", fastMapItem(fastHex("41 61"), []byte{0x02}), tAnyMap, true},
+		{"untyped array key", fastMapItem(a, fastMapItem(fastHex("81 01"), []byte{0x02})), tAnyMap, true},
+		{"untyped integers", fastHex("88 00 17 18 18 19 0100 1a 00010000 1b 7fffffffffffffff 20 3b 7fffffffffffffff"), tAnys, false},
+		{"untyped integer above int64", fastHex("81 1b 8000000000000000"), tAnys, false},
+		{"untyped integer below int64", fastHex("81 3b 8000000000000000"), tAnys, false},
+		{"untyped largest integers", fastHex("82 1b ffffffffffffffff 3b ffffffffffffffff"), tAnys, false},
+		{"untyped non-shortest integer", fastHex("81 18 05"), tAnys, false},
+		{"untyped non-shortest length", fastHex("81 78 01 61"), tAnys, false},
+		{"untyped doubles", fastHex("84 fb 3ff8000000000000 fb 8000000000000000 fb 7fefffffffffffff fb 0000000000000001"), tAnys, false},
+		{"untyped NaN and infinities", fastHex("83 fb 7ff8000000000000 fb 7ff0000000000000 fb fff0000000000000"), tAnys, false},
+		{"untyped half and single floats", fastHex("82 f9 3c00 fa 3fc00000"), tAnys, false},
+		{"untyped float16 NaN", fastHex("81 f9 7e00"), tAnys, false},
+		{"untyped short double", fastHex("81 fb 3ff8"), tAnys, true},
+		{"untyped simple values", fastHex("85 f4 f5 f6 f7 f0"), tAnys, false},
+		{"untyped simple value 32", fastHex("81 f8 20"), tAnys, false},
+		{"untyped undefined", fastHex("81 f7"), tAnys, false},
+		{"untyped tag", fastHex("81 c1 1a 514b67b0"), tAnys, false},
+		{"untyped bignum tag", fastHex("81 c2 49 010000000000000000"), tAnys, false},
+		{"untyped self-described CBOR", fastHex("d9d9f7 81 01"), tAnys, false},
+		{"untyped bytes and text", fastHex("84 40 43 010203 60 63 ff0061"), tAnys, false},
+		{"untyped empty containers", fastHex("83 80 a0 81 80"), tAnys, false},
+		{"untyped indefinite array", fastHex("81 9f 01 ff"), tAnys, true},
+		{"untyped indefinite map", fastHex("81 bf 61 61 01 ff"), tAnys, true},
+		{"untyped indefinite text", fastHex("81 7f 61 61 ff"), tAnys, true},
+		{"untyped truncated", fastHex("82 01"), tAnys, true},
+		{"untyped array longer than the input", fastHex("81 9b 00000000ffffffff"), tAnys, true},
+		{"untyped map longer than the input", fastHex("a1 61 61 bb 00000000ffffffff"), tAnyMap, true},
+		{"untyped into a field", fastMapItem(tm("A"), fastHex("82 01 a1 61 62 f5")), tAnyField, false},
+		{"untyped null into a field", fastMapItem(tm("A"), []byte{0xf6}), tAnyField, false},
+		{"untyped struct as a map", fastMapItem(tm("A"), []byte{0x01}, tm("B"), tm("x")), tAnyMap, false},
+	}
+	// Untyped nesting at and past the fast path's depth and MaxNesting.
+	for _, n := range []int{fastAnyDepth, fastAnyDepth + 1, fastAnyDepth + 2, MaxNesting - 1, MaxNesting, MaxNesting + 1} {
+		arrays := append(bytes.Repeat([]byte{0x81}, n), 0x00)
+		maps := append(bytes.Repeat([]byte{0xa1, 0x61, 'a'}, n), 0x00) // {"a": {"a": … 0}}
+		cases = append(cases,
+			fastDecodeCase{fmt.Sprintf("untyped arrays nested %d", n), arrays, tAnys, n > MaxNesting},
+			fastDecodeCase{fmt.Sprintf("untyped maps nested %d", n), maps, tAnyMap, n > MaxNesting},
+		)
 	}
 	// Reserved additional information, and indefinite lengths where
 	// there can be none.
@@ -2073,8 +2244,8 @@ func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 	t.Run("not a destination", func(t *testing.T) {
 		data := fastMapItem(fastTextItem("a"), []byte{0x01})
 		for _, dst := range []any{
-			nil, fastSmall{}, (*fastSmall)(nil), new(any), new(float64), new(map[string]any),
-			new(fastAnyField), new(fastCBORM), new(fastUnCBOR), new(fastPNode),
+			nil, fastSmall{}, (*fastSmall)(nil), new(fastIface), new(float32),
+			new(fastIfaceField), new(fastCBORM), new(fastUnCBOR), new(fastPNode),
 		} {
 			if fastDecodeSafe(t, data, dst) {
 				t.Errorf("cborFastDecode took a %T", dst)
@@ -2082,7 +2253,7 @@ func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 			err := fastDeserializeSafe(t, data, dst)
 			var werr error
 			switch dst.(type) {
-			case *any, *float64, *map[string]any, *fastAnyField, *fastCBORM, *fastUnCBOR, *fastPNode:
+			case *fastIface, *float32, *fastIfaceField, *fastCBORM, *fastUnCBOR, *fastPNode:
 				werr = m.dec.Unmarshal(data, reflect.New(reflect.TypeOf(dst).Elem()).Interface())
 			default:
 				werr = m.dec.Unmarshal(data, dst)
@@ -2132,4 +2303,80 @@ func FuzzCBORFast(f *testing.F) {
 			checkFastSerialize(t, v)
 		}
 	})
+}
+
+// TestParseUTCSeconds holds the quick parse of times in UTC to
+// time.Parse: the same time when it takes the text, on every day of
+// leap and common years, at the edges of each field, and on texts near
+// the form that it must leave to time.Parse.
+func TestParseUTCSeconds(t *testing.T) {
+	var texts []string
+	for _, y := range []int{0, 1, 1900, 1970, 2000, 2024, 2025, 2100, 9999} {
+		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
+			texts = append(texts, d.Format("2006-01-02")+"T23:59:59Z")
+		}
+	}
+	texts = append(texts,
+		"2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z",
+		"2024-04-31T00:00:00Z", "2024-00-10T00:00:00Z", "2024-13-10T00:00:00Z", "2024-01-00T00:00:00Z",
+		"2024-01-32T00:00:00Z", "2024-01-15T24:00:00Z", "2024-01-15T10:60:00Z", "2024-01-15T10:00:60Z",
+		"2024-01-15t10:00:00Z", "2024-01-15T10:00:00z", "2024-01-15 10:00:00Z", "2024-01-15T10:00:00.5Z",
+		"2024-01-15T10:00:00+00:00", "+024-01-15T10:00:00Z", "2024-1-15T10:00:00Z ", "2024-01-15T1a:00:00Z",
+		"2024/01/15T10:00:00Z", "2024-01-15T10-00-00Z", "２０２4-01-15T10:00:00Z", "-001-01-15T10:00:00Z",
+		"2024-01-15T10:00:0\x00Z", "2024-01-15T10:00:00Z\x00",
+	)
+	for _, s := range texts {
+		got, ok := parseUTCSeconds(s)
+		want, err := time.Parse(time.RFC3339, s)
+		if ok && (err != nil || !fastTimeEqual(got, want)) {
+			t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
+		}
+		if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
+			t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+		}
+	}
+}
+
+// TestAppendRFC3339Nano holds the quick formatting of times to
+// AppendFormat's, on times in UTC to the second over the whole range of
+// years and on the times it leaves to AppendFormat.
+func TestAppendRFC3339Nano(t *testing.T) {
+	g := newFastGen(77)
+	times := []time.Time{
+		{}, time.Unix(0, 0).UTC(), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 1, time.UTC), time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("", 0)),
+		time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("UTC", 0)), time.Date(2024, 2, 29, 12, 0, 0, 0, time.Local),
+	}
+	for range 20000 {
+		tm := g.time()
+		times = append(times, tm, tm.UTC(), tm.UTC().Truncate(time.Second))
+	}
+	for _, tm := range times {
+		want := tm.AppendFormat([]byte("x"), time.RFC3339Nano)
+		if got := appendRFC3339Nano([]byte("x"), tm); !bytes.Equal(got, want) {
+			t.Fatalf("appendRFC3339Nano(%#v) = %q, AppendFormat: %q", tm, got, want)
+		}
+	}
+}
+
+// TestCivilDays checks the date arithmetic of the time fast paths against
+// package time on every day from year -1 to year 10000.
+func TestCivilDays(t *testing.T) {
+	start := time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)
+	days := start.Unix() / 86400
+	if start.Unix()%86400 != 0 {
+		days-- // floor division below the epoch
+	}
+	for tm := start; tm.Before(end); tm, days = tm.AddDate(0, 0, 1), days+1 {
+		y, m, d := tm.Date()
+		gy, gm, gd := civilFromDays(days)
+		if gy != int64(y) || gm != int(m) || gd != d {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %v", days, gy, gm, gd, tm)
+		}
+		if got := daysFromCivil(int64(y), int(m), d); got != days {
+			t.Fatalf("daysFromCivil(%v) = %d, want %d", tm, got, days)
+		}
+	}
 }

@@ -138,7 +138,8 @@ func (c *carried) highest() int { return len(c.cands) }
 // request's Cookie headers without parsing any other cookie, and without
 // copying: the values are substrings of the header. Chunk indexes are
 // decimal without leading zeros, from 1 to maxChunks-1; any other suffix
-// is some other cookie.
+// is some other cookie. It allocates twice, whatever the number of
+// chunks: the candidates are gathered first, and then shared out.
 func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
 	var c carried
 	lines := h["Cookie"]
@@ -149,6 +150,16 @@ func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
 	if size > maxCookieHeader {
 		return c, &TooLargeError{What: "Cookie header", Size: size, Limit: maxCookieHeader}
 	}
+	type found struct {
+		i int
+		v string
+	}
+	var (
+		stack  [16]found
+		fs     = stack[:0] // at most maxCandidates per index, so bounded
+		counts [MaxChunks]uint8
+		n      = 0 // one past the highest index found
+	)
 	for _, line := range lines {
 		for part := range strings.SplitSeq(line, ";") {
 			part = strings.Trim(part, " \t")
@@ -165,16 +176,32 @@ func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
 			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
 			}
-			for len(c.cands) <= i {
-				c.cands = append(c.cands, nil)
-			}
-			if len(c.cands[i]) > 0 {
+			if counts[i] > 0 {
 				c.dup = true
 			}
-			if len(c.cands[i]) < maxCandidates {
-				c.cands[i] = append(c.cands[i], v)
+			if counts[i] < maxCandidates {
+				counts[i]++
+				fs = append(fs, found{i, v})
 			}
+			n = max(n, i+1)
 		}
+	}
+	if n == 0 {
+		return c, nil
+	}
+	c.cands = make([][]string, n)
+	all := make([]string, len(fs))
+	off := 0
+	for i, k := range counts[:n] {
+		if k > 0 {
+			// Full slice expressions: each index's values stay in its
+			// own part of all.
+			c.cands[i] = all[off : off : off+int(k)]
+			off += int(k)
+		}
+	}
+	for _, f := range fs {
+		c.cands[f.i] = append(c.cands[f.i], f.v)
 	}
 	return c, nil
 }

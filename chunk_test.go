@@ -143,6 +143,10 @@ func FuzzScanCookies(f *testing.F) {
 			}
 			return
 		}
+		ref, _ := scanCookiesRef(http.Header{"Cookie": {header}}, "s", maxChunks)
+		if diff := cmp.Diff(ref, c, cmp.AllowUnexported(carried{})); diff != "" {
+			t.Fatalf("scanCookies differs from its plain form (-plain +scanCookies):\n%s", diff)
+		}
 		if len(c.cands) > maxChunks {
 			t.Fatalf("%d indexes kept, limit %d", len(c.cands), maxChunks)
 		}
@@ -191,4 +195,50 @@ func TestOpenChunks(t *testing.T) {
 	if _, err := small.OpenChunks("s", parts, &got); !errors.As(err, &tl) || tl.Size != len(value) {
 		t.Errorf("over MaxLength: err = %v", err)
 	}
+}
+
+// scanCookiesRef is the plain form of scanCookies, which must agree with
+// it: it finds the cookies of the session called name among the
+// request's Cookie headers without parsing any other cookie, and without
+// copying: the values are substrings of the header. Chunk indexes are
+// decimal without leading zeros, from 1 to maxChunks-1; any other suffix
+// is some other cookie.
+func scanCookiesRef(h http.Header, name string, maxChunks int) (carried, error) {
+	var c carried
+	lines := h["Cookie"]
+	size := 0
+	for _, line := range lines {
+		size += len(line)
+	}
+	if size > maxCookieHeader {
+		return c, &TooLargeError{What: "Cookie header", Size: size, Limit: maxCookieHeader}
+	}
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			part = strings.Trim(part, " \t")
+			k, v, ok := strings.Cut(part, "=")
+			if !ok || !strings.HasPrefix(k, name) {
+				continue
+			}
+			i := chunkIndex(k[len(name):], maxChunks)
+			if i < 0 {
+				continue
+			}
+			// Browsers never quote a value that was set unquoted, but a
+			// quoted one is the same value to net/http.
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			for len(c.cands) <= i {
+				c.cands = append(c.cands, nil)
+			}
+			if len(c.cands[i]) > 0 {
+				c.dup = true
+			}
+			if len(c.cands[i]) < maxCandidates {
+				c.cands[i] = append(c.cands[i], v)
+			}
+		}
+	}
+	return c, nil
 }

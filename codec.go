@@ -193,8 +193,11 @@ func (c *Codec) Open(name, value string, dst any) (Header, error) {
 
 // scratch buffers hold a value's raw bytes, its associated data and its
 // encoding while it is sealed or opened, so that a request costs no
-// allocation beyond the serializer's and the returned string. They are
-// cleared before going back to the pool, since they held plaintext.
+// allocation beyond the serializer's and the returned string. The part
+// that held plaintext, if any, is cleared before going back to the pool:
+// the raw bytes of an opened value. Sealing writes only ciphertext there
+// (the plaintext stays in the serializer's buffer, cleared by putBuffer),
+// and associated data and encodings are not secret.
 var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 
 func getScratch(n int) *[]byte {
@@ -206,8 +209,8 @@ func getScratch(n int) *[]byte {
 	return p
 }
 
-func putScratch(p *[]byte) {
-	clear(*p)
+func putScratch(p *[]byte, plain int) {
+	clear((*p)[:plain])
 	if cap(*p) <= 2*maxMaxLength {
 		scratchPool.Put(p)
 	}
@@ -264,7 +267,7 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
 	buf := getScratch(rawLen + adLen + encLen)
-	defer putScratch(buf)
+	defer putScratch(buf, 0) // ciphertext, AD and encoding only
 	raw := (*buf)[:rawLen]
 	hdr := raw[:headerSize]
 	hdr[0] = formatVersion
@@ -349,7 +352,7 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 	}
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
 	buf := getScratch(rawMax + adLen + len(enc))
-	defer putScratch(buf)
+	defer putScratch(buf, rawMax) // the value is opened in place, in the first rawMax bytes
 	in := (*buf)[rawMax+adLen:]
 	copy(in, enc)
 	// Strict decoding refuses non-canonical encodings (stray bits in the

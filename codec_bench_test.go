@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -394,5 +395,234 @@ func BenchmarkCodecSteps(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// historySession is the second benchmark shape: a signed-in user with a
+// few strings, a small map of settings, a time, and a browsing history of
+// many small records. Unlike benchSession it has no struct tags, so CBOR
+// spells each field by its Go name, and each record carries a time.Time.
+type historySession struct {
+	UserID   string
+	Name     string
+	Locale   string
+	CSRF     string
+	Settings map[string]string
+	SignedIn time.Time
+	History  []historyVisit
+}
+
+type historyVisit struct {
+	Path  string
+	At    time.Time
+	Count int
+}
+
+var historyPaths = []string{
+	"/", "/search?q=boots", "/products/4471-trail-shoe", "/cart",
+	"/account/orders", "/help/returns", "/products/1180-rain-jacket",
+	"/blog/2025/autumn-collection", "/wishlist", "/checkout/address",
+}
+
+// newHistorySession returns the history session whose CBOR encoding is
+// the first to reach target bytes. The 64 B one has no history.
+func newHistorySession(target int) historySession {
+	rng := mathrand.New(mathrand.NewPCG(2, uint64(target)))
+	s := historySession{
+		UserID: "u_8f3a2c", Locale: "de-DE",
+		CSRF: "Jk2n8Qz1pV7xR4sT9wY3bC6dF0gH5jL2",
+	}
+	if target <= 64 {
+		return s
+	}
+	s.Name = "Grace Hopper"
+	s.Settings = map[string]string{"theme": "light", "currency": "EUR", "tz": "Europe/Berlin"}
+	s.SignedIn = time.Date(2026, 5, 2, 8, 15, 0, 0, time.UTC)
+	at := s.SignedIn
+	for benchCBORLen(s) < target {
+		at = at.Add(time.Duration(1+rng.IntN(600)) * time.Second)
+		s.History = append(s.History, historyVisit{
+			Path:  historyPaths[rng.IntN(len(historyPaths))],
+			At:    at,
+			Count: 1 + rng.IntN(20),
+		})
+	}
+	return s
+}
+
+// historySessionMap is the history session as a map[string]any, as
+// benchSessionMap is the benchmark session: the same content, with ints
+// as int64, lists as []any, records as maps and times as Unix seconds.
+func historySessionMap(s *historySession) map[string]any {
+	m := map[string]any{"UserID": s.UserID, "Locale": s.Locale, "CSRF": s.CSRF}
+	if s.Name == "" {
+		return m
+	}
+	m["Name"] = s.Name
+	settings := map[string]any{}
+	for k, v := range s.Settings {
+		settings[k] = v
+	}
+	m["Settings"] = settings
+	m["SignedIn"] = s.SignedIn.Unix()
+	if len(s.History) > 0 {
+		h := make([]any, len(s.History))
+		for i, v := range s.History {
+			h[i] = map[string]any{"Path": v.Path, "At": v.At.Unix(), "Count": int64(v.Count)}
+		}
+		m["History"] = h
+	}
+	return m
+}
+
+// cryptoFloor is the floor a codec's speed is judged against: the
+// XChaCha20-Poly1305 seal and open and one base64url pass each way, over
+// bytes already serialized, into buffers that are reused. What a codec
+// spends beyond it goes to serializing, to its header and checks, and to
+// allocating.
+type cryptoFloor struct {
+	aead            cipher.AEAD
+	raw, enc, plain []byte
+}
+
+func newCryptoFloor(tb testing.TB) *cryptoFloor {
+	key := make([]byte, chacha20poly1305.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		tb.Fatal(err)
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &cryptoFloor{aead: aead}
+}
+
+// roundTrip seals payload under a fresh nonce, encodes it, decodes it and
+// opens it again.
+func (f *cryptoFloor) roundTrip(payload []byte) error {
+	f.raw = append(f.raw[:0], make([]byte, chacha20poly1305.NonceSizeX)...)
+	if _, err := rand.Read(f.raw); err != nil {
+		return err
+	}
+	f.raw = f.aead.Seal(f.raw, f.raw[:chacha20poly1305.NonceSizeX], payload, nil)
+	f.enc = base64.RawURLEncoding.AppendEncode(f.enc[:0], f.raw)
+	var err error
+	f.raw, err = base64.RawURLEncoding.AppendDecode(f.raw[:0], f.enc)
+	if err != nil {
+		return err
+	}
+	nonce, ct := f.raw[:chacha20poly1305.NonceSizeX], f.raw[chacha20poly1305.NonceSizeX:]
+	f.plain, err = f.aead.Open(f.plain[:0], nonce, ct, nil)
+	return err
+}
+
+// roundTripShapes are the sessions BenchmarkRoundTrip measures: each
+// shape typed and as a map[string]any, at each size.
+var roundTripShapes = []struct {
+	name  string
+	typed func(target int) any // a pointer to the typed session
+	asMap func(v any) any      // the same content as a map[string]any
+	zero  func() any           // a pointer to a new zero typed session
+}{
+	{
+		name:  "cart",
+		typed: func(n int) any { s := newBenchSession(n); return &s },
+		asMap: func(v any) any { return benchSessionMap(v.(*benchSession)) },
+		zero:  func() any { return new(benchSession) },
+	},
+	{
+		name:  "history",
+		typed: func(n int) any { s := newHistorySession(n); return &s },
+		asMap: func(v any) any { return historySessionMap(v.(*historySession)) },
+		zero:  func() any { return new(historySession) },
+	},
+}
+
+// BenchmarkRoundTrip measures the codec's Encode then Decode of both
+// session shapes, typed and as a map[string]any, beside the crypto floor
+// over the typed session's payload. The three forms of one size run one
+// after the other, so their ratios are least disturbed by a noisy machine:
+// map ÷ typed is what an untyped session costs, typed ÷ crypto what the
+// serializer and the codec add to the cipher and base64.
+//
+//	go test -run '^$' -bench RoundTrip -benchmem
+func BenchmarkRoundTrip(b *testing.B) {
+	ring, err := NewKeyring(time.Now().Add(-time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := NewCodec(ring, CodecConfig{MaxLength: maxMaxLength})
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor := newCryptoFloor(b)
+	for _, shape := range roundTripShapes {
+		for _, size := range benchSizes {
+			typed := shape.typed(size.target)
+			m := shape.asMap(typed)
+			payload, err := CBOR{}.Serialize(typed)
+			if err != nil {
+				b.Fatal(err)
+			}
+			prefix := "shape=" + shape.name + "/payload=" + size.name + "/form="
+			b.Run(prefix+"typed", func(b *testing.B) {
+				v, err := c.Encode("session", typed)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := shape.zero()
+				if err := c.Decode("session", v, got); err != nil {
+					b.Fatal(err)
+				}
+				if diff := cmp.Diff(typed, got); diff != "" {
+					b.Fatalf("round trip (-want +got):\n%s", diff)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					v, err := c.Encode("session", typed)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := c.Decode("session", v, shape.zero()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(payload)), "payload-bytes")
+			})
+			b.Run(prefix+"map", func(b *testing.B) {
+				v, err := c.Encode("session", m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var got map[string]any
+				if err := c.Decode("session", v, &got); err != nil {
+					b.Fatal(err)
+				}
+				if diff := cmp.Diff(m, got); diff != "" {
+					b.Fatalf("round trip (-want +got):\n%s", diff)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					v, err := c.Encode("session", m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var got map[string]any
+					if err := c.Decode("session", v, &got); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(benchCBORLen(m)), "payload-bytes")
+			})
+			b.Run(prefix+"crypto", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := floor.roundTrip(payload); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(payload)), "payload-bytes")
+			})
+		}
 	}
 }

@@ -3,6 +3,8 @@ package cookiesession
 import (
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -21,10 +23,95 @@ func (st *Store[T]) cookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
+// cookieAttrs holds the attributes every session cookie of a store
+// carries, written once, when the store is built, by net/http's own
+// Cookie.String, so that they are byte for byte what it writes.
+type cookieAttrs struct {
+	mid  string // "; Path=/; Domain=example.com": before Max-Age
+	tail string // "; HttpOnly; Secure; SameSite=Lax": after it
+}
+
+func newCookieAttrs[T any](cfg *Config[T]) cookieAttrs {
+	const probe = "x"
+	mid := (&http.Cookie{Name: probe, Path: cfg.Path, Domain: cfg.Domain}).String()
+	tail := (&http.Cookie{Name: probe, Secure: !cfg.Insecure, HttpOnly: !cfg.ScriptAccess, SameSite: cfg.SameSite}).String()
+	return cookieAttrs{mid: mid[len(probe)+1:], tail: tail[len(probe)+1:]}
+}
+
+// appendSetCookies appends to lines the Set-Cookie lines of a sealed value
+// split into parts, named as chunks of name: the lines that
+// st.cookie(chunkName(name, i), parts[i], maxAge).String() returns, byte
+// for byte, without the checks that net/http's Cookie.Valid and
+// Cookie.String make on every byte of every value, since none of them
+// can fail here:
+//
+//   - the names are valid tokens: Config.normalize checked the name of
+//     the store's last possible chunk with Cookie.Valid when the store
+//     was built, and every chunk name is the name, a dot and digits;
+//   - the path and domain were checked there too, and the attributes
+//     are the ones net/http wrote (newCookieAttrs);
+//   - a value is ours by construction: the prefix '~' and base64url
+//     characters (Codec.seal writes nothing else), all of them
+//     cookie-octets of RFC 6265 and none a space or a comma, so net/http
+//     would neither drop nor quote any byte of it.
+//
+// TestSetCookieLines holds this to Cookie.String and Cookie.Valid on
+// random sessions and configurations. All the lines share one
+// allocation.
+func (st *Store[T]) appendSetCookies(lines []string, name string, parts []string, maxAge int) []string {
+	a := &st.attrs
+	var age [24]byte
+	ageAttr := age[:0]
+	switch {
+	case maxAge > 0:
+		ageAttr = strconv.AppendInt(append(ageAttr, "; Max-Age="...), int64(maxAge), 10)
+	case maxAge < 0:
+		ageAttr = append(ageAttr, "; Max-Age=0"...)
+	}
+	size := 0
+	for i, p := range parts {
+		size += chunkNameLen(name, i) + 1 + len(p) + len(a.mid) + len(ageAttr) + len(a.tail)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	var num [4]byte
+	for i, p := range parts {
+		b.WriteString(name)
+		if i > 0 {
+			b.WriteByte('.')
+			b.Write(strconv.AppendInt(num[:0], int64(i), 10))
+		}
+		b.WriteByte('=')
+		b.WriteString(p)
+		b.WriteString(a.mid)
+		b.Write(ageAttr)
+		b.WriteString(a.tail)
+	}
+	all := b.String()
+	lines = slices.Grow(lines, len(parts))
+	for i, p := range parts {
+		n := chunkNameLen(name, i) + 1 + len(p) + len(a.mid) + len(ageAttr) + len(a.tail)
+		lines = append(lines, all[:n])
+		all = all[n:]
+	}
+	return lines
+}
+
 // setCacheHeaders keeps shared caches from storing a response that sets
 // a session cookie and serving it to someone else: Vary: Cookie, and
 // Cache-Control private (no-store on logout).
 func setCacheHeaders(h http.Header, noStore bool) {
+	if len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
+		// Neither header set yet, as on most responses: both lines
+		// in one allocation, each slice capped so that appending to
+		// one never writes over the other.
+		lines := []string{"Cookie", "private"}
+		if noStore {
+			lines[1] = "no-store"
+		}
+		h["Vary"], h["Cache-Control"] = lines[0:1:1], lines[1:2:2]
+		return
+	}
 	if !headerHasToken(h, "Vary", "cookie") && !headerHasToken(h, "Vary", "*") {
 		h.Add("Vary", "Cookie")
 	}

@@ -53,9 +53,10 @@ const (
 // indefinite lengths and nesting beyond MaxNesting are refused.
 //
 // Plain types — structs, possibly keyed with keyasint, of booleans,
-// integers, strings, []byte, time.Time, pointers, slices and string-keyed
-// maps of these, without methods of their own — take a faster path with
-// the same encoding and the same results. Their decoded strings share one
+// integers, float64, strings, []byte, time.Time, any, pointers, slices and
+// string-keyed maps of these, without methods of their own, and so the
+// map[string]any of a MapStore — take a faster path with the same
+// encoding and the same results. Their decoded strings share one
 // copy of the payload, so a string kept from a session keeps that copy
 // (at most the session's size) alive. Other types, and any input the fast
 // path does not expect, go through fxamacker/cbor.

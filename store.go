@@ -26,6 +26,7 @@ type Store[T any] struct {
 	legacy    *migration[T] // nil unless Config.Gorilla is set
 	tokenName string        // the name bearer tokens are sealed under
 	reported  hostReports   // the misconfigurations reported so far
+	attrs     cookieAttrs   // the Set-Cookie attributes, written once
 }
 
 type contextKey struct{ name string }
@@ -59,6 +60,7 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 		ctxKey:    &contextKey{name: "cookiesession " + cfg.Name},
 		rand:      rand.Reader,
 		tokenName: tokenName(cfg),
+		attrs:     newCookieAttrs(&cfg),
 	}
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
 		st.mapType = t
@@ -370,17 +372,9 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		maxAge = 0 // a browser-session cookie: no Max-Age
 	}
 	parts := splitValue(name, value, st.cfg.ChunkSize, n)
-	cookies := make([]*http.Cookie, n)
-	for i, p := range parts {
-		cookies[i] = st.cookie(chunkName(name, i), p, maxAge)
-		if err := cookies[i].Valid(); err != nil {
-			return fmt.Errorf("cookiesession: %w", err)
-		}
-	}
 	h := w.Header()
-	for _, c := range cookies {
-		h.Add("Set-Cookie", c.String())
-	}
+	// The lines are valid by construction: see appendSetCookies.
+	h["Set-Cookie"] = st.appendSetCookies(h["Set-Cookie"], name, parts, maxAge)
 	s.written = n
 	st.expire(w, s, n) // the chunks a larger session used before
 	st.expireTwins(h, s)
