@@ -313,7 +313,9 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		return roundTripPlan{verify: true}
 	}
 	var p roundTripPlan
-	add := func(q roundTripPlan) { p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep }
+	add := func(q roundTripPlan) {
+		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
+	}
 	switch t.Kind() {
 	case reflect.Interface:
 		p.verify = t.NumMethod() > 0 // nothing can be decoded into an error, a fmt.Stringer
