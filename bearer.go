@@ -241,23 +241,11 @@ func (st *Store[T]) saveBearer(w http.ResponseWriter, r *http.Request, s *Sessio
 // its idle window, whichever comes first, as a cookie would be.
 func (st *Store[T]) sealToken(s *Session[T]) (string, error) {
 	now := st.cfg.Now()
-	exp := s.created.Add(st.cfg.Lifetime)
-	if st.cfg.IdleTimeout > 0 {
-		if idleEnd := now.Add(st.cfg.IdleTimeout); idleEnd.Before(exp) {
-			exp = idleEnd
-		}
+	exp, err := st.sealing(s, now)
+	if err != nil {
+		return "", err
 	}
-	if exp.Sub(now) < time.Second {
-		return "", fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
-	}
-	if s.id == nil {
-		id, err := st.newID()
-		if err != nil {
-			return "", err
-		}
-		s.id = id
-	}
-	token, keyID, err := st.codec.seal(st.tokenName, envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data}, now, exp,
+	token, keyID, err := st.codec.seal(st.tokenName, s.envelope(), now, exp,
 		func(encLen int) (int, error) {
 			if encLen > st.cfg.MaxSize {
 				return 0, &TooLargeError{What: "bearer token", Size: encLen, Limit: st.cfg.MaxSize}

@@ -453,3 +453,27 @@ func TestTokenThenDestroyExpiresCookies(t *testing.T) {
 		t.Errorf("a token's failure logged as %q", logged.String())
 	}
 }
+
+// TestTokenCarriesFlashes checks that a token seals the whole session, its
+// flashes with it, as a cookie does.
+func TestTokenCarriesFlashes(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Transport: TransportBearer})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	if err := s.AddFlash("info", "welcome"); err != nil {
+		t.Fatal(err)
+	}
+	token, err := s.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	got, err := st.Load(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fl := got.Flashes(); len(fl) != 1 || fl[0].Text != "welcome" {
+		t.Errorf("flashes through a token: %+v, want the one added", fl)
+	}
+}

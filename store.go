@@ -336,23 +336,32 @@ func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) 
 	return err
 }
 
-func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
-	now := st.cfg.Now()
-	exp := s.created.Add(st.cfg.Lifetime)
+// sealing returns when a value of s sealed at now expires, whichever
+// transport carries it: at the end of its lifetime or of its idle window,
+// whichever comes first. It gives s an id if it has none yet.
+func (st *Store[T]) sealing(s *Session[T], now time.Time) (exp time.Time, err error) {
+	exp = s.created.Add(st.cfg.Lifetime)
 	if st.cfg.IdleTimeout > 0 {
 		if idleEnd := now.Add(st.cfg.IdleTimeout); idleEnd.Before(exp) {
 			exp = idleEnd
 		}
 	}
 	if exp.Sub(now) < time.Second {
-		return fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
+		return exp, fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
 	}
 	if s.id == nil {
-		id, err := st.newID()
-		if err != nil {
-			return err
+		if s.id, err = st.newID(); err != nil {
+			return exp, err
 		}
-		s.id = id
+	}
+	return exp, nil
+}
+
+func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
+	now := st.cfg.Now()
+	exp, err := st.sealing(s, now)
+	if err != nil {
+		return err
 	}
 	name := st.cfg.Name
 	var n int
