@@ -1,6 +1,6 @@
 module github.com/cookiesession/cookiesession/examples/frameworks
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/cookiesession/cookiesession v0.0.0
