@@ -75,7 +75,7 @@ func (srv *server) seal(t *testing.T, now time.Time, a account) []*http.Cookie {
 	t.Helper()
 	cfg := srv.cfg
 	cfg.Now = func() time.Time { return now }
-	cfg.MaxSize = 64 << 10 // measure any size; the server's store decides what it refuses
+	cfg.MaxSize = 48 << 10 // measure any size; the server's store decides what it refuses
 	cfg.OnError = nil
 	st, err := cookiesession.NewStore(srv.ring, cfg)
 	if err != nil {
