@@ -872,6 +872,7 @@ func TestKeyringFileNotRegular(t *testing.T) {
 	if err := other.Save(rec, nil, s); err != nil {
 		t.Fatal(err)
 	}
+	cookies := rec.Result().Cookies()
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -879,7 +880,7 @@ func TestKeyringFileNotRegular(t *testing.T) {
 			defer wg.Done()
 			clock.Advance(2 * time.Second) // past the early reload's rate limit
 			req := httptest.NewRequest("GET", "/", nil)
-			for _, c := range rec.Result().Cookies() {
+			for _, c := range cookies {
 				req.AddCookie(c)
 			}
 			if _, err := st.Load(req); !errors.Is(err, ErrUnknownKey) {
