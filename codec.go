@@ -337,7 +337,9 @@ func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error
 		return Header{}, &TooLargeError{What: "value", Size: len(value), Limit: c.maxLength}
 	}
 	if len(name) > maxNameLen {
-		return Header{}, &TooLargeError{What: "cookie name", Size: len(name), Limit: maxNameLen}
+		// The caller's mistake, not the value's: no outcome class, as
+		// when sealing (FORMAT.md, the checks' order).
+		return Header{}, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
 	}
 	if len(value) == 0 || value[0] != valuePrefix {
 		return Header{}, ErrMalformed
