@@ -93,7 +93,7 @@ func (c *cli) decode(args []string) int {
 		input = pos[0]
 	} else {
 		if f, ok := c.stdin.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && !isDevNull(fi) {
 				fmt.Fprintln(c.stderr, "cookiesession: reading a value or a Cookie header from the terminal; end it with Ctrl-D")
 			}
 		}
@@ -465,4 +465,11 @@ func printableEntry(name string, v any, showAll bool) any {
 		}
 	}
 	return printable(v, showAll)
+}
+
+// isDevNull reports whether fi is the null device, a character device that
+// is no terminal: nobody is typing there.
+func isDevNull(fi os.FileInfo) bool {
+	null, err := os.Stat(os.DevNull)
+	return err == nil && os.SameFile(fi, null)
 }
