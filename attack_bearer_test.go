@@ -2,7 +2,6 @@ package cookiesession
 
 import (
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -247,18 +246,7 @@ func TestAttackBearerReplayAfterLogout(t *testing.T) {
 	if got := f.loadBearer(t, "", "Bearer "+stolen); got.user != "victim" {
 		t.Fatalf("without Validate: user %q err %v; the replay is accepted", got.user, got.err)
 	}
-	loggedOut := map[string]bool{}
-	cfg := f.cfg
-	cfg.Validate = func(r *http.Request, s *Session[cart]) error {
-		if loggedOut[s.ID()] {
-			return errors.New("session ended by logout")
-		}
-		return nil
-	}
-	st, err := NewStore(f.hits, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, loggedOut := f.withLogouts(t)
 	r := httptest.NewRequest("POST", "/logout", nil)
 	r.Header.Set("Authorization", "Bearer "+stolen)
 	s, _ := st.Load(r)
@@ -269,7 +257,7 @@ func TestAttackBearerReplayAfterLogout(t *testing.T) {
 	if len(rec.Result().Header) != 0 {
 		t.Errorf("logout over a token wrote %v; there is nothing to delete", rec.Result().Header)
 	}
-	if s, err = st.Load(r); !errors.Is(err, ErrRejected) || s.Get().User != "" {
+	if s, err := st.Load(r); !errors.Is(err, ErrRejected) || s.Get().User != "" {
 		t.Fatalf("with Validate: user %q err %v; want the replay refused", s.Get().User, err)
 	}
 }

@@ -409,7 +409,24 @@ func TestAttackReplayAfterLogout(t *testing.T) {
 		t.Fatalf("without Validate: user %q err %v; the replay is accepted", got.user, got.err)
 	}
 
-	loggedOut := map[string]bool{}
+	st, loggedOut := f.withLogouts(t)
+	r = httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", header(stolen...))
+	s, _ = st.Load(r)
+	loggedOut[s.ID()] = true // the application records the logout
+	s.Destroy()
+	s, err := st.Load(r) // the replay
+	if !errors.Is(err, ErrRejected) || s.Get().User != "" {
+		t.Fatalf("with Validate: user %q err %v; want the replay refused", s.Get().User, err)
+	}
+}
+
+// withLogouts returns a store like the fixture's whose Validate refuses
+// the sessions whose ids the test puts in loggedOut, as an application
+// that records logouts does.
+func (f *attackFixture) withLogouts(t testing.TB) (st *Store[cart], loggedOut map[string]bool) {
+	t.Helper()
+	loggedOut = map[string]bool{}
 	cfg := f.cfg
 	cfg.Validate = func(r *http.Request, s *Session[cart]) error {
 		if loggedOut[s.ID()] {
@@ -421,15 +438,7 @@ func TestAttackReplayAfterLogout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = httptest.NewRequest("GET", "/", nil)
-	r.Header.Set("Cookie", header(stolen...))
-	s, _ = st.Load(r)
-	loggedOut[s.ID()] = true // the application records the logout
-	s.Destroy()
-	s, err = st.Load(r) // the replay
-	if !errors.Is(err, ErrRejected) || s.Get().User != "" {
-		t.Fatalf("with Validate: user %q err %v; want the replay refused", s.Get().User, err)
-	}
+	return st, loggedOut
 }
 
 func TestAttackHostilePayloads(t *testing.T) {

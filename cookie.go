@@ -148,13 +148,10 @@ func headerHasToken(h http.Header, key, token string) bool {
 	return false
 }
 
-// requestHost returns the host a request was sent to, lower case and
-// without a port, or "" when there is no request.
-func requestHost(r *http.Request) string {
-	if r == nil {
-		return ""
-	}
-	host := r.Host
+// requestHost returns the host of a request's Host header, lower case and
+// without a port. It runs only when twins or a gorilla cookie are expired,
+// not on every request: splitting a Host without a port allocates an error.
+func requestHost(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -210,7 +207,7 @@ func (st *Store[T]) expireTwins(h http.Header, s *Session[T]) {
 		return
 	}
 	to := max(s.carried.highest(), s.written, 1)
-	for _, d := range st.twinDomains(s.host) {
+	for _, d := range st.twinDomains(requestHost(s.host)) {
 		for i := range to {
 			c := st.cookie(chunkName(st.cfg.Name, i), "", -1)
 			c.Domain = d

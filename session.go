@@ -25,7 +25,7 @@ type Session[T any] struct {
 	reseal    bool // sealed by a key that is no longer primary, or idle window half used
 
 	carried       carried // the chunks the request carried
-	host          string  // the request's host, without a port: where twins of the cookies may sit
+	host          string  // the request's Host, as sent: where twins of the cookies may sit (see requestHost)
 	written       int     // chunks this response set so far
 	legacyCarried bool    // the request carried a gorilla cookie to expire
 	dead          bool    // the carried cookies can never open: expire them
@@ -54,8 +54,8 @@ func (s *Session[T]) envelope() envelope[T] {
 	return envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data, Flashes: s.flashes, Persistent: s.persistent}
 }
 
-// opened takes from env what the sealed value adds to the session's data.
-func (s *Session[T]) opened(env *envelope[T]) {
+// fromEnvelope takes from env what the sealed value adds to the session's data.
+func (s *Session[T]) fromEnvelope(env *envelope[T]) {
 	s.flashes, s.persistent = env.Flashes, env.Persistent
 }
 

@@ -143,7 +143,7 @@ func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 		panic("cookiesession: Store.Load of a nil *http.Request") // a programming error, said plainly
 	}
 	now := st.cfg.Now()
-	s := &Session[T]{store: st, host: requestHost(r)}
+	s := &Session[T]{store: st, host: r.Host}
 	if decided, err := st.loadBearer(r, s, now); decided {
 		return s, err
 	}
@@ -259,7 +259,7 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 // hook, and whether the response must re-seal it.
 func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now time.Time) error {
 	s.data, s.id, s.created, s.keyID = o.env.Data, o.env.ID, time.Unix(o.env.Created, 0), o.h.KeyID
-	s.opened(&o.env)
+	s.fromEnvelope(&o.env)
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
@@ -388,7 +388,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	st.expire(w, s, n) // the chunks a larger session used before
 	st.expireTwins(h, s)
 	if s.legacyCarried {
-		st.legacy.expireLegacy(h, name, s.host)
+		st.legacy.expireLegacy(h, name, requestHost(s.host))
 		s.legacyCarried = false
 	}
 	s.keyID = keyID
@@ -411,7 +411,7 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 	if from == 0 {
 		st.expireTwins(w.Header(), s)
 		if s.legacyCarried {
-			st.legacy.expireLegacy(w.Header(), st.cfg.Name, s.host)
+			st.legacy.expireLegacy(w.Header(), st.cfg.Name, requestHost(s.host))
 			s.legacyCarried = false
 		}
 		s.written = 0
