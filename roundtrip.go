@@ -15,14 +15,25 @@ import (
 // What Save accepts, Load returns equal: a value that would seal but not
 // open again (or open different) is refused when it is sealed, with the
 // browser's cookies left as they were, rather than sealed and lost on the
-// next request. Two classes of value are at stake:
+// next request. The values at stake:
 //
 //   - times that RFC 3339 cannot write: years outside 0–9999, which no
 //     reader parses, and zone offsets with seconds or of 24 hours or more,
-//     which come back rounded or not at all;
+//     which come back rounded or not at all (checkValue);
+//   - values that hold themselves or nest deeper than MaxNesting, which
+//     an encoder would recurse into until the stack overflows, and maps
+//     with keys other than text held in an interface, which CBOR decodes
+//     as a map[string]any and so fails (checkValue);
 //   - parts that decode themselves (custom unmarshalers) or that no
 //     decoder can fill (interfaces with methods): for types that have
-//     them, the encoding is decoded once more before it is sealed.
+//     them, the encoding is decoded once more before it is sealed
+//     (sealableAfter);
+//   - strings that are not UTF-8, which JSON cannot hold (JSON's
+//     serializeTo).
+//
+// Of these, only the time and depth checks walk values, and only for
+// types that can hold such parts; the CBOR fast path (cborfast.go) takes
+// none of them, and refuses or steps aside for the rest.
 //
 // Times held in an interface (a map[string]any) are written as text and
 // come back as text, as every untyped value comes back in its generic
