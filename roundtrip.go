@@ -31,9 +31,9 @@ import (
 //   - strings that are not UTF-8, which JSON cannot hold (JSON's
 //     serializeTo).
 //
-// Of these, only the time and depth checks walk values, and only for
-// types that can hold such parts; the CBOR fast path (cborfast.go) takes
-// none of them, and refuses or steps aside for the rest.
+// The time and depth checks walk values, and only of types that can hold
+// such parts. The CBOR fast path (cborfast.go) steps aside for every such
+// value, so these checks cost nothing on it.
 //
 // Times held in an interface (a map[string]any) are written as text and
 // come back as text, as every untyped value comes back in its generic
