@@ -176,7 +176,7 @@ func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now 
 	if n != 1 {
 		return fmt.Errorf("%w: the bearer token says it is split over %d chunks; tokens never are", ErrMalformed, n)
 	}
-	o := new(opened[T])
+	o := &s.scratch
 	if o.h, err = st.codec.open(st.tokenName, token, &o.env, 1); err != nil {
 		return err
 	}
@@ -252,6 +252,7 @@ func (st *Store[T]) sealToken(s *Session[T]) (string, error) {
 			}
 			return 1, nil
 		})
+	s.scratch.clear()
 	if err != nil {
 		return "", err
 	}

@@ -76,16 +76,15 @@ func cookieBytes(name string, encLen, n int) int {
 	return total
 }
 
-// splitValue cuts value into n chunks, each filling its cookie up to
-// chunkSize bytes of name plus value, the last taking the rest.
-func splitValue(name, value string, chunkSize, n int) []string {
-	parts := make([]string, n)
+// splitValue appends to parts the n chunks value is cut into, each filling
+// its cookie up to chunkSize bytes of name plus value, the last taking the
+// rest. The chunks share value's bytes.
+func splitValue[S ~string | ~[]byte](parts []S, name string, value S, chunkSize, n int) []S {
 	for i := range n - 1 {
 		size := chunkSize - chunkNameLen(name, i)
-		parts[i], value = value[:size], value[size:]
+		parts, value = append(parts, value[:size]), value[size:]
 	}
-	parts[n-1] = value
-	return parts
+	return append(parts, value)
 }
 
 // OpenChunks opens a value that was split over the cookies name, name.1,
@@ -119,7 +118,7 @@ func (c *Codec) openJoined(name string, chunks []string, dst any) (Header, error
 	if size > c.maxLength {
 		return Header{}, &TooLargeError{What: "value", Size: size, Limit: c.maxLength}
 	}
-	return c.open(name, strings.Join(chunks, ""), dst, len(chunks))
+	return c.open(name, "", dst, len(chunks), chunks...)
 }
 
 // carried describes the session cookies a request carried.
@@ -129,26 +128,54 @@ type carried struct {
 	cands [][]string
 	// dup reports that some chunk came more than once.
 	dup bool
+	// Room for the candidates of most requests (up to smallChunks
+	// chunks, and twice as many values in all) and for the chunks of one
+	// attempt to assemble them, so that scanning and opening them
+	// allocates nothing: cands and attempt's result then point into it.
+	// A carried is therefore filled where it stays (scan takes its
+	// address) and never copied after; noCopy has go vet's copylocks
+	// check refuse a copy.
+	smallCands [smallChunks][]string
+	smallAll   [2 * smallChunks]string
+	parts      [smallChunks]string
+	_          noCopy
 }
+
+// smallChunks is how many chunks a carried holds without allocating: the
+// 6 KiB of the default MaxSize take two, 24 KiB take seven.
+const smallChunks = 8
+
+// noCopy marks a type that must not be copied once in use: go vet's
+// copylocks check reports copies of a type with these methods.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // highest returns one past the highest chunk index the request carried.
 func (c *carried) highest() int { return len(c.cands) }
 
-// scanCookies finds the cookies of the session called name among the
-// request's Cookie headers without parsing any other cookie, and without
-// copying: the values are substrings of the header. Chunk indexes are
-// decimal without leading zeros, from 1 to maxChunks-1; any other suffix
-// is some other cookie. It allocates twice, whatever the number of
-// chunks: the candidates are gathered first, and then shared out.
-func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
-	var c carried
+// scanCookies is carried.scan into a carried of its own.
+func scanCookies(h http.Header, name string, maxChunks int) (*carried, error) {
+	c := new(carried)
+	return c, c.scan(h, name, maxChunks)
+}
+
+// scan finds the cookies of the session called name among the request's
+// Cookie headers without parsing any other cookie, and without copying:
+// the values are substrings of the header. Chunk indexes are decimal
+// without leading zeros, from 1 to maxChunks-1; any other suffix is some
+// other cookie. It allocates nothing for up to smallChunks chunks, and
+// twice otherwise, whatever the number of chunks: the candidates are
+// gathered first, and then shared out. c must be zero.
+func (c *carried) scan(h http.Header, name string, maxChunks int) error {
 	lines := h["Cookie"]
 	size := 0
 	for _, line := range lines {
 		size += len(line)
 	}
 	if size > maxCookieHeader {
-		return c, &TooLargeError{What: "Cookie header", Size: size, Limit: maxCookieHeader}
+		return &TooLargeError{What: "Cookie header", Size: size, Limit: maxCookieHeader}
 	}
 	type found struct {
 		i int
@@ -187,10 +214,14 @@ func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
 		}
 	}
 	if n == 0 {
-		return c, nil
+		return nil
 	}
-	c.cands = make([][]string, n)
-	all := make([]string, len(fs))
+	var all []string
+	if n <= len(c.smallCands) && len(fs) <= len(c.smallAll) {
+		c.cands, all = c.smallCands[:n], c.smallAll[:len(fs)]
+	} else {
+		c.cands, all = make([][]string, n), make([]string, len(fs))
+	}
 	off := 0
 	for i, k := range counts[:n] {
 		if k > 0 {
@@ -203,7 +234,7 @@ func scanCookies(h http.Header, name string, maxChunks int) (carried, error) {
 	for _, f := range fs {
 		c.cands[f.i] = append(c.cands[f.i], f.v)
 	}
-	return c, nil
+	return nil
 }
 
 // chunkIndex parses the part of a cookie name after the session's name:
@@ -238,7 +269,16 @@ func (c *carried) attempt(j, n int) ([]string, bool) {
 	if n > len(c.cands) {
 		return nil, false
 	}
-	parts := make([]string, n)
+	if n == 1 {
+		// One chunk: its candidate, in place.
+		return c.cands[0][j : j+1 : j+1], true
+	}
+	// One attempt at a time: the previous one's chunks are done with.
+	parts := c.parts[:0]
+	if n > len(c.parts) {
+		parts = make([]string, n)
+	}
+	parts = parts[:n]
 	for i := range n {
 		cs := c.cands[i]
 		if len(cs) == 0 {

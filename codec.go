@@ -221,20 +221,35 @@ func putScratch(p *[]byte, plain int) {
 // encoded length is split over; that count is sealed into the header. It
 // returns the value and the id of the key that sealed it.
 func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (string, KeyID, error) {
+	enc, buf, id, err := c.sealScratch(name, v, iat, exp, chunksFor)
+	if err != nil {
+		return "", 0, err
+	}
+	value := string(enc)
+	putScratch(buf, 0)
+	return value, id, nil
+}
+
+// sealScratch is seal, with the value left in buf, a scratch buffer: the
+// caller copies it out (a store, straight into its Set-Cookie lines) and
+// hands buf back with putScratch(buf, 0). It holds ciphertext, associated
+// data and the encoding only; the plaintext stayed in the serializer's
+// buffer, cleared by putBuffer. On error there is no buffer to hand back.
+func (c *Codec) sealScratch(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (enc []byte, buf *[]byte, id KeyID, err error) {
 	if len(name) > maxNameLen {
-		return "", 0, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
+		return nil, nil, 0, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
 	}
 	ring := c.keys.Keyring()
 	if ring == nil {
-		return "", 0, ErrNoPrimaryKey
+		return nil, nil, 0, ErrNoPrimaryKey
 	}
 	pi := ring.primary(iat)
 	if pi < 0 {
-		return "", 0, ErrNoPrimaryKey
+		return nil, nil, 0, ErrNoPrimaryKey
 	}
 	lifetime := exp.Unix() - iat.Unix()
 	if lifetime <= 0 || lifetime > math.MaxUint32 {
-		return "", 0, fmt.Errorf("cookiesession: lifetime %v is not between 1s and %v", exp.Sub(iat), math.MaxUint32*time.Second)
+		return nil, nil, 0, fmt.Errorf("cookiesession: lifetime %v is not between 1s and %v", exp.Sub(iat), math.MaxUint32*time.Second)
 	}
 
 	payload, pooled, err := serialize(c.ser, v)
@@ -245,7 +260,7 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 		err = sealable(c.ser, v, payload)
 	}
 	if err != nil {
-		return "", 0, serializeError(v, err)
+		return nil, nil, 0, serializeError(v, err)
 	}
 
 	rawLen := Overhead + len(payload)
@@ -255,19 +270,18 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 		// The caller's limits come first: they say what is too large in
 		// its own terms (the cookies a session adds to a request).
 		if chunks, err = chunksFor(encLen); err != nil {
-			return "", 0, err
+			return nil, nil, 0, err
 		}
 	}
 	if encLen > c.maxLength {
-		return "", 0, &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
+		return nil, nil, 0, &TooLargeError{What: "value", Size: encLen, Limit: c.maxLength}
 	}
 	if chunks < 1 || chunks > MaxChunks {
-		return "", 0, fmt.Errorf("cookiesession: %d chunks, at most %d", chunks, MaxChunks)
+		return nil, nil, 0, fmt.Errorf("cookiesession: %d chunks, at most %d", chunks, MaxChunks)
 	}
 
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
-	buf := getScratch(rawLen + adLen + encLen)
-	defer putScratch(buf, 0) // ciphertext, AD and encoding only
+	buf = getScratch(rawLen + adLen + encLen)
 	raw := (*buf)[:rawLen]
 	hdr := raw[:headerSize]
 	hdr[0] = formatVersion
@@ -282,15 +296,16 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 	// zero or repeated nonce would reveal plaintexts and allow forgeries.
 	nonce := raw[headerSize : headerSize+nonceSize]
 	if _, err := io.ReadFull(c.rand, nonce); err != nil {
-		return "", 0, fmt.Errorf("cookiesession: reading a random nonce: %w", err)
+		putScratch(buf, 0)
+		return nil, nil, 0, fmt.Errorf("cookiesession: reading a random nonce: %w", err)
 	}
 	ad := appendAD((*buf)[rawLen:rawLen], hdr, name, c.purpose)
 	ring.aeads[pi].Seal(raw[headerSize+nonceSize:headerSize+nonceSize], nonce, payload, ad)
 
-	enc := (*buf)[rawLen+adLen:]
+	enc = (*buf)[rawLen+adLen:]
 	enc[0] = valuePrefix
 	b64.Encode(enc[1:], raw)
-	return string(enc), ring.keys[pi].ID, nil
+	return enc, buf, ring.keys[pi].ID, nil
 }
 
 // appendAD appends the associated data: the header, then the cookie name
@@ -328,40 +343,59 @@ func peekChunks(value string) (int, error) {
 }
 
 // open checks, authenticates and deserializes a value that must have been
-// split over exactly wantChunks cookies (joined again by the caller).
-func (c *Codec) open(name, value string, dst any, wantChunks int) (Header, error) {
+// split over exactly wantChunks cookies: value, or the chunks in parts
+// when value is "" and parts is not empty, joined in the scratch buffer
+// rather than into a string of their own.
+func (c *Codec) open(name, value string, dst any, wantChunks int, parts ...string) (Header, error) {
+	size, first := len(value), value
+	if value == "" {
+		for _, p := range parts {
+			size += len(p)
+			if first == "" {
+				first = p
+			}
+		}
+	}
 	// Every check before the tag costs nothing an attacker can amplify:
 	// the length is checked before decoding, the key is found by its id
 	// in a short list, and a failure never tries another key.
-	if len(value) > c.maxLength {
-		return Header{}, &TooLargeError{What: "value", Size: len(value), Limit: c.maxLength}
+	if size > c.maxLength {
+		return Header{}, &TooLargeError{What: "value", Size: size, Limit: c.maxLength}
 	}
 	if len(name) > maxNameLen {
 		// The caller's mistake, not the value's: no outcome class, as
 		// when sealing (FORMAT.md, the checks' order).
 		return Header{}, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
 	}
-	if len(value) == 0 || value[0] != valuePrefix {
+	if size == 0 || first[0] != valuePrefix {
 		return Header{}, ErrMalformed
 	}
-	enc := value[1:]
-	if len(enc)%4 == 1 { // no base64 encoding has this length
+	encLen := size - 1
+	if encLen%4 == 1 { // no base64 encoding has this length
 		return Header{}, ErrMalformed
 	}
-	rawMax := b64.DecodedLen(len(enc))
+	rawMax := b64.DecodedLen(encLen)
 	if rawMax < Overhead {
 		return Header{}, ErrMalformed
 	}
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
-	buf := getScratch(rawMax + adLen + len(enc))
+	buf := getScratch(rawMax + adLen + size)
 	defer putScratch(buf, rawMax) // the value is opened in place, in the first rawMax bytes
 	in := (*buf)[rawMax+adLen:]
-	copy(in, enc)
+	if value != "" {
+		copy(in, value)
+	} else {
+		off := 0
+		for _, p := range parts {
+			off += copy(in[off:], p)
+		}
+	}
+	in = in[1:] // after the prefix
 	// Strict decoding refuses non-canonical encodings (stray bits in the
 	// last character), and the length check refuses the CR and LF that Go's
 	// decoder skips, so one value has exactly one spelling.
 	n, err := b64.Decode((*buf)[:rawMax], in)
-	if err != nil || n < Overhead || b64.EncodedLen(n) != len(enc) {
+	if err != nil || n < Overhead || b64.EncodedLen(n) != encLen {
 		return Header{}, ErrMalformed
 	}
 	raw := (*buf)[:n]

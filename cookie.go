@@ -58,7 +58,7 @@ func newCookieAttrs[T any](cfg *Config[T]) cookieAttrs {
 // TestSetCookieLines holds this to Cookie.String and Cookie.Valid on
 // random sessions and configurations. All the lines share one
 // allocation.
-func (st *Store[T]) appendSetCookies(lines []string, name string, parts []string, maxAge int) []string {
+func (st *Store[T]) appendSetCookies(lines []string, name string, parts [][]byte, maxAge int) []string {
 	a := &st.attrs
 	var age [24]byte
 	ageAttr := age[:0]
@@ -82,7 +82,7 @@ func (st *Store[T]) appendSetCookies(lines []string, name string, parts []string
 			b.Write(strconv.AppendInt(num[:0], int64(i), 10))
 		}
 		b.WriteByte('=')
-		b.WriteString(p)
+		b.Write(p)
 		b.WriteString(a.mid)
 		b.Write(ageAttr)
 		b.WriteString(a.tail)
@@ -100,12 +100,20 @@ func (st *Store[T]) appendSetCookies(lines []string, name string, parts []string
 // setCacheHeaders keeps shared caches from storing a response that sets
 // a session cookie and serving it to someone else: Vary: Cookie, and
 // Cache-Control private (no-store on logout).
-func setCacheHeaders(h http.Header, noStore bool) {
+func setCacheHeaders(h http.Header, noStore bool) { setCacheHeadersIn(h, noStore, nil) }
+
+// setCacheHeadersIn is setCacheHeaders, with room for the two lines in
+// spare when it has length 2: the caller's allocation.
+func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 	if len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
 		// Neither header set yet, as on most responses: both lines
 		// in one allocation, each slice capped so that appending to
 		// one never writes over the other.
-		lines := []string{"Cookie", "private"}
+		lines := spare
+		if len(lines) != 2 {
+			lines = make([]string, 2)
+		}
+		lines[0], lines[1] = "Cookie", "private"
 		if noStore {
 			lines[1] = "no-store"
 		}

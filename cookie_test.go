@@ -108,7 +108,11 @@ func TestAppendSetCookies(t *testing.T) {
 				}
 				parts[i] = b.String()
 			}
-			got := st.appendSetCookies([]string{"before"}, st.Name(), parts, maxAge)
+			raw := make([][]byte, n)
+			for i, p := range parts {
+				raw[i] = []byte(p)
+			}
+			got := st.appendSetCookies([]string{"before"}, st.Name(), raw, maxAge)
 			want := []string{"before"}
 			for i, p := range parts {
 				c := st.cookie(chunkName(st.Name(), i), p, maxAge)

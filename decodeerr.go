@@ -56,11 +56,19 @@ type envelopeMarker interface{ sessionEnvelope() }
 
 func (envelope[T]) sessionEnvelope() {}
 
+// isEnvelope reports whether t is a session's envelope, or a pointer to
+// one: what a store seals.
 func isEnvelope(t reflect.Type) bool {
-	return t.Implements(reflect.TypeFor[envelopeMarker]())
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && t.Implements(reflect.TypeFor[envelopeMarker]())
 }
 
 func envelopeDataType(t reflect.Type) reflect.Type {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	f, _ := t.FieldByName("Data")
 	return f.Type
 }

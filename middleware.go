@@ -39,14 +39,47 @@ var ErrLateSave = errors.New("cookiesession: session changed after the response'
 //     error too.
 func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.Load(r) // the error is reported, and kept in s
-		r = r.WithContext(context.WithValue(r.Context(), st.ctxKey, s))
-		sw := &sessionWriter[T]{ResponseWriter: w, st: st, r: r, s: s}
+		// The session, its writer and its context in one allocation.
+		rs := new(requestState[T])
+		s := &rs.s
+		st.load(r, s) // the error is reported, and kept in s
+		rs.ctx = sessionContext{Context: r.Context(), key: st.ctxKey, s: s}
+		r = r.WithContext(&rs.ctx)
+		sw := &rs.w
+		*sw = sessionWriter[T]{ResponseWriter: w, st: st, r: r, s: s}
 		s.out = sw
 		next.ServeHTTP(sw, r)
 		sw.commit()
 		sw.reportLate()
 	})
+}
+
+// requestState is what the middleware keeps for one request.
+type requestState[T any] struct {
+	s   Session[T]
+	w   sessionWriter[T]
+	ctx sessionContext
+}
+
+// sessionContext is the request's context with its session, as
+// context.WithValue(parent, key, s) would make it.
+type sessionContext struct {
+	context.Context
+	key *contextKey
+	s   any
+}
+
+func (c *sessionContext) Value(key any) any {
+	if key == any(c.key) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// String says what the context is, as context.WithValue's does, without
+// the session, which %v would print.
+func (c *sessionContext) String() string {
+	return fmt.Sprint(c.Context) + ".WithValue(" + c.key.name + ")"
 }
 
 // FromContext returns the session that the store's middleware loaded for

@@ -34,6 +34,11 @@ type Session[T any] struct {
 	flashes    []Flash
 	persistent *bool             // the session's own cookie choice; nil: the store's default
 	out        *sessionWriter[T] // the middleware's writer, if the session came from it
+
+	// scratch is where the request's first candidate opens, and what a
+	// save seals from: a session's own room for its envelope, so that
+	// neither allocates one. It holds nothing between the two.
+	scratch opened[T]
 }
 
 // envelope is what a session seals: its id, its creation time and the
@@ -49,9 +54,11 @@ type envelope[T any] struct {
 	Persistent *bool   `cbor:"5,keyasint,omitempty" json:"persistent,omitempty"`
 }
 
-// envelope returns what s seals.
-func (s *Session[T]) envelope() envelope[T] {
-	return envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data, Flashes: s.flashes, Persistent: s.persistent}
+// envelope returns what s seals, in s's scratch envelope; release it with
+// s.scratch.clear once it is sealed.
+func (s *Session[T]) envelope() *envelope[T] {
+	s.scratch.env = envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data, Flashes: s.flashes, Persistent: s.persistent}
+	return &s.scratch.env
 }
 
 // fromEnvelope takes from env what the sealed value adds to the session's data.

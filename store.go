@@ -139,16 +139,22 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 // tokens takes the session of a request that carries one from its token
 // alone; see [Store.CarriesToken].
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
+	s := new(Session[T])
+	return s, st.load(r, s)
+}
+
+// load is Load into s, a zero Session: the middleware's comes in one
+// allocation with its writer and context.
+func (st *Store[T]) load(r *http.Request, s *Session[T]) error {
 	if r == nil {
 		panic("cookiesession: Store.Load of a nil *http.Request") // a programming error, said plainly
 	}
 	now := st.cfg.Now()
-	s := &Session[T]{store: st, host: r.Host}
+	s.store, s.host = st, r.Host
 	if decided, err := st.loadBearer(r, s, now); decided {
-		return s, err
+		return err
 	}
-	c, err := scanCookies(r.Header, st.cfg.Name, st.maxChunks)
-	s.carried = c
+	err := s.carried.scan(r.Header, st.cfg.Name, st.maxChunks)
 	if err == nil {
 		err = st.open(r, s, now)
 	}
@@ -161,7 +167,7 @@ func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
 		s.dead = deadOnEveryServer(err)
 		st.report(r, "load", err)
 	}
-	return s, err
+	return err
 }
 
 // deadOnEveryServer reports whether a session that failed to load with err
@@ -233,6 +239,9 @@ type opened[T any] struct {
 	h   Header
 }
 
+// clear drops o's references to a session's data.
+func (o *opened[T]) clear() { o.env = envelope[T]{} }
+
 // open makes the request's session the one its cookies carry: of several
 // that authenticate (a host-only cookie beside a Domain cookie of the same
 // name, one tossed by a sibling subdomain), the one sealed last
@@ -240,7 +249,12 @@ type opened[T any] struct {
 func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 	var tried [maxCandidates]*opened[T]
 	best, err := s.carried.openBest(st.maxChunks, func(j int, parts []string) (Header, error) {
-		o := new(opened[T])
+		// The first candidate, nearly always the only one, opens into
+		// the session's own scratch envelope.
+		o := &s.scratch
+		if j > 0 {
+			o = new(opened[T])
+		}
 		var err error
 		if o.h, err = st.codec.openJoined(st.cfg.Name, parts, &o.env); err == nil {
 			err = st.checkOpened(o, now)
@@ -260,6 +274,7 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
 func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now time.Time) error {
 	s.data, s.id, s.created, s.keyID = o.env.Data, o.env.ID, time.Unix(o.env.Created, 0), o.h.KeyID
 	s.fromEnvelope(&o.env)
+	o.clear() // the session holds its data now
 	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
 		s.data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
@@ -365,7 +380,9 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	}
 	name := st.cfg.Name
 	var n int
-	value, keyID, err := st.codec.seal(name, s.envelope(), now, exp,
+	// The value stays in the codec's scratch buffer, and goes from there
+	// into the Set-Cookie lines: one copy, and no string of its own.
+	value, buf, keyID, err := st.codec.sealScratch(name, s.envelope(), now, exp,
 		func(encLen int) (int, error) {
 			n = chunkCount(name, encLen, st.cfg.ChunkSize, st.maxChunks)
 			if size := cookieBytes(name, encLen, n); n > st.maxChunks || size > st.cfg.MaxSize {
@@ -373,6 +390,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 			}
 			return n, nil
 		})
+	s.scratch.clear()
 	if err != nil {
 		return err
 	}
@@ -380,10 +398,20 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	if !s.Persistent() {
 		maxAge = 0 // a browser-session cookie: no Max-Age
 	}
-	parts := splitValue(name, value, st.cfg.ChunkSize, n)
+	var room [16][]byte // for the chunks of most sessions, without allocating
+	parts := splitValue(room[:0], name, value, st.cfg.ChunkSize, n)
 	h := w.Header()
+	lines, spare := h["Set-Cookie"], []string(nil)
+	if lines == nil && len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
+		// As on most responses: the Set-Cookie lines and the cache
+		// headers' two share one allocation, each slice capped so that
+		// appending to one never writes over another.
+		all := make([]string, 0, n+2)
+		lines, spare = all[:0:n], all[n:n+2:n+2]
+	}
 	// The lines are valid by construction: see appendSetCookies.
-	h["Set-Cookie"] = st.appendSetCookies(h["Set-Cookie"], name, parts, maxAge)
+	h["Set-Cookie"] = st.appendSetCookies(lines, name, parts, maxAge)
+	putScratch(buf, 0)
 	s.written = n
 	st.expire(w, s, n) // the chunks a larger session used before
 	st.expireTwins(h, s)
@@ -393,7 +421,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	}
 	s.keyID = keyID
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
-	setCacheHeaders(h, false)
+	setCacheHeadersIn(h, false, spare)
 	return nil
 }
 

@@ -721,7 +721,7 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		v.Value = spec.edit(v.Value)
 	}
 	if spec.chunkSize != 0 {
-		v.Chunks = splitValue(name, v.Value, spec.chunkSize, int(hdr[2]))
+		v.Chunks = splitValue(nil, name, v.Value, spec.chunkSize, int(hdr[2]))
 		if spec.split != nil {
 			v.Chunks = spec.split(v.Chunks)
 		}
@@ -975,7 +975,7 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 	if v.Input == "chunks" {
 		// A writer splits the joined value into exactly these chunks.
 		joined := strings.Join(v.Chunks, "")
-		if diff := cmp.Diff(v.Chunks, splitValue(v.CookieName, joined, v.ChunkSize, len(v.Chunks))); diff != "" {
+		if diff := cmp.Diff(v.Chunks, splitValue(nil, v.CookieName, joined, v.ChunkSize, len(v.Chunks))); diff != "" {
 			t.Errorf("split at chunk-size %d (-want +got):\n%s", v.ChunkSize, diff)
 		}
 		if n := chunkCount(v.CookieName, len(joined), v.ChunkSize, MaxChunks); n != len(v.Chunks) {
