@@ -1,0 +1,50 @@
+//go:build !race
+
+// The race detector makes sync.Pool drop buffers at random, and with them
+// the allocation counts: these tests run without it.
+
+package cookiesession
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestRequestAllocations holds a request through the middleware (load,
+// change, save) to its allocations, which do not grow with the session:
+// the session with its writer and context, the request's copy with that
+// context, the Set-Cookie lines, the slice of header lines, the
+// session's id and the one copy of its plaintext, whatever the number of
+// chunks up to smallChunks. The cart type has no slices, so the
+// serializer adds nothing of its own.
+func TestRequestAllocations(t *testing.T) {
+	const want = 6
+	for _, blob := range []int{10, 3000, 12000} {
+		st, _ := newStore(t, testRing(t), Config[cart]{MaxSize: 20000})
+		h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			s.Update(func(c *cart) { c.Visits++ })
+		}))
+		rec := httptest.NewRecorder()
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(cart{User: "ada", Blob: strings.Repeat("b", blob)})
+		if err := st.Save(rec, nil, s); err != nil {
+			t.Fatal(err)
+		}
+		req := requestWith(rec)
+		w := &discardWriter{h: http.Header{}}
+		got := testing.AllocsPerRun(100, func() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		})
+		if len(w.h["Set-Cookie"]) == 0 {
+			t.Fatal("no cookie set")
+		}
+		if got > want {
+			t.Errorf("blob of %d bytes, %d cookies: %v allocations per request, want at most %d",
+				blob, len(w.h["Set-Cookie"]), got, want)
+		}
+	}
+}
