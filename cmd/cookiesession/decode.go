@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cookiesession/cookiesession"
+	"github.com/fxamacker/cbor/v2"
 )
 
 const decodeHelp = `Open a cookie value with the keys of a keyring file and print what it
@@ -145,7 +147,7 @@ type sessionOutput struct {
 
 // decodeInput opens the value or the session cookies that input holds.
 func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) (*decodeOutput, error) {
-	inner := cookiesession.Serializer(cookiesession.CBOR{})
+	inner := cookiesession.Serializer(anyKeysCBOR{})
 	if opts.serializer == "json" {
 		inner = cookiesession.JSON{}
 	}
@@ -390,6 +392,34 @@ type envelope struct {
 	Created int64  `cbor:"2,keyasint" json:"created"`
 	Data    any    `cbor:"3,keyasint" json:"data"`
 }
+
+// anyKeysCBOR reads CBOR as cookiesession.CBOR does, within the same
+// limits, except that a map in an any keeps keys of every type: an
+// application's type may write integer keys (a keyasint field), which
+// CBOR{} decodes into that type only, and decode has no such type.
+type anyKeysCBOR struct{}
+
+var anyKeysDecoder = func() cbor.DecMode {
+	dec, err := cbor.DecOptions{
+		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
+		IndefLength:      cbor.IndefLengthForbidden,
+		MaxNestedLevels:  cookiesession.MaxNesting,
+		MaxArrayElements: 65536, // the codec's own limits on what it seals
+		MaxMapPairs:      65536,
+		UTF8:             cbor.UTF8DecodeInvalid,
+		IntDec:           cbor.IntDecConvertSignedOrBigInt,
+		BigIntDec:        cbor.BigIntDecodePointer,
+		DefaultMapType:   reflect.TypeFor[map[any]any](),
+	}.DecMode()
+	if err != nil {
+		panic(err) // constant options
+	}
+	return dec
+}()
+
+func (anyKeysCBOR) Serialize(v any) ([]byte, error) { return cookiesession.CBOR{}.Serialize(v) }
+
+func (anyKeysCBOR) Deserialize(b []byte, dst any) error { return anyKeysDecoder.Unmarshal(b, dst) }
 
 // sniffer deserializes a payload as a session when it has a session's
 // shape, and as any value otherwise.

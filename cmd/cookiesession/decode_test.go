@@ -476,3 +476,45 @@ func TestSecretNamesHelp(t *testing.T) {
 		t.Error("the help does not list the secret names")
 	}
 }
+
+// TestDecodeIntegerKeys opens a Store's session whose data has fields
+// with integer keys (keyasint) and maps with integer keys, which the
+// package's CBOR decodes only into the application's type: decode shows
+// them with the keys as text, and still redacts by name.
+func TestDecodeIntegerKeys(t *testing.T) {
+	type compact struct {
+		User   string           `cbor:"1,keyasint"`
+		Scores map[int]int      `cbor:"2,keyasint"`
+		Token  string           `cbor:"token"`
+		Nested map[int64]string `cbor:"3,keyasint"`
+	}
+	ring := newRing(t)
+	st, err := cookiesession.NewStore(ring, cookiesession.Config[compact]{Name: "session", Insecure: true,
+		Now: func() time.Time { return decodeNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(compact{User: "ada", Scores: map[int]int{7: 70, -1: 10}, Token: "s-token", Nested: map[int64]string{1: "one"}})
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
+	out, err := decodeInput(ring, opts, rec.Result().Cookies()[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"1":     "ada",
+		"2":     map[string]any{"7": int64(70), "-1": int64(10)},
+		"3":     map[string]any{"1": "one"},
+		"token": redacted,
+	}
+	if out.Session == nil {
+		t.Fatal("not shown as a session")
+	}
+	if d := cmp.Diff(want, out.Session.Data); d != "" {
+		t.Errorf("data (-want +got):\n%s", d)
+	}
+}
