@@ -31,7 +31,8 @@ cookies of the session named --name are joined, however many it spans.
 The output is JSON: the key that sealed the value and its status in the
 keyring, when the value was issued and when it expires, how many cookies
 it spans, and its payload. A session that a Store wrote shows as its id,
-creation time and data.
+creation time and data, with its unread flashes and its remember-me choice
+(persistent) when it has them.
 
 Unless --show-all is given, the session id and every value under a name
 that looks secret print as "[redacted]". A name looks secret when it
@@ -140,9 +141,11 @@ type decodeOutput struct {
 }
 
 type sessionOutput struct {
-	ID      string    `json:"id"`
-	Created time.Time `json:"created"`
-	Data    any       `json:"data"`
+	ID         string                `json:"id"`
+	Created    time.Time             `json:"created"`
+	Data       any                   `json:"data"`
+	Flashes    []cookiesession.Flash `json:"flashes,omitempty"`
+	Persistent *bool                 `json:"persistent,omitempty"`
 }
 
 // decodeInput opens the value or the session cookies that input holds.
@@ -193,7 +196,9 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 		out.Session = &sessionOutput{
 			ID:      id,
 			Created: time.Unix(p.session.Created, 0).UTC(),
-			Data:    printable(p.session.Data, opts.showAll),
+			Data:       printable(p.session.Data, opts.showAll),
+			Flashes:    p.session.Flashes,
+			Persistent: p.session.Persistent,
 		}
 	} else {
 		out.Payload = printable(p.value, opts.showAll)
@@ -388,9 +393,11 @@ type decoded struct {
 // envelope is the payload of a Store's session (FORMAT.md, "Session
 // payload").
 type envelope struct {
-	ID      []byte `cbor:"1,keyasint" json:"id"`
-	Created int64  `cbor:"2,keyasint" json:"created"`
-	Data    any    `cbor:"3,keyasint" json:"data"`
+	ID         []byte                `cbor:"1,keyasint" json:"id"`
+	Created    int64                 `cbor:"2,keyasint" json:"created"`
+	Data       any                   `cbor:"3,keyasint" json:"data"`
+	Flashes    []cookiesession.Flash `cbor:"4,keyasint,omitempty" json:"flashes,omitempty"`
+	Persistent *bool                 `cbor:"5,keyasint,omitempty" json:"persistent,omitempty"`
 }
 
 // anyKeysCBOR reads CBOR as cookiesession.CBOR does, within the same

@@ -518,3 +518,32 @@ func TestDecodeIntegerKeys(t *testing.T) {
 		t.Errorf("data (-want +got):\n%s", d)
 	}
 }
+
+// TestDecodeShowsFlashesAndChoice opens a session with unread flashes
+// and a remember-me choice: decode shows both.
+func TestDecodeShowsFlashesAndChoice(t *testing.T) {
+	ring := newRing(t)
+	st, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{Name: "session", Insecure: true,
+		Now: func() time.Time { return decodeNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.AddFlash("info", "Saved.")
+	s.SetPersistent(false)
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
+	out, err := decodeInput(ring, opts, rec.Result().Cookies()[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Session == nil || out.Session.Persistent == nil || *out.Session.Persistent {
+		t.Fatalf("the remember-me choice is not shown: %+v", out.Session)
+	}
+	if d := cmp.Diff([]cookiesession.Flash{{Kind: "info", Text: "Saved."}}, out.Session.Flashes); d != "" {
+		t.Errorf("flashes (-want +got):\n%s", d)
+	}
+}
