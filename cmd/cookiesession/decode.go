@@ -194,8 +194,8 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 			id = base64.RawURLEncoding.EncodeToString(p.session.ID)
 		}
 		out.Session = &sessionOutput{
-			ID:      id,
-			Created: time.Unix(p.session.Created, 0).UTC(),
+			ID:         id,
+			Created:    time.Unix(p.session.Created, 0).UTC(),
 			Data:       printable(p.session.Data, opts.showAll),
 			Flashes:    p.session.Flashes,
 			Persistent: p.session.Persistent,
