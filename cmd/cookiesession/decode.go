@@ -24,9 +24,11 @@ holds, or say precisely why it does not open. It is a support tool: it
 needs the keyring, so run it where the keys are.
 
 VALUE is one cookie value (it starts with ~). Without VALUE, or with "-",
-the input is read from standard input: a value, or a request's cookies as
-in its Cookie header ("Cookie: session=~…; session.1=…"), from which the
-cookies of the session named --name are joined, however many it spans.
+the input is read from standard input: a value, a request's cookies as in
+its Cookie header ("Cookie: session=~…; session.1=…"), or a response's
+"Set-Cookie:" lines as a browser's developer tools show them, from which
+the cookies of the session named --name are joined, however many it
+spans. A value in double quotes is read without them.
 
 The output is JSON: the key that sealed the value and its status in the
 keyring, when the value was issued and when it expires, how many cookies
@@ -208,19 +210,31 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 
 // chunksOf finds, in input, the value to open: a lone value, or the
 // cookies name, name.1, … of a Cookie header, joined in index order up to
-// the count the first one announces.
+// the count the first one announces. The header may be pasted as it is
+// ("Cookie: …"), or as the response's "Set-Cookie: …" lines, one per
+// cookie, whose attributes are no cookie of the session's; a value in
+// double quotes is the value without them, as net/http reads it.
 func chunksOf(name, input string) ([]string, error) {
-	input = strings.TrimSpace(input)
-	if len(input) > 7 && strings.EqualFold(input[:7], "cookie:") {
-		input = strings.TrimSpace(input[7:])
+	var lines []string
+	for line := range strings.Lines(input) {
+		line = strings.TrimSpace(line)
+		for _, prefix := range []string{"cookie:", "set-cookie:"} {
+			if len(line) >= len(prefix) && strings.EqualFold(line[:len(prefix)], prefix) {
+				line = strings.TrimSpace(line[len(prefix):])
+			}
+		}
+		if line != "" {
+			lines = append(lines, line)
+		}
 	}
+	input = strings.Join(lines, "; ")
 	if input == "" {
 		return nil, errors.New("no value to decode: give VALUE, or a value or a Cookie header on standard input")
 	}
 	// A value never holds "=" (base64url without padding); a Cookie
 	// header always does.
 	if !strings.Contains(input, "=") {
-		return []string{input}, nil
+		return []string{unquote(input)}, nil
 	}
 	byIndex := map[int]string{}
 	var dups []string
@@ -229,6 +243,7 @@ func chunksOf(name, input string) ([]string, error) {
 		if !ok {
 			continue
 		}
+		v = unquote(v)
 		i := 0
 		if k != name {
 			suffix, ok := strings.CutPrefix(k, name+".")
@@ -266,6 +281,14 @@ func chunksOf(name, input string) ([]string, error) {
 		chunks = append(chunks, v)
 	}
 	return chunks, nil
+}
+
+// unquote strips the double quotes a cookie value may come in.
+func unquote(v string) string {
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		return v[1 : len(v)-1]
+	}
+	return v
 }
 
 func chunkName(name string, i int) string {

@@ -56,6 +56,16 @@ func cookieLine(cs []*http.Cookie) string {
 	return "Cookie: " + strings.Join(pairs, "; ")
 }
 
+// setCookieLines is what a response's header shows for cs, one
+// "Set-Cookie:" line per cookie, with its attributes.
+func setCookieLines(cs []*http.Cookie) string {
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, "Set-Cookie: "+c.String())
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
 func newRing(t testing.TB) *cookiesession.Keyring {
 	t.Helper()
 	ring, err := cookiesession.NewKeyring(decodeNow.Add(-time.Hour))
@@ -84,6 +94,11 @@ func TestDecodeSession(t *testing.T) {
 		{"a value, shown in full", small[0].Value, true, 1, map[string]any{"User": "ada", "CSRF": "s3cr3t", "Notes": ""}},
 		{"a Cookie header", cookieLine(big), false, 5, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": strings.Repeat("n", 1500)}},
 		{"cookies in another order, among others", "a=1; session.3=" + big[3].Value + "; session.1=" + big[1].Value + "; session.4=" + big[4].Value + "; session=" + big[0].Value + "; session.2=" + big[2].Value,
+			false, 5, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": strings.Repeat("n", 1500)}},
+		{"a value in quotes", `"` + small[0].Value + `"`, false, 1, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": ""}},
+		{"a Cookie header with a quoted value", `Cookie: a=1; session="` + small[0].Value + `"`, false, 1, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": ""}},
+		{"the response's Set-Cookie lines", setCookieLines(big), false, 5, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": strings.Repeat("n", 1500)}},
+		{"a Cookie header over two lines", "Cookie: " + cookieLine(big[:2])[len("Cookie: "):] + "\ncookie: " + cookieLine(big[2:])[len("Cookie: "):],
 			false, 5, map[string]any{"User": "ada", "CSRF": "[redacted]", "Notes": strings.Repeat("n", 1500)}},
 	} {
 		o := opts
