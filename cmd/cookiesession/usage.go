@@ -178,6 +178,12 @@ func (c *cli) keyringUsage(args []string) int {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d/%d\n", k.ID, cmp.Or(k.Status, "-"), k.Opened, last, k.Servers, k.LoadedBy, answered)
 		}
 		tw.Flush()
+		if answered < len(urls) {
+			// The table sums only the servers that answered: say so
+			// beside it, where it is read, not only among the errors.
+			fmt.Fprintf(c.stdout, "Only %d of the %d servers gave their usage (the errors say why): "+
+				"OPENED, SERVERS and LOADED count those %d.\n", answered, len(urls), answered)
+		}
 	}
 	if problems > 0 {
 		return exitFailure

@@ -100,8 +100,20 @@ func TestKeyringUsageRefusesOtherAnswers(t *testing.T) {
 	c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
 	status := c.keyringUsage([]string{"--keyring", path, real.URL, srv.URL + "/empty-object"})
 	if status != exitFailure || !strings.Contains(stdout.String(), id+"  primary") || !strings.Contains(stdout.String(), " 1/1\n") ||
-		strings.Contains(stderr.String(), "has not loaded") || !strings.Contains(stderr.String(), "/empty-object: the answer is not") {
+		strings.Contains(stderr.String(), "has not loaded") || !strings.Contains(stderr.String(), "/empty-object: the answer is not") ||
+		!strings.HasSuffix(stdout.String(), "Only 1 of the 2 servers gave their usage (the errors say why): OPENED, SERVERS and LOADED count those 1.\n") {
 		t.Errorf("status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+
+	// A server that is down: the table says whom it counts.
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	stdout.Reset()
+	stderr.Reset()
+	status = c.keyringUsage([]string{"--keyring", path, real.URL, down.URL, real.URL})
+	if status != exitFailure || !strings.Contains(stdout.String(), " 2/2\n") || !strings.Contains(stderr.String(), down.URL) ||
+		!strings.HasSuffix(stdout.String(), "Only 2 of the 3 servers gave their usage (the errors say why): OPENED, SERVERS and LOADED count those 2.\n") {
+		t.Errorf("a server down: status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
 	}
 }
 
