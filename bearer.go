@@ -199,6 +199,7 @@ func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now 
 // than [Config.MaxSize], and with an error if the store does not serve
 // [TransportBearer].
 func (s *Session[T]) Token() (string, error) {
+	s.must()
 	st := s.store
 	if st.cfg.Transport&TransportBearer == 0 {
 		return "", errors.New("cookiesession: Token: the store's Config.Transport has no TransportBearer")

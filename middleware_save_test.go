@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -276,6 +277,38 @@ func TestNilSessionNamesMiddleware(t *testing.T) {
 				msg := fmt.Sprint(recover())
 				if !strings.Contains(msg, "Middleware") || !strings.HasPrefix(msg, "cookiesession: ") {
 					t.Errorf("panic %q does not name the missing middleware", msg)
+				}
+			}()
+			use()
+		})
+	}
+}
+
+// TestZeroSessionSaysWhereSessionsComeFrom calls every exported method of
+// a Session that no store made, and Store.Save with one: each panics with
+// a message that says where to get the request's session, never with a
+// bare nil dereference.
+func TestZeroSessionSaysWhereSessionsComeFrom(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	uses := map[string]func(){
+		"Store.Save": func() { st.Save(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), &Session[cart]{}) },
+	}
+	typ := reflect.TypeFor[*Session[cart]]()
+	for i := range typ.NumMethod() {
+		m := typ.Method(i)
+		uses[m.Name] = func() {
+			args := []reflect.Value{reflect.ValueOf(&Session[cart]{})}
+			for j := 1; j < m.Type.NumIn(); j++ {
+				args = append(args, reflect.Zero(m.Type.In(j)))
+			}
+			m.Func.Call(args)
+		}
+	}
+	for name, use := range uses {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if msg := fmt.Sprint(recover()); msg != errZeroSession {
+					t.Errorf("panic %q, want %q", msg, errZeroSession)
 				}
 			}()
 			use()

@@ -72,11 +72,20 @@ const errNilSession = "cookiesession: nil *Session: Store.FromContext found no s
 	"because the handler does not run under that store's Middleware; wrap the handler in store.Middleware " +
 	"(or call Store.Load and Store.Save), and check the ok that FromContext returns"
 
+// errZeroSession is the panic of a method called on a Session that no
+// store made.
+const errZeroSession = "cookiesession: a Session that no Store made (a Session{} or new(Session)): " +
+	"get the request's session from Store.Load, or from Store.FromContext under Store.Middleware"
+
 // must turns a nil receiver's bare nil dereference into a panic that names
-// the missing middleware.
+// the missing middleware, and a zero Session's into one that says where
+// sessions come from.
 func (s *Session[T]) must() {
 	if s == nil {
 		panic(errNilSession)
+	}
+	if s.store == nil {
+		panic(errZeroSession)
 	}
 }
 
