@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -379,12 +380,20 @@ func (c *Codec) open(name, value string, dst any, wantChunks int, parts ...strin
 		return Header{}, ErrMalformed
 	}
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
-	buf := getScratch(rawMax + adLen + size)
+	scratch := rawMax + adLen
+	if value == "" {
+		scratch += size // the chunks are joined there
+	}
+	buf := getScratch(scratch)
 	defer putScratch(buf, rawMax) // the value is opened in place, in the first rawMax bytes
-	in := (*buf)[rawMax+adLen:]
+	var in []byte
 	if value != "" {
-		copy(in, value)
+		// One value is decoded from the string's own bytes, not a copy:
+		// the decoder only reads its input, and bytes of a string may
+		// be read, never written, through a slice.
+		in = unsafe.Slice(unsafe.StringData(value), len(value))
 	} else {
+		in = (*buf)[rawMax+adLen:]
 		off := 0
 		for _, p := range parts {
 			off += copy(in[off:], p)
