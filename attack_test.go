@@ -68,9 +68,11 @@ const attackKeyring = `{"version": 1, "keys": [
 func keysSealing(t testing.TB, id KeyID, secret byte) *Keyring {
 	t.Helper()
 	k := Key{ID: id, State: KeyActive, Created: t0.Add(-time.Hour), ActivatesAt: t0.Add(-time.Hour)}
-	for i := range k.secret {
-		k.secret[i] = secret
+	var b [KeySize]byte
+	for i := range b {
+		b[i] = secret
 	}
+	k.secret = newKeySecret(&b)
 	r, err := buildKeyring([]Key{k}, nil, "")
 	if err != nil {
 		t.Fatal(err)

@@ -124,7 +124,8 @@ func parseKeyState(s string) (KeyState, bool) {
 	return 0, false
 }
 
-// Key describes one key of a keyring. The secret is not reachable from it.
+// Key describes one key of a keyring. The secret is not reachable from it,
+// and no printing shows it: fmt's verbs and slog print the fields above.
 type Key struct {
 	ID          KeyID
 	State       KeyState
@@ -132,7 +133,23 @@ type Key struct {
 	ActivatesAt time.Time // the key may seal from this time on
 	RetireAfter time.Time // the key opens nothing from this time on; zero means no such time
 
-	secret [KeySize]byte
+	secret *keySecret
+}
+
+// keySecret holds a key's secret where neither printing nor reflection
+// reaches it, in a closure: whatever holds keys (a Keyring, a
+// KeyringFile, a Codec, a Key in an unexported field of any struct) and
+// whatever prints it (fmt with any verb, slog, a reflective dumper), a
+// func prints as an address and reflection cannot read the variables of
+// a closure. Key's own Format prints its other fields. A secret is never
+// written after it is made.
+type keySecret struct {
+	bytes func() []byte // the KeySize bytes; callers only read them
+}
+
+func newKeySecret(b *[KeySize]byte) *keySecret {
+	s := *b
+	return &keySecret{bytes: func() []byte { return s[:] }}
 }
 
 // Pending reports whether k is active but its activation time is still to come.
@@ -192,9 +209,12 @@ func generateKey(random io.Reader, created, activates time.Time, taken func(KeyI
 		Created:     created.UTC().Truncate(time.Second),
 		ActivatesAt: activates.UTC().Truncate(time.Second),
 	}
-	if _, err := io.ReadFull(random, k.secret[:]); err != nil {
+	var secret [KeySize]byte
+	if _, err := io.ReadFull(random, secret[:]); err != nil {
 		return Key{}, fmt.Errorf("cookiesession: generating a key: %w", err)
 	}
+	k.secret = newKeySecret(&secret)
+	clear(secret[:])
 	// Ids are random so that independently made keyrings rarely share
 	// one; a collision with this keyring's own ids is retried, boundedly.
 	for range 16 {
@@ -360,7 +380,10 @@ func buildKeyring(keys []Key, deleted []KeyID, path string) (*Keyring, error) {
 		if k.State == KeyRevoked {
 			continue // a revoked key opens nothing; derive nothing from it
 		}
-		aead, err := deriveAEAD(k.secret[:])
+		if k.secret == nil {
+			return nil, bad(name, "no secret") // a Key made outside this package
+		}
+		aead, err := deriveAEAD(k.secret.bytes())
 		if err != nil {
 			return nil, bad(name, err.Error())
 		}
@@ -478,7 +501,7 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 	if len(secret) != KeySize {
 		return k, name, fmt.Errorf("secret: %d bytes, want %d", len(secret), KeySize)
 	}
-	copy(k.secret[:], secret)
+	k.secret = newKeySecret((*[KeySize]byte)(secret))
 	clear(secret)
 	for _, t := range []struct {
 		field    string
@@ -619,7 +642,7 @@ func (r *Keyring) Marshal() ([]byte, error) {
 		f.Keys[i] = keyJSON{
 			ID:          k.ID.String(),
 			State:       k.State.String(),
-			Secret:      base64.StdEncoding.EncodeToString(k.secret[:]),
+			Secret:      base64.StdEncoding.EncodeToString(k.secret.bytes()),
 			Created:     ts(k.Created),
 			ActivatesAt: ts(k.ActivatesAt),
 			RetireAfter: ts(k.RetireAfter),

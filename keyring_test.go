@@ -106,7 +106,7 @@ func TestParseKeyringValid(t *testing.T) {
 	}
 
 	// Marshal then parse gives the same keyring.
-	if d := cmp.Diff(r.Keys(), reparse(t, r).Keys(), cmp.AllowUnexported(Key{})); d != "" {
+	if d := cmp.Diff(r.Keys(), reparse(t, r).Keys(), sameSecrets); d != "" {
 		t.Errorf("round trip (-want +got):\n%s", d)
 	}
 }
@@ -213,11 +213,11 @@ func TestNewKeyring(t *testing.T) {
 	if p, err := r.Primary(t0); err != nil || p.ID != keys[0].ID {
 		t.Fatalf("Primary = %v, %v", p.ID, err)
 	}
-	if keys[0].secret == [KeySize]byte{} {
+	if bytes.Equal(keys[0].secret.bytes(), make([]byte, KeySize)) {
 		t.Fatal("secret is zero")
 	}
 	r2, _ := NewKeyring(t0)
-	if r2.Keys()[0].secret == keys[0].secret {
+	if bytes.Equal(r2.Keys()[0].secret.bytes(), keys[0].secret.bytes()) {
 		t.Fatal("two keyrings share a secret")
 	}
 	if _, err := newKeyring(failingReader{}, t0); err == nil {
@@ -321,7 +321,7 @@ func TestSaveKeyring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(r2.Keys(), got.Keys(), cmp.AllowUnexported(Key{})); d != "" {
+	if d := cmp.Diff(r2.Keys(), got.Keys(), sameSecrets); d != "" {
 		t.Errorf("saved keyring differs (-want +got):\n%s", d)
 	}
 	assertOnlyFiles(t, dir, "keys.json")
@@ -439,4 +439,10 @@ func TestKeyringStatus(t *testing.T) {
 			t.Errorf("Status(%v) at %v = %q, want %q", tc.id, tc.at, got, tc.want)
 		}
 	}
+}
+
+// sameSecrets has go-cmp compare keys with their secrets.
+var sameSecrets = cmp.Options{
+	cmp.AllowUnexported(Key{}),
+	cmp.Comparer(func(a, b *keySecret) bool { return bytes.Equal(a.bytes(), b.bytes()) }),
 }

@@ -296,6 +296,9 @@ func TestZeroSessionSaysWhereSessionsComeFrom(t *testing.T) {
 	typ := reflect.TypeFor[*Session[cart]]()
 	for i := range typ.NumMethod() {
 		m := typ.Method(i)
+		if m.Name == "Format" || m.Name == "String" {
+			continue // printing never panics: below
+		}
 		uses[m.Name] = func() {
 			args := []reflect.Value{reflect.ValueOf(&Session[cart]{})}
 			for j := 1; j < m.Type.NumIn(); j++ {
@@ -313,5 +316,9 @@ func TestZeroSessionSaysWhereSessionsComeFrom(t *testing.T) {
 			}()
 			use()
 		})
+	}
+	var nilSession *Session[cart]
+	if got := fmt.Sprint(&Session[cart]{}, nilSession); got != "{00000000 false false false false <nil>} <nil>" {
+		t.Errorf("a zero and a nil Session print as %q", got)
 	}
 }

@@ -19,9 +19,11 @@ var lcT0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 // derived from the id.
 func lcKey(id KeyID, state KeyState, activates, retireAfter time.Time) Key {
 	k := Key{ID: id, State: state, Created: activates, ActivatesAt: activates, RetireAfter: retireAfter}
-	for i := range k.secret {
-		k.secret[i] = byte(id) + byte(i)
+	var b [KeySize]byte
+	for i := range b {
+		b[i] = byte(id) + byte(i)
 	}
+	k.secret = newKeySecret(&b)
 	return k
 }
 

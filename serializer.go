@@ -149,7 +149,9 @@ func (CBOR) Deserialize(src []byte, dst any) error {
 
 // JSON serializes with encoding/json, for applications that want to read
 // payloads with other tools. Numbers in an any decode as json.Number, so
-// integers above 2^53 keep every digit; nesting beyond MaxNesting is
+// integers above 2^53 keep every digit, and a []byte or a time in an any
+// comes back as its text (base64, RFC 3339), as encoding/json writes it;
+// typed fields come back as they were. Nesting beyond MaxNesting is
 // refused before decoding starts. A string that is not UTF-8, which JSON
 // cannot hold, is refused when it is sealed; CBOR keeps its bytes.
 type JSON struct{}

@@ -83,8 +83,9 @@ func vectorDay(month time.Month, day int) time.Time {
 
 // vectorSecret is the fixed secret of a test key. These secrets are
 // public: they protect nothing.
-func vectorSecret(id KeyID) (s [KeySize]byte) {
-	return sha256.Sum256([]byte("cookiesession test vector key " + id.String()))
+func vectorSecret(id KeyID) *keySecret {
+	s := sha256.Sum256([]byte("cookiesession test vector key " + id.String()))
+	return newKeySecret(&s)
 }
 
 // vectorKeys returns the keys of testdata/vectors/keyring.json.
@@ -1234,7 +1235,7 @@ func TestFormatDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for what, s := range vectorFormatExample(secret[:], raw, v.CookieName, v.Purpose, plain) {
+	for what, s := range vectorFormatExample(secret.bytes(), raw, v.CookieName, v.Purpose, plain) {
 		if !bytes.Contains(doc, []byte(s)) {
 			t.Errorf("FORMAT.md does not show the %s of valid-tiny: %s", what, s)
 		}
