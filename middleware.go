@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 )
 
 // ErrLateSave means the session changed, or Save was called, after the
@@ -37,8 +38,22 @@ var ErrLateSave = errors.New("cookiesession: session changed after the response'
 //     when the handler returns, to the Logger at Warn and to OnError, with
 //     an error matching [ErrLateSave]; a Save called then returns that
 //     error too.
+//
+// The same store's middleware met twice by one request (mounted on a
+// router and again on a route) loads and saves the session once: the
+// inner one passes the request through, and the session the outer one
+// loaded is the request's.
 func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := st.FromContext(r.Context()); ok && s.out != nil && !s.out.finished.Load() {
+			// This store's middleware runs for this request already,
+			// further out (mounted on a router and again on a route):
+			// its session is the request's, and it saves it. A second
+			// session loaded here would be saved after the first, and
+			// one of the two changes lost.
+			next.ServeHTTP(w, r)
+			return
+		}
 		// The session, its writer and its context in one allocation.
 		rs := new(requestState[T])
 		s := &rs.s
@@ -48,6 +63,9 @@ func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 		sw := &rs.w
 		*sw = sessionWriter[T]{ResponseWriter: w, st: st, r: r, s: s}
 		s.out = sw
+		// A context kept past the request (in a goroutine, or given to
+		// a later request) no longer stands for a live middleware.
+		defer sw.finished.Store(true)
 		next.ServeHTTP(sw, r)
 		sw.commit()
 		sw.reportLate()
@@ -100,6 +118,7 @@ type sessionWriter[T any] struct {
 	committed bool // the session was saved, or can no longer be
 	sent      bool // the header went out: nothing can be saved any more
 	hijacked  bool
+	finished  atomic.Bool // the middleware returned
 }
 
 func (w *sessionWriter[T]) commit() {

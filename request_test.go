@@ -170,3 +170,51 @@ func TestRequestCandidatesBeyondTheRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestMiddlewareNested runs one store's middleware twice for a request,
+// with a change from a handler between the two and one from the handler
+// inside: both are saved, in one set of cookies. A context kept from a
+// finished request is no live middleware: a request carrying it loads
+// its own session.
+func TestMiddlewareNested(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	between := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			s.Update(func(c *cart) { c.User = "outer" })
+			next.ServeHTTP(w, r)
+		})
+	}
+	var kept context.Context
+	var keptSession *Session[cart]
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		if s.Get().User != "outer" {
+			t.Errorf("the inner handler sees %+v, not the outer change", s.Get())
+		}
+		s.Update(func(c *cart) { c.Visits++ })
+		kept, keptSession = r.Context(), s
+		w.Write([]byte("done"))
+	})
+	h := st.Middleware(between(st.Middleware(inner)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if n := len(rec.Result().Cookies()); n != 1 {
+		t.Fatalf("%d cookies set, want 1", n)
+	}
+	s, err := st.Load(requestWith(rec))
+	if err != nil || s.Get() != (cart{User: "outer", Visits: 1}) {
+		t.Fatalf("saved %+v, %v; want both changes", s.Get(), err)
+	}
+
+	// A request that carries the kept context: its own session.
+	next := requestWith(rec).WithContext(kept)
+	var seen *Session[cart]
+	st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, _ = st.FromContext(r.Context())
+		seen.Update(func(c *cart) { c.Visits++ })
+	})).ServeHTTP(httptest.NewRecorder(), next)
+	if seen == keptSession || seen.Get().Visits != 2 {
+		t.Fatalf("a request with a kept context got %+v", seen.Get())
+	}
+}
