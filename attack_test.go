@@ -40,7 +40,15 @@ import (
 //     (TestKeyringFileRefusesRevival); forged key ids cannot make a server
 //     read its disk more often (TestKeyringFileUnknownKeyRateLimit);
 //   - session contents never reach an error or a log, whatever field fails
-//     to decode: TestDecodeErrorsCarryNoPlaintext;
+//     to decode: TestDecodeErrorsCarryNoPlaintext; and printing a key, a
+//     keyring, a session or anything that holds them, with any verb or
+//     through slog, shows no secret, no session data, id or cookie:
+//     TestPrintingHidesSecrets;
+//   - many chunks, twins and duplicates beyond what a request holds
+//     without allocating: TestRequestCandidatesBeyondTheRoom; the same
+//     store's middleware twice in one request loses no change, and a
+//     context kept from a finished request gets no live session:
+//     TestMiddlewareNested;
 //   - a value that would seal and not open again (or not equal) is refused
 //     at Save, with the browser's cookies kept: TestSaveRefusesWhatCannotOpen,
 //     FuzzRoundTripTimes;
