@@ -101,6 +101,10 @@ type fastField struct {
 	omitEmpty bool
 	omitZero  bool
 	t         *fastType
+	// keyWord is key as a little-endian word, and keyMask the bytes of
+	// it that key fills, for a key of 8 bytes or fewer (keyMask 0 for a
+	// longer one): such a key is matched with one load and compare.
+	keyWord, keyMask uint64
 }
 
 var (
@@ -296,6 +300,12 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		} else {
 			ff.key = appendText(nil, name)
 		}
+		if len(ff.key) <= 8 {
+			var w [8]byte
+			copy(w[:], ff.key)
+			ff.keyWord = binary.LittleEndian.Uint64(w[:])
+			ff.keyMask = math.MaxUint64 >> (64 - 8*len(ff.key))
+		}
 		p.depth = max(p.depth, ff.t.depth)
 		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
 		p.someOmit = p.someOmit || ff.omitEmpty || ff.omitZero
@@ -356,11 +366,17 @@ func timeOf(v reflect.Value) time.Time {
 	return v.Interface().(time.Time)
 }
 
+// fastEncoder holds what one encoding remembers between the values it
+// writes.
+type fastEncoder struct {
+	days dayCache
+}
+
 // appendFastTime writes t as fxamacker/cbor does with TimeRFC3339Nano and
 // no tag: null for the zero time, else the RFC 3339 text with nanoseconds
 // and the offset. A time RFC 3339 cannot write (a year outside 0–9999,
 // an offset with seconds) is left to the slow path, which refuses it.
-func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
+func (e *fastEncoder) appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 	if t.IsZero() {
 		return append(b, cborNull), true
 	}
@@ -368,7 +384,7 @@ func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 		// The commonest time, written in place: its offset is zero,
 		// so its year is all that timeProblem would look at, and
 		// appendUTCSeconds checks that itself.
-		if out, ok := appendUTCSeconds(append(b, majorText|utcSecondsLen), t.Unix()); ok {
+		if out, ok := e.days.appendUTCSeconds(append(b, majorText|utcSecondsLen), t.Unix()); ok {
 			return out, true
 		}
 	}
@@ -376,47 +392,86 @@ func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 		return b, false // the slow path refuses it, with the reason
 	}
 	var buf [len(time.RFC3339Nano) + 8]byte
-	s := appendRFC3339Nano(buf[:0], t)
+	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
 	return appendText(b, s), true
 }
 
 // utcSecondsLen is the length of "2006-01-02T15:04:05Z".
 const utcSecondsLen = 20
 
-// appendRFC3339Nano is t.AppendFormat(dst, time.RFC3339Nano), quicker for
-// the times sessions hold most, in UTC to the second: those it writes
-// with appendUTCSeconds, the others it leaves to AppendFormat.
-func appendRFC3339Nano(dst []byte, t time.Time) []byte {
-	if t.Location() == time.UTC && t.Nanosecond() == 0 {
-		if out, ok := appendUTCSeconds(dst, t.Unix()); ok {
-			return out
-		}
-	}
-	return t.AppendFormat(dst, time.RFC3339Nano)
+// dayCache holds the last day converted to or from an RFC 3339 date: the
+// times of one session mostly fall on a few days, and the calendar
+// arithmetic of a date is most of the work of writing or reading a time.
+// Its zero value is empty.
+type dayCache struct {
+	days int64    // days after 1970-01-01
+	date [10]byte // that day, as "2006-01-02"
+	set  bool
 }
 
 // appendUTCSeconds appends the time sec seconds after the Unix epoch in
-// UTC, as "2006-01-02T15:04:05Z", digit by digit from the date that
-// civilFromDays gives. It reports false, and dst is to be dropped, for a
-// year outside 0–9999, which that form cannot write.
-func appendUTCSeconds(dst []byte, sec int64) ([]byte, bool) {
+// UTC, as "2006-01-02T15:04:05Z". It reports false, and dst is to be
+// dropped, for a year outside 0–9999, which that form cannot write.
+func (c *dayCache) appendUTCSeconds(dst []byte, sec int64) ([]byte, bool) {
 	days, rem := sec/86400, sec%86400
 	if rem < 0 {
 		days, rem = days-1, rem+86400
 	}
-	year, month, day := civilFromDays(days)
-	if year < 0 || year > 9999 {
-		return dst, false
+	if !c.set || c.days != days {
+		year, month, day := civilFromDays(days)
+		if year < 0 || year > 9999 {
+			return dst, false
+		}
+		y := int(year)
+		c.date = [10]byte{
+			byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + month/10), byte('0' + month%10), '-',
+			byte('0' + day/10), byte('0' + day%10),
+		}
+		c.days, c.set = days, true
 	}
 	hour, minute, second := int(rem/3600), int(rem/60%60), int(rem%60)
-	y := int(year)
-	return append(dst,
-		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+month/10), byte('0'+month%10), '-',
-		byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':',
-		byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+second/10), byte('0'+second%10), 'Z'), true
+	return append(append(dst, c.date[:]...),
+		'T', byte('0'+hour/10), byte('0'+hour%10),
+		':', byte('0'+minute/10), byte('0'+minute%10),
+		':', byte('0'+second/10), byte('0'+second%10), 'Z'), true
+}
+
+// parseDate parses a date "2006-01-02" to the days after 1970-01-01, and
+// reports false unless each field is digits and in its range (a year of
+// four digits, a day that its month has).
+func (c *dayCache) parseDate(s string) (int64, bool) {
+	if len(s) != 10 {
+		return 0, false
+	}
+	if c.set && s == string(c.date[:]) {
+		return c.days, true // a date found valid before, to the byte
+	}
+	y1, ok1 := twoDigits(s[0], s[1])
+	y2, ok2 := twoDigits(s[2], s[3])
+	month, ok3 := twoDigits(s[5], s[6])
+	day, ok4 := twoDigits(s[8], s[9])
+	if !(ok1 && ok2 && ok3 && ok4) || s[4] != '-' || s[7] != '-' || month < 1 || month > 12 || day < 1 {
+		return 0, false
+	}
+	year := y1*100 + y2
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if day > days {
+		return 0, false
+	}
+	c.days = daysFromCivil(int64(year), month, day)
+	copy(c.date[:], s)
+	c.set = true
+	return c.days, true
+}
+
+// twoDigits reads two decimal digits.
+func twoDigits(a, b byte) (int, bool) {
+	a, b = a-'0', b-'0' // a byte below '0' wraps above 9
+	return int(a)*10 + int(b), a <= 9 && b <= 9
 }
 
 // civilFromDays returns the proleptic Gregorian date of the day that is
@@ -470,6 +525,7 @@ type fastDecoder struct {
 	// text is data as one string, made on the first string read: every
 	// string decoded is cut from it, sharing its one allocation.
 	text string
+	days dayCache
 }
 
 // head reads the head of a data item of the given major type, and
@@ -569,8 +625,16 @@ func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
 	// are that key and nothing else. Any other spelling of a key takes
 	// the reading below, which refuses what the reference refuses.
 	if next < len(p.fields) {
-		if k := p.fields[next].key; bytes.HasPrefix(d.data[d.off:], k) {
-			d.off += len(k)
+		f, rest := &p.fields[next], d.data[d.off:]
+		// With 8 bytes of input or more, a short key is the first
+		// bytes of one little-endian word: the same test as HasPrefix.
+		if f.keyMask != 0 && len(rest) >= 8 {
+			if binary.LittleEndian.Uint64(rest)&f.keyMask == f.keyWord {
+				d.off += len(f.key)
+				return next, true
+			}
+		} else if bytes.HasPrefix(rest, f.key) {
+			d.off += len(f.key)
 			return next, true
 		}
 	}
@@ -624,7 +688,7 @@ const fastAnyDepth = 8
 // appendFastAny appends x as fxamacker/cbor encodes it in an any, with at
 // most budget containers nested in it. Values of other types than the
 // generic ones take their type's plan.
-func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
+func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 	switch x := x.(type) {
 	case nil:
 		return append(b, cborNull), true
@@ -651,7 +715,7 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 		}
 		return append(appendHead(b, majorBytes, uint64(len(x))), x...), true
 	case time.Time:
-		return appendFastTime(b, x)
+		return e.appendFastTime(b, x)
 	case []any:
 		if x == nil {
 			return append(b, cborNull), true
@@ -660,9 +724,9 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 			return b, false
 		}
 		b = appendHead(b, majorArray, uint64(len(x)))
-		for _, e := range x {
+		for _, el := range x {
 			var ok bool
-			if b, ok = appendFastAny(b, e, budget-1); !ok {
+			if b, ok = e.appendFastAny(b, el, budget-1); !ok {
 				return b, false
 			}
 		}
@@ -676,10 +740,10 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 		}
 		// Go's order, as fxamacker/cbor writes a map without sorting.
 		b = appendHead(b, majorMap, uint64(len(x)))
-		for k, e := range x {
+		for k, el := range x {
 			b = appendText(b, k)
 			var ok bool
-			if b, ok = appendFastAny(b, e, budget-1); !ok {
+			if b, ok = e.appendFastAny(b, el, budget-1); !ok {
 				return b, false
 			}
 		}
@@ -693,7 +757,7 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 	if p == nil || p.depth >= budget {
 		return b, false
 	}
-	return appendFastIface(b, x, p)
+	return e.appendFastIface(b, x, p)
 }
 
 // appendFastFloat writes a finite float64 as a CBOR double, as
@@ -808,38 +872,18 @@ func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
 // time.Time as time.Parse(time.RFC3339, s): in UTC, each field in its
 // range. It reports false for anything else, valid or not, which is
 // left to time.Parse.
-func parseUTCSeconds(s string) (time.Time, bool) {
-	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+func (c *dayCache) parseUTCSeconds(s string) (time.Time, bool) {
+	if len(s) != utcSecondsLen || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
 		return time.Time{}, false
 	}
-	num := func(i, n int) (int, bool) {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
-	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(5, 2)
-	day, ok3 := num(8, 2)
-	hour, ok4 := num(11, 2)
-	minute, ok5 := num(14, 2)
-	sec, ok6 := num(17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+	days, ok := c.parseDate(s[:10])
+	hour, ok1 := twoDigits(s[11], s[12])
+	minute, ok2 := twoDigits(s[14], s[15])
+	sec, ok3 := twoDigits(s[17], s[18])
+	if !(ok && ok1 && ok2 && ok3) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
-	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-		days = 29
-	}
-	if day > days {
-		return time.Time{}, false
-	}
-	unix := daysFromCivil(int64(year), month, day)*86400 + int64(hour*3600+minute*60+sec)
-	return time.Unix(unix, 0).UTC(), true
+	return time.Unix(days*86400+int64(hour*3600+minute*60+sec), 0).UTC(), true
 }
 
 // Maps of strings to strings, integers and booleans, the commonest maps in
@@ -855,10 +899,10 @@ var (
 // appendPlainMap writes m, a map[string]any or a map of one of the plain
 // map types above, with the encoding appendFastMap gives any map; m of
 // another type is left to fxamacker/cbor.
-func appendPlainMap(b []byte, m any) ([]byte, bool) {
+func (e *fastEncoder) appendPlainMap(b []byte, m any) ([]byte, bool) {
 	switch m := m.(type) {
 	case map[string]any:
-		return appendFastAny(b, m, fastAnyDepth+1)
+		return e.appendFastAny(b, m, fastAnyDepth+1)
 	case map[string]string:
 		return appendGoMap(b, m, appendText[string])
 	case map[string]int:

@@ -2308,12 +2308,15 @@ func FuzzCBORFast(f *testing.F) {
 // TestParseUTCSeconds holds the quick parse of times in UTC to
 // time.Parse: the same time when it takes the text, on every day of
 // leap and common years, at the edges of each field, and on texts near
-// the form that it must leave to time.Parse.
+// the form that it must leave to time.Parse. Each text is parsed with an
+// empty day cache, and with one shared by all texts, so that a date is
+// also read from the cache, then with another time of day or another
+// date after it.
 func TestParseUTCSeconds(t *testing.T) {
 	var texts []string
 	for _, y := range []int{0, 1, 1900, 1970, 2000, 2024, 2025, 2100, 9999} {
 		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
-			texts = append(texts, d.Format("2006-01-02")+"T23:59:59Z")
+			texts = append(texts, d.Format("2006-01-02")+"T23:59:59Z", d.Format("2006-01-02")+"T00:00:00Z")
 		}
 	}
 	texts = append(texts,
@@ -2323,39 +2326,70 @@ func TestParseUTCSeconds(t *testing.T) {
 		"2024-01-15t10:00:00Z", "2024-01-15T10:00:00z", "2024-01-15 10:00:00Z", "2024-01-15T10:00:00.5Z",
 		"2024-01-15T10:00:00+00:00", "+024-01-15T10:00:00Z", "2024-1-15T10:00:00Z ", "2024-01-15T1a:00:00Z",
 		"2024/01/15T10:00:00Z", "2024-01-15T10-00-00Z", "２０２4-01-15T10:00:00Z", "-001-01-15T10:00:00Z",
-		"2024-01-15T10:00:0\x00Z", "2024-01-15T10:00:00Z\x00",
+		"2024-01-15T10:00:0\x00Z", "2024-01-15T10:00:00Z\x00", "2024-01-15T10:00:00Z",
+		// After the date above is cached: the same date with a bad
+		// time of day, or spelt otherwise.
+		"2024-01-15T10:0a:00Z", "2024-01-15T25:00:00Z", "2024-01-15T10:00:00.", "2024-01-15T10:00:00Z",
+		"2024-01-1/T10:00:00Z", "2024-01-15T10:00:00Z", "2024_01-15T10:00:00Z", "2024-01-15T10:00:00Z",
+		"2024-01-15T10:00:00Z", "2024-01-16T10:00:00Z", "2024-01-15T10:00:00Z", "2024-01-15T-1:00:00Z",
+		"2024-01-15T10:00:-1Z", "2024-01-15T/0:00:00Z", "2024-02-30T00:00:00Z",
 	)
+	var shared dayCache
 	for _, s := range texts {
-		got, ok := parseUTCSeconds(s)
 		want, err := time.Parse(time.RFC3339, s)
-		if ok && (err != nil || !fastTimeEqual(got, want)) {
-			t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
-		}
-		if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
-			t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+		for _, c := range []*dayCache{new(dayCache), &shared} {
+			got, ok := c.parseUTCSeconds(s)
+			if ok && (err != nil || !fastTimeEqual(got, want)) {
+				t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
+			}
+			if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
+				t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+			}
 		}
 	}
 }
 
-// TestAppendRFC3339Nano holds the quick formatting of times to
-// AppendFormat's, on times in UTC to the second over the whole range of
-// years and on the times it leaves to AppendFormat.
-func TestAppendRFC3339Nano(t *testing.T) {
+// TestAppendFastTime holds the writing of times to AppendFormat's, on
+// times in UTC to the second over the whole range of years, on the times
+// it leaves to AppendFormat, and on those it must refuse. Each time is
+// written by an encoder of its own and by one shared by all, in an order
+// that puts times of one day next to each other, so that a date is also
+// written from the day cache.
+func TestAppendFastTime(t *testing.T) {
 	g := newFastGen(77)
 	times := []time.Time{
 		{}, time.Unix(0, 0).UTC(), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
 		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
 		time.Date(2024, 2, 29, 12, 0, 0, 1, time.UTC), time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("", 0)),
 		time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("UTC", 0)), time.Date(2024, 2, 29, 12, 0, 0, 0, time.Local),
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for range 20000 {
 		tm := g.time()
-		times = append(times, tm, tm.UTC(), tm.UTC().Truncate(time.Second))
+		times = append(times, tm, tm.UTC(), tm.UTC().Truncate(time.Second), tm.UTC().Truncate(time.Second).Add(time.Duration(g.r.IntN(7200))*time.Second))
 	}
+	var shared fastEncoder
 	for _, tm := range times {
-		want := tm.AppendFormat([]byte("x"), time.RFC3339Nano)
-		if got := appendRFC3339Nano([]byte("x"), tm); !bytes.Equal(got, want) {
-			t.Fatalf("appendRFC3339Nano(%#v) = %q, AppendFormat: %q", tm, got, want)
+		var want []byte
+		switch {
+		case tm.IsZero():
+			want = []byte{cborNull}
+		case timeProblem(tm) == "":
+			want = appendText(nil, tm.AppendFormat(nil, time.RFC3339Nano))
+		}
+		for _, e := range []*fastEncoder{new(fastEncoder), &shared} {
+			got, ok := e.appendFastTime([]byte("x"), tm)
+			if want == nil {
+				if ok || string(got) != "x" {
+					t.Fatalf("appendFastTime(%#v) = %q, %v; want it left to the slow path", tm, got, ok)
+				}
+				continue
+			}
+			if !ok || !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Fatalf("appendFastTime(%#v) = %q, %v; want x%q", tm, got, ok, want)
+			}
 		}
 	}
 }

@@ -170,7 +170,8 @@ func cborFastEncode(b *bytes.Buffer, v any) bool {
 	}
 	// Encode into b's spare capacity: when it suffices, Write copies
 	// the bytes onto themselves, and b is only extended on success.
-	out, ok := appendFastIface(b.AvailableBuffer(), v, p)
+	var e fastEncoder
+	out, ok := e.appendFastIface(b.AvailableBuffer(), v, p)
 	if !ok {
 		return false
 	}
@@ -179,7 +180,7 @@ func cborFastEncode(b *bytes.Buffer, v any) bool {
 }
 
 // appendFastIface appends x, whose plan is p.
-func appendFastIface(b []byte, x any, p *fastType) ([]byte, bool) {
+func (e *fastEncoder) appendFastIface(b []byte, x any, p *fastType) ([]byte, bool) {
 	v := reflect.ValueOf(x)
 	// Invariant 1: the address taken below is of a value of p's type.
 	// Callers pass the plan of x's own type; this makes it a check
@@ -191,31 +192,31 @@ func appendFastIface(b []byte, x any, p *fastType) ([]byte, bool) {
 	case fastPtr:
 		// The interface holds the pointer itself, to a value of
 		// p.elem's type (or nil).
-		return appendFastPointee(b, v.UnsafePointer(), p)
+		return e.appendFastPointee(b, v.UnsafePointer(), p)
 	case fastMap:
 		// A map is read through reflect (or as its exact Go type),
 		// which needs no address.
-		return appendFastMap(b, v, p)
+		return e.appendFastMap(b, v, p)
 	}
 	// The interface's copy of x has no address that reflect gives out:
 	// copy it, once, into a new variable of its type (a shallow copy,
 	// which shares x's strings, slices and maps, and is only read).
 	c := reflect.New(p.typ)
 	c.Elem().Set(v)
-	return appendFastAt(b, c.UnsafePointer(), p)
+	return e.appendFastAt(b, c.UnsafePointer(), p)
 }
 
 // appendFastPointee appends the value that q, a pointer of p's type (a
 // pointer type), points to, or null when q is nil.
-func appendFastPointee(b []byte, q unsafe.Pointer, p *fastType) ([]byte, bool) {
+func (e *fastEncoder) appendFastPointee(b []byte, q unsafe.Pointer, p *fastType) ([]byte, bool) {
 	if q == nil {
 		return append(b, cborNull), true
 	}
-	return appendFastAt(b, q, p.elem)
+	return e.appendFastAt(b, q, p.elem)
 }
 
 // appendFastAt appends the value of p's type at ptr.
-func appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+func (e *fastEncoder) appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
 	switch p.kind {
 	case fastBool:
 		if *(*bool)(ptr) {
@@ -237,9 +238,9 @@ func appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
 		}
 		return append(appendHead(b, majorBytes, uint64(len(s))), s...), true
 	case fastTime:
-		return appendFastTime(b, *(*time.Time)(ptr))
+		return e.appendFastTime(b, *(*time.Time)(ptr))
 	case fastPtr:
-		return appendFastPointee(b, *(*unsafe.Pointer)(ptr), p)
+		return e.appendFastPointee(b, *(*unsafe.Pointer)(ptr), p)
 	case fastSlice:
 		s := (*sliceHeader)(ptr)
 		if s.data == nil {
@@ -252,46 +253,46 @@ func appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
 		b = appendHead(b, majorArray, uint64(n))
 		for i := range n {
 			var ok bool
-			if b, ok = appendFastAt(b, elemAt(s.data, p.elem, i), p.elem); !ok {
+			if b, ok = e.appendFastAt(b, elemAt(s.data, p.elem, i), p.elem); !ok {
 				return b, false
 			}
 		}
 		return b, true
 	case fastMap:
-		return appendFastMapAt(b, ptr, p)
+		return e.appendFastMapAt(b, ptr, p)
 	case fastStruct:
-		return appendFastStruct(b, ptr, p)
+		return e.appendFastStruct(b, ptr, p)
 	case fastFloat:
 		return appendFastFloat(b, *(*float64)(ptr))
 	case fastAny:
-		return appendFastAny(b, *(*any)(ptr), fastAnyDepth)
+		return e.appendFastAny(b, *(*any)(ptr), fastAnyDepth)
 	}
 	return b, false
 }
 
 // appendFastMapAt appends the map of p's type at ptr: the maps of the
 // exact types below as those types, others through reflect.
-func appendFastMapAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+func (e *fastEncoder) appendFastMapAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
 	switch p.typ {
 	case anyMapType:
-		return appendFastAny(b, *(*map[string]any)(ptr), fastAnyDepth+1)
+		return e.appendFastAny(b, *(*map[string]any)(ptr), fastAnyDepth+1)
 	case stringMapType:
-		return appendPlainMap(b, *(*map[string]string)(ptr))
+		return e.appendPlainMap(b, *(*map[string]string)(ptr))
 	case intMapType:
-		return appendPlainMap(b, *(*map[string]int)(ptr))
+		return e.appendPlainMap(b, *(*map[string]int)(ptr))
 	case int64MapType:
-		return appendPlainMap(b, *(*map[string]int64)(ptr))
+		return e.appendPlainMap(b, *(*map[string]int64)(ptr))
 	case boolMapType:
-		return appendPlainMap(b, *(*map[string]bool)(ptr))
+		return e.appendPlainMap(b, *(*map[string]bool)(ptr))
 	}
-	return appendFastMap(b, reflect.NewAt(p.typ, ptr).Elem(), p)
+	return e.appendFastMap(b, reflect.NewAt(p.typ, ptr).Elem(), p)
 }
 
 // appendFastMap appends the map v, of p's type.
-func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+func (e *fastEncoder) appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 	switch p.typ {
 	case anyMapType, stringMapType, intMapType, int64MapType, boolMapType:
-		return appendPlainMap(b, v.Interface())
+		return e.appendPlainMap(b, v.Interface())
 	}
 	if v.IsNil() {
 		return append(b, cborNull), true
@@ -313,14 +314,14 @@ func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
 		val.Elem().SetIterValue(it)
 		b = appendText(b, key.String())
 		var ok bool
-		if b, ok = appendFastAt(b, val.UnsafePointer(), p.elem); !ok {
+		if b, ok = e.appendFastAt(b, val.UnsafePointer(), p.elem); !ok {
 			return b, false
 		}
 	}
 	return b, true
 }
 
-func appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
 	// The map's length comes before the fields but is known only after
 	// the omitted ones are: reserve the longest head it can need (a
 	// struct has at most fastMaxFields), and make it the shortest after.
@@ -341,7 +342,7 @@ func appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) 
 		n++
 		b = append(b, f.key...)
 		var ok bool
-		if b, ok = appendFastAt(b, fp, f.t); !ok {
+		if b, ok = e.appendFastAt(b, fp, f.t); !ok {
 			return b, false
 		}
 	}
@@ -534,7 +535,7 @@ func (d *fastDecoder) time() (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	if t, ok := parseUTCSeconds(s); ok {
+	if t, ok := d.days.parseUTCSeconds(s); ok {
 		return t, true
 	}
 	t, err := time.Parse(time.RFC3339, s)
