@@ -493,6 +493,82 @@ type (
 	}
 )
 
+// Types for the layout the typed walk relies on: it reaches fields by
+// their offsets, integers by their sizes and elements by their stride,
+// and writes each kind through a pointer of its own Go type.
+type (
+	// Named types of each kind: they share the layout of their
+	// underlying type.
+	fastNBool   bool
+	fastNInt8   int8
+	fastNInt32  int32
+	fastNInt    int
+	fastNUint   uint
+	fastNUint16 uint16
+	fastNFloat  float64
+	fastNPtr    *fastSmall
+	fastNLines  []fastLine
+	fastNLineM  map[string]fastLine
+	fastNStruct fastSmall
+
+	// fastPadded orders fields of every size so that most follow
+	// padding, puts zero-size fields first, between and last (where
+	// the compiler pads the struct so that their address stays inside
+	// it), and hides unexported fields between the exported ones.
+	fastPadded struct {
+		Z0  struct{}
+		B   bool
+		I64 int64
+		U8  uint8
+		I16 int16
+		Z1  struct{} `cbor:"z1"`
+		U32 uint32
+		I8  int8
+		f   int64
+		F   float64
+		NB  fastNBool
+		NI8 fastNInt8 `cbor:",omitempty"`
+		I32 fastNInt32
+		NI  fastNInt  `cbor:",omitzero"`
+		NU  fastNUint `cbor:",omitempty"`
+		U16 fastNUint16
+		NF  fastNFloat `cbor:",omitempty"`
+		S   fastName
+		By  fastBlob `cbor:",omitempty"`
+		T   time.Time
+		PT  *time.Time
+		u   uint8
+		NP  fastNPtr    `cbor:",omitempty"`
+		NS  fastNStruct `cbor:",omitzero"`
+		U64 uint64
+		I   int
+		U   uint
+		Z2  struct{}
+	}
+	// fastNested nests slices, pointers and maps of structs.
+	fastNested struct {
+		Rows  [][]fastPadded
+		Ptrs  []*fastSmall
+		PPtrs []**fastLine `cbor:",omitempty"`
+		Lines fastNLines
+		ByKey fastNLineM
+		Maps  map[string][]*fastLine
+		Anys  []any
+		Empty []struct{}
+		Zeros []fastZeroSize
+		Deep  *[]map[string]*fastSmall
+	}
+	// fastZeroSize has no exported field, and no size.
+	fastZeroSize struct {
+		A struct{}
+		b struct{}
+	}
+	// fastByteFields has a one-byte struct, so byte-sized elements.
+	fastByteFields struct {
+		A uint8
+	}
+)
+
 func (t fastText) MarshalText() ([]byte, error)     { return []byte(t), nil }
 func (u *fastUnText) UnmarshalText(b []byte) error  { u.A = len(b); return nil }
 func (fastCBORM) MarshalCBOR() ([]byte, error)      { return []byte{0x9f, 0x01, 0xff}, nil }
@@ -1043,7 +1119,22 @@ func (g *fastGen) anyValue(depth int) any {
 		}
 		return g.time()
 	case 10:
-		return fastSmall{A: int(g.int(16)), B: g.string()}
+		// A typed value in an any (none holding a uint64 above
+		// MaxInt64, which decodes as one): a struct by value or by pointer,
+		// slices of structs, named types.
+		switch g.r.IntN(6) {
+		case 0:
+			return fastSmall{A: int(g.int(16)), B: g.string()}
+		case 1:
+			return &fastSmall{A: int(g.int(16)), B: g.string()}
+		case 2:
+			return g.value(reflect.TypeFor[fastDAG]())
+		case 3:
+			return g.value(reflect.TypeFor[[]fastLine]())
+		case 4:
+			return g.value(reflect.TypeFor[*fastLine]())
+		}
+		return fastNStruct{A: int(g.int(16))}
 	case 11, 12:
 		if !container {
 			return g.string()
@@ -1194,6 +1285,28 @@ var fastSubsetTypes = []reflect.Type{
 	reflect.TypeFor[map[string]int64](),
 	reflect.TypeFor[map[string]bool](),
 	reflect.TypeFor[map[fastName]string](),
+	reflect.TypeFor[fastPadded](),
+	reflect.TypeFor[*fastPadded](),
+	reflect.TypeFor[[]fastPadded](),
+	reflect.TypeFor[fastNested](),
+	reflect.TypeFor[*fastNested](),
+	reflect.TypeFor[fastZeroSize](),
+	reflect.TypeFor[[]fastZeroSize](),
+	reflect.TypeFor[struct{}](),
+	reflect.TypeFor[[]struct{}](),
+	reflect.TypeFor[[]fastByteFields](),
+	reflect.TypeFor[[][]fastByteFields](),
+	reflect.TypeFor[map[string]fastPadded](),
+	reflect.TypeFor[fastNLineM](),
+	reflect.TypeFor[fastNPtr](),
+	reflect.TypeFor[[]fastNPtr](),
+	reflect.TypeFor[[]*fastPadded](),
+	reflect.TypeFor[fastNBool](),
+	reflect.TypeFor[fastNInt8](),
+	reflect.TypeFor[fastNUint](),
+	reflect.TypeFor[fastNFloat](),
+	reflect.TypeFor[[]fastNInt32](),
+	reflect.TypeFor[map[string]fastNUint16](),
 }
 
 // fastWideStruct returns a struct type of n omitempty uint8 fields.
@@ -2412,5 +2525,71 @@ func TestCivilDays(t *testing.T) {
 		if got := daysFromCivil(int64(y), int(m), d); got != days {
 			t.Fatalf("daysFromCivil(%v) = %d, want %d", tm, got, days)
 		}
+	}
+}
+
+// TestCBORFastIntSizes decodes integers at and just past the limits of
+// every integer size, signed and unsigned, named or not, alone and as a
+// struct field after padding: the fast path writes each through a pointer
+// of its size, so it must take exactly the numbers that fit, give the
+// reference's value, and leave the destination zero for the others.
+func TestCBORFastIntSizes(t *testing.T) {
+	type field[T any] struct {
+		B bool
+		V T
+		C bool
+	}
+	types := []reflect.Type{
+		reflect.TypeFor[int8](), reflect.TypeFor[int16](), reflect.TypeFor[int32](), reflect.TypeFor[int64](), reflect.TypeFor[int](),
+		reflect.TypeFor[uint8](), reflect.TypeFor[uint16](), reflect.TypeFor[uint32](), reflect.TypeFor[uint64](), reflect.TypeFor[uint](),
+		reflect.TypeFor[fastNInt8](), reflect.TypeFor[fastNInt32](), reflect.TypeFor[fastNInt](), reflect.TypeFor[fastNUint](),
+		reflect.TypeFor[fastNUint16](), reflect.TypeFor[fastLevel](), reflect.TypeFor[fastFlags](), reflect.TypeFor[fastCount](),
+		reflect.TypeFor[field[int8]](), reflect.TypeFor[field[int16]](), reflect.TypeFor[field[int32]](), reflect.TypeFor[field[int64]](),
+		reflect.TypeFor[field[uint8]](), reflect.TypeFor[field[uint16]](), reflect.TypeFor[field[uint32]](), reflect.TypeFor[field[uint64]](),
+		reflect.TypeFor[[]int16](), reflect.TypeFor[[]int8](), reflect.TypeFor[[]uint32](), reflect.TypeFor[[]fastNUint16](),
+	}
+	for _, typ := range types {
+		t.Run(typ.String(), func(t *testing.T) {
+			it := typ
+			for it.Kind() == reflect.Struct || it.Kind() == reflect.Slice {
+				if it.Kind() == reflect.Struct {
+					it = it.Field(1).Type
+				} else {
+					it = it.Elem()
+				}
+			}
+			bits := it.Bits()
+			var nums []any // int64 or uint64
+			if it.Kind() >= reflect.Uint {
+				hi := uint64(math.MaxUint64) >> (64 - bits)
+				nums = []any{uint64(0), uint64(1), hi - 1, hi, int64(-1)}
+				if bits < 64 {
+					nums = append(nums, hi+1, uint64(math.MaxUint64))
+				}
+			} else {
+				lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
+				nums = []any{int64(0), int64(-1), lo, hi, uint64(math.MaxUint64), uint64(math.MaxInt64) + 1}
+				if bits < 64 {
+					nums = append(nums, lo-1, hi+1)
+				}
+			}
+			for _, n := range nums {
+				item, err := fastRef(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data := item
+				switch typ.Kind() {
+				case reflect.Struct:
+					data = fastMapItem(fastTextItem("B"), []byte{cborTrue}, fastTextItem("V"), item, fastTextItem("C"), []byte{cborTrue})
+				case reflect.Slice:
+					data = fastCat([]byte{0x83}, item, item, item)
+				}
+				_, refErr := checkFastDecode(t, data, typ, false)
+				if took, _ := checkFastDecode(t, data, typ, refErr == nil); took != (refErr == nil) {
+					t.Errorf("%v into %v: fast path took it: %v, reference error: %v", n, typ, took, refErr)
+				}
+			}
+		})
 	}
 }
