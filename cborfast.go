@@ -611,32 +611,34 @@ func (d *fastDecoder) str() (string, bool) {
 	return s, true
 }
 
-// field reads a struct's key and returns the index of its field, trying
-// next first. A text key matches only a field named by text, an integer
+// expectKey reads the key encoders write for f, byte for byte, if it
+// comes next: a CBOR data item ends where its head says, so these bytes
+// are that key and nothing else. Any other spelling of a key is left to
+// otherField, which refuses what the reference refuses.
+func (d *fastDecoder) expectKey(f *fastField) bool {
+	rest := d.data[d.off:]
+	// With 8 bytes of input or more, a short key is the first bytes of
+	// one little-endian word: the same test as HasPrefix.
+	if f.keyMask != 0 && len(rest) >= 8 {
+		if binary.LittleEndian.Uint64(rest)&f.keyMask != f.keyWord {
+			return false
+		}
+	} else if !bytes.HasPrefix(rest, f.key) {
+		return false
+	}
+	d.off += len(f.key)
+	return true
+}
+
+// otherField reads a struct's key that is not the one expected next
+// (decodeStruct tries that first, with expectKey), and returns the index
+// of its field. A text key matches only a field named by text, an integer
 // key only a keyasint field, as in fxamacker/cbor. An unknown key, which
 // fxamacker/cbor skips after checking it is not repeated, and a key of
 // any other type are left to fxamacker/cbor.
-func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
+func (d *fastDecoder) otherField(p *fastType, next int) (int, bool) {
 	if d.off >= len(d.data) {
 		return 0, false
-	}
-	// The key encoders write for the field expected next, byte for
-	// byte: a CBOR data item ends where its head says, so these bytes
-	// are that key and nothing else. Any other spelling of a key takes
-	// the reading below, which refuses what the reference refuses.
-	if next < len(p.fields) {
-		f, rest := &p.fields[next], d.data[d.off:]
-		// With 8 bytes of input or more, a short key is the first
-		// bytes of one little-endian word: the same test as HasPrefix.
-		if f.keyMask != 0 && len(rest) >= 8 {
-			if binary.LittleEndian.Uint64(rest)&f.keyMask == f.keyWord {
-				d.off += len(f.key)
-				return next, true
-			}
-		} else if bytes.HasPrefix(rest, f.key) {
-			d.off += len(f.key)
-			return next, true
-		}
 	}
 	var (
 		isInt bool

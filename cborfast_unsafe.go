@@ -641,9 +641,11 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 	var seen uint64
 	next := 0 // the field expected next: encoders write them in order
 	for range n {
-		i, ok := d.field(p, next)
-		if !ok {
-			return false
+		i := next
+		if next >= len(p.fields) || !d.expectKey(&p.fields[next]) {
+			if i, ok = d.otherField(p, next); !ok {
+				return false
+			}
 		}
 		// A repeated field is refused by fxamacker/cbor; it would
 		// also be decoded into a value that is no longer zero.
