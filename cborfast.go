@@ -26,7 +26,10 @@ package cookiesession
 //
 // It lives in its own file because it is an optimisation of serializer.go
 // that must be read, and tested, against fxamacker/cbor's rules as a whole
-// (cborfast_test.go holds the differential tests and fuzz target).
+// (cborfast_test.go holds the differential tests and fuzz target). The
+// walk of typed values, which reaches their parts by address, is in
+// cborfast_unsafe.go with the invariants that keep each address valid;
+// this file holds the plans, the CBOR items and the untyped values.
 
 import (
 	"bytes"
