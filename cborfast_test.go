@@ -2289,6 +2289,14 @@ func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 			func() any { return &map[string]int{"x": 1} }},
 		{"empty map", fastMapItem(fastTextItem("y"), []byte{0x02}),
 			func() any { return &map[string]int{} }},
+		{"untyped map with an entry", fastMapItem(fastTextItem("y"), []byte{0x02}),
+			func() any { return &map[string]any{"x": int64(1)} }},
+		{"untyped map with the same key", fastMapItem(fastTextItem("x"), []byte{0x02}),
+			func() any { return &map[string]any{"x": "a"} }},
+		{"empty untyped map", fastMapItem(fastTextItem("y"), []byte{0x02}),
+			func() any { return &map[string]any{} }},
+		{"null into an empty untyped map", fastHex("f6"),
+			func() any { return &map[string]any{} }},
 		{"slice with spare capacity", fastHex("83 01 02 03"),
 			func() any { s := make([]int, 2, 8); s[0], s[1] = 9, 9; return &s }},
 		{"empty slice", fastHex("81 01"),
@@ -2357,7 +2365,7 @@ func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 	t.Run("not a destination", func(t *testing.T) {
 		data := fastMapItem(fastTextItem("a"), []byte{0x01})
 		for _, dst := range []any{
-			nil, fastSmall{}, (*fastSmall)(nil), new(fastIface), new(float32),
+			nil, fastSmall{}, (*fastSmall)(nil), (*map[string]any)(nil), map[string]any{}, new(fastIface), new(float32),
 			new(fastIfaceField), new(fastCBORM), new(fastUnCBOR), new(fastPNode),
 		} {
 			if fastDecodeSafe(t, data, dst) {

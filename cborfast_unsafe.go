@@ -161,17 +161,27 @@ func storeUint(p unsafe.Pointer, size uintptr, u uint64) bool {
 // cborFastEncode appends the CBOR encoding of v to b and reports true, or
 // leaves b unchanged and reports false when v is not for the fast path.
 func cborFastEncode(b *bytes.Buffer, v any) bool {
-	if v == nil {
-		return false
-	}
-	p := fastPlanOf(reflect.TypeOf(v))
-	if p == nil {
-		return false
-	}
 	// Encode into b's spare capacity: when it suffices, Write copies
 	// the bytes onto themselves, and b is only extended on success.
-	var e fastEncoder
-	out, ok := e.appendFastIface(b.AvailableBuffer(), v, p)
+	var (
+		e   fastEncoder
+		out []byte
+		ok  bool
+	)
+	if m, isMap := v.(map[string]any); isMap {
+		// The untyped session (MapStore's) needs neither its plan nor
+		// reflect: this is what its plan does.
+		out, ok = e.appendFastAny(b.AvailableBuffer(), m, fastAnyDepth+1)
+	} else {
+		if v == nil {
+			return false
+		}
+		p := fastPlanOf(reflect.TypeOf(v))
+		if p == nil {
+			return false
+		}
+		out, ok = e.appendFastIface(b.AvailableBuffer(), v, p)
+	}
 	if !ok {
 		return false
 	}
@@ -426,6 +436,23 @@ func fastZero(ptr unsafe.Pointer, p *fastType) bool {
 // reports false, dst holds its zero value again, so that fxamacker/cbor
 // can start afresh.
 func cborFastDecode(data []byte, dst any) bool {
+	if m, isMap := dst.(*map[string]any); isMap {
+		// The untyped session, as its plan would decode it, without
+		// reflect: only into a nil map, as for any other type.
+		if m == nil || *m != nil {
+			return false
+		}
+		if len(data) == 1 && data[0] == cborNull {
+			return true // null leaves the map nil
+		}
+		d := fastDecoder{data: data}
+		x, ok := d.anyMap(fastAnyDepth)
+		if !ok || d.off != len(data) {
+			return false // *m is still nil
+		}
+		*m = x
+		return true
+	}
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return false
