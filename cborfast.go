@@ -26,7 +26,10 @@ package cookiesession
 //
 // It lives in its own file because it is an optimisation of serializer.go
 // that must be read, and tested, against fxamacker/cbor's rules as a whole
-// (cborfast_test.go holds the differential tests and fuzz target).
+// (cborfast_test.go holds the differential tests and fuzz target). The
+// walk of typed values, which reaches their parts by address, is in
+// cborfast_unsafe.go with the invariants that keep each address valid;
+// this file holds the plans, the CBOR items and the untyped values.
 
 import (
 	"bytes"
@@ -72,8 +75,11 @@ const (
 
 // fastType is the plan for one Go type in the fast subset.
 type fastType struct {
-	kind   fastKind
-	typ    reflect.Type
+	kind fastKind
+	typ  reflect.Type
+	// size is typ.Size(): the bytes a value of typ takes, and the
+	// stride of an array of them (cborfast_unsafe.go).
+	size   uintptr
 	elem   *fastType   // fastPtr, fastSlice, fastMap (the value type)
 	fields []fastField // fastStruct, in field order
 	depth  int         // containers nested in this type, itself included
@@ -86,8 +92,10 @@ type fastType struct {
 }
 
 type fastField struct {
-	index int
-	name  string
+	// offset is reflect.StructField.Offset: where the field lies in
+	// a value of the struct type whose plan holds it.
+	offset uintptr
+	name   string
 	// keyAsInt marks a field tagged keyasint: its key is the integer
 	// intKey, never a text string.
 	keyAsInt  bool
@@ -96,6 +104,10 @@ type fastField struct {
 	omitEmpty bool
 	omitZero  bool
 	t         *fastType
+	// keyWord is key as a little-endian word, and keyMask the bytes of
+	// it that key fills, for a key of 8 bytes or fewer (keyMask 0 for a
+	// longer one): such a key is matched with one load and compare.
+	keyWord, keyMask uint64
 }
 
 var (
@@ -144,12 +156,12 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		return nil
 	}
 	if t == timeType {
-		return &fastType{kind: fastTime, typ: t}
+		return &fastType{kind: fastTime, typ: t, size: t.Size()}
 	}
 	if t == anyType {
 		// Only any itself: a named interface type could be one that
 		// fxamacker/cbor treats in a way of its own.
-		return &fastType{kind: fastAny, typ: t, depth: fastAnyDepth}
+		return &fastType{kind: fastAny, typ: t, size: t.Size(), depth: fastAnyDepth}
 	}
 	if t.Kind() != reflect.Pointer && hasCustomCBOR(t) {
 		return nil
@@ -159,21 +171,21 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 
 	switch t.Kind() {
 	case reflect.Bool:
-		return &fastType{kind: fastBool, typ: t}
+		return &fastType{kind: fastBool, typ: t, size: t.Size()}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return &fastType{kind: fastInt, typ: t}
+		return &fastType{kind: fastInt, typ: t, size: t.Size()}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return &fastType{kind: fastUint, typ: t}
+		return &fastType{kind: fastUint, typ: t, size: t.Size()}
 	case reflect.String:
-		return &fastType{kind: fastString, typ: t}
+		return &fastType{kind: fastString, typ: t, size: t.Size()}
 	case reflect.Float64:
-		return &fastType{kind: fastFloat, typ: t}
+		return &fastType{kind: fastFloat, typ: t, size: t.Size()}
 	case reflect.Pointer:
 		elem := buildFastPlan(t.Elem(), visiting)
 		if elem == nil {
 			return nil
 		}
-		return &fastType{kind: fastPtr, typ: t, elem: elem, depth: elem.depth}
+		return &fastType{kind: fastPtr, typ: t, size: t.Size(), elem: elem, depth: elem.depth}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			// A byte string. Only plain bytes: a named element type
@@ -181,13 +193,13 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 			if t.Elem() != reflect.TypeFor[byte]() {
 				return nil
 			}
-			return &fastType{kind: fastBytes, typ: t}
+			return &fastType{kind: fastBytes, typ: t, size: t.Size()}
 		}
 		elem := buildFastPlan(t.Elem(), visiting)
 		if elem == nil {
 			return nil
 		}
-		return &fastType{kind: fastSlice, typ: t, elem: elem, depth: elem.depth + 1}
+		return &fastType{kind: fastSlice, typ: t, size: t.Size(), elem: elem, depth: elem.depth + 1}
 	case reflect.Map:
 		if k := t.Key(); k.Kind() != reflect.String || hasCustomCBOR(k) {
 			return nil
@@ -196,7 +208,7 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		if elem == nil {
 			return nil
 		}
-		return &fastType{kind: fastMap, typ: t, elem: elem, depth: elem.depth + 1}
+		return &fastType{kind: fastMap, typ: t, size: t.Size(), elem: elem, depth: elem.depth + 1}
 	case reflect.Struct:
 		return buildFastStruct(t, visiting)
 	}
@@ -230,7 +242,7 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	if t.NumField() > fastMaxFields {
 		return nil
 	}
-	p := &fastType{kind: fastStruct, typ: t, allOmitEmpty: true}
+	p := &fastType{kind: fastStruct, typ: t, size: t.Size(), allOmitEmpty: true}
 	names := make(map[string]bool, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -251,7 +263,7 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		if name == "" {
 			name = f.Name
 		}
-		ff := fastField{index: i, name: name}
+		ff := fastField{offset: f.Offset, name: name}
 		for opts != "" {
 			var opt string
 			opt, opts, _ = strings.Cut(opts, ",")
@@ -290,6 +302,12 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 			ff.key = appendInt(nil, ff.intKey)
 		} else {
 			ff.key = appendText(nil, name)
+		}
+		if len(ff.key) <= 8 {
+			var w [8]byte
+			copy(w[:], ff.key)
+			ff.keyWord = binary.LittleEndian.Uint64(w[:])
+			ff.keyMask = math.MaxUint64 >> (64 - 8*len(ff.key))
 		}
 		p.depth = max(p.depth, ff.t.depth)
 		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
@@ -342,81 +360,6 @@ func appendText[S ~string | ~[]byte](b []byte, s S) []byte {
 	return append(appendHead(b, majorText, uint64(len(s))), s...)
 }
 
-// cborFastEncode appends the CBOR encoding of v to b and reports true, or
-// leaves b unchanged and reports false when v is not for the fast path.
-func cborFastEncode(b *bytes.Buffer, v any) bool {
-	rv := reflect.ValueOf(v)
-	if !rv.IsValid() {
-		return false
-	}
-	p := fastPlanOf(rv.Type())
-	if p == nil {
-		return false
-	}
-	// Encode into b's spare capacity: when it suffices, Write copies
-	// the bytes onto themselves, and b is only extended on success.
-	out, ok := appendFast(b.AvailableBuffer(), rv, p)
-	if !ok {
-		return false
-	}
-	b.Write(out)
-	return true
-}
-
-func appendFast(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
-	switch p.kind {
-	case fastBool:
-		if v.Bool() {
-			return append(b, cborTrue), true
-		}
-		return append(b, cborFalse), true
-	case fastInt:
-		return appendInt(b, v.Int()), true
-	case fastUint:
-		return appendHead(b, majorUint, v.Uint()), true
-	case fastString:
-		return appendText(b, v.String()), true
-	case fastBytes:
-		if v.IsNil() {
-			return append(b, cborNull), true
-		}
-		s := v.Bytes()
-		return append(appendHead(b, majorBytes, uint64(len(s))), s...), true
-	case fastTime:
-		return appendFastTime(b, timeOf(v))
-	case fastPtr:
-		if v.IsNil() {
-			return append(b, cborNull), true
-		}
-		return appendFast(b, v.Elem(), p.elem)
-	case fastSlice:
-		if v.IsNil() {
-			return append(b, cborNull), true
-		}
-		n := v.Len()
-		if n > maxElements { // would not open again
-			return b, false
-		}
-		b = appendHead(b, majorArray, uint64(n))
-		for i := range n {
-			var ok bool
-			if b, ok = appendFast(b, v.Index(i), p.elem); !ok {
-				return b, false
-			}
-		}
-		return b, true
-	case fastMap:
-		return appendFastMap(b, v, p)
-	case fastStruct:
-		return appendFastStruct(b, v, p)
-	case fastFloat:
-		return appendFastFloat(b, v.Float())
-	case fastAny:
-		return appendFastAny(b, v.Interface(), fastAnyDepth)
-	}
-	return b, false
-}
-
 // timeOf reads a time.Time without the allocation of v.Interface when v
 // is addressable, as it is below any pointer.
 func timeOf(v reflect.Value) time.Time {
@@ -426,48 +369,112 @@ func timeOf(v reflect.Value) time.Time {
 	return v.Interface().(time.Time)
 }
 
+// fastEncoder holds what one encoding remembers between the values it
+// writes.
+type fastEncoder struct {
+	days dayCache
+}
+
 // appendFastTime writes t as fxamacker/cbor does with TimeRFC3339Nano and
 // no tag: null for the zero time, else the RFC 3339 text with nanoseconds
 // and the offset. A time RFC 3339 cannot write (a year outside 0–9999,
 // an offset with seconds) is left to the slow path, which refuses it.
-func appendFastTime(b []byte, t time.Time) ([]byte, bool) {
+func (e *fastEncoder) appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 	if t.IsZero() {
 		return append(b, cborNull), true
+	}
+	if t.Location() == time.UTC && t.Nanosecond() == 0 {
+		// The commonest time, written in place: its offset is zero,
+		// so its year is all that timeProblem would look at, and
+		// appendUTCSeconds checks that itself.
+		if out, ok := e.days.appendUTCSeconds(append(b, majorText|utcSecondsLen), t.Unix()); ok {
+			return out, true
+		}
 	}
 	if timeProblem(t) != "" {
 		return b, false // the slow path refuses it, with the reason
 	}
 	var buf [len(time.RFC3339Nano) + 8]byte
-	s := appendRFC3339Nano(buf[:0], t)
+	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
 	return appendText(b, s), true
 }
 
-// appendRFC3339Nano is t.AppendFormat(dst, time.RFC3339Nano), quicker for
-// the times sessions hold most, in UTC to the second: those it writes
-// digit by digit, from the date that civilFromDays gives, the others it
-// leaves to AppendFormat.
-func appendRFC3339Nano(dst []byte, t time.Time) []byte {
-	if t.Location() != time.UTC || t.Nanosecond() != 0 {
-		return t.AppendFormat(dst, time.RFC3339Nano)
-	}
-	sec := t.Unix()
+// utcSecondsLen is the length of "2006-01-02T15:04:05Z".
+const utcSecondsLen = 20
+
+// dayCache holds the last day converted to or from an RFC 3339 date: the
+// times of one session mostly fall on a few days, and the calendar
+// arithmetic of a date is most of the work of writing or reading a time.
+// Its zero value is empty.
+type dayCache struct {
+	days int64    // days after 1970-01-01
+	date [10]byte // that day, as "2006-01-02"
+	set  bool
+}
+
+// appendUTCSeconds appends the time sec seconds after the Unix epoch in
+// UTC, as "2006-01-02T15:04:05Z". It reports false, and dst is to be
+// dropped, for a year outside 0–9999, which that form cannot write.
+func (c *dayCache) appendUTCSeconds(dst []byte, sec int64) ([]byte, bool) {
 	days, rem := sec/86400, sec%86400
 	if rem < 0 {
 		days, rem = days-1, rem+86400
 	}
-	year, month, day := civilFromDays(days)
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(dst, time.RFC3339Nano)
+	if !c.set || c.days != days {
+		year, month, day := civilFromDays(days)
+		if year < 0 || year > 9999 {
+			return dst, false
+		}
+		y := int(year)
+		c.date = [10]byte{
+			byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+			byte('0' + month/10), byte('0' + month%10), '-',
+			byte('0' + day/10), byte('0' + day%10),
+		}
+		c.days, c.set = days, true
 	}
 	hour, minute, second := int(rem/3600), int(rem/60%60), int(rem%60)
-	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
-	dst = two(two(dst, int(year/100)), int(year%100))
-	dst = two(append(dst, '-'), month)
-	dst = two(append(dst, '-'), day)
-	dst = two(append(dst, 'T'), hour)
-	dst = two(append(dst, ':'), minute)
-	dst = two(append(dst, ':'), second)
-	return append(dst, 'Z')
+	return append(append(dst, c.date[:]...),
+		'T', byte('0'+hour/10), byte('0'+hour%10),
+		':', byte('0'+minute/10), byte('0'+minute%10),
+		':', byte('0'+second/10), byte('0'+second%10), 'Z'), true
+}
+
+// parseDate parses a date "2006-01-02" to the days after 1970-01-01, and
+// reports false unless each field is digits and in its range (a year of
+// four digits, a day that its month has).
+func (c *dayCache) parseDate(s string) (int64, bool) {
+	if len(s) != 10 {
+		return 0, false
+	}
+	if c.set && s == string(c.date[:]) {
+		return c.days, true // a date found valid before, to the byte
+	}
+	y1, ok1 := twoDigits(s[0], s[1])
+	y2, ok2 := twoDigits(s[2], s[3])
+	month, ok3 := twoDigits(s[5], s[6])
+	day, ok4 := twoDigits(s[8], s[9])
+	if !(ok1 && ok2 && ok3 && ok4) || s[4] != '-' || s[7] != '-' || month < 1 || month > 12 || day < 1 {
+		return 0, false
+	}
+	year := y1*100 + y2
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if day > days {
+		return 0, false
+	}
+	c.days = daysFromCivil(int64(year), month, day)
+	copy(c.date[:], s)
+	c.set = true
+	return c.days, true
+}
+
+// twoDigits reads two decimal digits.
+func twoDigits(a, b byte) (int, bool) {
+	a, b = a-'0', b-'0' // a byte below '0' wraps above 9
+	return int(a)*10 + int(b), a <= 9 && b <= 9
 }
 
 // civilFromDays returns the proleptic Gregorian date of the day that is
@@ -514,123 +521,6 @@ func daysFromCivil(year int64, month, day int) int64 {
 	return era*146097 + doe - 719468
 }
 
-func appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
-	if p.typ == anyMapType {
-		return appendFastAny(b, v.Interface(), fastAnyDepth+1)
-	}
-	if b, ok, done := appendPlainMap(b, v, p); done {
-		return b, ok
-	}
-	if v.IsNil() {
-		return append(b, cborNull), true
-	}
-	n := v.Len()
-	if n > maxElements {
-		return b, false
-	}
-	b = appendHead(b, majorMap, uint64(n))
-	if n == 0 {
-		return b, true
-	}
-	key := reflect.New(v.Type().Key()).Elem()
-	val := reflect.New(p.elem.typ).Elem()
-	for it := v.MapRange(); it.Next(); {
-		key.SetIterKey(it)
-		val.SetIterValue(it)
-		b = appendText(b, key.String())
-		var ok bool
-		if b, ok = appendFast(b, val, p.elem); !ok {
-			return b, false
-		}
-	}
-	return b, true
-}
-
-func appendFastStruct(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
-	// The map's length comes before the fields but is known only after
-	// the omitted ones are: reserve the longest head it can need (a
-	// struct has at most fastMaxFields), and make it the shortest after.
-	start := len(b)
-	wide := len(p.fields) >= 24
-	if wide {
-		b = append(b, majorMap|24, 0)
-	} else {
-		b = append(b, majorMap)
-	}
-	n := 0
-	for i := range p.fields {
-		f := &p.fields[i]
-		fv := v.Field(f.index)
-		if p.someOmit && fastOmit(fv, f) {
-			continue
-		}
-		n++
-		b = append(b, f.key...)
-		var ok bool
-		if b, ok = appendFast(b, fv, f.t); !ok {
-			return b, false
-		}
-	}
-	switch {
-	case !wide:
-		b[start] |= byte(n)
-	case n >= 24:
-		b[start+1] = byte(n)
-	default:
-		b[start] = majorMap | byte(n)
-		b = append(b[:start+1], b[start+2:]...)
-	}
-	return b, true
-}
-
-// fastOmit reports whether fxamacker/cbor leaves field value v out.
-func fastOmit(v reflect.Value, f *fastField) bool {
-	return (f.omitEmpty && fastEmpty(v, f.t)) || (f.omitZero && fastZero(v, f.t))
-}
-
-// fastEmpty is fxamacker/cbor's omitempty test (OmitEmptyCBORValue).
-func fastEmpty(v reflect.Value, p *fastType) bool {
-	switch p.kind {
-	case fastBool:
-		return !v.Bool()
-	case fastInt:
-		return v.Int() == 0
-	case fastUint:
-		return v.Uint() == 0
-	case fastString, fastBytes, fastSlice, fastMap:
-		return v.Len() == 0
-	case fastPtr, fastAny:
-		return v.IsNil()
-	case fastFloat:
-		return v.Float() == 0
-	case fastStruct:
-		// Empty when every field is omitempty and empty: it would be
-		// written as an empty map.
-		if !p.allOmitEmpty {
-			return false
-		}
-		for i := range p.fields {
-			if !fastEmpty(v.Field(p.fields[i].index), p.fields[i].t) {
-				return false
-			}
-		}
-		return true
-	}
-	return false // a time is never empty
-}
-
-// fastZero is fxamacker/cbor's omitzero test: a time's own IsZero, also
-// through one pointer, and reflect's IsZero for everything else.
-func fastZero(v reflect.Value, p *fastType) bool {
-	switch {
-	case p.kind == fastTime:
-		return timeOf(v).IsZero()
-	case p.typ == timePtrType: // not a named pointer type: those have no methods
-		return v.IsNil() || v.Interface().(*time.Time).IsZero()
-	}
-	return v.IsZero()
-}
-
 // fastDecoder reads one CBOR data item from data.
 type fastDecoder struct {
 	data []byte
@@ -638,34 +528,7 @@ type fastDecoder struct {
 	// text is data as one string, made on the first string read: every
 	// string decoded is cut from it, sharing its one allocation.
 	text string
-}
-
-// cborFastDecode decodes data into dst and reports true only when the
-// result is exactly what fxamacker/cbor gives without error. It tries
-// only a non-nil pointer to a zero value of a fast-path type. When it
-// reports false, dst holds its zero value again, so that fxamacker/cbor
-// can start afresh.
-func cborFastDecode(data []byte, dst any) bool {
-	rv := reflect.ValueOf(dst)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return false
-	}
-	p := fastPlanOf(rv.Type().Elem())
-	if p == nil {
-		return false
-	}
-	v := rv.Elem()
-	// fxamacker/cbor merges into what dst already holds; the fast path
-	// only knows how to fill a zero value.
-	if !v.IsZero() {
-		return false
-	}
-	d := fastDecoder{data: data}
-	if d.decode(v, p) && d.off == len(data) {
-		return true
-	}
-	v.SetZero()
-	return false
+	days dayCache
 }
 
 // head reads the head of a data item of the given major type, and
@@ -751,200 +614,34 @@ func (d *fastDecoder) str() (string, bool) {
 	return s, true
 }
 
-// decode fills v, which holds its zero value, from the next data item.
-func (d *fastDecoder) decode(v reflect.Value, p *fastType) bool {
-	if d.off >= len(d.data) {
+// expectKey reads the key encoders write for f, byte for byte, if it
+// comes next: a CBOR data item ends where its head says, so these bytes
+// are that key and nothing else. Any other spelling of a key is left to
+// otherField, which refuses what the reference refuses.
+func (d *fastDecoder) expectKey(f *fastField) bool {
+	rest := d.data[d.off:]
+	// With 8 bytes of input or more, a short key is the first bytes of
+	// one little-endian word: the same test as HasPrefix.
+	if f.keyMask != 0 && len(rest) >= 8 {
+		if binary.LittleEndian.Uint64(rest)&f.keyMask != f.keyWord {
+			return false
+		}
+	} else if !bytes.HasPrefix(rest, f.key) {
 		return false
 	}
-	if d.data[d.off] == cborNull {
-		// fxamacker/cbor decodes null into anything as "leave it":
-		// nil for pointers, slices and maps, and v is zero already.
-		d.off++
-		return true
-	}
-	switch p.kind {
-	case fastBool:
-		switch d.data[d.off] {
-		case cborFalse, cborTrue:
-			v.SetBool(d.data[d.off] == cborTrue)
-			d.off++
-			return true
-		}
-		return false
-	case fastInt:
-		n, ok := d.int64()
-		if !ok || v.OverflowInt(n) {
-			return false
-		}
-		v.SetInt(n)
-		return true
-	case fastUint:
-		u, ok := d.head(majorUint)
-		if !ok || v.OverflowUint(u) {
-			return false
-		}
-		v.SetUint(u)
-		return true
-	case fastString:
-		s, ok := d.str()
-		if ok {
-			v.SetString(s)
-		}
-		return ok
-	case fastBytes:
-		n, ok := d.length(majorBytes)
-		if !ok {
-			return false
-		}
-		// A copy, never nil: fxamacker/cbor decodes an empty byte
-		// string to an empty slice.
-		v.SetBytes(append(make([]byte, 0, n), d.data[d.off:d.off+n]...))
-		d.off += n
-		return true
-	case fastTime:
-		s, ok := d.str()
-		if !ok {
-			return false
-		}
-		// The same parse as fxamacker/cbor's, so the same location;
-		// parseUTCSeconds first, for the common case it is quicker at.
-		t, ok := parseUTCSeconds(s)
-		if !ok {
-			var err error
-			if t, err = time.Parse(time.RFC3339, s); err != nil {
-				return false
-			}
-		}
-		*v.Addr().Interface().(*time.Time) = t
-		return true
-	case fastPtr:
-		e := reflect.New(p.elem.typ)
-		if !d.decode(e.Elem(), p.elem) {
-			return false
-		}
-		v.Set(e)
-		return true
-	case fastSlice:
-		n, ok := d.length(majorArray)
-		if !ok || n > maxElements {
-			return false
-		}
-		if n == 0 {
-			v.Set(reflect.MakeSlice(p.typ, 0, 0)) // empty, not nil, as fxamacker/cbor decodes it
-			return true
-		}
-		// Grow allocates the elements in place, zeroed, where MakeSlice
-		// would allocate a slice header too; SetCap gives the exact
-		// capacity MakeSlice would. v is nil: dst started at zero.
-		v.Grow(n)
-		v.SetLen(n)
-		v.SetCap(n)
-		for i := range n {
-			if !d.decode(v.Index(i), p.elem) {
-				return false
-			}
-		}
-		return true
-	case fastMap:
-		return d.decodeMap(v, p)
-	case fastStruct:
-		return d.decodeStruct(v, p)
-	case fastFloat:
-		f, ok := d.float()
-		if ok {
-			v.SetFloat(f)
-		}
-		return ok
-	case fastAny:
-		x, ok := d.decodeAny(fastAnyDepth)
-		if ok && x != nil {
-			v.Set(reflect.ValueOf(x))
-		}
-		return ok
-	}
-	return false
-}
-
-func (d *fastDecoder) decodeMap(v reflect.Value, p *fastType) bool {
-	if p.typ == anyMapType {
-		m, ok := d.anyMap(fastAnyDepth)
-		if ok {
-			v.Set(reflect.ValueOf(m))
-		}
-		return ok
-	}
-	if ok, done := d.decodePlainMap(v, p); done {
-		return ok
-	}
-	n, ok := d.length(majorMap)
-	if !ok || n > maxElements {
-		return false
-	}
-	m := reflect.MakeMapWithSize(p.typ, n)
-	key := reflect.New(p.typ.Key()).Elem()
-	val := reflect.New(p.elem.typ).Elem()
-	for range n {
-		s, ok := d.str()
-		if !ok {
-			return false
-		}
-		key.SetString(s)
-		if m.MapIndex(key).IsValid() {
-			return false // a repeated key: fxamacker/cbor refuses it
-		}
-		val.SetZero()
-		if !d.decode(val, p.elem) {
-			return false
-		}
-		m.SetMapIndex(key, val)
-	}
-	v.Set(m)
+	d.off += len(f.key)
 	return true
 }
 
-func (d *fastDecoder) decodeStruct(v reflect.Value, p *fastType) bool {
-	n, ok := d.length(majorMap)
-	if !ok || n > maxElements {
-		return false
-	}
-	var seen uint64
-	next := 0 // the field expected next: encoders write them in order
-	for range n {
-		i, ok := d.field(p, next)
-		if !ok {
-			return false
-		}
-		if seen&(1<<i) != 0 {
-			return false // a repeated field: fxamacker/cbor refuses it
-		}
-		seen |= 1 << i
-		f := &p.fields[i]
-		if !d.decode(v.Field(f.index), f.t) {
-			return false
-		}
-		next = i + 1
-	}
-	return true
-}
-
-// field reads a struct's key and returns the index of its field, trying
-// next first. A text key matches only a field named by text, an integer
+// otherField reads a struct's key that is not the one expected next
+// (decodeStruct tries that first, with expectKey), and returns the index
+// of its field. A text key matches only a field named by text, an integer
 // key only a keyasint field, as in fxamacker/cbor. An unknown key, which
 // fxamacker/cbor skips after checking it is not repeated, and a key of
 // any other type are left to fxamacker/cbor.
-func (d *fastDecoder) field(p *fastType, next int) (int, bool) {
+func (d *fastDecoder) otherField(p *fastType, next int) (int, bool) {
 	if d.off >= len(d.data) {
 		return 0, false
-	}
-	// The key encoders write for the field expected next, byte for
-	// byte: a CBOR data item ends where its head says, so these bytes
-	// are that key and nothing else. Any other spelling of a key takes
-	// the reading below, which refuses what the reference refuses.
-	if next < len(p.fields) {
-		if k := p.fields[next].key; bytes.HasPrefix(d.data[d.off:], k) {
-			d.off += len(k)
-			return next, true
-		}
 	}
 	var (
 		isInt bool
@@ -996,7 +693,7 @@ const fastAnyDepth = 8
 // appendFastAny appends x as fxamacker/cbor encodes it in an any, with at
 // most budget containers nested in it. Values of other types than the
 // generic ones take their type's plan.
-func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
+func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 	switch x := x.(type) {
 	case nil:
 		return append(b, cborNull), true
@@ -1023,7 +720,7 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 		}
 		return append(appendHead(b, majorBytes, uint64(len(x))), x...), true
 	case time.Time:
-		return appendFastTime(b, x)
+		return e.appendFastTime(b, x)
 	case []any:
 		if x == nil {
 			return append(b, cborNull), true
@@ -1032,9 +729,9 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 			return b, false
 		}
 		b = appendHead(b, majorArray, uint64(len(x)))
-		for _, e := range x {
+		for _, el := range x {
 			var ok bool
-			if b, ok = appendFastAny(b, e, budget-1); !ok {
+			if b, ok = e.appendFastAny(b, el, budget-1); !ok {
 				return b, false
 			}
 		}
@@ -1048,10 +745,10 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 		}
 		// Go's order, as fxamacker/cbor writes a map without sorting.
 		b = appendHead(b, majorMap, uint64(len(x)))
-		for k, e := range x {
+		for k, el := range x {
 			b = appendText(b, k)
 			var ok bool
-			if b, ok = appendFastAny(b, e, budget-1); !ok {
+			if b, ok = e.appendFastAny(b, el, budget-1); !ok {
 				return b, false
 			}
 		}
@@ -1061,12 +758,11 @@ func appendFastAny(b []byte, x any, budget int) ([]byte, bool) {
 	// so hold no any of its own (an any's plan counts fastAnyDepth): the
 	// fast path gives each any it meets a fresh budget, so a value that
 	// holds itself through one (x = &x) would never run out of it.
-	v := reflect.ValueOf(x)
-	p := fastPlanOf(v.Type())
+	p := fastPlanOf(reflect.TypeOf(x))
 	if p == nil || p.depth >= budget {
 		return b, false
 	}
-	return appendFast(b, v, p)
+	return e.appendFastIface(b, x, p)
 }
 
 // appendFastFloat writes a finite float64 as a CBOR double, as
@@ -1181,38 +877,18 @@ func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
 // time.Time as time.Parse(time.RFC3339, s): in UTC, each field in its
 // range. It reports false for anything else, valid or not, which is
 // left to time.Parse.
-func parseUTCSeconds(s string) (time.Time, bool) {
-	if len(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+func (c *dayCache) parseUTCSeconds(s string) (time.Time, bool) {
+	if len(s) != utcSecondsLen || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
 		return time.Time{}, false
 	}
-	num := func(i, n int) (int, bool) {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
-	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(5, 2)
-	day, ok3 := num(8, 2)
-	hour, ok4 := num(11, 2)
-	minute, ok5 := num(14, 2)
-	sec, ok6 := num(17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+	days, ok := c.parseDate(s[:10])
+	hour, ok1 := twoDigits(s[11], s[12])
+	minute, ok2 := twoDigits(s[14], s[15])
+	sec, ok3 := twoDigits(s[17], s[18])
+	if !(ok && ok1 && ok2 && ok3) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
-	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-		days = 29
-	}
-	if day > days {
-		return time.Time{}, false
-	}
-	unix := daysFromCivil(int64(year), month, day)*86400 + int64(hour*3600+minute*60+sec)
-	return time.Unix(unix, 0).UTC(), true
+	return time.Unix(days*86400+int64(hour*3600+minute*60+sec), 0).UTC(), true
 }
 
 // Maps of strings to strings, integers and booleans, the commonest maps in
@@ -1225,27 +901,28 @@ var (
 	boolMapType   = reflect.TypeFor[map[string]bool]()
 )
 
-// appendPlainMap writes v when its type is one of the plain map types
-// above (done), with the encoding appendFastMap gives any map.
-func appendPlainMap(b []byte, v reflect.Value, p *fastType) (out []byte, ok, done bool) {
-	switch p.typ {
-	case stringMapType:
-		b, ok = appendGoMap(b, v.Interface().(map[string]string), appendText[string])
-	case intMapType:
-		b, ok = appendGoMap(b, v.Interface().(map[string]int), func(b []byte, n int) []byte { return appendInt(b, int64(n)) })
-	case int64MapType:
-		b, ok = appendGoMap(b, v.Interface().(map[string]int64), appendInt)
-	case boolMapType:
-		b, ok = appendGoMap(b, v.Interface().(map[string]bool), func(b []byte, t bool) []byte {
+// appendPlainMap writes m, a map[string]any or a map of one of the plain
+// map types above, with the encoding appendFastMap gives any map; m of
+// another type is left to fxamacker/cbor.
+func (e *fastEncoder) appendPlainMap(b []byte, m any) ([]byte, bool) {
+	switch m := m.(type) {
+	case map[string]any:
+		return e.appendFastAny(b, m, fastAnyDepth+1)
+	case map[string]string:
+		return appendGoMap(b, m, appendText[string])
+	case map[string]int:
+		return appendGoMap(b, m, func(b []byte, n int) []byte { return appendInt(b, int64(n)) })
+	case map[string]int64:
+		return appendGoMap(b, m, appendInt)
+	case map[string]bool:
+		return appendGoMap(b, m, func(b []byte, t bool) []byte {
 			if t {
 				return append(b, cborTrue)
 			}
 			return append(b, cborFalse)
 		})
-	default:
-		return b, false, false
 	}
-	return b, ok, true
+	return b, false
 }
 
 func appendGoMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) ([]byte, bool) {
@@ -1260,30 +937,6 @@ func appendGoMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) 
 		b = value(appendText(b, k), x)
 	}
 	return b, true
-}
-
-// decodePlainMap fills v when its type is one of the plain map types
-// above (done), with the results decodeMap gives any map: a null value
-// is the zero value, an integer must fit, a repeated key is left to
-// fxamacker/cbor.
-func (d *fastDecoder) decodePlainMap(v reflect.Value, p *fastType) (ok, done bool) {
-	var m any
-	switch p.typ {
-	case stringMapType:
-		m, ok = decodeGoMap[string](d)
-	case intMapType:
-		m, ok = decodeGoMap[int](d)
-	case int64MapType:
-		m, ok = decodeGoMap[int64](d)
-	case boolMapType:
-		m, ok = decodeGoMap[bool](d)
-	default:
-		return false, false
-	}
-	if ok {
-		v.Set(reflect.ValueOf(m))
-	}
-	return ok, true
 }
 
 // decodeGoMap reads a map into a map[string]V. It calls only d's own

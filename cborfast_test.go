@@ -493,6 +493,82 @@ type (
 	}
 )
 
+// Types for the layout the typed walk relies on: it reaches fields by
+// their offsets, integers by their sizes and elements by their stride,
+// and writes each kind through a pointer of its own Go type.
+type (
+	// Named types of each kind: they share the layout of their
+	// underlying type.
+	fastNBool   bool
+	fastNInt8   int8
+	fastNInt32  int32
+	fastNInt    int
+	fastNUint   uint
+	fastNUint16 uint16
+	fastNFloat  float64
+	fastNPtr    *fastSmall
+	fastNLines  []fastLine
+	fastNLineM  map[string]fastLine
+	fastNStruct fastSmall
+
+	// fastPadded orders fields of every size so that most follow
+	// padding, puts zero-size fields first, between and last (where
+	// the compiler pads the struct so that their address stays inside
+	// it), and hides unexported fields between the exported ones.
+	fastPadded struct {
+		Z0  struct{}
+		B   bool
+		I64 int64
+		U8  uint8
+		I16 int16
+		Z1  struct{} `cbor:"z1"`
+		U32 uint32
+		I8  int8
+		f   int64
+		F   float64
+		NB  fastNBool
+		NI8 fastNInt8 `cbor:",omitempty"`
+		I32 fastNInt32
+		NI  fastNInt  `cbor:",omitzero"`
+		NU  fastNUint `cbor:",omitempty"`
+		U16 fastNUint16
+		NF  fastNFloat `cbor:",omitempty"`
+		S   fastName
+		By  fastBlob `cbor:",omitempty"`
+		T   time.Time
+		PT  *time.Time
+		u   uint8
+		NP  fastNPtr    `cbor:",omitempty"`
+		NS  fastNStruct `cbor:",omitzero"`
+		U64 uint64
+		I   int
+		U   uint
+		Z2  struct{}
+	}
+	// fastNested nests slices, pointers and maps of structs.
+	fastNested struct {
+		Rows  [][]fastPadded
+		Ptrs  []*fastSmall
+		PPtrs []**fastLine `cbor:",omitempty"`
+		Lines fastNLines
+		ByKey fastNLineM
+		Maps  map[string][]*fastLine
+		Anys  []any
+		Empty []struct{}
+		Zeros []fastZeroSize
+		Deep  *[]map[string]*fastSmall
+	}
+	// fastZeroSize has no exported field, and no size.
+	fastZeroSize struct {
+		A struct{}
+		b struct{}
+	}
+	// fastByteFields has a one-byte struct, so byte-sized elements.
+	fastByteFields struct {
+		A uint8
+	}
+)
+
 func (t fastText) MarshalText() ([]byte, error)     { return []byte(t), nil }
 func (u *fastUnText) UnmarshalText(b []byte) error  { u.A = len(b); return nil }
 func (fastCBORM) MarshalCBOR() ([]byte, error)      { return []byte{0x9f, 0x01, 0xff}, nil }
@@ -1043,7 +1119,22 @@ func (g *fastGen) anyValue(depth int) any {
 		}
 		return g.time()
 	case 10:
-		return fastSmall{A: int(g.int(16)), B: g.string()}
+		// A typed value in an any (none holding a uint64 above
+		// MaxInt64, which decodes as one): a struct by value or by pointer,
+		// slices of structs, named types.
+		switch g.r.IntN(6) {
+		case 0:
+			return fastSmall{A: int(g.int(16)), B: g.string()}
+		case 1:
+			return &fastSmall{A: int(g.int(16)), B: g.string()}
+		case 2:
+			return g.value(reflect.TypeFor[fastDAG]())
+		case 3:
+			return g.value(reflect.TypeFor[[]fastLine]())
+		case 4:
+			return g.value(reflect.TypeFor[*fastLine]())
+		}
+		return fastNStruct{A: int(g.int(16))}
 	case 11, 12:
 		if !container {
 			return g.string()
@@ -1194,6 +1285,28 @@ var fastSubsetTypes = []reflect.Type{
 	reflect.TypeFor[map[string]int64](),
 	reflect.TypeFor[map[string]bool](),
 	reflect.TypeFor[map[fastName]string](),
+	reflect.TypeFor[fastPadded](),
+	reflect.TypeFor[*fastPadded](),
+	reflect.TypeFor[[]fastPadded](),
+	reflect.TypeFor[fastNested](),
+	reflect.TypeFor[*fastNested](),
+	reflect.TypeFor[fastZeroSize](),
+	reflect.TypeFor[[]fastZeroSize](),
+	reflect.TypeFor[struct{}](),
+	reflect.TypeFor[[]struct{}](),
+	reflect.TypeFor[[]fastByteFields](),
+	reflect.TypeFor[[][]fastByteFields](),
+	reflect.TypeFor[map[string]fastPadded](),
+	reflect.TypeFor[fastNLineM](),
+	reflect.TypeFor[fastNPtr](),
+	reflect.TypeFor[[]fastNPtr](),
+	reflect.TypeFor[[]*fastPadded](),
+	reflect.TypeFor[fastNBool](),
+	reflect.TypeFor[fastNInt8](),
+	reflect.TypeFor[fastNUint](),
+	reflect.TypeFor[fastNFloat](),
+	reflect.TypeFor[[]fastNInt32](),
+	reflect.TypeFor[map[string]fastNUint16](),
 }
 
 // fastWideStruct returns a struct type of n omitempty uint8 fields.
@@ -2176,6 +2289,14 @@ func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 			func() any { return &map[string]int{"x": 1} }},
 		{"empty map", fastMapItem(fastTextItem("y"), []byte{0x02}),
 			func() any { return &map[string]int{} }},
+		{"untyped map with an entry", fastMapItem(fastTextItem("y"), []byte{0x02}),
+			func() any { return &map[string]any{"x": int64(1)} }},
+		{"untyped map with the same key", fastMapItem(fastTextItem("x"), []byte{0x02}),
+			func() any { return &map[string]any{"x": "a"} }},
+		{"empty untyped map", fastMapItem(fastTextItem("y"), []byte{0x02}),
+			func() any { return &map[string]any{} }},
+		{"null into an empty untyped map", fastHex("f6"),
+			func() any { return &map[string]any{} }},
 		{"slice with spare capacity", fastHex("83 01 02 03"),
 			func() any { s := make([]int, 2, 8); s[0], s[1] = 9, 9; return &s }},
 		{"empty slice", fastHex("81 01"),
@@ -2244,7 +2365,7 @@ func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 	t.Run("not a destination", func(t *testing.T) {
 		data := fastMapItem(fastTextItem("a"), []byte{0x01})
 		for _, dst := range []any{
-			nil, fastSmall{}, (*fastSmall)(nil), new(fastIface), new(float32),
+			nil, fastSmall{}, (*fastSmall)(nil), (*map[string]any)(nil), map[string]any{}, new(fastIface), new(float32),
 			new(fastIfaceField), new(fastCBORM), new(fastUnCBOR), new(fastPNode),
 		} {
 			if fastDecodeSafe(t, data, dst) {
@@ -2308,12 +2429,15 @@ func FuzzCBORFast(f *testing.F) {
 // TestParseUTCSeconds holds the quick parse of times in UTC to
 // time.Parse: the same time when it takes the text, on every day of
 // leap and common years, at the edges of each field, and on texts near
-// the form that it must leave to time.Parse.
+// the form that it must leave to time.Parse. Each text is parsed with an
+// empty day cache, and with one shared by all texts, so that a date is
+// also read from the cache, then with another time of day or another
+// date after it.
 func TestParseUTCSeconds(t *testing.T) {
 	var texts []string
 	for _, y := range []int{0, 1, 1900, 1970, 2000, 2024, 2025, 2100, 9999} {
 		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
-			texts = append(texts, d.Format("2006-01-02")+"T23:59:59Z")
+			texts = append(texts, d.Format("2006-01-02")+"T23:59:59Z", d.Format("2006-01-02")+"T00:00:00Z")
 		}
 	}
 	texts = append(texts,
@@ -2323,39 +2447,70 @@ func TestParseUTCSeconds(t *testing.T) {
 		"2024-01-15t10:00:00Z", "2024-01-15T10:00:00z", "2024-01-15 10:00:00Z", "2024-01-15T10:00:00.5Z",
 		"2024-01-15T10:00:00+00:00", "+024-01-15T10:00:00Z", "2024-1-15T10:00:00Z ", "2024-01-15T1a:00:00Z",
 		"2024/01/15T10:00:00Z", "2024-01-15T10-00-00Z", "２０２4-01-15T10:00:00Z", "-001-01-15T10:00:00Z",
-		"2024-01-15T10:00:0\x00Z", "2024-01-15T10:00:00Z\x00",
+		"2024-01-15T10:00:0\x00Z", "2024-01-15T10:00:00Z\x00", "2024-01-15T10:00:00Z",
+		// After the date above is cached: the same date with a bad
+		// time of day, or spelt otherwise.
+		"2024-01-15T10:0a:00Z", "2024-01-15T25:00:00Z", "2024-01-15T10:00:00.", "2024-01-15T10:00:00Z",
+		"2024-01-1/T10:00:00Z", "2024-01-15T10:00:00Z", "2024_01-15T10:00:00Z", "2024-01-15T10:00:00Z",
+		"2024-01-15T10:00:00Z", "2024-01-16T10:00:00Z", "2024-01-15T10:00:00Z", "2024-01-15T-1:00:00Z",
+		"2024-01-15T10:00:-1Z", "2024-01-15T/0:00:00Z", "2024-02-30T00:00:00Z",
 	)
+	var shared dayCache
 	for _, s := range texts {
-		got, ok := parseUTCSeconds(s)
 		want, err := time.Parse(time.RFC3339, s)
-		if ok && (err != nil || !fastTimeEqual(got, want)) {
-			t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
-		}
-		if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
-			t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+		for _, c := range []*dayCache{new(dayCache), &shared} {
+			got, ok := c.parseUTCSeconds(s)
+			if ok && (err != nil || !fastTimeEqual(got, want)) {
+				t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
+			}
+			if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
+				t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+			}
 		}
 	}
 }
 
-// TestAppendRFC3339Nano holds the quick formatting of times to
-// AppendFormat's, on times in UTC to the second over the whole range of
-// years and on the times it leaves to AppendFormat.
-func TestAppendRFC3339Nano(t *testing.T) {
+// TestAppendFastTime holds the writing of times to AppendFormat's, on
+// times in UTC to the second over the whole range of years, on the times
+// it leaves to AppendFormat, and on those it must refuse. Each time is
+// written by an encoder of its own and by one shared by all, in an order
+// that puts times of one day next to each other, so that a date is also
+// written from the day cache.
+func TestAppendFastTime(t *testing.T) {
 	g := newFastGen(77)
 	times := []time.Time{
 		{}, time.Unix(0, 0).UTC(), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
 		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
 		time.Date(2024, 2, 29, 12, 0, 0, 1, time.UTC), time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("", 0)),
 		time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("UTC", 0)), time.Date(2024, 2, 29, 12, 0, 0, 0, time.Local),
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for range 20000 {
 		tm := g.time()
-		times = append(times, tm, tm.UTC(), tm.UTC().Truncate(time.Second))
+		times = append(times, tm, tm.UTC(), tm.UTC().Truncate(time.Second), tm.UTC().Truncate(time.Second).Add(time.Duration(g.r.IntN(7200))*time.Second))
 	}
+	var shared fastEncoder
 	for _, tm := range times {
-		want := tm.AppendFormat([]byte("x"), time.RFC3339Nano)
-		if got := appendRFC3339Nano([]byte("x"), tm); !bytes.Equal(got, want) {
-			t.Fatalf("appendRFC3339Nano(%#v) = %q, AppendFormat: %q", tm, got, want)
+		var want []byte
+		switch {
+		case tm.IsZero():
+			want = []byte{cborNull}
+		case timeProblem(tm) == "":
+			want = appendText(nil, tm.AppendFormat(nil, time.RFC3339Nano))
+		}
+		for _, e := range []*fastEncoder{new(fastEncoder), &shared} {
+			got, ok := e.appendFastTime([]byte("x"), tm)
+			if want == nil {
+				if ok || string(got) != "x" {
+					t.Fatalf("appendFastTime(%#v) = %q, %v; want it left to the slow path", tm, got, ok)
+				}
+				continue
+			}
+			if !ok || !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Fatalf("appendFastTime(%#v) = %q, %v; want x%q", tm, got, ok, want)
+			}
 		}
 	}
 }
@@ -2378,5 +2533,71 @@ func TestCivilDays(t *testing.T) {
 		if got := daysFromCivil(int64(y), int(m), d); got != days {
 			t.Fatalf("daysFromCivil(%v) = %d, want %d", tm, got, days)
 		}
+	}
+}
+
+// TestCBORFastIntSizes decodes integers at and just past the limits of
+// every integer size, signed and unsigned, named or not, alone and as a
+// struct field after padding: the fast path writes each through a pointer
+// of its size, so it must take exactly the numbers that fit, give the
+// reference's value, and leave the destination zero for the others.
+func TestCBORFastIntSizes(t *testing.T) {
+	type field[T any] struct {
+		B bool
+		V T
+		C bool
+	}
+	types := []reflect.Type{
+		reflect.TypeFor[int8](), reflect.TypeFor[int16](), reflect.TypeFor[int32](), reflect.TypeFor[int64](), reflect.TypeFor[int](),
+		reflect.TypeFor[uint8](), reflect.TypeFor[uint16](), reflect.TypeFor[uint32](), reflect.TypeFor[uint64](), reflect.TypeFor[uint](),
+		reflect.TypeFor[fastNInt8](), reflect.TypeFor[fastNInt32](), reflect.TypeFor[fastNInt](), reflect.TypeFor[fastNUint](),
+		reflect.TypeFor[fastNUint16](), reflect.TypeFor[fastLevel](), reflect.TypeFor[fastFlags](), reflect.TypeFor[fastCount](),
+		reflect.TypeFor[field[int8]](), reflect.TypeFor[field[int16]](), reflect.TypeFor[field[int32]](), reflect.TypeFor[field[int64]](),
+		reflect.TypeFor[field[uint8]](), reflect.TypeFor[field[uint16]](), reflect.TypeFor[field[uint32]](), reflect.TypeFor[field[uint64]](),
+		reflect.TypeFor[[]int16](), reflect.TypeFor[[]int8](), reflect.TypeFor[[]uint32](), reflect.TypeFor[[]fastNUint16](),
+	}
+	for _, typ := range types {
+		t.Run(typ.String(), func(t *testing.T) {
+			it := typ
+			for it.Kind() == reflect.Struct || it.Kind() == reflect.Slice {
+				if it.Kind() == reflect.Struct {
+					it = it.Field(1).Type
+				} else {
+					it = it.Elem()
+				}
+			}
+			bits := it.Bits()
+			var nums []any // int64 or uint64
+			if it.Kind() >= reflect.Uint {
+				hi := uint64(math.MaxUint64) >> (64 - bits)
+				nums = []any{uint64(0), uint64(1), hi - 1, hi, int64(-1)}
+				if bits < 64 {
+					nums = append(nums, hi+1, uint64(math.MaxUint64))
+				}
+			} else {
+				lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
+				nums = []any{int64(0), int64(-1), lo, hi, uint64(math.MaxUint64), uint64(math.MaxInt64) + 1}
+				if bits < 64 {
+					nums = append(nums, lo-1, hi+1)
+				}
+			}
+			for _, n := range nums {
+				item, err := fastRef(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data := item
+				switch typ.Kind() {
+				case reflect.Struct:
+					data = fastMapItem(fastTextItem("B"), []byte{cborTrue}, fastTextItem("V"), item, fastTextItem("C"), []byte{cborTrue})
+				case reflect.Slice:
+					data = fastCat([]byte{0x83}, item, item, item)
+				}
+				_, refErr := checkFastDecode(t, data, typ, false)
+				if took, _ := checkFastDecode(t, data, typ, refErr == nil); took != (refErr == nil) {
+					t.Errorf("%v into %v: fast path took it: %v, reference error: %v", n, typ, took, refErr)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,690 @@
+package cookiesession
+
+// The typed walk of the CBOR fast path (cborfast.go): it encodes and
+// decodes a value of a plan's type by reaching its parts at their
+// addresses, with the offsets and sizes that reflect gives for the type,
+// rather than through reflect.Value, whose checks on each field, element
+// and setter cost more than the CBOR they read or write.
+//
+// This is the only file of the package that imports unsafe. Every pointer
+// it forms or follows is valid because of these invariants, which each
+// function below keeps:
+//
+//  1. A walk starts only from a pointer to a value whose dynamic type is
+//     the plan's type. cborFastEncode and appendFastIface take the
+//     pointer out of an interface only after comparing the interface's
+//     dynamic type with the plan's (p.typ); cborFastDecode takes it from
+//     a non-nil *T whose T is the plan's type.
+//  2. A plan for a type holds only what reflect says of that very type: a
+//     field's offset is its reflect.StructField.Offset, an element's
+//     stride is its type's Size. So the address of a field or element is
+//     inside the same Go object as the value, and holds a value of the
+//     field's or element's plan type, to which 1 applies again.
+//  3. An element's index is below the length read from the slice's own
+//     header (encoding) or the length just allocated (decoding), so its
+//     address is inside the slice's array.
+//  4. Memory is read or written only as the Go type that the plan's kind
+//     stands for, which has the layout of the plan's type (a named type
+//     has the layout of its underlying type): bool, int8–int64 and
+//     uint8–uint64 chosen by the type's size, string, float64, []byte
+//     (the plan admits only plain byte elements), time.Time and any (the
+//     plan admits only those exact types), a pointer word as
+//     unsafe.Pointer, a slice's header as sliceHeader (read only), and
+//     the exact Go map types that plain maps have. Anything else goes
+//     through reflect.NewAt with the plan's type.
+//  5. A value that holds pointers (a string, slice, map, pointer, time or
+//     any) is written only through a pointer of its own Go type, or by
+//     reflect, so that the write barrier runs; arrays and pointees are
+//     allocated by reflect with their element type (Value.Grow,
+//     reflect.New), so the collector knows which words of them are
+//     pointers.
+//  6. No address is ever held as a uintptr: pointers stay unsafe.Pointer,
+//     which the collector sees and which moves with a stack.
+//
+// go vet checks the uses of unsafe.Pointer; the tests run with checkptr
+// (-race, or -gcflags=all=-d=checkptr), which checks at run time that
+// each conversion and each unsafe.Add stays inside its object.
+
+import (
+	"bytes"
+	"reflect"
+	"time"
+	"unsafe"
+)
+
+// sliceHeader is the layout of every Go slice, whatever its element type
+// (as reflect.SliceHeader documents it, with the array's address held as
+// a pointer). The walk only reads slices through it; it writes them by
+// reflect (invariant 5).
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+// fieldAt returns the address of field f of the struct at base.
+// Invariant 2: f.offset is reflect's offset of f in base's type.
+func fieldAt(base unsafe.Pointer, f *fastField) unsafe.Pointer {
+	return unsafe.Add(base, f.offset)
+}
+
+// elemAt returns the address of element i of the array at data, whose
+// elements have the plan e. Invariant 3: the caller has i below the
+// array's length.
+func elemAt(data unsafe.Pointer, e *fastType, i int) unsafe.Pointer {
+	return unsafe.Add(data, uintptr(i)*e.size)
+}
+
+// loadInt reads the signed integer of size bytes at p; loadUint the
+// unsigned one. An int or uint is one of these sizes; any other size,
+// which no integer type has, reports false.
+func loadInt(p unsafe.Pointer, size uintptr) (int64, bool) {
+	switch size {
+	case 1:
+		return int64(*(*int8)(p)), true
+	case 2:
+		return int64(*(*int16)(p)), true
+	case 4:
+		return int64(*(*int32)(p)), true
+	case 8:
+		return *(*int64)(p), true
+	}
+	return 0, false
+}
+
+func loadUint(p unsafe.Pointer, size uintptr) (uint64, bool) {
+	switch size {
+	case 1:
+		return uint64(*(*uint8)(p)), true
+	case 2:
+		return uint64(*(*uint16)(p)), true
+	case 4:
+		return uint64(*(*uint32)(p)), true
+	case 8:
+		return *(*uint64)(p), true
+	}
+	return 0, false
+}
+
+// storeInt writes n to the signed integer of size bytes at p, and storeUint
+// u to the unsigned one. Each reports false, and writes nothing, when the
+// number does not fit: fxamacker/cbor refuses it.
+func storeInt(p unsafe.Pointer, size uintptr, n int64) bool {
+	switch size {
+	case 1:
+		if int64(int8(n)) != n {
+			return false
+		}
+		*(*int8)(p) = int8(n)
+	case 2:
+		if int64(int16(n)) != n {
+			return false
+		}
+		*(*int16)(p) = int16(n)
+	case 4:
+		if int64(int32(n)) != n {
+			return false
+		}
+		*(*int32)(p) = int32(n)
+	case 8:
+		*(*int64)(p) = n
+	default:
+		return false
+	}
+	return true
+}
+
+func storeUint(p unsafe.Pointer, size uintptr, u uint64) bool {
+	switch size {
+	case 1:
+		if uint64(uint8(u)) != u {
+			return false
+		}
+		*(*uint8)(p) = uint8(u)
+	case 2:
+		if uint64(uint16(u)) != u {
+			return false
+		}
+		*(*uint16)(p) = uint16(u)
+	case 4:
+		if uint64(uint32(u)) != u {
+			return false
+		}
+		*(*uint32)(p) = uint32(u)
+	case 8:
+		*(*uint64)(p) = u
+	default:
+		return false
+	}
+	return true
+}
+
+// cborFastEncode appends the CBOR encoding of v to b and reports true, or
+// leaves b unchanged and reports false when v is not for the fast path.
+func cborFastEncode(b *bytes.Buffer, v any) bool {
+	// Encode into b's spare capacity: when it suffices, Write copies
+	// the bytes onto themselves, and b is only extended on success.
+	var (
+		e   fastEncoder
+		out []byte
+		ok  bool
+	)
+	if m, isMap := v.(map[string]any); isMap {
+		// The untyped session (MapStore's) needs neither its plan nor
+		// reflect: this is what its plan does.
+		out, ok = e.appendFastAny(b.AvailableBuffer(), m, fastAnyDepth+1)
+	} else {
+		if v == nil {
+			return false
+		}
+		p := fastPlanOf(reflect.TypeOf(v))
+		if p == nil {
+			return false
+		}
+		out, ok = e.appendFastIface(b.AvailableBuffer(), v, p)
+	}
+	if !ok {
+		return false
+	}
+	b.Write(out)
+	return true
+}
+
+// appendFastIface appends x, whose plan is p.
+func (e *fastEncoder) appendFastIface(b []byte, x any, p *fastType) ([]byte, bool) {
+	v := reflect.ValueOf(x)
+	// Invariant 1: the address taken below is of a value of p's type.
+	// Callers pass the plan of x's own type; this makes it a check
+	// rather than an assumption.
+	if !v.IsValid() || v.Type() != p.typ {
+		return b, false
+	}
+	switch p.kind {
+	case fastPtr:
+		// The interface holds the pointer itself, to a value of
+		// p.elem's type (or nil).
+		return e.appendFastPointee(b, v.UnsafePointer(), p)
+	case fastMap:
+		// A map is read through reflect (or as its exact Go type),
+		// which needs no address.
+		return e.appendFastMap(b, v, p)
+	}
+	// The interface's copy of x has no address that reflect gives out:
+	// copy it, once, into a new variable of its type (a shallow copy,
+	// which shares x's strings, slices and maps, and is only read).
+	c := reflect.New(p.typ)
+	c.Elem().Set(v)
+	return e.appendFastAt(b, c.UnsafePointer(), p)
+}
+
+// appendFastPointee appends the value that q, a pointer of p's type (a
+// pointer type), points to, or null when q is nil.
+func (e *fastEncoder) appendFastPointee(b []byte, q unsafe.Pointer, p *fastType) ([]byte, bool) {
+	if q == nil {
+		return append(b, cborNull), true
+	}
+	return e.appendFastAt(b, q, p.elem)
+}
+
+// appendFastAt appends the value of p's type at ptr.
+func (e *fastEncoder) appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+	switch p.kind {
+	case fastBool:
+		if *(*bool)(ptr) {
+			return append(b, cborTrue), true
+		}
+		return append(b, cborFalse), true
+	case fastInt:
+		n, ok := loadInt(ptr, p.size)
+		return appendInt(b, n), ok
+	case fastUint:
+		u, ok := loadUint(ptr, p.size)
+		return appendHead(b, majorUint, u), ok
+	case fastString:
+		return appendText(b, *(*string)(ptr)), true
+	case fastBytes:
+		s := *(*[]byte)(ptr)
+		if s == nil {
+			return append(b, cborNull), true
+		}
+		return append(appendHead(b, majorBytes, uint64(len(s))), s...), true
+	case fastTime:
+		return e.appendFastTime(b, *(*time.Time)(ptr))
+	case fastPtr:
+		return e.appendFastPointee(b, *(*unsafe.Pointer)(ptr), p)
+	case fastSlice:
+		s := (*sliceHeader)(ptr)
+		if s.data == nil {
+			return append(b, cborNull), true
+		}
+		n := s.len
+		if n > maxElements { // would not open again
+			return b, false
+		}
+		b = appendHead(b, majorArray, uint64(n))
+		for i := range n {
+			var ok bool
+			if b, ok = e.appendFastAt(b, elemAt(s.data, p.elem, i), p.elem); !ok {
+				return b, false
+			}
+		}
+		return b, true
+	case fastMap:
+		return e.appendFastMapAt(b, ptr, p)
+	case fastStruct:
+		return e.appendFastStruct(b, ptr, p)
+	case fastFloat:
+		return appendFastFloat(b, *(*float64)(ptr))
+	case fastAny:
+		return e.appendFastAny(b, *(*any)(ptr), fastAnyDepth)
+	}
+	return b, false
+}
+
+// appendFastMapAt appends the map of p's type at ptr: the maps of the
+// exact types below as those types, others through reflect.
+func (e *fastEncoder) appendFastMapAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+	switch p.typ {
+	case anyMapType:
+		return e.appendFastAny(b, *(*map[string]any)(ptr), fastAnyDepth+1)
+	case stringMapType:
+		return e.appendPlainMap(b, *(*map[string]string)(ptr))
+	case intMapType:
+		return e.appendPlainMap(b, *(*map[string]int)(ptr))
+	case int64MapType:
+		return e.appendPlainMap(b, *(*map[string]int64)(ptr))
+	case boolMapType:
+		return e.appendPlainMap(b, *(*map[string]bool)(ptr))
+	}
+	return e.appendFastMap(b, reflect.NewAt(p.typ, ptr).Elem(), p)
+}
+
+// appendFastMap appends the map v, of p's type.
+func (e *fastEncoder) appendFastMap(b []byte, v reflect.Value, p *fastType) ([]byte, bool) {
+	switch p.typ {
+	case anyMapType, stringMapType, intMapType, int64MapType, boolMapType:
+		return e.appendPlainMap(b, v.Interface())
+	}
+	if v.IsNil() {
+		return append(b, cborNull), true
+	}
+	n := v.Len()
+	if n > maxElements {
+		return b, false
+	}
+	b = appendHead(b, majorMap, uint64(n))
+	if n == 0 {
+		return b, true
+	}
+	key := reflect.New(v.Type().Key()).Elem()
+	// The value is copied into a variable of its type, whose address
+	// the walk can take (invariant 1).
+	val := reflect.New(p.elem.typ)
+	for it := v.MapRange(); it.Next(); {
+		key.SetIterKey(it)
+		val.Elem().SetIterValue(it)
+		b = appendText(b, key.String())
+		var ok bool
+		if b, ok = e.appendFastAt(b, val.UnsafePointer(), p.elem); !ok {
+			return b, false
+		}
+	}
+	return b, true
+}
+
+func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+	// The map's length comes before the fields but is known only after
+	// the omitted ones are: reserve the longest head it can need (a
+	// struct has at most fastMaxFields), and make it the shortest after.
+	start := len(b)
+	wide := len(p.fields) >= 24
+	if wide {
+		b = append(b, majorMap|24, 0)
+	} else {
+		b = append(b, majorMap)
+	}
+	n := 0
+	for i := range p.fields {
+		f := &p.fields[i]
+		fp := fieldAt(ptr, f)
+		if p.someOmit && fastOmit(fp, f) {
+			continue
+		}
+		n++
+		b = append(b, f.key...)
+		var ok bool
+		if b, ok = e.appendFastAt(b, fp, f.t); !ok {
+			return b, false
+		}
+	}
+	switch {
+	case !wide:
+		b[start] |= byte(n)
+	case n >= 24:
+		b[start+1] = byte(n)
+	default:
+		b[start] = majorMap | byte(n)
+		b = append(b[:start+1], b[start+2:]...)
+	}
+	return b, true
+}
+
+// fastOmit reports whether fxamacker/cbor leaves out field f, whose value
+// is at ptr.
+func fastOmit(ptr unsafe.Pointer, f *fastField) bool {
+	return (f.omitEmpty && fastEmpty(ptr, f.t)) || (f.omitZero && fastZero(ptr, f.t))
+}
+
+// fastEmpty is fxamacker/cbor's omitempty test (OmitEmptyCBORValue), of
+// the value of p's type at ptr.
+func fastEmpty(ptr unsafe.Pointer, p *fastType) bool {
+	switch p.kind {
+	case fastBool:
+		return !*(*bool)(ptr)
+	case fastInt:
+		n, _ := loadInt(ptr, p.size)
+		return n == 0
+	case fastUint:
+		u, _ := loadUint(ptr, p.size)
+		return u == 0
+	case fastString:
+		return len(*(*string)(ptr)) == 0
+	case fastBytes:
+		return len(*(*[]byte)(ptr)) == 0
+	case fastSlice:
+		return (*sliceHeader)(ptr).len == 0
+	case fastMap:
+		return reflect.NewAt(p.typ, ptr).Elem().Len() == 0
+	case fastPtr:
+		return *(*unsafe.Pointer)(ptr) == nil
+	case fastAny:
+		return *(*any)(ptr) == nil
+	case fastFloat:
+		return *(*float64)(ptr) == 0
+	case fastStruct:
+		// Empty when every field is omitempty and empty: it would be
+		// written as an empty map.
+		if !p.allOmitEmpty {
+			return false
+		}
+		for i := range p.fields {
+			if !fastEmpty(fieldAt(ptr, &p.fields[i]), p.fields[i].t) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // a time is never empty
+}
+
+// fastZero is fxamacker/cbor's omitzero test, of the value of p's type at
+// ptr: a time's own IsZero, also through one pointer, and reflect's
+// IsZero for everything else.
+func fastZero(ptr unsafe.Pointer, p *fastType) bool {
+	switch {
+	case p.kind == fastTime:
+		return (*time.Time)(ptr).IsZero()
+	case p.typ == timePtrType: // not a named pointer type: those have no methods
+		t := *(**time.Time)(ptr)
+		return t == nil || t.IsZero()
+	}
+	return reflect.NewAt(p.typ, ptr).Elem().IsZero()
+}
+
+// cborFastDecode decodes data into dst and reports true only when the
+// result is exactly what fxamacker/cbor gives without error. It tries
+// only a non-nil pointer to a zero value of a fast-path type. When it
+// reports false, dst holds its zero value again, so that fxamacker/cbor
+// can start afresh.
+func cborFastDecode(data []byte, dst any) bool {
+	if m, isMap := dst.(*map[string]any); isMap {
+		// The untyped session, as its plan would decode it, without
+		// reflect: only into a nil map, as for any other type.
+		if m == nil || *m != nil {
+			return false
+		}
+		if len(data) == 1 && data[0] == cborNull {
+			return true // null leaves the map nil
+		}
+		d := fastDecoder{data: data}
+		x, ok := d.anyMap(fastAnyDepth)
+		if !ok || d.off != len(data) {
+			return false // *m is still nil
+		}
+		*m = x
+		return true
+	}
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return false
+	}
+	p := fastPlanOf(rv.Type().Elem())
+	if p == nil {
+		return false
+	}
+	v := rv.Elem()
+	// fxamacker/cbor merges into what dst already holds; the fast path
+	// only knows how to fill a zero value.
+	if !v.IsZero() {
+		return false
+	}
+	d := fastDecoder{data: data}
+	// Invariant 1: rv is a non-nil pointer to a value of p's type.
+	if d.decodeAt(rv.UnsafePointer(), p) && d.off == len(data) {
+		return true
+	}
+	v.SetZero()
+	return false
+}
+
+// decodeAt fills the value of p's type at ptr, which holds its zero value,
+// from the next data item.
+func (d *fastDecoder) decodeAt(ptr unsafe.Pointer, p *fastType) bool {
+	if d.off >= len(d.data) {
+		return false
+	}
+	if d.data[d.off] == cborNull {
+		// fxamacker/cbor decodes null into anything as "leave it":
+		// nil for pointers, slices and maps, and the value is zero
+		// already.
+		d.off++
+		return true
+	}
+	switch p.kind {
+	case fastBool:
+		switch d.data[d.off] {
+		case cborFalse, cborTrue:
+			*(*bool)(ptr) = d.data[d.off] == cborTrue
+			d.off++
+			return true
+		}
+		return false
+	case fastInt:
+		n, ok := d.int64()
+		return ok && storeInt(ptr, p.size, n)
+	case fastUint:
+		u, ok := d.head(majorUint)
+		return ok && storeUint(ptr, p.size, u)
+	case fastString:
+		s, ok := d.str()
+		if ok {
+			*(*string)(ptr) = s
+		}
+		return ok
+	case fastBytes:
+		n, ok := d.length(majorBytes)
+		if !ok {
+			return false
+		}
+		// A copy, never nil: fxamacker/cbor decodes an empty byte
+		// string to an empty slice.
+		*(*[]byte)(ptr) = append(make([]byte, 0, n), d.data[d.off:d.off+n]...)
+		d.off += n
+		return true
+	case fastTime:
+		t, ok := d.time()
+		if ok {
+			*(*time.Time)(ptr) = t
+		}
+		return ok
+	case fastPtr:
+		e := reflect.New(p.elem.typ)
+		if !d.decodeAt(e.UnsafePointer(), p.elem) {
+			return false
+		}
+		reflect.NewAt(p.typ, ptr).Elem().Set(e)
+		return true
+	case fastSlice:
+		return d.decodeSlice(ptr, p)
+	case fastMap:
+		return d.decodeMap(ptr, p)
+	case fastStruct:
+		return d.decodeStruct(ptr, p)
+	case fastFloat:
+		f, ok := d.float()
+		if ok {
+			*(*float64)(ptr) = f
+		}
+		return ok
+	case fastAny:
+		x, ok := d.decodeAny(fastAnyDepth)
+		if ok && x != nil {
+			*(*any)(ptr) = x
+		}
+		return ok
+	}
+	return false
+}
+
+// time reads a time as fxamacker/cbor does: the same parse, so the same
+// location; parseUTCSeconds first, for the common case it is quicker at.
+func (d *fastDecoder) time() (time.Time, bool) {
+	s, ok := d.str()
+	if !ok {
+		return time.Time{}, false
+	}
+	if t, ok := d.days.parseUTCSeconds(s); ok {
+		return t, true
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
+}
+
+// decodeSlice fills the nil slice of p's type at ptr.
+func (d *fastDecoder) decodeSlice(ptr unsafe.Pointer, p *fastType) bool {
+	n, ok := d.length(majorArray)
+	if !ok || n > maxElements {
+		return false
+	}
+	s := reflect.NewAt(p.typ, ptr).Elem()
+	if n == 0 {
+		s.Set(reflect.MakeSlice(p.typ, 0, 0)) // empty, not nil, as fxamacker/cbor decodes it
+		return true
+	}
+	// Grow allocates the elements in the slice at ptr, zeroed and typed,
+	// where MakeSlice would allocate a slice header too; SetCap gives
+	// the exact capacity MakeSlice would.
+	s.Grow(n)
+	s.SetLen(n)
+	s.SetCap(n)
+	// Invariant 3: the array now holds exactly n elements.
+	data := s.UnsafePointer()
+	for i := range n {
+		if !d.decodeAt(elemAt(data, p.elem, i), p.elem) {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeMap fills the nil map of p's type at ptr.
+func (d *fastDecoder) decodeMap(ptr unsafe.Pointer, p *fastType) bool {
+	var ok bool
+	switch p.typ {
+	case anyMapType:
+		var m map[string]any
+		if m, ok = d.anyMap(fastAnyDepth); ok {
+			*(*map[string]any)(ptr) = m
+		}
+		return ok
+	case stringMapType:
+		var m map[string]string
+		if m, ok = decodeGoMap[string](d); ok {
+			*(*map[string]string)(ptr) = m
+		}
+		return ok
+	case intMapType:
+		var m map[string]int
+		if m, ok = decodeGoMap[int](d); ok {
+			*(*map[string]int)(ptr) = m
+		}
+		return ok
+	case int64MapType:
+		var m map[string]int64
+		if m, ok = decodeGoMap[int64](d); ok {
+			*(*map[string]int64)(ptr) = m
+		}
+		return ok
+	case boolMapType:
+		var m map[string]bool
+		if m, ok = decodeGoMap[bool](d); ok {
+			*(*map[string]bool)(ptr) = m
+		}
+		return ok
+	}
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return false
+	}
+	m := reflect.MakeMapWithSize(p.typ, n)
+	key := reflect.New(p.typ.Key()).Elem()
+	// Each value is decoded into a variable of its type, zeroed first,
+	// then copied into the map.
+	val := reflect.New(p.elem.typ)
+	for range n {
+		s, ok := d.str()
+		if !ok {
+			return false
+		}
+		key.SetString(s)
+		if m.MapIndex(key).IsValid() {
+			return false // a repeated key: fxamacker/cbor refuses it
+		}
+		val.Elem().SetZero()
+		if !d.decodeAt(val.UnsafePointer(), p.elem) {
+			return false
+		}
+		m.SetMapIndex(key, val.Elem())
+	}
+	reflect.NewAt(p.typ, ptr).Elem().Set(m)
+	return true
+}
+
+// decodeStruct fills the zero struct of p's type at ptr.
+func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
+	n, ok := d.length(majorMap)
+	if !ok || n > maxElements {
+		return false
+	}
+	var seen uint64
+	next := 0 // the field expected next: encoders write them in order
+	for range n {
+		i := next
+		if next >= len(p.fields) || !d.expectKey(&p.fields[next]) {
+			if i, ok = d.otherField(p, next); !ok {
+				return false
+			}
+		}
+		// A repeated field is refused by fxamacker/cbor; it would
+		// also be decoded into a value that is no longer zero.
+		if seen&(1<<i) != 0 {
+			return false
+		}
+		seen |= 1 << i
+		f := &p.fields[i]
+		if !d.decodeAt(fieldAt(ptr, f), f.t) {
+			return false
+		}
+		next = i + 1
+	}
+	return true
+}
