@@ -6,9 +6,10 @@ package cookiesession
 // rather than through reflect.Value, whose checks on each field, element
 // and setter cost more than the CBOR they read or write.
 //
-// This is the only file of the package that imports unsafe. Every pointer
-// it forms or follows is valid because of these invariants, which each
-// function below keeps:
+// This file holds the package's use of unsafe, but for one read-only view
+// of a string's bytes (readOnlyBytes, in codec.go). Every pointer it forms
+// or follows is valid because of these invariants, which each function
+// below keeps:
 //
 //  1. A walk starts only from a pointer to a value whose dynamic type is
 //     the plan's type. cborFastEncode and appendFastIface take the

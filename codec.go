@@ -309,6 +309,13 @@ func (c *Codec) sealScratch(name string, v any, iat, exp time.Time, chunksFor fu
 	return enc, buf, ring.keys[pi].ID, nil
 }
 
+// readOnlyBytes returns the bytes of s without copying them, for a
+// reader that only reads them (the base64 decoder reads its input and
+// writes only its output): a string's bytes must never be written.
+func readOnlyBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
 // appendAD appends the associated data: the header, then the cookie name
 // and the purpose, each with a 16-bit big-endian length so that no two
 // (name, purpose) pairs give the same bytes.
@@ -388,10 +395,7 @@ func (c *Codec) open(name, value string, dst any, wantChunks int, parts ...strin
 	defer putScratch(buf, rawMax) // the value is opened in place, in the first rawMax bytes
 	var in []byte
 	if value != "" {
-		// One value is decoded from the string's own bytes, not a copy:
-		// the decoder only reads its input, and bytes of a string may
-		// be read, never written, through a slice.
-		in = unsafe.Slice(unsafe.StringData(value), len(value))
+		in = readOnlyBytes(value) // decoded from the string's own bytes, not a copy
 	} else {
 		in = (*buf)[rawMax+adLen:]
 		off := 0
