@@ -6,10 +6,11 @@ package cookiesession
 // rather than through reflect.Value, whose checks on each field, element
 // and setter cost more than the CBOR they read or write.
 //
-// This file holds the package's use of unsafe, but for one read-only view
-// of a string's bytes (readOnlyBytes, in codec.go). Every pointer it forms
-// or follows is valid because of these invariants, which each function
-// below keeps:
+// This file holds the package's use of unsafe, but for two conversions
+// between a string and its bytes in codec.go (readOnlyBytes, a view that
+// is only read, and ownedString, of bytes that nothing else refers to).
+// Every pointer it forms or follows is valid because of these
+// invariants, which each function below keeps:
 //
 //  1. A walk starts only from a pointer to a value whose dynamic type is
 //     the plan's type. cborFastEncode and appendFastIface take the

@@ -222,13 +222,12 @@ func putScratch(p *[]byte, plain int) {
 // encoded length is split over; that count is sealed into the header. It
 // returns the value and the id of the key that sealed it.
 func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (string, KeyID, error) {
-	enc, buf, id, err := c.sealScratch(name, v, iat, exp, chunksFor)
+	enc, buf, id, err := c.sealInto(name, v, iat, exp, chunksFor, true)
 	if err != nil {
 		return "", 0, err
 	}
-	value := string(enc)
 	putScratch(buf, 0)
-	return value, id, nil
+	return ownedString(enc), id, nil
 }
 
 // sealScratch is seal, with the value left in buf, a scratch buffer: the
@@ -237,6 +236,12 @@ func (c *Codec) seal(name string, v any, iat, exp time.Time, chunksFor func(encL
 // data and the encoding only; the plaintext stayed in the serializer's
 // buffer, cleared by putBuffer. On error there is no buffer to hand back.
 func (c *Codec) sealScratch(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error)) (enc []byte, buf *[]byte, id KeyID, err error) {
+	return c.sealInto(name, v, iat, exp, chunksFor, false)
+}
+
+// sealInto is sealScratch, with the value in a slice of its own when own
+// is set, for seal to return as it is: nothing else refers to it.
+func (c *Codec) sealInto(name string, v any, iat, exp time.Time, chunksFor func(encLen int) (int, error), own bool) (enc []byte, buf *[]byte, id KeyID, err error) {
 	if len(name) > maxNameLen {
 		return nil, nil, 0, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
 	}
@@ -282,7 +287,11 @@ func (c *Codec) sealScratch(name string, v any, iat, exp time.Time, chunksFor fu
 	}
 
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
-	buf = getScratch(rawLen + adLen + encLen)
+	scratch := rawLen + adLen
+	if !own {
+		scratch += encLen
+	}
+	buf = getScratch(scratch)
 	raw := (*buf)[:rawLen]
 	hdr := raw[:headerSize]
 	hdr[0] = formatVersion
@@ -303,7 +312,11 @@ func (c *Codec) sealScratch(name string, v any, iat, exp time.Time, chunksFor fu
 	ad := appendAD((*buf)[rawLen:rawLen], hdr, name, c.purpose)
 	ring.aeads[pi].Seal(raw[headerSize+nonceSize:headerSize+nonceSize], nonce, payload, ad)
 
-	enc = (*buf)[rawLen+adLen:]
+	if own {
+		enc = make([]byte, encLen)
+	} else {
+		enc = (*buf)[rawLen+adLen:]
+	}
 	enc[0] = valuePrefix
 	b64.Encode(enc[1:], raw)
 	return enc, buf, ring.keys[pi].ID, nil
@@ -314,6 +327,12 @@ func (c *Codec) sealScratch(name string, v any, iat, exp time.Time, chunksFor fu
 // writes only its output): a string's bytes must never be written.
 func readOnlyBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// ownedString returns b as a string without copying it. b must be the
+// only reference to its bytes, never written again: seal's own slice.
+func ownedString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // appendAD appends the associated data: the header, then the cookie name
