@@ -503,23 +503,9 @@ func TestDecodeIntegerKeys(t *testing.T) {
 		Token  string           `cbor:"token"`
 		Nested map[int64]string `cbor:"3,keyasint"`
 	}
-	ring := newRing(t)
-	st, err := cookiesession.NewStore(ring, cookiesession.Config[compact]{Name: "session", Insecure: true,
-		Now: func() time.Time { return decodeNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
-	s.Set(compact{User: "ada", Scores: map[int]int{7: 70, -1: 10}, Token: "s-token", Nested: map[int64]string{1: "one"}})
-	rec := httptest.NewRecorder()
-	if err := st.Save(rec, nil, s); err != nil {
-		t.Fatal(err)
-	}
-	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
-	out, err := decodeInput(ring, opts, rec.Result().Cookies()[0].Value)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := decodeSaved(t, func(s *cookiesession.Session[compact]) {
+		s.Set(compact{User: "ada", Scores: map[int]int{7: 70, -1: 10}, Token: "s-token", Nested: map[int64]string{1: "one"}})
+	})
 	want := map[string]any{
 		"1":     "ada",
 		"2":     map[string]any{"7": int64(70), "-1": int64(10)},
@@ -537,15 +523,30 @@ func TestDecodeIntegerKeys(t *testing.T) {
 // TestDecodeShowsFlashesAndChoice opens a session with unread flashes
 // and a remember-me choice: decode shows both.
 func TestDecodeShowsFlashesAndChoice(t *testing.T) {
+	out := decodeSaved(t, func(s *cookiesession.Session[map[string]any]) {
+		s.AddFlash("info", "Saved.")
+		s.SetPersistent(false)
+	})
+	if out.Session == nil || out.Session.Persistent == nil || *out.Session.Persistent {
+		t.Fatalf("the remember-me choice is not shown: %+v", out.Session)
+	}
+	if d := cmp.Diff([]cookiesession.Flash{{Kind: "info", Text: "Saved."}}, out.Session.Flashes); d != "" {
+		t.Errorf("flashes (-want +got):\n%s", d)
+	}
+}
+
+// decodeSaved saves a session of a Store, after change, and decodes its
+// cookie.
+func decodeSaved[T any](t *testing.T, change func(*cookiesession.Session[T])) *decodeOutput {
+	t.Helper()
 	ring := newRing(t)
-	st, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{Name: "session", Insecure: true,
+	st, err := cookiesession.NewStore(ring, cookiesession.Config[T]{Name: "session", Insecure: true,
 		Now: func() time.Time { return decodeNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
-	s.AddFlash("info", "Saved.")
-	s.SetPersistent(false)
+	change(s)
 	rec := httptest.NewRecorder()
 	if err := st.Save(rec, nil, s); err != nil {
 		t.Fatal(err)
@@ -555,10 +556,5 @@ func TestDecodeShowsFlashesAndChoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Session == nil || out.Session.Persistent == nil || *out.Session.Persistent {
-		t.Fatalf("the remember-me choice is not shown: %+v", out.Session)
-	}
-	if d := cmp.Diff([]cookiesession.Flash{{Kind: "info", Text: "Saved."}}, out.Session.Flashes); d != "" {
-		t.Errorf("flashes (-want +got):\n%s", d)
-	}
+	return out
 }
