@@ -246,6 +246,9 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 		if t.Elem().Kind() == reflect.Uint8 {
 			return nil // a byte string
 		}
+		if t.Kind() == reflect.Slice && v.IsNil() {
+			return nil // written as null: no level
+		}
 		if err := container(); err != nil {
 			return err
 		}
@@ -255,6 +258,9 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 			}
 		}
 	case reflect.Map:
+		if v.IsNil() {
+			return nil // written as null: no level
+		}
 		if err := container(); err != nil {
 			return err
 		}

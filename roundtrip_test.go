@@ -166,3 +166,42 @@ func TestSaveRefusesSelfHoldingValues(t *testing.T) {
 		}
 	}
 }
+
+type nilLeaves struct {
+	N *nilLeaves
+	M map[string]any
+	L []any
+	X any
+}
+
+// TestNilContainersAddNoLevel seals values nested exactly MaxNesting
+// deep whose innermost containers are nil: a nil map or slice is written
+// as null, which is no level, so the value seals and opens; one level
+// more of real containers is refused.
+func TestNilContainersAddNoLevel(t *testing.T) {
+	var typed *nilLeaves
+	for range MaxNesting {
+		typed = &nilLeaves{N: typed, X: map[string]any(nil)}
+	}
+	untyped := map[string]any{"m": map[string]any(nil), "l": []any(nil)}
+	for range MaxNesting - 1 {
+		untyped = map[string]any{"next": untyped}
+	}
+	deeper := map[string]any{"next": map[string]any{"next": untyped}}
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser, MaxLength: 1 << 16})
+		for name, v := range map[string]any{"typed": typed, "untyped": untyped} {
+			value, err := c.Encode("session", v)
+			if err != nil {
+				t.Errorf("%s, %s: %v", typeName(ser), name, err)
+				continue
+			}
+			if err := c.Decode("session", value, new(any)); err != nil {
+				t.Errorf("%s, %s: sealed but does not open: %v", typeName(ser), name, err)
+			}
+		}
+		if _, err := c.Encode("session", deeper); !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("%s: a level too deep: %v, want ErrUnsupportedValue", typeName(ser), err)
+		}
+	}
+}

@@ -43,10 +43,12 @@ const (
 // kilobytes made of repeated records, gob's encodings are smaller, since
 // it names each field once.)
 // Integers keep every bit (an integer in an any decodes to int64, or to
-// *big.Int beyond it), times keep nanoseconds and their offset (to the
-// minute, as RFC 3339 writes it: a local mean time offset such as +00:19:32
-// comes back as +00:19, so 32 seconds off, and a fixed zone 24 hours or
-// more from UTC, which no real zone is, is written but does not open), maps
+// *big.Int beyond it), times keep nanoseconds and their offset (RFC 3339
+// writes offsets to the minute, and years 0 to 9999: a time it cannot
+// write exactly, in a local mean time offset such as +00:19:32, in a fixed
+// zone 24 hours or more from UTC, or outside those years, is refused by
+// Serialize, Encode and Save with a *ValueError rather than sealed to
+// come back different, or not at all), maps
 // in an any decode to map[string]any, strings keep their bytes even when
 // they are not UTF-8 (the payload is authenticated: refusing them would
 // only make such a session seal and never open), and duplicate map keys,
