@@ -213,7 +213,7 @@ func (s *Session[T]) Token() (string, error) {
 // client, so Destroy sends nothing either: the application tells the
 // client to drop its token, and the token opens until it expires.
 func (st *Store[T]) saveBearer(w http.ResponseWriter, r *http.Request, s *Session[T]) error {
-	if s.destroyed && s.carried.highest() > 0 {
+	if s.destroyed && s.carried.highest > 0 {
 		// A session that came by cookie and was handed out as a token
 		// (Token), then destroyed: the cookies go, as Destroy says.
 		st.expire(w, s, 0)

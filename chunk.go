@@ -123,37 +123,54 @@ func (c *Codec) openJoined(name string, chunks []string, dst any) (Header, error
 
 // carried describes the session cookies a request carried.
 type carried struct {
-	// cands[i] holds the values of the cookies named chunkName(name, i),
-	// in header order, at most maxCandidates of them.
-	cands [][]string
+	// n is one past the highest chunk index the request carried, and
+	// spans[i] where the values of the cookies named chunkName(name, i)
+	// lie in vals, in header order, at most maxCandidates of them.
+	n     int
+	spans []span
+	vals  []string
 	// dup reports that some chunk came more than once.
 	dup bool
 	// Room for the candidates of most requests (up to smallChunks
 	// chunks, and twice as many values in all) and for the chunks of one
 	// attempt to assemble them, so that scanning and opening them
-	// allocates nothing: cands and attempt's result then point into it.
-	// A carried is therefore filled where it stays (scan takes its
-	// address) and never copied after; noCopy has go vet's copylocks
-	// check refuse a copy.
-	smallCands [smallChunks][]string
-	smallAll   [2 * smallChunks]string
+	// allocates nothing. spans and vals are nil then: a carried never
+	// points into itself, so that it can stay on the stack of the load
+	// that scans it (a pointer stored into its own fields would move it
+	// to the heap).
+	small      bool
+	smallSpans [smallChunks]span
+	smallVals  [2 * smallChunks]string
 	parts      [smallChunks]string
-	_          noCopy
 }
+
+// span locates the values of one chunk index in carried.vals.
+type span struct{ off, n uint16 }
 
 // smallChunks is how many chunks a carried holds without allocating: the
 // 6 KiB of the default MaxSize take two, 24 KiB take seven.
 const smallChunks = 8
 
-// noCopy marks a type that must not be copied once in use: go vet's
-// copylocks check reports copies of a type with these methods.
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}
-
 // highest returns one past the highest chunk index the request carried.
-func (c *carried) highest() int { return len(c.cands) }
+func (c *carried) highest() int { return c.n }
+
+// cands returns the values of chunk i, i < c.highest(), in header order.
+func (c *carried) cands(i int) []string {
+	if c.small {
+		sp := c.smallSpans[i]
+		return c.smallVals[sp.off : sp.off+sp.n : sp.off+sp.n]
+	}
+	sp := c.spans[i]
+	return c.vals[sp.off : sp.off+sp.n : sp.off+sp.n]
+}
+
+// seen is what a request carried, as a response needs it.
+type seen struct {
+	highest int  // one past the highest chunk index
+	dup     bool // some chunk came more than once
+}
+
+func (c *carried) seen() seen { return seen{c.highest(), c.dup} }
 
 // scanCookies is carried.scan into a carried of its own.
 func scanCookies(h http.Header, name string, maxChunks int) (*carried, error) {
@@ -213,26 +230,32 @@ func (c *carried) scan(h http.Header, name string, maxChunks int) error {
 			n = max(n, i+1)
 		}
 	}
+	c.n = n
 	if n == 0 {
 		return nil
 	}
-	var all []string
-	if n <= len(c.smallCands) && len(fs) <= len(c.smallAll) {
-		c.cands, all = c.smallCands[:n], c.smallAll[:len(fs)]
-	} else {
-		c.cands, all = make([][]string, n), make([]string, len(fs))
-	}
-	off := 0
-	for i, k := range counts[:n] {
-		if k > 0 {
-			// Full slice expressions: each index's values stay in its
-			// own part of all.
-			c.cands[i] = all[off : off : off+int(k)]
+	c.small = n <= smallChunks && len(fs) <= len(c.smallVals)
+	// Two calls rather than one slice variable for either room: a
+	// variable that might hold the inline room and be stored in c would
+	// move c to the heap.
+	share := func(spans []span, vals []string) {
+		off := 0
+		for i, k := range counts[:n] {
+			// At most maxCandidates × MaxChunks values: off fits a uint16.
+			spans[i] = span{uint16(off), 0}
 			off += int(k)
 		}
+		for _, f := range fs {
+			sp := &spans[f.i]
+			vals[int(sp.off)+int(sp.n)] = f.v
+			sp.n++
+		}
 	}
-	for _, f := range fs {
-		c.cands[f.i] = append(c.cands[f.i], f.v)
+	if c.small {
+		share(c.smallSpans[:n], c.smallVals[:len(fs)])
+	} else {
+		c.spans, c.vals = make([]span, n), make([]string, len(fs))
+		share(c.spans, c.vals)
 	}
 	return nil
 }
@@ -266,12 +289,12 @@ func chunkIndex(suffix string, maxChunks int) int {
 // browsers send in a consistent order, so pairing by position finds them
 // without trying every combination.
 func (c *carried) attempt(j, n int) ([]string, bool) {
-	if n > len(c.cands) {
+	if n > c.highest() {
 		return nil, false
 	}
 	if n == 1 {
 		// One chunk: its candidate, in place.
-		return c.cands[0][j : j+1 : j+1], true
+		return c.cands(0)[j : j+1 : j+1], true
 	}
 	// One attempt at a time: the previous one's chunks are done with.
 	parts := c.parts[:0]
@@ -280,7 +303,7 @@ func (c *carried) attempt(j, n int) ([]string, bool) {
 	}
 	parts = parts[:n]
 	for i := range n {
-		cs := c.cands[i]
+		cs := c.cands(i)
 		if len(cs) == 0 {
 			return nil, false
 		}
@@ -290,23 +313,28 @@ func (c *carried) attempt(j, n int) ([]string, bool) {
 }
 
 // openBest tries the bounded ways to assemble the carried chunks into a
-// value: for each value of chunk 0 (at most maxCandidates), the count it
-// announces (at most maxChunks) and the chunks that attempt pairs with
-// it, which open opens, into a destination of its own for each attempt
-// j. Of the attempts that open, the one sealed last wins: browsers send
-// the older of two cookies of one name first, so the first that opens
-// could be a login the user has since replaced. On a tie, the later one
-// in the header. If none opens, the first attempt's failure is returned.
-func (c *carried) openBest(maxChunks int, open func(j int, parts []string) (Header, error)) (int, error) {
+// value: for each value of chunk 0 (at most maxCandidates), the count n
+// it announces (at most maxChunks), which open(j, n) opens, with the
+// chunks that c.chunks(j, n) pairs with it, into a destination of its own
+// for each attempt j. Of the attempts that open, the one sealed last
+// wins: browsers send the older of two cookies of one name first, so the
+// first that opens could be a login the user has since replaced. On a
+// tie, the later one in the header. If none opens, the first attempt's
+// failure is returned.
+//
+// open is given the count, not the chunks, so that they never pass
+// through a call the compiler cannot see into, which would move c to the
+// heap: the store keeps its carried on the stack.
+func (c *carried) openBest(maxChunks int, open func(j, n int) (Header, error)) (int, error) {
 	if c.highest() == 0 {
 		return -1, ErrAbsent
 	}
-	if len(c.cands[0]) == 0 {
+	if len(c.cands(0)) == 0 {
 		return -1, ErrIncomplete // later chunks without the first
 	}
 	best, first := -1, error(nil)
 	var bestAt time.Time
-	for j := range c.cands[0] {
+	for j := range c.cands(0) {
 		h, err := c.openAttempt(j, maxChunks, open)
 		if err != nil {
 			if first == nil {
@@ -324,17 +352,26 @@ func (c *carried) openBest(maxChunks int, open func(j int, parts []string) (Head
 	return best, nil
 }
 
-func (c *carried) openAttempt(j, maxChunks int, open func(j int, parts []string) (Header, error)) (Header, error) {
-	n, err := peekChunks(c.cands[0][j])
+func (c *carried) openAttempt(j, maxChunks int, open func(j, n int) (Header, error)) (Header, error) {
+	n, err := peekChunks(c.cands(0)[j])
 	if err != nil {
 		return Header{}, err
 	}
 	if n > maxChunks {
 		return Header{}, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks, Unit: "chunks"}
 	}
-	parts, ok := c.attempt(j, n)
-	if !ok {
+	if n > c.highest() {
 		return Header{}, ErrIncomplete
 	}
-	return open(j, parts)
+	return open(j, n)
+}
+
+// chunks returns the n chunks of attempt j, or ErrIncomplete when one of
+// them did not come.
+func (c *carried) chunks(j, n int) ([]string, error) {
+	parts, ok := c.attempt(j, n)
+	if !ok {
+		return nil, ErrIncomplete
+	}
+	return parts, nil
 }

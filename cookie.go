@@ -214,7 +214,7 @@ func (st *Store[T]) expireTwins(h http.Header, s *Session[T]) {
 	if !s.carried.dup {
 		return
 	}
-	to := max(s.carried.highest(), s.written, 1)
+	to := max(s.carried.highest, s.written, 1)
 	for _, d := range st.twinDomains(requestHost(s.host)) {
 		for i := range to {
 			c := st.cookie(chunkName(st.cfg.Name, i), "", -1)

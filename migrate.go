@@ -136,7 +136,7 @@ func (m *migration[T]) open(r *http.Request, s *Session[T], now time.Time, conve
 		return true, ErrAbsent
 	}
 	var first error
-	for _, v := range c.cands[0] { // at most maxCandidates
+	for _, v := range c.cands(0) { // at most maxCandidates
 		err := m.decode(v, s)
 		if err == nil {
 			return true, nil

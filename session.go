@@ -24,7 +24,7 @@ type Session[T any] struct {
 	destroyed bool
 	reseal    bool // sealed by a key that is no longer primary, or idle window half used
 
-	carried       carried // the chunks the request carried
+	carried       seen    // the chunks the request carried
 	host          string  // the request's Host, as sent: where twins of the cookies may sit (see requestHost)
 	written       int     // chunks this response set so far
 	legacyCarried bool    // the request carried a gorilla cookie to expire

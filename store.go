@@ -154,9 +154,11 @@ func (st *Store[T]) load(r *http.Request, s *Session[T]) error {
 	if decided, err := st.loadBearer(r, s, now); decided {
 		return err
 	}
-	err := s.carried.scan(r.Header, st.cfg.Name, st.maxChunks)
+	var c carried // on the stack: it holds the header's values only while they open
+	err := c.scan(r.Header, st.cfg.Name, st.maxChunks)
+	s.carried = c.seen()
 	if err == nil {
-		err = st.open(r, s, now)
+		err = st.open(r, s, &c, now)
 	}
 	if st.legacy != nil {
 		err = st.openLegacy(r, s, now, err)
@@ -246,16 +248,19 @@ func (o *opened[T]) clear() { o.env = envelope[T]{} }
 // that authenticate (a host-only cookie beside a Domain cookie of the same
 // name, one tossed by a sibling subdomain), the one sealed last
 // (carried.openBest).
-func (st *Store[T]) open(r *http.Request, s *Session[T], now time.Time) error {
+func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Time) error {
 	var tried [maxCandidates]*opened[T]
-	best, err := s.carried.openBest(st.maxChunks, func(j int, parts []string) (Header, error) {
+	best, err := c.openBest(st.maxChunks, func(j, n int) (Header, error) {
+		parts, err := c.chunks(j, n)
+		if err != nil {
+			return Header{}, err
+		}
 		// The first candidate, nearly always the only one, opens into
 		// the session's own scratch envelope.
 		o := &s.scratch
 		if j > 0 {
 			o = new(opened[T])
 		}
-		var err error
 		if o.h, err = st.codec.openJoined(st.cfg.Name, parts, &o.env); err == nil {
 			err = st.checkOpened(o, now)
 		}
@@ -429,7 +434,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 // the highest the request carried or this response set, and at least
 // chunk 0 when from is 0.
 func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
-	to := max(s.carried.highest(), s.written)
+	to := max(s.carried.highest, s.written)
 	if from == 0 {
 		to = max(to, 1)
 	}

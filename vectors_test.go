@@ -1024,7 +1024,11 @@ func vectorReadCookieHeader(c *Codec, v *vectorFile, dst any) (Header, error) {
 	}
 	var payloads [maxCandidates]reflect.Value
 	var headers [maxCandidates]Header
-	best, err := carried.openBest(maxChunks, func(j int, parts []string) (Header, error) {
+	best, err := carried.openBest(maxChunks, func(j, n int) (Header, error) {
+		parts, err := carried.chunks(j, n)
+		if err != nil {
+			return Header{}, err
+		}
 		payloads[j] = reflect.New(reflect.TypeOf(dst).Elem())
 		h, err := c.openJoined(v.CookieName, parts, payloads[j].Interface())
 		headers[j] = h
