@@ -49,6 +49,7 @@ package cookiesession
 
 import (
 	"bytes"
+	"encoding/binary"
 	"reflect"
 	"time"
 	"unsafe"
@@ -465,17 +466,39 @@ func cborFastDecode(data []byte, dst any) bool {
 	}
 	v := rv.Elem()
 	// fxamacker/cbor merges into what dst already holds; the fast path
-	// only knows how to fill a zero value.
-	if !v.IsZero() {
+	// only knows how to fill a zero value. Invariant 1: rv is a non-nil
+	// pointer to a value of p's type.
+	if !zeroAt(rv.UnsafePointer(), p.size) {
 		return false
 	}
 	d := fastDecoder{data: data}
-	// Invariant 1: rv is a non-nil pointer to a value of p's type.
 	if d.decodeAt(rv.UnsafePointer(), p) && d.off == len(data) {
 		return true
 	}
 	v.SetZero()
 	return false
+}
+
+// zeroAt reports whether the size bytes at ptr, a value of a plan's type
+// (so size is its Size), are all zero: the value is its type's zero
+// value. A value that reflect calls zero but whose bits are not (an empty
+// string that points somewhere) reports false, and the fast path
+// declines it, which is always safe: fxamacker/cbor decodes it. The bytes
+// are only read, as bytes, within the value.
+func zeroAt(ptr unsafe.Pointer, size uintptr) bool {
+	b := unsafe.Slice((*byte)(ptr), size)
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeAt fills the value of p's type at ptr, which holds its zero value,
