@@ -41,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -132,13 +133,26 @@ var (
 	}
 )
 
-// fastPlans caches a *fastType, or nil for a type outside the subset.
-var fastPlans sync.Map // reflect.Type → *fastType
+// fastPlans caches a *fastType, or nil for a type outside the subset;
+// lastFastPlan is the plan fastPlanOf found last.
+var (
+	fastPlans    sync.Map // reflect.Type → *fastType
+	lastFastPlan atomic.Pointer[fastType]
+)
 
 // fastPlanOf returns the plan for t, or nil if t is outside the subset.
 func fastPlanOf(t reflect.Type) *fastType {
+	// The plan found last, first: a store seals and opens values of one
+	// type, its envelope's, request after request.
+	if p := lastFastPlan.Load(); p != nil && p.typ == t {
+		return p
+	}
 	if p, ok := fastPlans.Load(t); ok {
-		return p.(*fastType)
+		if p := p.(*fastType); p != nil {
+			lastFastPlan.Store(p)
+			return p
+		}
+		return nil
 	}
 	p := buildFastPlan(t, map[reflect.Type]bool{})
 	if p != nil && p.depth > fastMaxDepth {
