@@ -886,13 +886,18 @@ func (d *fastDecoder) anyMap(budget int) (map[string]any, bool) {
 	return m, true
 }
 
-// parseUTCSeconds parses the one form of RFC 3339 that times in UTC
-// without fractional seconds take, "2006-01-02T15:04:05Z", to the same
-// time.Time as time.Parse(time.RFC3339, s): in UTC, each field in its
-// range. It reports false for anything else, valid or not, which is
-// left to time.Parse.
-func (c *dayCache) parseUTCSeconds(s string) (time.Time, bool) {
-	if len(s) != utcSecondsLen || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+// parseRFC3339 parses the forms of RFC 3339 that encoders write,
+// "2006-01-02T15:04:05" with up to nine digits of fractional seconds
+// after a ".", then "Z" or an offset "+07:00" or "-07:00" below 24 hours,
+// to the same time.Time as time.Parse(time.RFC3339, s): in UTC for "Z";
+// for an offset, in time.Local when that is Local's offset at that
+// instant, as time.Parse gives it, or else in a fixed zone of that
+// offset and no name, shared by the times of that offset (time.Parse
+// makes one per call, which costs allocations for every offset that is
+// not a whole number of hours). It reports false for anything else,
+// valid or not, which is left to time.Parse.
+func (c *dayCache) parseRFC3339(s string) (time.Time, bool) {
+	if len(s) < utcSecondsLen || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
 	days, ok := c.parseDate(s[:10])
@@ -902,7 +907,60 @@ func (c *dayCache) parseUTCSeconds(s string) (time.Time, bool) {
 	if !(ok && ok1 && ok2 && ok3) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	return time.Unix(days*86400+int64(hour*3600+minute*60+sec), 0).UTC(), true
+	i, nsec := 19, 0
+	if s[i] == '.' {
+		digits := 0
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if digits++; digits > 9 {
+				return time.Time{}, false // time.Parse truncates; left to it
+			}
+			nsec = nsec*10 + int(s[i]-'0')
+		}
+		if digits == 0 {
+			return time.Time{}, false
+		}
+		for range 9 - digits {
+			nsec *= 10
+		}
+	}
+	unix := days*86400 + int64(hour*3600+minute*60+sec)
+	switch zone := s[i:]; {
+	case zone == "Z":
+		return time.Unix(unix, int64(nsec)).UTC(), true
+	case len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':':
+		oh, ok1 := twoDigits(zone[1], zone[2])
+		om, ok2 := twoDigits(zone[4], zone[5])
+		if !ok1 || !ok2 || oh > 23 || om > 59 {
+			return time.Time{}, false
+		}
+		offset := oh*3600 + om*60
+		if zone[0] == '-' {
+			offset = -offset
+		}
+		t := time.Unix(unix-int64(offset), int64(nsec))
+		if _, local := t.In(time.Local).Zone(); local == offset {
+			return t.In(time.Local), true
+		}
+		return t.In(fixedZone(offset)), true
+	}
+	return time.Time{}, false
+}
+
+// fixedZones holds, for each offset in minutes within a day of UTC, the
+// fixed zone of no name that parseRFC3339 gives times of that offset. A
+// Location never changes once made, so times may share one.
+var fixedZones [2*24*60 - 1]atomic.Pointer[time.Location]
+
+// fixedZone returns the shared fixed zone of offset seconds, a whole
+// number of minutes under a day: time.FixedZone("", offset).
+func fixedZone(offset int) *time.Location {
+	slot := &fixedZones[offset/60+24*60-1]
+	if l := slot.Load(); l != nil {
+		return l
+	}
+	l := time.FixedZone("", offset)
+	slot.Store(l) // two callers may both store: either zone will do
+	return l
 }
 
 // Maps of strings to strings, integers and booleans, the commonest maps in

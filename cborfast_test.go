@@ -2430,14 +2430,15 @@ func FuzzCBORFast(f *testing.F) {
 	})
 }
 
-// TestParseUTCSeconds holds the quick parse of times in UTC to
-// time.Parse: the same time when it takes the text, on every day of
-// leap and common years, at the edges of each field, and on texts near
-// the form that it must leave to time.Parse. Each text is parsed with an
-// empty day cache, and with one shared by all texts, so that a date is
-// also read from the cache, then with another time of day or another
-// date after it.
-func TestParseUTCSeconds(t *testing.T) {
+// TestParseRFC3339 holds the quick parse of times to time.Parse: the same
+// time, in the same location, when it takes the text, on every day of
+// leap and common years, at the edges of each field, with fractions and
+// offsets of every kind, and on texts near the forms that it must leave to
+// time.Parse; with the local zone UTC, or one of the offsets parsed. Each
+// text is parsed with an empty day cache, and with one shared by all
+// texts, so that a date is also read from the cache, then with another
+// time of day or another date after it.
+func TestParseRFC3339(t *testing.T) {
 	var texts []string
 	for _, y := range []int{0, 1, 1900, 1970, 2000, 2024, 2025, 2100, 9999} {
 		for d := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
@@ -2459,18 +2460,40 @@ func TestParseUTCSeconds(t *testing.T) {
 		"2024-01-15T10:00:00Z", "2024-01-16T10:00:00Z", "2024-01-15T10:00:00Z", "2024-01-15T-1:00:00Z",
 		"2024-01-15T10:00:-1Z", "2024-01-15T/0:00:00Z", "2024-02-30T00:00:00Z",
 	)
-	var shared dayCache
-	for _, s := range texts {
-		want, err := time.Parse(time.RFC3339, s)
-		for _, c := range []*dayCache{new(dayCache), &shared} {
-			got, ok := c.parseUTCSeconds(s)
-			if ok && (err != nil || !fastTimeEqual(got, want)) {
-				t.Errorf("parseUTCSeconds(%q) = %v, time.Parse: %v, %v", s, got, want, err)
-			}
-			if !ok && err == nil && len(s) == 20 && strings.HasSuffix(s, "Z") && !strings.Contains(s, ".") {
-				t.Errorf("parseUTCSeconds(%q) left a time of its own form to time.Parse", s)
+	for _, zone := range []string{"Z", "+00:00", "-00:00", "+01:00", "+05:30", "-03:30", "+05:45", "+10:30", "-12:00",
+		"+14:00", "+23:59", "-23:59", "+24:00", "+05:60", "+5:30", "+05:3", "+0530", "05:30", "+05:30Z", "z"} {
+		for _, frac := range []string{"", ".5", ".123", ".000000001", ".123456789", ".1234567891", ".", ",5", ".5x", ".-1"} {
+			texts = append(texts, "2024-03-31T01:59:59"+frac+zone, "1970-01-01T00:00:00"+frac+zone, "9999-12-31T23:59:59"+frac+zone)
+		}
+	}
+	saved := time.Local
+	defer func() { time.Local = saved }()
+	for _, local := range []*time.Location{time.UTC, time.FixedZone("IST", 19800), time.FixedZone("", -12600)} {
+		time.Local = local
+		var shared dayCache
+		for _, s := range texts {
+			want, err := time.Parse(time.RFC3339, s)
+			for _, c := range []*dayCache{new(dayCache), &shared} {
+				got, ok := c.parseRFC3339(s)
+				if ok && (err != nil || !fastTimeEqual(got, want) || (got.Location() == time.Local) != (want.Location() == time.Local)) {
+					t.Errorf("local %v: parseRFC3339(%q) = %v, time.Parse: %v, %v", local, s, got, want, err)
+				}
+				if ok && !reflect.DeepEqual(got, want) {
+					t.Errorf("local %v: parseRFC3339(%q) = %#v, time.Parse: %#v", local, s, got, want)
+				}
+				encoderForm := len(s) >= 20 && !strings.Contains(s, ",") && !strings.HasSuffix(s, "z")
+				if !ok && err == nil && encoderForm && !strings.Contains(s, ".1234567891") && !strings.HasSuffix(s, "+24:00") && !strings.HasSuffix(s, ":60") {
+					t.Errorf("local %v: parseRFC3339(%q) left a time of an encoder's form to time.Parse", local, s)
+				}
 			}
 		}
+	}
+	// Times of one offset share a zone, as unlike time.Parse's as it is
+	// equal: a zone is never changed once made.
+	a, _ := new(dayCache).parseRFC3339("2024-01-15T10:00:00+05:45")
+	b, _ := new(dayCache).parseRFC3339("2025-06-15T10:00:00.5+05:45")
+	if a.Location() != b.Location() {
+		t.Error("two times of +05:45 have zones of their own")
 	}
 }
 

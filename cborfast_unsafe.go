@@ -580,14 +580,15 @@ func (d *fastDecoder) decodeAt(ptr unsafe.Pointer, p *fastType) bool {
 	return false
 }
 
-// time reads a time as fxamacker/cbor does: the same parse, so the same
-// location; parseUTCSeconds first, for the common case it is quicker at.
+// time reads a time as fxamacker/cbor does, with time.Parse: the same
+// time, in the same location; parseRFC3339 first, for the forms encoders
+// write, which it reads without time.Parse's allocations.
 func (d *fastDecoder) time() (time.Time, bool) {
 	s, ok := d.str()
 	if !ok {
 		return time.Time{}, false
 	}
-	if t, ok := d.days.parseUTCSeconds(s); ok {
+	if t, ok := d.days.parseRFC3339(s); ok {
 		return t, true
 	}
 	t, err := time.Parse(time.RFC3339, s)
