@@ -397,24 +397,71 @@ func (e *fastEncoder) appendFastTime(b []byte, t time.Time) ([]byte, bool) {
 	if t.IsZero() {
 		return append(b, cborNull), true
 	}
-	if t.Location() == time.UTC && t.Nanosecond() == 0 {
-		// The commonest time, written in place: its offset is zero,
-		// so its year is all that timeProblem would look at, and
-		// appendUTCSeconds checks that itself.
-		if out, ok := e.days.appendUTCSeconds(append(b, majorText|utcSecondsLen), t.Unix()); ok {
-			return out, true
-		}
+	// What timeProblem refuses is left to the slow path, which refuses it
+	// with the reason: an offset that RFC 3339 cannot write here, a year
+	// outside 0–9999 below.
+	_, offset := t.Zone()
+	if offset%60 != 0 || offset <= -86400 || offset >= 86400 {
+		return b, false
 	}
-	if timeProblem(t) != "" {
-		return b, false // the slow path refuses it, with the reason
+	nsec := t.Nanosecond()
+	n := utcSecondsLen - 1 + fractionLen(nsec) + 1 // the date, the time, the fraction, "Z"
+	if offset != 0 {
+		n += len("+07:00") - 1
 	}
-	var buf [len(time.RFC3339Nano) + 8]byte
-	s := t.AppendFormat(buf[:0], time.RFC3339Nano)
-	return appendText(b, s), true
+	out, ok := e.days.appendRFC3339Nano(appendHead(b, majorText, uint64(n)), t.Unix(), nsec, offset)
+	if !ok {
+		return b, false
+	}
+	return out, true
 }
 
 // utcSecondsLen is the length of "2006-01-02T15:04:05Z".
 const utcSecondsLen = 20
+
+// fractionLen is the length of the fractional seconds that RFC3339Nano
+// writes for nsec: none for 0, else a "." and the digits without their
+// trailing zeros.
+func fractionLen(nsec int) int {
+	if nsec == 0 {
+		return 0
+	}
+	n := 10
+	for ; nsec%10 == 0; nsec /= 10 {
+		n--
+	}
+	return n
+}
+
+// appendRFC3339Nano appends the time sec seconds and nsec nanoseconds
+// after the Unix epoch, in the zone offset seconds east of UTC (a whole
+// number of minutes within a day), as t.AppendFormat(dst,
+// time.RFC3339Nano) writes it, with fractionLen(nsec) bytes of fraction.
+// It reports false, and dst is to be dropped, for a year outside 0–9999
+// in that zone, which RFC 3339 cannot write.
+func (c *dayCache) appendRFC3339Nano(dst []byte, sec int64, nsec, offset int) ([]byte, bool) {
+	dst, ok := c.appendSeconds(dst, sec+int64(offset))
+	if !ok {
+		return dst, false
+	}
+	if nsec != 0 {
+		var digits [9]byte
+		for i, n := 8, nsec; i >= 0; i-- {
+			digits[i] = byte('0' + n%10)
+			n /= 10
+		}
+		dst = append(append(dst, '.'), digits[:fractionLen(nsec)-1]...)
+	}
+	if offset == 0 {
+		return append(dst, 'Z'), true
+	}
+	sign := byte('+')
+	if offset < 0 {
+		sign, offset = '-', -offset
+	}
+	hh, mm := offset/3600, offset/60%60
+	return append(dst, sign, byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10)), true
+}
 
 // dayCache holds the last day converted to or from an RFC 3339 date: the
 // times of one session mostly fall on a few days, and the calendar
@@ -430,6 +477,14 @@ type dayCache struct {
 // UTC, as "2006-01-02T15:04:05Z". It reports false, and dst is to be
 // dropped, for a year outside 0–9999, which that form cannot write.
 func (c *dayCache) appendUTCSeconds(dst []byte, sec int64) ([]byte, bool) {
+	dst, ok := c.appendSeconds(dst, sec)
+	return append(dst, 'Z'), ok
+}
+
+// appendSeconds appends "2006-01-02T15:04:05" for the time sec seconds
+// after the Unix epoch, read as UTC, and reports false for a year
+// outside 0–9999.
+func (c *dayCache) appendSeconds(dst []byte, sec int64) ([]byte, bool) {
 	days, rem := sec/86400, sec%86400
 	if rem < 0 {
 		days, rem = days-1, rem+86400
@@ -451,7 +506,7 @@ func (c *dayCache) appendUTCSeconds(dst []byte, sec int64) ([]byte, bool) {
 	return append(append(dst, c.date[:]...),
 		'T', byte('0'+hour/10), byte('0'+hour%10),
 		':', byte('0'+minute/10), byte('0'+minute%10),
-		':', byte('0'+second/10), byte('0'+second%10), 'Z'), true
+		':', byte('0'+second/10), byte('0'+second%10)), true
 }
 
 // parseDate parses a date "2006-01-02" to the days after 1970-01-01, and

@@ -2513,6 +2513,18 @@ func TestAppendFastTime(t *testing.T) {
 		time.Date(2024, 2, 29, 12, 0, 0, 1, time.UTC), time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("", 0)),
 		time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("UTC", 0)), time.Date(2024, 2, 29, 12, 0, 0, 0, time.Local),
 		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		// Offsets of minutes, both signs, at the edges of the years
+		// they can write; fractions with and without trailing zeros.
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", 5*3600+45*60)),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).In(time.FixedZone("", 45*60)),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).In(time.FixedZone("", -30*60)),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.FixedZone("", -30*60)),
+		time.Date(2024, 6, 1, 12, 0, 0, 120000000, time.FixedZone("IST", 5*3600+30*60)),
+		time.Date(2024, 6, 1, 12, 0, 0, 1, time.FixedZone("", -(3*3600+30*60))),
+		time.Date(2024, 6, 1, 12, 0, 0, 100, time.FixedZone("", 23*3600+59*60)),
+		time.Date(2024, 6, 1, 12, 0, 0, 0, time.FixedZone("", -(23*3600+59*60))),
+		time.Date(2024, 6, 1, 12, 0, 0, 0, time.FixedZone("", 24*3600)),
+		time.Date(2024, 6, 1, 12, 0, 0, 0, time.FixedZone("LMT", 5*3600+53*60+28)),
 	}
 	for range 20000 {
 		tm := g.time()
