@@ -179,11 +179,29 @@ func cborFastEncode(b *bytes.Buffer, v any) bool {
 		if v == nil {
 			return false
 		}
-		p := fastPlanOf(reflect.TypeOf(v))
-		if p == nil {
-			return false
+		t := reflect.TypeOf(v)
+		if t.Kind() == reflect.Pointer {
+			// A pointer, as values are mostly given: written as its
+			// pointee, with the pointee's plan, which is the plan its
+			// decoding finds too (fastPlanOf's last plan), and the
+			// pointer's plan in all but name. Invariant 1: the pointee
+			// is of the plan's type, t.Elem().
+			p := fastPlanOf(t.Elem())
+			if p == nil {
+				return false
+			}
+			if q := reflect.ValueOf(v).UnsafePointer(); q == nil {
+				out, ok = append(b.AvailableBuffer(), cborNull), true
+			} else {
+				out, ok = e.appendFastAt(b.AvailableBuffer(), q, p)
+			}
+		} else {
+			p := fastPlanOf(t)
+			if p == nil {
+				return false
+			}
+			out, ok = e.appendFastIface(b.AvailableBuffer(), v, p)
 		}
-		out, ok = e.appendFastIface(b.AvailableBuffer(), v, p)
 	}
 	if !ok {
 		return false
