@@ -48,14 +48,7 @@ func (f *attackFixture) loadBearer(t testing.TB, cookieHeader string, authorizat
 	for _, a := range authorization {
 		r.Header.Add("Authorization", a)
 	}
-	s, err := f.st.Load(r)
-	if err != nil && (s.Get() != cart{} || !s.IsNew()) {
-		t.Fatalf("a failed load gave a non-fresh session: %+v", s.Get())
-	}
-	rec := httptest.NewRecorder()
-	if serr := f.st.Save(rec, r, s); serr != nil {
-		t.Fatalf("Save: %v", serr)
-	}
+	s, rec, err := f.loadAndSave(t, r)
 	h := rec.Result().Header
 	if f.st.CarriesToken(r) && len(h.Values("Set-Cookie")) > 0 {
 		t.Fatalf("a request the token decided wrote cookies: %q", h.Values("Set-Cookie"))

@@ -185,6 +185,18 @@ func (f *attackFixture) load(t testing.TB, cookieHeader string) result {
 	if cookieHeader != "" {
 		r.Header.Set("Cookie", cookieHeader)
 	}
+	s, rec, err := f.loadAndSave(t, r)
+	res := result{user: s.Get().User, err: err}
+	if len(rec.Result().Cookies()) > 0 {
+		res.resealed = s.KeyID()
+	}
+	return res
+}
+
+// loadAndSave loads r's session, which must be fresh when it fails to
+// load, and saves it; err is the load's.
+func (f *attackFixture) loadAndSave(t testing.TB, r *http.Request) (*Session[cart], *httptest.ResponseRecorder, error) {
+	t.Helper()
 	s, err := f.st.Load(r)
 	if err != nil && (s.Get() != cart{} || !s.IsNew()) {
 		t.Fatalf("a failed load gave a non-fresh session: %+v", s.Get())
@@ -193,11 +205,7 @@ func (f *attackFixture) load(t testing.TB, cookieHeader string) result {
 	if serr := f.st.Save(rec, r, s); serr != nil {
 		t.Fatalf("Save: %v", serr)
 	}
-	res := result{user: s.Get().User, err: err}
-	if len(rec.Result().Cookies()) > 0 {
-		res.resealed = s.KeyID()
-	}
-	return res
+	return s, rec, err
 }
 
 // sameOutcome compares an error with a wanted outcome by class.

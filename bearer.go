@@ -177,7 +177,7 @@ func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now 
 		return fmt.Errorf("%w: the bearer token says it is split over %d chunks; tokens never are", ErrMalformed, n)
 	}
 	o := &s.scratch
-	if o.h, err = st.codec.open(st.tokenName, token, &o.env, 1); err != nil {
+	if o.h, err = st.codec.open(st.tokenName, []string{token}, &o.env, 1); err != nil {
 		return err
 	}
 	if err := st.checkOpened(o, now); err != nil {

@@ -473,14 +473,6 @@ type dayCache struct {
 	set  bool
 }
 
-// appendUTCSeconds appends the time sec seconds after the Unix epoch in
-// UTC, as "2006-01-02T15:04:05Z". It reports false, and dst is to be
-// dropped, for a year outside 0–9999, which that form cannot write.
-func (c *dayCache) appendUTCSeconds(dst []byte, sec int64) ([]byte, bool) {
-	dst, ok := c.appendSeconds(dst, sec)
-	return append(dst, 'Z'), ok
-}
-
 // appendSeconds appends "2006-01-02T15:04:05" for the time sec seconds
 // after the Unix epoch, read as UTC, and reports false for a year
 // outside 0–9999.

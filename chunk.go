@@ -118,7 +118,7 @@ func (c *Codec) openJoined(name string, chunks []string, dst any) (Header, error
 	if size > c.maxLength {
 		return Header{}, &TooLargeError{What: "value", Size: size, Limit: c.maxLength}
 	}
-	return c.open(name, "", dst, len(chunks), chunks...)
+	return c.open(name, chunks, dst, len(chunks))
 }
 
 // carried describes the session cookies a request carried.

@@ -180,7 +180,7 @@ func (c *Codec) Encode(name string, v any) (string, error) {
 // [ErrExpired], [ErrNotYetValid], [ErrTooLarge], [ErrUnsupportedVersion] or
 // [ErrIncomplete].
 func (c *Codec) Decode(name, value string, dst any) error {
-	_, err := c.open(name, value, dst, 1)
+	_, err := c.open(name, []string{value}, dst, 1)
 	return err
 }
 
@@ -189,7 +189,7 @@ func (c *Codec) Decode(name, value string, dst any) error {
 // [ErrMalformed] for a payload that does not decode: the value
 // authenticated, so its header can be trusted.
 func (c *Codec) Open(name, value string, dst any) (Header, error) {
-	return c.open(name, value, dst, 1)
+	return c.open(name, []string{value}, dst, 1)
 }
 
 // scratch buffers hold a value's raw bytes, its associated data and its
@@ -370,18 +370,16 @@ func peekChunks(value string) (int, error) {
 }
 
 // open checks, authenticates and deserializes a value that must have been
-// split over exactly wantChunks cookies: value, or the chunks in parts
-// when value is "" and parts is not empty, joined in the scratch buffer
-// rather than into a string of their own.
-func (c *Codec) open(name, value string, dst any, wantChunks int, parts ...string) (Header, error) {
-	size, first := len(value), value
-	if value == "" {
-		for _, p := range parts {
-			size += len(p)
-			if first == "" {
-				first = p
-			}
+// split over exactly wantChunks cookies: the chunks in parts, joined in
+// the scratch buffer rather than into a string of their own (one value is
+// parts of one).
+func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Header, error) {
+	size, prefix := 0, byte(0)
+	for _, p := range parts {
+		if size == 0 && p != "" {
+			prefix = p[0]
 		}
+		size += len(p)
 	}
 	// Every check before the tag costs nothing an attacker can amplify:
 	// the length is checked before decoding, the key is found by its id
@@ -394,7 +392,7 @@ func (c *Codec) open(name, value string, dst any, wantChunks int, parts ...strin
 		// when sealing (FORMAT.md, the checks' order).
 		return Header{}, fmt.Errorf("cookiesession: cookie name is %d bytes, at most %d", len(name), maxNameLen)
 	}
-	if size == 0 || first[0] != valuePrefix {
+	if size == 0 || prefix != valuePrefix {
 		return Header{}, ErrMalformed
 	}
 	encLen := size - 1
@@ -407,14 +405,14 @@ func (c *Codec) open(name, value string, dst any, wantChunks int, parts ...strin
 	}
 	adLen := headerSize + 2 + len(name) + 2 + len(c.purpose)
 	scratch := rawMax + adLen
-	if value == "" {
+	if len(parts) > 1 {
 		scratch += size // the chunks are joined there
 	}
 	buf := getScratch(scratch)
 	defer putScratch(buf, rawMax) // the value is opened in place, in the first rawMax bytes
 	var in []byte
-	if value != "" {
-		in = readOnlyBytes(value) // decoded from the string's own bytes, not a copy
+	if len(parts) == 1 {
+		in = readOnlyBytes(parts[0]) // decoded from the string's own bytes, not a copy
 	} else {
 		in = (*buf)[rawMax+adLen:]
 		off := 0

@@ -198,14 +198,7 @@ func benchCodecs(tb testing.TB) []benchCodec {
 	// The floor: the default serializer, then XChaCha20-Poly1305 with a
 	// random nonce and one base64url pass, with none of the codec's header,
 	// checks or pooling.
-	key := make([]byte, chacha20poly1305.KeySize)
-	if _, err := rand.Read(key); err != nil {
-		tb.Fatal(err)
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	aead := newCryptoFloor(tb).aead
 	floorEncode := func(v *benchSession) (string, error) {
 		p, err := CBOR{}.Serialize(v)
 		if err != nil {

@@ -312,17 +312,7 @@ func TestCrossGoToNode(t *testing.T) {
 			flashes: true, persistent: new(bool)},
 		{name: "many chunks", chunkSize: 256, maxSize: 49152, fill: 33000, serializer: "cbor", minChunks: 150, maxChunks: 193},
 	} {
-		var ser cookiesession.Serializer = cookiesession.CBOR{}
-		if tc.serializer == "json" {
-			ser = cookiesession.JSON{}
-		}
-		store, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{
-			Name: "__Secure-session", Domain: "example.localhost", Purpose: "web",
-			ChunkSize: tc.chunkSize, MaxSize: tc.maxSize, Serializer: ser,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		store := crossStore(t, ring, tc.serializer, tc.chunkSize, tc.maxSize)
 		req := httptest.NewRequest("GET", "https://app.example.localhost/", nil)
 		s, _ := store.Load(req)
 		data := crossData(false)
@@ -488,17 +478,7 @@ func TestCrossNodeToGo(t *testing.T) {
 		if len(r.Cookies) < c.minChunks || len(r.Cookies) > c.maxChunks {
 			t.Errorf("%s: Node wrote %d cookies, want %d to %d", c.name, len(r.Cookies), c.minChunks, c.maxChunks)
 		}
-		var ser cookiesession.Serializer = cookiesession.CBOR{}
-		if c.ser == "json" {
-			ser = cookiesession.JSON{}
-		}
-		store, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{
-			Name: "__Secure-session", Domain: "example.localhost", Purpose: "web",
-			ChunkSize: c.chunkSize, MaxSize: c.maxSize, Serializer: ser,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		store := crossStore(t, ring, c.ser, c.chunkSize, c.maxSize)
 		header := []string{"theme=dark"}
 		for _, ck := range r.Cookies {
 			header = append(header, ck.Name+"="+ck.Value)
@@ -1098,4 +1078,22 @@ func crossMutate(rng *rand.Rand, b []byte, isJSON bool) []byte {
 		}
 	}
 	return out
+}
+
+// crossStore is the store of the cross tests: the one the Node side seals
+// for and opens from, with serializer "cbor" or "json".
+func crossStore(t *testing.T, ring *cookiesession.Keyring, serializer string, chunkSize, maxSize int) *cookiesession.MapStore {
+	t.Helper()
+	var ser cookiesession.Serializer = cookiesession.CBOR{}
+	if serializer == "json" {
+		ser = cookiesession.JSON{}
+	}
+	store, err := cookiesession.NewStore(ring, cookiesession.Config[map[string]any]{
+		Name: "__Secure-session", Domain: "example.localhost", Purpose: "web",
+		ChunkSize: chunkSize, MaxSize: maxSize, Serializer: ser,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
