@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -174,6 +175,24 @@ type Keyring struct {
 	keys    []Key
 	aeads   []cipher.AEAD // aeads[i] seals and opens for keys[i]; derived once, here
 	deleted []KeyID       // ids that were pruned and may never be used again
+
+	// lastPrimary is the primary found last, with the span of time over
+	// which it stays the primary: every request asks, and the answer
+	// changes only at a key's activation or retire-after time. Behind a
+	// pointer so that a copy of the Keyring shares it, as it shares keys.
+	lastPrimary *atomic.Pointer[primarySpan]
+}
+
+// primarySpan says that keys[index] is the primary (or, for -1, that
+// there is none) at every time from from (or ever, if from is zero) up to
+// until (or forever, if until is zero).
+type primarySpan struct {
+	index       int
+	from, until time.Time
+}
+
+func (p *primarySpan) holds(now time.Time) bool {
+	return (p.from.IsZero() || !now.Before(p.from)) && (p.until.IsZero() || now.Before(p.until))
 }
 
 // A KeySource supplies the keyring to use for each operation. A *Keyring
@@ -248,6 +267,36 @@ func (r *Keyring) Primary(now time.Time) (Key, error) {
 }
 
 func (r *Keyring) primary(now time.Time) int {
+	if r.lastPrimary == nil { // a Keyring not built by this package
+		return r.findPrimary(now)
+	}
+	if p := r.lastPrimary.Load(); p != nil && p.holds(now) {
+		return p.index
+	}
+	best := r.findPrimary(now)
+	// Which keys may seal changes only at the times canSeal compares now
+	// with: the nearest of them at or before now and after now bound
+	// the span over which every answer is best.
+	span := &primarySpan{index: best}
+	for _, k := range r.keys {
+		for _, t := range [2]time.Time{k.ActivatesAt, k.RetireAfter} {
+			switch {
+			case t.IsZero():
+			case !now.Before(t):
+				if span.from.IsZero() || t.After(span.from) {
+					span.from = t
+				}
+			case span.until.IsZero() || t.Before(span.until):
+				span.until = t
+			}
+		}
+	}
+	r.lastPrimary.Store(span)
+	return best
+}
+
+// findPrimary is primary without the span of the last answer.
+func (r *Keyring) findPrimary(now time.Time) int {
 	best := -1
 	for i, k := range r.keys {
 		if !k.canSeal(now) {
@@ -352,6 +401,8 @@ func buildKeyring(keys []Key, deleted []KeyID, path string) (*Keyring, error) {
 		keys:    slices.Clone(keys),
 		aeads:   make([]cipher.AEAD, len(keys)),
 		deleted: slices.Clone(deleted),
+
+		lastPrimary: new(atomic.Pointer[primarySpan]),
 	}
 	seen := make(map[KeyID]bool, len(keys))
 	active := false

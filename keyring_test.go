@@ -2,10 +2,12 @@ package cookiesession
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"io"
 	"io/fs"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -445,4 +447,53 @@ func TestKeyringStatus(t *testing.T) {
 var sameSecrets = cmp.Options{
 	cmp.AllowUnexported(Key{}),
 	cmp.Comparer(func(a, b *keySecret) bool { return bytes.Equal(a.bytes(), b.bytes()) }),
+}
+
+// TestPrimarySpans holds the primary that a keyring remembers, with the
+// span of time it stays the primary, to the one found by looking at
+// every key: on random keyrings, at random times and at each key's
+// activation and retire-after time and a nanosecond either side, asked
+// in an order that jumps back and forth.
+func TestPrimarySpans(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(7, 11))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func() time.Time { return base.Add(time.Duration(rng.IntN(100)) * time.Hour) }
+	for round := range 300 {
+		var keys []Key
+		for i := range 1 + rng.IntN(6) {
+			k, err := generateKey(rand.Reader, at(), at(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k.ID = KeyID(i + 1)
+			k.State = []KeyState{KeyActive, KeyActive, KeyRetired, KeyRevoked}[rng.IntN(4)]
+			if k.State == KeyRetired || rng.IntN(2) == 0 {
+				k.RetireAfter = k.ActivatesAt.Add(time.Duration(1+rng.IntN(50)) * time.Hour)
+			}
+			keys = append(keys, k)
+		}
+		ring, err := buildKeyring(keys, nil, "")
+		if err != nil {
+			continue // a keyring the parser refuses: nothing to ask
+		}
+		var times []time.Time
+		for _, k := range keys {
+			for _, b := range []time.Time{k.ActivatesAt, k.RetireAfter} {
+				if !b.IsZero() {
+					times = append(times, b.Add(-time.Nanosecond), b, b.Add(time.Nanosecond))
+				}
+			}
+		}
+		for range 20 {
+			times = append(times, at().Add(time.Duration(rng.IntN(3600))*time.Second))
+		}
+		for range 3 {
+			rng.Shuffle(len(times), func(i, j int) { times[i], times[j] = times[j], times[i] })
+			for _, now := range times {
+				if got, want := ring.primary(now), ring.findPrimary(now); got != want {
+					t.Fatalf("round %d at %v: primary %d, want %d (keys %v)", round, now, got, want, ring.Keys())
+				}
+			}
+		}
+	}
 }
