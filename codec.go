@@ -100,8 +100,9 @@ type Codec struct {
 	maxLength int
 	ser       Serializer
 	now       func() time.Time
-	rand      io.Reader // the nonce source; only tests replace it
-	usage     sync.Map  // KeyID → *keyUsage, for the keys that opened values
+	rand      io.Reader                // the nonce source; only tests replace it
+	usage     sync.Map                 // KeyID → *keyUsage, for the keys that opened values
+	lastUsage atomic.Pointer[keyUsage] // the one of them that counted last
 }
 
 // NewCodec returns a codec sealing with the keys from keys.
@@ -497,6 +498,7 @@ type KeyUsage struct {
 }
 
 type keyUsage struct {
+	id     KeyID
 	opened atomic.Uint64
 	last   atomic.Int64 // Unix nanoseconds
 }
@@ -504,11 +506,16 @@ type keyUsage struct {
 // recordUsage runs only after a value authenticated, so the map holds
 // only ids of real keys, never ids an attacker made up.
 func (c *Codec) recordUsage(id KeyID, now time.Time) {
-	u, ok := c.usage.Load(id)
-	if !ok {
-		u, _ = c.usage.LoadOrStore(id, new(keyUsage))
+	// Most values open under the primary: its counter is at hand.
+	ku := c.lastUsage.Load()
+	if ku == nil || ku.id != id {
+		u, ok := c.usage.Load(id)
+		if !ok {
+			u, _ = c.usage.LoadOrStore(id, &keyUsage{id: id})
+		}
+		ku = u.(*keyUsage)
+		c.lastUsage.Store(ku)
 	}
-	ku := u.(*keyUsage)
 	ku.opened.Add(1)
 	ku.last.Store(now.UnixNano())
 }

@@ -496,6 +496,20 @@ func TestCodecKeyUsage(t *testing.T) {
 	if d := cmp.Diff(want, c.KeyUsage()); d != "" {
 		t.Errorf("usage (-want +got):\n%s", d)
 	}
+
+	// Past key b's activation, values of both keys in turn: each counts
+	// for its own key, whichever counted last.
+	clk.now = time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	vb, _ := c.Encode("sid", "y")
+	for _, v := range []string{vb, v, vb, vb, v, vb} {
+		if err := c.Decode("sid", v, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = []KeyUsage{{ID: 0x0a, Opened: 6, LastSeen: clk.now}, {ID: 0x0b, Opened: 4, LastSeen: clk.now}}
+	if d := cmp.Diff(want, c.KeyUsage()); d != "" {
+		t.Errorf("usage of two keys (-want +got):\n%s", d)
+	}
 }
 
 // TestGorillaCookieStore plugs the codec into gorilla/sessions.
