@@ -586,10 +586,11 @@ func daysFromCivil(year int64, month, day int) int64 {
 type fastDecoder struct {
 	data []byte
 	off  int
-	// text is data as one string, made on the first string read: every
-	// string decoded is cut from it, sharing its one allocation.
-	text string
-	days dayCache
+	// plain is a copy of data, made on the first string or byte string
+	// read: every one decoded is a view of its own bytes in the copy,
+	// sharing its one allocation (see cutText and cutBytes).
+	plain []byte
+	days  dayCache
 }
 
 // head reads the head of a data item of the given major type, and
@@ -667,12 +668,21 @@ func (d *fastDecoder) str() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if d.text == "" {
-		d.text = string(d.data)
-	}
-	s := d.text[d.off : d.off+n]
+	s := d.cutText(n)
 	d.off += n
 	return s, true
+}
+
+// bytes reads a byte string: never nil, as fxamacker/cbor decodes an
+// empty one to an empty slice.
+func (d *fastDecoder) bytes() ([]byte, bool) {
+	n, ok := d.length(majorBytes)
+	if !ok {
+		return nil, false
+	}
+	b := d.cutBytes(n)
+	d.off += n
+	return b, true
 }
 
 // expectKey reads the key encoders write for f, byte for byte, if it
@@ -864,13 +874,8 @@ func (d *fastDecoder) decodeAny(budget int) (any, bool) {
 		n, ok := d.int64()
 		return n, ok
 	case majorBytes:
-		n, ok := d.length(majorBytes)
-		if !ok {
-			return nil, false
-		}
-		b := append(make([]byte, 0, n), d.data[d.off:d.off+n]...)
-		d.off += n
-		return b, true
+		b, ok := d.bytes()
+		return b, ok
 	case majorText:
 		s, ok := d.str()
 		return s, ok

@@ -2271,6 +2271,68 @@ func TestCBORFastDecodeMatches(t *testing.T) {
 // TestCBORFastDecodeNonZeroDst checks that the fast path leaves alone a
 // destination that is not a pointer to a zero value of the subset, so
 // that CBOR{}.Deserialize merges into it exactly as the reference does.
+// TestCBORFastViewsShareNoByte: decoded strings and byte slices are
+// views of one copy of the input; writing through each byte slice, and
+// appending to it, changes no other decoded value and not the input.
+func TestCBORFastViewsShareNoByte(t *testing.T) {
+	type views struct {
+		A     []byte
+		S     string
+		B     []byte
+		List  [][]byte
+		Names []string
+		Any   any
+		Map   map[string]any
+		Empty []byte
+	}
+	in := views{
+		A: []byte("aaaa"), S: "text", B: []byte{1, 2, 3},
+		List:  [][]byte{[]byte("x1"), []byte("y22"), {}},
+		Names: []string{"n1", "n2"}, Any: []byte("boxed"),
+		Map: map[string]any{"k": []byte("inmap"), "t": "str"}, Empty: []byte{},
+	}
+	data, err := fastRef(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := bytes.Clone(data)
+	var got views
+	if !cborFastDecode(data, &got) {
+		t.Fatal("the fast path declined")
+	}
+	var want views
+	if err := cborModesOnce().dec.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded %#v, want %#v", got, want)
+	}
+	all := [][]byte{got.A, got.B, got.List[0], got.List[1], got.List[2], got.Any.([]byte), got.Map["k"].([]byte), got.Empty}
+	for i, b := range all {
+		if cap(b) != len(b) {
+			t.Errorf("byte slice %d: capacity %d beyond its length %d", i, cap(b), len(b))
+		}
+		if b == nil {
+			t.Errorf("byte slice %d is nil", i)
+		}
+		for j := range b {
+			b[j] = 0xee
+		}
+		all[i] = append(b, 0xee, 0xee, 0xee)
+	}
+	for i, b := range all {
+		if !bytes.Equal(b, bytes.Repeat([]byte{0xee}, len(b))) {
+			t.Errorf("byte slice %d changed by another's writes: %x", i, b)
+		}
+	}
+	if got.S != "text" || got.Names[0] != "n1" || got.Names[1] != "n2" || got.Map["t"] != "str" {
+		t.Errorf("strings changed by writes through byte slices: %q %q %v", got.S, got.Names, got.Map["t"])
+	}
+	if !bytes.Equal(data, input) {
+		t.Error("writes through decoded byte slices changed the input")
+	}
+}
+
 func TestCBORFastDecodeNonZeroDst(t *testing.T) {
 	m := cborModesOnce()
 	five := 5

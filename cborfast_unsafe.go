@@ -42,6 +42,13 @@ package cookiesession
 //     pointers.
 //  6. No address is ever held as a uintptr: pointers stay unsafe.Pointer,
 //     which the collector sees and which moves with a stack.
+//  7. A decoded string or byte slice is a view of its own data item's
+//     content in the decoder's one copy of the input (cutText,
+//     cutBytes), made only once the copy is filled, and never of an
+//     empty range. Data items do not overlap and each is cut once, so no
+//     two views share a byte; a byte slice's capacity is its length, so
+//     writing through it, even by append, never reaches a byte that a
+//     string stands on: those bytes are never written again.
 //
 // go vet checks the uses of unsafe.Pointer; the tests run with checkptr
 // (-race, or -gcflags=all=-d=checkptr), which checks at run time that
@@ -554,15 +561,11 @@ func (d *fastDecoder) decodeAt(ptr unsafe.Pointer, p *fastType) bool {
 		}
 		return ok
 	case fastBytes:
-		n, ok := d.length(majorBytes)
-		if !ok {
-			return false
+		b, ok := d.bytes()
+		if ok {
+			*(*[]byte)(ptr) = b
 		}
-		// A copy, never nil: fxamacker/cbor decodes an empty byte
-		// string to an empty slice.
-		*(*[]byte)(ptr) = append(make([]byte, 0, n), d.data[d.off:d.off+n]...)
-		d.off += n
-		return true
+		return ok
 	case fastTime:
 		t, ok := d.time()
 		if ok {
@@ -731,4 +734,30 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 		next = i + 1
 	}
 	return true
+}
+
+// cutText returns the text of the n bytes at d.off, as a view of the
+// copy of the input (invariant 7).
+func (d *fastDecoder) cutText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&d.copied()[d.off], n)
+}
+
+// cutBytes returns the n bytes at d.off, as a view of the copy of the
+// input with no room beyond them (invariant 7).
+func (d *fastDecoder) cutBytes(n int) []byte {
+	if n == 0 {
+		return []byte{}
+	}
+	return d.copied()[d.off : d.off+n : d.off+n]
+}
+
+// copied returns the copy of the input, made on first use.
+func (d *fastDecoder) copied() []byte {
+	if d.plain == nil {
+		d.plain = bytes.Clone(d.data)
+	}
+	return d.plain
 }
