@@ -176,8 +176,8 @@ func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now 
 	if n != 1 {
 		return fmt.Errorf("%w: the bearer token says it is split over %d chunks; tokens never are", ErrMalformed, n)
 	}
-	o := &s.scratch
-	if o.h, err = st.codec.open(st.tokenName, []string{token}, &o.env, 1); err != nil {
+	o := opened[T]{env: &s.env}
+	if o.h, err = st.codec.open(st.tokenName, []string{token}, o.env, 1); err != nil {
 		return err
 	}
 	if err := st.checkOpened(o, now); err != nil {
@@ -253,7 +253,6 @@ func (st *Store[T]) sealToken(s *Session[T]) (string, error) {
 			}
 			return 1, nil
 		})
-	s.scratch.clear()
 	if err != nil {
 		return "", err
 	}

@@ -160,7 +160,7 @@ func (m *migration[T]) decode(value string, s *Session[T]) error {
 	if err != nil {
 		return fmt.Errorf("%w: converting the gorilla session: %w", ErrMalformed, err)
 	}
-	s.data = data
+	s.env.Data = data
 	return nil
 }
 

@@ -69,7 +69,7 @@ func TestPrintingHidesSecrets(t *testing.T) {
 	}
 	cookie := rec.Result().Cookies()[0].Value
 	needles = append(needles, "hunter2-in-the-session", cookie[:24], cookie[len(cookie)-24:])
-	needles = append(needles, spellings(loaded.id)...)
+	needles = append(needles, spellings(loaded.env.ID)...)
 	codec, _ := NewCodec(file, CodecConfig{})
 
 	values := map[string]any{

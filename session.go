@@ -11,9 +11,14 @@ import (
 // A Session is one request's view of a user's session. It is not safe for
 // concurrent use: it belongs to the request that loaded it.
 type Session[T any] struct {
-	store   *Store[T]
-	data    T
-	id      []byte // nil until needed: a fresh session nobody saves needs none
+	store *Store[T]
+	// env holds what the session seals: the data, the id (nil until
+	// needed: a fresh session nobody saves needs none), the flashes and
+	// the cookie choice (nil: the store's default). The request's first
+	// candidate opens straight into it, and a save seals it as it is,
+	// so that neither copies the data nor allocates an envelope. Its
+	// Created is written from created when it is sealed.
+	env     envelope[T]
 	created time.Time
 	keyID   KeyID // the key that sealed it, as loaded or last saved
 	fresh   bool  // it did not come with the request, or was destroyed
@@ -31,14 +36,7 @@ type Session[T any] struct {
 	dead          bool   // the carried cookies can never open: expire them
 	bearer        bool   // it travels by token, not cookie (see bearer.go)
 
-	flashes    []Flash
-	persistent *bool             // the session's own cookie choice; nil: the store's default
-	out        *sessionWriter[T] // the middleware's writer, if the session came from it
-
-	// scratch is where the request's first candidate opens, and what a
-	// save seals from: a session's own room for its envelope, so that
-	// neither allocates one. It holds nothing between the two.
-	scratch opened[T]
+	out *sessionWriter[T] // the middleware's writer, if the session came from it
 }
 
 // envelope is what a session seals: its id, its creation time and the
@@ -54,16 +52,10 @@ type envelope[T any] struct {
 	Persistent *bool   `cbor:"5,keyasint,omitempty" json:"persistent,omitempty"`
 }
 
-// envelope returns what s seals, in s's scratch envelope; release it with
-// s.scratch.clear once it is sealed.
+// envelope returns what s seals: its own envelope, with its creation time.
 func (s *Session[T]) envelope() *envelope[T] {
-	s.scratch.env = envelope[T]{ID: s.id, Created: s.created.Unix(), Data: s.data, Flashes: s.flashes, Persistent: s.persistent}
-	return &s.scratch.env
-}
-
-// fromEnvelope takes from env what the sealed value adds to the session's data.
-func (s *Session[T]) fromEnvelope(env *envelope[T]) {
-	s.flashes, s.persistent = env.Flashes, env.Persistent
+	s.env.Created = s.created.Unix()
+	return &s.env
 }
 
 // errNilSession is the panic of a method called on a nil *Session: what
@@ -95,20 +87,20 @@ const sessionIDLen = 16
 // the change is saved.
 func (s *Session[T]) Get() T {
 	s.must()
-	return s.data
+	return s.env.Data
 }
 
 // Set replaces the session's data.
 func (s *Session[T]) Set(v T) {
 	s.must()
-	s.data = v
+	s.env.Data = v
 	s.changed = true
 }
 
 // Update calls fn with a pointer to the session's data and marks it changed.
 func (s *Session[T]) Update(fn func(*T)) {
 	s.must()
-	fn(&s.data)
+	fn(&s.env.Data)
 	s.changed = true
 }
 
@@ -117,10 +109,10 @@ func (s *Session[T]) Update(fn func(*T)) {
 // in which case saving the session fails too.
 func (s *Session[T]) ID() string {
 	s.must()
-	if s.id == nil {
-		s.id, _ = s.store.newID()
+	if s.env.ID == nil {
+		s.env.ID, _ = s.store.newID()
 	}
-	return base64.RawURLEncoding.EncodeToString(s.id)
+	return base64.RawURLEncoding.EncodeToString(s.env.ID)
 }
 
 // IsNew reports whether the session did not come with the request: it was
@@ -155,7 +147,7 @@ func (s *Session[T]) LoadError() error {
 // session id planted before login (session fixation) is worthless after.
 func (s *Session[T]) Renew() {
 	s.must()
-	s.id = nil
+	s.env.ID = nil
 	s.created = s.store.cfg.Now()
 	s.renewed = true
 }
@@ -193,17 +185,17 @@ const (
 // returns a *[TooLargeError].
 func (s *Session[T]) AddFlash(kind, text string) error {
 	s.must()
-	if len(s.flashes) >= MaxFlashes {
-		return &TooLargeError{What: "flashes", Size: len(s.flashes) + 1, Limit: MaxFlashes, Unit: "flashes"}
+	if len(s.env.Flashes) >= MaxFlashes {
+		return &TooLargeError{What: "flashes", Size: len(s.env.Flashes) + 1, Limit: MaxFlashes, Unit: "flashes"}
 	}
 	size := len(kind) + len(text)
-	for _, f := range s.flashes {
+	for _, f := range s.env.Flashes {
 		size += len(f.Kind) + len(f.Text)
 	}
 	if size > MaxFlashBytes {
 		return &TooLargeError{What: "flashes", Size: size, Limit: MaxFlashBytes}
 	}
-	s.flashes = append(s.flashes, Flash{Kind: kind, Text: text})
+	s.env.Flashes = append(s.env.Flashes, Flash{Kind: kind, Text: text})
 	s.changed = true
 	return nil
 }
@@ -215,9 +207,9 @@ func (s *Session[T]) AddFlash(kind, text string) error {
 // middleware, a later change is lost, and reported as [ErrLateSave]).
 func (s *Session[T]) Flashes() []Flash {
 	s.must()
-	f := s.flashes
+	f := s.env.Flashes
 	if len(f) > 0 {
-		s.flashes = nil
+		s.env.Flashes = nil
 		s.changed = true
 	}
 	return f
@@ -234,7 +226,7 @@ func (s *Session[T]) Flashes() []Flash {
 // [Config.BrowserSessionCookies]. It marks the session changed.
 func (s *Session[T]) SetPersistent(persistent bool) {
 	s.must()
-	s.persistent = &persistent
+	s.env.Persistent = &persistent
 	s.changed = true
 }
 
@@ -242,25 +234,22 @@ func (s *Session[T]) SetPersistent(persistent bool) {
 // own choice, if it made one with SetPersistent, or else the store's.
 func (s *Session[T]) Persistent() bool {
 	s.must()
-	if s.persistent != nil {
-		return *s.persistent
+	if s.env.Persistent != nil {
+		return *s.env.Persistent
 	}
 	return !s.store.cfg.BrowserSessionCookies
 }
 
 // reset makes s a fresh, empty session.
 func (st *Store[T]) reset(s *Session[T], now time.Time) {
-	var zero T
-	s.data = zero
+	s.env = envelope[T]{}
 	if st.mapType != nil {
-		s.data = reflect.MakeMap(st.mapType).Interface().(T)
+		s.env.Data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
-	s.id = nil
 	s.created = now
 	s.keyID = 0
 	s.fresh = true
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
-	s.flashes, s.persistent = nil, nil
 }
 
 // newID draws a session id. A failed random source is an error, never a

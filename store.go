@@ -220,7 +220,7 @@ func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, er
 		}
 		return err // the store's own cookie, dead, is the reason to give
 	}
-	s.id, s.created, s.keyID, s.fresh, s.changed = nil, now, 0, false, true
+	s.env.ID, s.created, s.keyID, s.fresh, s.changed = nil, now, 0, false, true
 	return st.validate(r, s)
 }
 
@@ -235,33 +235,32 @@ func (st *Store[T]) validate(r *http.Request, s *Session[T]) error {
 	return nil
 }
 
-// opened is a value that authenticated, with its envelope.
+// opened is a value that authenticated: its envelope and its header.
 type opened[T any] struct {
-	env envelope[T]
+	env *envelope[T]
 	h   Header
 }
-
-// clear drops o's references to a session's data.
-func (o *opened[T]) clear() { o.env = envelope[T]{} }
 
 // open makes the request's session the one its cookies carry: of several
 // that authenticate (a host-only cookie beside a Domain cookie of the same
 // name, one tossed by a sibling subdomain), the one sealed last
 // (carried.openBest).
 func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Time) error {
-	var tried [maxCandidates]*opened[T]
+	var tried [maxCandidates]opened[T]
 	best, err := c.openBest(st.maxChunks, func(j, n int) (Header, error) {
 		parts, err := c.chunks(j, n)
 		if err != nil {
 			return Header{}, err
 		}
-		// The first candidate, nearly always the only one, opens into
-		// the session's own scratch envelope.
-		o := &s.scratch
+		// The first candidate, nearly always the only one, opens straight
+		// into the session, which is still zero, as a decoding wants it.
+		// Should it lose to another, or fail, the session is overwritten
+		// by the winner, or reset by load.
+		o := opened[T]{env: &s.env}
 		if j > 0 {
-			o = new(opened[T])
+			o.env = new(envelope[T])
 		}
-		if o.h, err = st.codec.openJoined(st.cfg.Name, parts, &o.env); err == nil {
+		if o.h, err = st.codec.openJoined(st.cfg.Name, parts, o.env); err == nil {
 			err = st.checkOpened(o, now)
 		}
 		tried[j] = o
@@ -276,12 +275,13 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Ti
 // accept makes o, a value that authenticated and passed checkOpened,
 // whichever transport carried it, the request's session: the Validate
 // hook, and whether the response must re-seal it.
-func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now time.Time) error {
-	s.data, s.id, s.created, s.keyID = o.env.Data, o.env.ID, time.Unix(o.env.Created, 0), o.h.KeyID
-	s.fromEnvelope(&o.env)
-	o.clear() // the session holds its data now
-	if st.mapType != nil && reflect.ValueOf(&s.data).Elem().IsNil() {
-		s.data = reflect.MakeMap(st.mapType).Interface().(T)
+func (st *Store[T]) accept(r *http.Request, s *Session[T], o opened[T], now time.Time) error {
+	if o.env != &s.env {
+		s.env = *o.env
+	}
+	s.created, s.keyID = time.Unix(s.env.Created, 0), o.h.KeyID
+	if st.mapType != nil && reflect.ValueOf(&s.env.Data).Elem().IsNil() {
+		s.env.Data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
 	if err := st.validate(r, s); err != nil {
 		return err
@@ -302,7 +302,7 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], o *opened[T], now tim
 
 // checkOpened runs the session's own checks on a value that authenticated,
 // whichever transport carried it.
-func (st *Store[T]) checkOpened(o *opened[T], now time.Time) error {
+func (st *Store[T]) checkOpened(o opened[T], now time.Time) error {
 	if len(o.env.ID) != sessionIDLen {
 		return fmt.Errorf("%w: session id of %d bytes", ErrMalformed, len(o.env.ID))
 	}
@@ -369,8 +369,8 @@ func (st *Store[T]) sealing(s *Session[T], now time.Time) (exp time.Time, err er
 	if exp.Sub(now) < time.Second {
 		return exp, fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
 	}
-	if s.id == nil {
-		if s.id, err = st.newID(); err != nil {
+	if s.env.ID == nil {
+		if s.env.ID, err = st.newID(); err != nil {
 			return exp, err
 		}
 	}
@@ -395,7 +395,6 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 			}
 			return n, nil
 		})
-	s.scratch.clear()
 	if err != nil {
 		return err
 	}
