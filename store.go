@@ -181,6 +181,12 @@ func (st *Store[T]) load(r *http.Request, s *Session[T]) error {
 // changed) may decode on a server of the previous release. Those cookies
 // are left alone.
 func deadOnEveryServer(err error) bool {
+	if err == ErrAbsent {
+		// Nothing carried, nothing to expire: the outcome of every
+		// request without a session, answered without the walks of
+		// errors.As and errors.Is below.
+		return false
+	}
 	// An authentic payload that does not decode into T is alive for a
 	// server that still runs the release with the old type: during a
 	// rolling deploy, or after a rollback, it opens there.
