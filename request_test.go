@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,41 @@ func TestSetCookieLinesShareNoRoom(t *testing.T) {
 		}))
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	}
+}
+
+// TestSetCookieRoomUsedOnce saves a session twice in one response, the
+// handler removing the headers in between and keeping the first save's
+// lines: the second save writes its own, and the first ones stay as
+// they were.
+func TestSetCookieRoomUsedOnce(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		hd := w.Header()
+		var kept [][]string
+		for i := range 3 {
+			s.Set(cart{User: fmt.Sprint("user", i)})
+			if err := st.Save(w, r, s); err != nil {
+				t.Fatal(err)
+			}
+			kept = append(kept, hd["Set-Cookie"], hd["Vary"], hd["Cache-Control"])
+			copies := slices.Clone(kept)
+			for j := range copies {
+				copies[j] = slices.Clone(copies[j])
+			}
+			hd.Del("Set-Cookie")
+			hd.Del("Vary")
+			hd.Del("Cache-Control")
+			defer func() {
+				for j := range copies {
+					if !slices.Equal(kept[j], copies[j]) {
+						t.Errorf("a later save changed the lines of an earlier one: %q, were %q", kept[j], copies[j])
+					}
+				}
+			}()
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 }
 
 // TestRequestCandidatesBeyondTheRoom loads sessions whose cookies need

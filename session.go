@@ -37,6 +37,12 @@ type Session[T any] struct {
 	bearer        bool   // it travels by token, not cookie (see bearer.go)
 
 	out *sessionWriter[T] // the middleware's writer, if the session came from it
+
+	// lines is room for the header lines of a save of one cookie (its
+	// Set-Cookie line, Vary and Cache-Control), so that they take no
+	// allocation of their own; linesUsed says it is taken.
+	lines     [3]string
+	linesUsed bool
 }
 
 // envelope is what a session seals: its id, its creation time and the

@@ -415,8 +415,16 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	if lines == nil && len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
 		// As on most responses: the Set-Cookie lines and the cache
 		// headers' two share one allocation, each slice capped so that
-		// appending to one never writes over another.
-		all := make([]string, 0, n+2)
+		// appending to one never writes over another. For a session of
+		// one cookie it is the session's own room, used once: a second
+		// save (after the handler removed the headers) might otherwise
+		// write over lines that someone still holds.
+		var all []string
+		if n+2 <= len(s.lines) && !s.linesUsed {
+			all, s.linesUsed = s.lines[:0], true
+		} else {
+			all = make([]string, 0, n+2)
+		}
 		lines, spare = all[:0:n], all[n:n+2:n+2]
 	}
 	// The lines are valid by construction: see appendSetCookies.
