@@ -412,6 +412,8 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	parts := splitValue(room[:0], name, value, st.cfg.ChunkSize, n)
 	h := w.Header()
 	lines, spare := h["Set-Cookie"], []string(nil)
+	// spare is set only when neither cache header is: what follows adds
+	// Set-Cookie lines only, and setCacheHeadersIn takes spare as saying so.
 	if lines == nil && len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
 		// As on most responses: the Set-Cookie lines and the cache
 		// headers' two share one allocation, each slice capped so that
