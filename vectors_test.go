@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	mathrand "math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -1211,6 +1212,43 @@ func TestVectorsPeek(t *testing.T) {
 	for _, v := range []string{"~AQ\nAC", "~\rAQAC", "~AQA\nC"} {
 		if n, err := peekChunks(v); n != 0 || !errors.Is(err, ErrMalformed) {
 			t.Errorf("peekChunks(%q) = %d, %v; want 0, %v", v, n, err, ErrMalformed)
+		}
+	}
+	// Every four characters, held to the standard decoder: random ones
+	// of the alphabet and beyond it, and every value of each position.
+	rng := mathrand.New(mathrand.NewPCG(3, 5))
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.~ \r\n\x00\xff"
+	var cases []string
+	for range 20000 {
+		b := []byte{'~', 0, 0, 0, 0, 'x'}
+		for i := 1; i < 5; i++ {
+			b[i] = chars[rng.IntN(len(chars))]
+		}
+		cases = append(cases, string(b))
+	}
+	for pos := 1; pos < 5; pos++ {
+		for c := range 256 {
+			b := []byte("~AQAB")
+			b[pos] = byte(c)
+			cases = append(cases, string(b))
+		}
+	}
+	for _, v := range cases {
+		want := 0
+		var wantErr error
+		var b [3]byte
+		switch n, err := base64.RawURLEncoding.Decode(b[:], []byte(v[1:5])); {
+		case err != nil || n != 3:
+			wantErr = ErrMalformed
+		case b[0] != formatVersion || b[1] != 0:
+			wantErr = ErrUnsupportedVersion
+		case b[2] == 0:
+			wantErr = ErrMalformed
+		default:
+			want = int(b[2])
+		}
+		if n, err := peekChunks(v); n != want || !errors.Is(err, wantErr) || (err == nil) != (wantErr == nil) {
+			t.Fatalf("peekChunks(%q) = %d, %v; the standard decoder says %d, %v", v, n, err, want, wantErr)
 		}
 	}
 }
