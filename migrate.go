@@ -122,46 +122,44 @@ func newMigration[T any](g *GorillaMigration[T]) (*migration[T], error) {
 
 // open reports whether the request carries a gorilla cookie and, if
 // convert is set and Sunset has not passed, converts the first one that
-// decodes into s's data. It returns ErrAbsent when it converted nothing
+// decodes into data. It returns ErrAbsent when it converted nothing
 // because there was nothing to convert or it was not asked to.
-func (m *migration[T]) open(r *http.Request, s *Session[T], now time.Time, convert bool) (present bool, err error) {
+func (m *migration[T]) open(r *http.Request, now time.Time, convert bool) (present bool, data T, err error) {
 	c, err := scanCookies(r.Header, m.CookieName, 1)
 	if err != nil {
-		return false, err
+		return false, data, err
 	}
 	if c.highest() == 0 {
-		return false, ErrAbsent
+		return false, data, ErrAbsent
 	}
 	if !convert || !now.Before(m.Sunset) {
-		return true, ErrAbsent
+		return true, data, ErrAbsent
 	}
 	var first error
 	for _, v := range c.cands(0) { // at most maxCandidates
-		err := m.decode(v, s)
+		d, err := m.decode(v)
 		if err == nil {
-			return true, nil
+			return true, d, nil
 		}
 		if first == nil {
 			first = err
 		}
 	}
-	return true, first
+	return true, data, first
 }
 
-func (m *migration[T]) decode(value string, s *Session[T]) error {
+func (m *migration[T]) decode(value string) (data T, err error) {
 	if len(value) > m.MaxLength {
-		return &TooLargeError{What: "gorilla cookie", Size: len(value), Limit: m.MaxLength}
+		return data, &TooLargeError{What: "gorilla cookie", Size: len(value), Limit: m.MaxLength}
 	}
 	var values map[any]any
 	if err := securecookie.DecodeMulti(m.CookieName, value, &values, m.codecs...); err != nil {
-		return gorillaError(err)
+		return data, gorillaError(err)
 	}
-	data, err := m.Convert(values)
-	if err != nil {
-		return fmt.Errorf("%w: converting the gorilla session: %w", ErrMalformed, err)
+	if data, err = m.Convert(values); err != nil {
+		return data, fmt.Errorf("%w: converting the gorilla session: %w", ErrMalformed, err)
 	}
-	s.env.Data = data
-	return nil
+	return data, nil
 }
 
 // gorillaError gives a securecookie failure this package's outcome. One

@@ -355,3 +355,62 @@ func TestGorillaLogoutEndsBoth(t *testing.T) {
 		t.Errorf("after logout: %s, want anonymous", body)
 	}
 }
+
+// TestGorillaConversionStartsAfresh: a request carries a session of the
+// store's own that authenticates but is refused (by the Validate hook, or
+// by a Lifetime shortened since it was sealed), with flashes and a cookie
+// choice, beside a valid gorilla cookie. The converted session holds what
+// Convert gave and nothing of the refused one.
+func TestGorillaConversionStartsAfresh(t *testing.T) {
+	for _, refuse := range []string{"validate", "lifetime"} {
+		t.Run(refuse, func(t *testing.T) {
+			clk := &clock{t0}
+			m := GorillaMigration[cart]{
+				CookieName: "gsession", KeyPairs: [][]byte{gorillaHash, gorillaBlock},
+				Convert: cartFromGorilla, Sunset: t0.Add(30 * 24 * time.Hour),
+			}
+			cfg := Config[cart]{Now: clk.Now, BrowserSessionCookies: true, Gorilla: &m}
+			writer, _ := newStore(t, testRing(t), cfg)
+			s, _ := writer.Load(httptest.NewRequest("GET", "/", nil))
+			s.Set(cart{User: "mallory"})
+			s.SetPersistent(true)
+			if err := s.AddFlash("info", "planted"); err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			if err := writer.Save(rec, nil, s); err != nil {
+				t.Fatal(err)
+			}
+			var seen []Flash
+			switch refuse {
+			case "validate":
+				cfg.Validate = func(r *http.Request, s *Session[cart]) error {
+					if s.Get().User == "mallory" {
+						return errors.New("logged out everywhere")
+					}
+					seen = append(seen, s.env.Flashes...)
+					return nil
+				}
+			case "lifetime":
+				cfg.Lifetime = time.Hour
+				clk.now = t0.Add(2 * time.Hour)
+			}
+			reader, _ := newStore(t, testRing(t), cfg)
+			r := requestWith(rec)
+			r.AddCookie(mintGorilla(t, "gsession", map[any]any{"user": "ada"}, gorillaHash, gorillaBlock))
+			got, err := reader.Load(r)
+			if err != nil || got.Get() != (cart{User: "ada"}) {
+				t.Fatalf("Load = %+v, %v; want the gorilla session", got.Get(), err)
+			}
+			if f := got.Flashes(); len(f) != 0 || len(seen) != 0 {
+				t.Errorf("the converted session carries the refused one's flashes: %v (Validate saw %v)", f, seen)
+			}
+			if got.Persistent() {
+				t.Error("the converted session carries the refused one's cookie choice")
+			}
+			if got.ID() == s.ID() {
+				t.Error("the converted session carries the refused one's id")
+			}
+		})
+	}
+}

@@ -212,7 +212,7 @@ func deadOnEveryServer(err error) bool {
 // this package's format by the response, which expires the gorilla cookie.
 func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, err error) error {
 	convert := errors.Is(err, ErrAbsent) || err != nil && deadOnEveryServer(err)
-	present, lerr := st.legacy.open(r, s, now, convert)
+	present, data, lerr := st.legacy.open(r, now, convert)
 	// Whatever happens next, a gorilla cookie the request carried is
 	// expired by every response that writes or ends the session, so that
 	// it cannot come back after a logout.
@@ -226,7 +226,12 @@ func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, er
 		}
 		return err // the store's own cookie, dead, is the reason to give
 	}
-	s.env.ID, s.created, s.keyID, s.fresh, s.changed = nil, now, 0, false, true
+	// A converted session holds what Convert gave and nothing of the
+	// store's own session that was refused: not its flashes, not its
+	// cookie choice, not its id.
+	st.reset(s, now)
+	s.env.Data = data
+	s.fresh, s.changed = false, true
 	return st.validate(r, s)
 }
 
