@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -272,6 +273,64 @@ func TestStoreGrowShrink(t *testing.T) {
 		_, body := b.do("GET", host, "/")
 		if want := fmt.Sprintf("blob=%d", step.n); !strings.Contains(body, want) {
 			t.Fatalf("grow to %d: body %q", step.n, body)
+		}
+	}
+}
+
+// TestSavesInOneResponse saves the session several times in one
+// response, growing, shrinking and destroying it: the browser ends up
+// with the chunks of the last save, and no chunk of an earlier one.
+func TestSavesInOneResponse(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{MaxSize: 20000})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.Load(r)
+		for step := range strings.SplitSeq(r.URL.Query().Get("steps"), ",") {
+			switch step {
+			case "":
+				continue
+			case "destroy":
+				s.Destroy()
+			default:
+				n, _ := strconv.Atoi(step)
+				s.Set(cart{User: "ada", Blob: strings.Repeat("b", n)})
+			}
+			if err := st.Save(w, r, s); err != nil {
+				t.Error(err)
+			}
+		}
+		fmt.Fprintf(w, "blob=%d", len(s.Get().Blob))
+	}))
+	defer srv.Close()
+	const host = "app.example.test"
+	for _, tc := range []struct {
+		before, steps string
+		chunks        int
+	}{
+		{"", "13500,10", 1},
+		{"", "13500,8000,10", 1},
+		{"", "10,13500,5000", 2},
+		{"", "8000,destroy", 0},
+		{"", "13500,10,destroy", 0},
+		{"", "13500,destroy,10", 1},
+		{"13500", "8000,10", 1},
+		{"8000", "13500,destroy", 0},
+	} {
+		b := newBrowser(t, srv)
+		b.do("POST", host, "/?steps="+tc.before)
+		b.do("POST", host, "/?steps="+tc.steps)
+		var want []string
+		for i := range tc.chunks {
+			want = append(want, chunkName("__Host-session", i))
+		}
+		if d := cmp.Diff(want, b.jarNames(host), cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("saves %s after %q: cookies (-want +got):\n%s", tc.steps, tc.before, d)
+		}
+		last := tc.steps[strings.LastIndex(tc.steps, ",")+1:]
+		if last == "destroy" {
+			last = "0"
+		}
+		if _, body := b.do("GET", host, "/"); body != "blob="+last {
+			t.Errorf("saves %s after %q: next request %q, want blob=%s", tc.steps, tc.before, body, last)
 		}
 	}
 }

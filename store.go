@@ -437,8 +437,10 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	// The lines are valid by construction: see appendSetCookies.
 	h["Set-Cookie"] = st.appendSetCookies(lines, name, parts, maxAge)
 	putScratch(buf, 0)
+	// The chunks beyond n that the request carried, or that an earlier
+	// save of this response set: expire counts the latter by s.written.
+	st.expire(w, s, n)
 	s.written = n
-	st.expire(w, s, n) // the chunks a larger session used before
 	st.expireTwins(h, s)
 	if s.legacyCarried {
 		st.legacy.expireLegacy(h, name, requestHost(s.host))
