@@ -794,6 +794,61 @@ func TestStoreValidate(t *testing.T) {
 	}
 }
 
+// TestDestroyInValidate: a Validate hook that ends the session with
+// Destroy (and accepts the request) gets the cookies expired, also when
+// the session was due to be re-sealed, by its idle window half used or
+// by a key that no longer seals; none is re-sealed in its place.
+func TestDestroyInValidate(t *testing.T) {
+	for _, due := range []string{"not due", "idle window", "old key"} {
+		t.Run(due, func(t *testing.T) {
+			clk := &clock{t0}
+			cfg := Config[cart]{Now: clk.Now}
+			if due == "idle window" {
+				cfg.IdleTimeout = time.Hour
+			}
+			st, _ := newStore(t, testRing(t), cfg)
+			s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+			s.Set(cart{User: "ada"})
+			rec := httptest.NewRecorder()
+			if err := st.Save(rec, nil, s); err != nil {
+				t.Fatal(err)
+			}
+			switch due {
+			case "idle window":
+				clk.now = t0.Add(40 * time.Minute)
+			case "old key":
+				clk.now = time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC) // key b seals from midnight
+			}
+			cfg.Validate = func(r *http.Request, s *Session[cart]) error {
+				s.Destroy()
+				return nil
+			}
+			vst, _ := newStore(t, testRing(t), cfg)
+			r := requestWith(rec)
+			got, err := vst.Load(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := httptest.NewRecorder()
+			if err := vst.Save(out, r, got); err != nil {
+				t.Fatal(err)
+			}
+			lines := out.Header().Values("Set-Cookie")
+			if len(lines) == 0 {
+				t.Fatal("the response set no cookie: the session goes on")
+			}
+			for _, c := range out.Result().Cookies() {
+				if c.MaxAge >= 0 {
+					t.Errorf("the response sets a live cookie %s (Max-Age %d): %q", c.Name, c.MaxAge, lines)
+				}
+			}
+			if cc := out.Header().Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
+		})
+	}
+}
+
 func TestMapStore(t *testing.T) {
 	st, err := NewStore(testRing(t), Config[map[string]any]{Now: (&clock{t0}).Now})
 	if err != nil {

@@ -294,12 +294,11 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], o opened[T], now time
 	if st.mapType != nil && reflect.ValueOf(&s.env.Data).Elem().IsNil() {
 		s.env.Data = reflect.MakeMap(st.mapType).Interface().(T)
 	}
-	if err := st.validate(r, s); err != nil {
-		return err
-	}
 	// Re-seal a session opened by a key that no longer seals, so that it
 	// moves to the primary before its key is retired; and one whose idle
 	// window is half used, so that an active user's session slides.
+	// Decided before the Validate hook, which may end the session
+	// (Destroy clears it) or change it.
 	if ring := st.codec.keys.Keyring(); ring != nil {
 		if p := ring.primary(now); p >= 0 && ring.keys[p].ID != o.h.KeyID {
 			s.reseal = true
@@ -308,7 +307,7 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], o opened[T], now time
 	if idle := st.cfg.IdleTimeout; idle > 0 && now.Sub(o.h.IssuedAt) >= idle/2 {
 		s.reseal = true
 	}
-	return nil
+	return st.validate(r, s)
 }
 
 // checkOpened runs the session's own checks on a value that authenticated,
