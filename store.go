@@ -76,7 +76,11 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 // Name returns the session cookie's name (that of its first chunk).
 func (st *Store[T]) Name() string { return st.cfg.Name }
 
-// KeyUsage reports how many sessions each key opened in this store.
+// KeyUsage reports, for each key, how many values it opened in this store
+// and when it last did. A value is a session's cookies or token that
+// authenticated and decoded: a twin that lost to a newer one counts, and
+// so does a session that a later check (Lifetime, IdleTimeout, Validate)
+// refused. A key whose count has stopped growing opens nothing any more.
 func (st *Store[T]) KeyUsage() []KeyUsage { return st.codec.KeyUsage() }
 
 // KeyUsageHandler serves the store's key usage as JSON, with the ids of
