@@ -79,7 +79,10 @@
 // *[DecodeError] naming the field and the types, never the contents. Save
 // refuses, with a *[ValueError], a value that would not open again equal
 // (a time RFC 3339 cannot write, a part that does not decode again), so
-// no session is sealed to be lost on the next request. Printing a [Key],
+// no session is sealed to be lost on the next request; what every CBOR
+// and JSON decoder does alike is kept: a pointer to null (a nil slice,
+// map or pointer; with CBOR a zero time) opens nil, and a field that
+// omitempty or omitzero left out opens as its zero value. Printing a [Key],
 // a [Keyring] or a [Session], or anything that holds them, with any verb
 // of fmt or through slog, shows no key's secret and no session's data, id
 // or cookies.
