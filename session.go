@@ -38,10 +38,10 @@ type Session[T any] struct {
 
 	out *sessionWriter[T] // the middleware's writer, if the session came from it
 
-	// lines is room for the header lines of a save of one cookie (its
-	// Set-Cookie line, Vary and Cache-Control), so that they take no
-	// allocation of their own; linesUsed says it is taken.
-	lines     [3]string
+	// lines is room for the header lines of a save of up to smallChunks
+	// cookies (their Set-Cookie lines, Vary and Cache-Control), so that
+	// they take no allocation of their own; linesUsed says it is taken.
+	lines     [smallChunks + 2]string
 	linesUsed bool
 }
 

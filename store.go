@@ -426,9 +426,9 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 		// As on most responses: the Set-Cookie lines and the cache
 		// headers' two share one allocation, each slice capped so that
 		// appending to one never writes over another. For a session of
-		// one cookie it is the session's own room, used once: a second
-		// save (after the handler removed the headers) might otherwise
-		// write over lines that someone still holds.
+		// up to smallChunks cookies it is the session's own room, used
+		// once: a second save (after the handler removed the headers)
+		// might otherwise write over lines that someone still holds.
 		var all []string
 		if n+2 <= len(s.lines) && !s.linesUsed {
 			all, s.linesUsed = s.lines[:0], true
