@@ -48,3 +48,32 @@ func TestRequestAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestWithoutSessionAllocations: a request that carries no
+// session cookie, through a handler that reads the session and leaves
+// it alone, allocates the session (with its writer and context) and the
+// request's copy that carries the context, nothing else: no id is drawn
+// and nothing is sealed or written.
+func TestRequestWithoutSessionAllocations(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		if s.Get().User != "" || !s.IsNew() {
+			t.Fatal("a session came from nowhere")
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", "theme=dark; _ga=GA1.2.3")
+	w := &discardWriter{h: http.Header{}}
+	got := testing.AllocsPerRun(100, func() {
+		clear(w.h)
+		h.ServeHTTP(w, r)
+	})
+	if len(w.h) != 0 {
+		t.Fatalf("the response has headers %v, want none", w.h)
+	}
+	if got > 2 {
+		t.Errorf("%v allocations per request without a session, want at most 2", got)
+	}
+}
