@@ -90,7 +90,18 @@ type fastType struct {
 	// someOmit reports, for a struct, whether any field is tagged
 	// omitempty or omitzero: otherwise every field is written.
 	someOmit bool
+	// batched lists, for a slice, the pointer plans of its elements
+	// whose pointees a decoding takes from one array per slice (see
+	// fastDecoder.pointee): the element itself if it is a pointer, or
+	// else its struct's pointer fields, at most maxBatched of them.
+	batched []*fastType
+	// pointees is []E, for a pointer to E: the type of such an array.
+	pointees reflect.Type
 }
+
+// maxBatched bounds the pointer fields of a slice's elements that share
+// arrays of pointees; others allocate one pointee each.
+const maxBatched = 4
 
 type fastField struct {
 	// offset is reflect.StructField.Offset: where the field lies in
@@ -158,8 +169,34 @@ func fastPlanOf(t reflect.Type) *fastType {
 	if p != nil && p.depth > fastMaxDepth {
 		p = nil
 	}
+	if p != nil {
+		p.setBatches()
+	}
 	fastPlans.Store(t, p)
 	return p
+}
+
+// setBatches sets batched and pointees in p and in every plan under it,
+// before p is shared.
+func (p *fastType) setBatches() {
+	switch {
+	case p.kind == fastPtr:
+		p.pointees = reflect.SliceOf(p.elem.typ)
+	case p.kind == fastSlice && p.elem.kind == fastPtr:
+		p.batched = []*fastType{p.elem}
+	case p.kind == fastSlice && p.elem.kind == fastStruct:
+		for i := range p.elem.fields {
+			if f := p.elem.fields[i].t; f.kind == fastPtr && len(p.batched) < maxBatched {
+				p.batched = append(p.batched, f)
+			}
+		}
+	}
+	if p.elem != nil {
+		p.elem.setBatches()
+	}
+	for i := range p.fields {
+		p.fields[i].t.setBatches()
+	}
 }
 
 // buildFastPlan builds the plan for t; visiting holds the types being
@@ -591,6 +628,9 @@ type fastDecoder struct {
 	// sharing its one allocation (see cutText and cutBytes).
 	plain []byte
 	days  dayCache
+	// batches holds, while a slice whose elements hold pointers is
+	// decoded, the arrays their pointees come from (see pointee).
+	batches [maxBatched]pointeeBatch
 }
 
 // head reads the head of a data item of the given major type, and

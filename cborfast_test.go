@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/google/go-cmp/cmp"
@@ -2271,6 +2272,106 @@ func TestCBORFastDecodeMatches(t *testing.T) {
 // TestCBORFastDecodeNonZeroDst checks that the fast path leaves alone a
 // destination that is not a pointer to a zero value of the subset, so
 // that CBOR{}.Deserialize merges into it exactly as the reference does.
+// TestCBORFastSlicePointees decodes slices whose elements hold pointers
+// (every element, one, none, and slices within elements): the values are
+// the reference's, each pointer has a pointee of its own, and the
+// allocations do not grow with the number of pointers.
+func TestCBORFastSlicePointees(t *testing.T) {
+	type inner struct {
+		N int
+		S string
+	}
+	type rec struct {
+		At   *time.Time
+		In   *inner
+		N    int
+		Subs []*inner
+	}
+	type outer struct {
+		Recs []rec
+		Ptrs []*int
+	}
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	build := func(n int, every int, subs bool) outer {
+		var o outer
+		for i := range n {
+			r := rec{N: i}
+			if every > 0 && i%every == 0 {
+				t := at.Add(time.Duration(i) * time.Minute)
+				r.At, r.In = &t, &inner{N: i, S: "s"}
+				if subs {
+					r.Subs = []*inner{{N: i}, nil, {S: "x"}}
+				}
+			}
+			o.Recs = append(o.Recs, r)
+			v := i
+			o.Ptrs = append(o.Ptrs, &v)
+		}
+		return o
+	}
+	decode := func(t *testing.T, v outer) (outer, []byte) {
+		t.Helper()
+		data, err := fastRef(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want outer
+		if !cborFastDecode(data, &got) {
+			t.Fatal("the fast path declined")
+		}
+		if err := cborModesOnce().dec.Unmarshal(data, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded %s, want %s", fastShort("%+v", got), fastShort("%+v", want))
+		}
+		return got, data
+	}
+	for _, tc := range []struct{ n, every int }{{1, 1}, {2, 1}, {40, 1}, {40, 7}, {40, 39}, {40, 0}} {
+		got, _ := decode(t, build(tc.n, tc.every, true))
+		// Every pointee its own: distinct addresses, and a write through
+		// one pointer seen through no other.
+		seen := map[uintptr]bool{}
+		own := func(p unsafe.Pointer) {
+			if p == nil {
+				return
+			}
+			if seen[uintptr(p)] {
+				t.Fatalf("n=%d every=%d: two pointers share a pointee", tc.n, tc.every)
+			}
+			seen[uintptr(p)] = true
+		}
+		for i := range got.Recs {
+			own(unsafe.Pointer(got.Recs[i].At))
+			own(unsafe.Pointer(got.Recs[i].In))
+			for _, s := range got.Recs[i].Subs {
+				own(unsafe.Pointer(s))
+			}
+		}
+		for i, p := range got.Ptrs {
+			own(unsafe.Pointer(p))
+			*p = -1
+			if i > 0 && *got.Ptrs[i-1] != -1 || i+1 < len(got.Ptrs) && *got.Ptrs[i+1] != i+1 {
+				t.Fatalf("n=%d: a write through one pointer changed another", tc.n)
+			}
+		}
+	}
+	// Allocations: the same for 20 records as for 400, every one with
+	// its pointers (a slice within each record still takes its own).
+	allocs := func(n int) float64 {
+		_, data := decode(t, build(n, 1, false))
+		return testing.AllocsPerRun(20, func() {
+			var o outer
+			if !cborFastDecode(data, &o) {
+				t.Fatal("declined")
+			}
+		})
+	}
+	if small, large := allocs(20), allocs(400); large > small+3 {
+		t.Errorf("%v allocations for 400 records, %v for 20: they grow with the pointers", large, small)
+	}
+}
+
 // TestCBORFastViewsShareNoByte: decoded strings and byte slices are
 // views of one copy of the input; writing through each byte slice, and
 // appending to it, changes no other decoded value and not the input.

@@ -36,10 +36,11 @@ package cookiesession
 //     through reflect.NewAt with the plan's type.
 //  5. A value that holds pointers (a string, slice, map, pointer, time or
 //     any) is written only through a pointer of its own Go type, or by
-//     reflect, so that the write barrier runs; arrays and pointees are
-//     allocated by reflect with their element type (Value.Grow,
-//     reflect.New), so the collector knows which words of them are
-//     pointers.
+//     reflect, so that the write barrier runs (a pointer word stored as
+//     an unsafe.Pointer has one too); arrays and pointees are allocated
+//     by reflect with their element type (Value.Grow, reflect.New, and
+//     reflect.MakeSlice for the pointees a slice's elements share), so
+//     the collector knows which words of them are pointers.
 //  6. No address is ever held as a uintptr: pointers stay unsafe.Pointer,
 //     which the collector sees and which moves with a stack.
 //  7. A decoded string or byte slice is a view of its own data item's
@@ -573,11 +574,13 @@ func (d *fastDecoder) decodeAt(ptr unsafe.Pointer, p *fastType) bool {
 		}
 		return ok
 	case fastPtr:
-		e := reflect.New(p.elem.typ)
-		if !d.decodeAt(e.UnsafePointer(), p.elem) {
+		e := d.pointee(p)
+		if !d.decodeAt(e, p.elem) {
 			return false
 		}
-		reflect.NewAt(p.typ, ptr).Elem().Set(e)
+		// Invariant 5: a pointer word, stored as an unsafe.Pointer,
+		// which the write barrier covers as it does every pointer.
+		*(*unsafe.Pointer)(ptr) = e
 		return true
 	case fastSlice:
 		return d.decodeSlice(ptr, p)
@@ -635,12 +638,69 @@ func (d *fastDecoder) decodeSlice(ptr unsafe.Pointer, p *fastType) bool {
 	s.SetCap(n)
 	// Invariant 3: the array now holds exactly n elements.
 	data := s.UnsafePointer()
-	for i := range n {
-		if !d.decodeAt(elemAt(data, p.elem, i), p.elem) {
-			return false
+	batched := len(p.batched) > 0 && n > 1
+	var outer [maxBatched]pointeeBatch
+	if batched {
+		// The elements' pointers take their pointees from arrays of
+		// this slice's own; the enclosing slice's come back after.
+		outer = d.batches
+		d.batches = [maxBatched]pointeeBatch{}
+		for k, q := range p.batched {
+			d.batches[k] = pointeeBatch{plan: q, n: n}
 		}
 	}
-	return true
+	ok = true
+	for i := range n {
+		if !d.decodeAt(elemAt(data, p.elem, i), p.elem) {
+			ok = false
+			break
+		}
+	}
+	if batched {
+		d.batches = outer
+	}
+	return ok
+}
+
+// pointeeBatch is the array of pointees for one pointer plan of the
+// elements of the slice being decoded: one allocation for all its
+// elements, where each pointer would otherwise take one of its own.
+type pointeeBatch struct {
+	plan *fastType      // the pointer plan; nil: the entry is unused
+	n    int            // the slice's length: at most one pointer per element
+	seen bool           // a first pointee was taken, on its own
+	base unsafe.Pointer // the array of n pointees, once a second one is needed
+	used int            // pointees of the array handed out
+}
+
+// pointee returns a zero value of the pointee type of p, a pointer plan:
+// from the array of the slice being decoded when p is one of its
+// elements' pointers, else allocated on its own. A slice's first
+// pointee is allocated on its own too, as most slices hold one or
+// none: the array, of one pointee per element, comes with the second.
+// Each of its pointees is handed out once, and at most n are, one per
+// element (invariant 3, with n the array's length).
+func (d *fastDecoder) pointee(p *fastType) unsafe.Pointer {
+	for k := range d.batches {
+		b := &d.batches[k]
+		if b.plan != p {
+			continue
+		}
+		if !b.seen {
+			b.seen = true
+			break
+		}
+		if b.base == nil {
+			b.base = reflect.MakeSlice(p.pointees, b.n, b.n).UnsafePointer()
+		}
+		if b.used < b.n {
+			e := elemAt(b.base, p.elem, b.used)
+			b.used++
+			return e
+		}
+		break
+	}
+	return reflect.New(p.elem.typ).UnsafePointer()
 }
 
 // decodeMap fills the nil map of p's type at ptr.
