@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -2356,8 +2357,9 @@ func TestCBORFastSlicePointees(t *testing.T) {
 			}
 		}
 	}
-	// Allocations: the same for 20 records as for 400, every one with
-	// its pointers (a slice within each record still takes its own).
+	// Allocations: with the number of pointers, they grow as its
+	// logarithm (doubling arrays), not in proportion (a slice within
+	// each record still takes its own, so there is none here).
 	allocs := func(n int) float64 {
 		_, data := decode(t, build(n, 1, false))
 		return testing.AllocsPerRun(20, func() {
@@ -2367,8 +2369,54 @@ func TestCBORFastSlicePointees(t *testing.T) {
 			}
 		})
 	}
-	if small, large := allocs(20), allocs(400); large > small+3 {
-		t.Errorf("%v allocations for 400 records, %v for 20: they grow with the pointers", large, small)
+	// Three pointer fields (At, In, Ptrs), each with 20 times the
+	// pointers: at most two allocations more per doubling, each.
+	small, large := allocs(20), allocs(400)
+	if bound := small + 3*2*math.Ceil(math.Log2(20)) + 3; large > bound || large > 400/4 {
+		t.Errorf("%v allocations for 400 records, %v for 20: they grow with the pointers (bound %v)", large, small, bound)
+	}
+}
+
+// TestCBORFastPointeesBoundMemory: a slice of many elements of which two
+// hold pointers to a large value allocates about what the reference
+// does, not room for a pointee per element.
+func TestCBORFastPointeesBoundMemory(t *testing.T) {
+	// A record of four pointers to a struct of 60 strings (960 bytes).
+	var fields []reflect.StructField
+	for i := range 60 {
+		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("F%02d", i), Type: reflect.TypeFor[string]()})
+	}
+	big := reflect.PointerTo(reflect.StructOf(fields))
+	rec := reflect.StructOf([]reflect.StructField{{Name: "A", Type: big}, {Name: "B", Type: big}, {Name: "C", Type: big}, {Name: "D", Type: big}})
+	recs := reflect.SliceOf(rec)
+	items := [][]byte{fastHex("a4 6141 a0 6142 a0 6143 a0 6144 a0"), fastHex("a4 6141 a0 6142 a0 6143 a0 6144 a0")}
+	for range 4094 {
+		items = append(items, []byte{cborNull})
+	}
+	data := append(appendHead(nil, majorArray, uint64(len(items))), bytes.Join(items, nil)...)
+	measure := func(decode func() error) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if err := decode(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	got, want := reflect.New(recs).Interface(), reflect.New(recs).Interface()
+	fast := measure(func() error {
+		if !cborFastDecode(data, got) {
+			return errors.New("the fast path declined")
+		}
+		return nil
+	})
+	ref := measure(func() error { return cborModesOnce().dec.Unmarshal(data, want) })
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("decoded another value than the reference")
+	}
+	if fast > 2*ref {
+		t.Errorf("the fast path allocated %d bytes, the reference %d", fast, ref)
 	}
 }
 

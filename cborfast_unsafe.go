@@ -646,7 +646,7 @@ func (d *fastDecoder) decodeSlice(ptr unsafe.Pointer, p *fastType) bool {
 		outer = d.batches
 		d.batches = [maxBatched]pointeeBatch{}
 		for k, q := range p.batched {
-			d.batches[k] = pointeeBatch{plan: q, n: n}
+			d.batches[k] = pointeeBatch{plan: q, left: n}
 		}
 	}
 	ok = true
@@ -662,43 +662,50 @@ func (d *fastDecoder) decodeSlice(ptr unsafe.Pointer, p *fastType) bool {
 	return ok
 }
 
-// pointeeBatch is the array of pointees for one pointer plan of the
-// elements of the slice being decoded: one allocation for all its
-// elements, where each pointer would otherwise take one of its own.
+// pointeeBatch holds the pointees for one pointer plan of the elements
+// of the slice being decoded: arrays that double, the first pointee on
+// its own, so that n pointers take about 2·log2(n) allocations where
+// each would otherwise take one, and never more than twice the memory
+// that their pointees need (an array is never longer than the pointers
+// the slice's remaining elements can still hold).
 type pointeeBatch struct {
 	plan *fastType      // the pointer plan; nil: the entry is unused
-	n    int            // the slice's length: at most one pointer per element
-	seen bool           // a first pointee was taken, on its own
-	base unsafe.Pointer // the array of n pointees, once a second one is needed
-	used int            // pointees of the array handed out
+	left int            // pointers the remaining elements can still hold: one each
+	base unsafe.Pointer // the current array
+	size int            // its length (1 for the first pointee, allocated on its own)
+	used int            // its pointees handed out
 }
 
 // pointee returns a zero value of the pointee type of p, a pointer plan:
-// from the array of the slice being decoded when p is one of its
-// elements' pointers, else allocated on its own. A slice's first
-// pointee is allocated on its own too, as most slices hold one or
-// none: the array, of one pointee per element, comes with the second.
-// Each of its pointees is handed out once, and at most n are, one per
-// element (invariant 3, with n the array's length).
+// from the arrays of the slice being decoded when p is one of its
+// elements' pointers, else allocated on its own. Each pointee of an
+// array is handed out once: used stays below size, the array's length
+// (invariant 3).
 func (d *fastDecoder) pointee(p *fastType) unsafe.Pointer {
 	for k := range d.batches {
 		b := &d.batches[k]
 		if b.plan != p {
 			continue
 		}
-		if !b.seen {
-			b.seen = true
-			break
+		if b.left == 0 {
+			break // more pointers than elements: not for this slice's arrays
 		}
-		if b.base == nil {
-			b.base = reflect.MakeSlice(p.pointees, b.n, b.n).UnsafePointer()
+		possible := b.left // this pointer among them
+		b.left--
+		if b.used == b.size {
+			size := min(2*b.size, possible)
+			if size <= 1 {
+				// The first pointee, as most slices hold one or none,
+				// or the last one possible: on its own.
+				b.size, b.used = 1, 1
+				break
+			}
+			b.base = reflect.MakeSlice(p.pointees, size, size).UnsafePointer()
+			b.size, b.used = size, 0
 		}
-		if b.used < b.n {
-			e := elemAt(b.base, p.elem, b.used)
-			b.used++
-			return e
-		}
-		break
+		e := elemAt(b.base, p.elem, b.used)
+		b.used++
+		return e
 	}
 	return reflect.New(p.elem.typ).UnsafePointer()
 }
