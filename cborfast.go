@@ -95,7 +95,8 @@ type fastType struct {
 	// fastDecoder.pointee): the element itself if it is a pointer, or
 	// else its struct's pointer fields, at most maxBatched of them.
 	batched []*fastType
-	// pointees is []E, for a pointer to E: the type of such an array.
+	// pointees is []E, for a pointer to E that some slice's plan lists
+	// in batched: the type of such an array.
 	pointees reflect.Type
 }
 
@@ -180,8 +181,6 @@ func fastPlanOf(t reflect.Type) *fastType {
 // before p is shared.
 func (p *fastType) setBatches() {
 	switch {
-	case p.kind == fastPtr:
-		p.pointees = reflect.SliceOf(p.elem.typ)
 	case p.kind == fastSlice && p.elem.kind == fastPtr:
 		p.batched = []*fastType{p.elem}
 	case p.kind == fastSlice && p.elem.kind == fastStruct:
@@ -190,6 +189,9 @@ func (p *fastType) setBatches() {
 				p.batched = append(p.batched, f)
 			}
 		}
+	}
+	for _, q := range p.batched {
+		q.pointees = reflect.SliceOf(q.elem.typ)
 	}
 	if p.elem != nil {
 		p.elem.setBatches()

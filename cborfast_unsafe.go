@@ -638,28 +638,29 @@ func (d *fastDecoder) decodeSlice(ptr unsafe.Pointer, p *fastType) bool {
 	s.SetCap(n)
 	// Invariant 3: the array now holds exactly n elements.
 	data := s.UnsafePointer()
-	batched := len(p.batched) > 0 && n > 1
-	var outer [maxBatched]pointeeBatch
-	if batched {
-		// The elements' pointers take their pointees from arrays of
-		// this slice's own; the enclosing slice's come back after.
-		outer = d.batches
-		d.batches = [maxBatched]pointeeBatch{}
-		for k, q := range p.batched {
-			d.batches[k] = pointeeBatch{plan: q, left: n}
-		}
+	if len(p.batched) == 0 || n == 1 {
+		return d.decodeElems(data, p.elem, n)
 	}
-	ok = true
-	for i := range n {
-		if !d.decodeAt(elemAt(data, p.elem, i), p.elem) {
-			ok = false
-			break
-		}
+	// The elements' pointers take their pointees from arrays of this
+	// slice's own; the enclosing slice's come back after.
+	outer := d.batches
+	d.batches = [maxBatched]pointeeBatch{}
+	for k, q := range p.batched {
+		d.batches[k] = pointeeBatch{plan: q, left: n}
 	}
-	if batched {
-		d.batches = outer
-	}
+	ok = d.decodeElems(data, p.elem, n)
+	d.batches = outer
 	return ok
+}
+
+// decodeElems fills the n zero elements of plan e of the array at data.
+func (d *fastDecoder) decodeElems(data unsafe.Pointer, e *fastType, n int) bool {
+	for i := range n {
+		if !d.decodeAt(elemAt(data, e, i), e) {
+			return false
+		}
+	}
+	return true
 }
 
 // pointeeBatch holds the pointees for one pointer plan of the elements

@@ -104,8 +104,8 @@ func setCacheHeaders(h http.Header, noStore bool) { setCacheHeadersIn(h, noStore
 
 // setCacheHeadersIn is setCacheHeaders, with room for the two lines in
 // spare when it has length 2: the caller's allocation, given only when
-// the caller found neither header set (it looked them up already, and
-// the lookups are a tenth of a save's own work).
+// the caller found neither header set (it looked them up already, so
+// they are not looked up again).
 func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 	if len(spare) == 2 || len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
 		// Neither header set yet, as on most responses: both lines
