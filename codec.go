@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -47,20 +46,6 @@ const (
 	maxPurposeLen = 1024    // bound on CodecConfig.Purpose
 	maxMaxLength  = 1 << 20 // bound on CodecConfig.MaxLength
 )
-
-var b64 = base64.RawURLEncoding.Strict()
-
-// b64Values maps each character of base64url's alphabet to its value, and
-// every other byte to 0xff.
-var b64Values = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = byte(i)
-	}
-	return t
-}()
 
 // CodecConfig configures a [Codec]. The zero value of every field means the
 // documented default.
@@ -150,9 +135,9 @@ func NewCodec(keys KeySource, cfg CodecConfig) (*Codec, error) {
 	switch {
 	case c.maxLength == 0:
 		c.maxLength = 4096
-	case c.maxLength < 1+b64.EncodedLen(Overhead) || c.maxLength > maxMaxLength:
+	case c.maxLength < 1+b64EncodedLen(Overhead) || c.maxLength > maxMaxLength:
 		return nil, fmt.Errorf("cookiesession: MaxLength %d is not between %d and %d",
-			c.maxLength, 1+b64.EncodedLen(Overhead), maxMaxLength)
+			c.maxLength, 1+b64EncodedLen(Overhead), maxMaxLength)
 	}
 	if c.ser == nil {
 		c.ser = CBOR{}
@@ -283,7 +268,7 @@ func (c *Codec) sealInto(name string, v any, iat, exp time.Time, chunksFor func(
 	}
 
 	rawLen := Overhead + len(payload)
-	encLen := 1 + b64.EncodedLen(rawLen)
+	encLen := 1 + b64EncodedLen(rawLen)
 	chunks := 1
 	if chunksFor != nil {
 		// The caller's limits come first: they say what is too large in
@@ -331,7 +316,7 @@ func (c *Codec) sealInto(name string, v any, iat, exp time.Time, chunksFor func(
 		enc = (*buf)[rawLen+adLen:]
 	}
 	enc[0] = valuePrefix
-	b64.Encode(enc[1:], raw)
+	b64Encode(enc[1:], raw)
 	return enc, buf, ring.keys[pi].ID, nil
 }
 
@@ -420,7 +405,7 @@ func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Head
 	if encLen%4 == 1 { // no base64 encoding has this length
 		return Header{}, ErrMalformed
 	}
-	rawMax := b64.DecodedLen(encLen)
+	rawMax := encLen * 6 / 8
 	if rawMax < Overhead {
 		return Header{}, ErrMalformed
 	}
@@ -442,11 +427,11 @@ func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Head
 		}
 	}
 	in = in[1:] // after the prefix
-	// Strict decoding refuses non-canonical encodings (stray bits in the
-	// last character), and the length check refuses the CR and LF that Go's
-	// decoder skips, so one value has exactly one spelling.
-	n, err := b64.Decode((*buf)[:rawMax], in)
-	if err != nil || n < Overhead || b64.EncodedLen(n) != encLen {
+	// The decoder refuses non-canonical encodings (stray bits in the last
+	// character) and every byte outside the alphabet, CR and LF too, so
+	// one value has exactly one spelling.
+	n, ok := b64Decode((*buf)[:rawMax], in)
+	if !ok || n < Overhead {
 		return Header{}, ErrMalformed
 	}
 	raw := (*buf)[:n]
