@@ -2851,3 +2851,56 @@ func TestCBORFastIntSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestCBORFastStructScalars holds the struct walk's own reading of string
+// and small integer fields (decodeStruct, before decodeAt) to the
+// reference: every string length around the head's limits (23, 24, 255,
+// 256), in the shortest head and in longer ones, each integer size with
+// values around 24, and every truncation of each.
+func TestCBORFastStructScalars(t *testing.T) {
+	type rec struct {
+		S   string
+		I8  int8
+		I16 int16
+		I   int
+		U8  uint8
+		T   string `cbor:"t,omitempty"`
+	}
+	typ := reflect.TypeFor[rec]()
+	var inputs [][]byte
+	for _, n := range []int{0, 1, 23, 24, 25, 255, 256} {
+		s := strings.Repeat("x", n)
+		for _, head := range [][]byte{fastHead(3, uint64(n)), append([]byte{0x78}, byte(n)), {0x79, byte(n >> 8), byte(n)}} {
+			if n > 255 && head[0] == 0x78 {
+				continue
+			}
+			for _, i := range []uint64{0, 23, 24, 127, 128, 255, 256} {
+				in := fastMapItem(
+					fastTextItem("S"), append(bytes.Clone(head), s...),
+					fastTextItem("I8"), fastHead(0, i),
+					fastTextItem("I16"), fastHead(0, i),
+					fastTextItem("I"), append([]byte{0x18}, byte(i)), // shortest only from 24 on
+					fastTextItem("U8"), fastHead(0, i),
+					fastTextItem("t"), append(bytes.Clone(head), s...),
+				)
+				inputs = append(inputs, in)
+			}
+		}
+	}
+	for _, in := range inputs {
+		for cut := range len(in) + 1 {
+			checkFastDecode(t, in[:cut], typ, false)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+	// The shortest spellings of values the fast path takes must be taken.
+	for _, v := range []rec{{}, {S: "a", I8: 23, I16: 24, I: 5, U8: 200, T: strings.Repeat("y", 30)}, {S: strings.Repeat("z", 255), I: -1}} {
+		data, err := fastRef(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFastDecode(t, data, typ, true)
+	}
+}

@@ -379,7 +379,28 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 			continue
 		}
 		n++
-		b = append(b, f.key...)
+		if f.keyMask != 0 && cap(b)-len(b) >= 8 {
+			// A key of 8 bytes or fewer, stored as one word: the
+			// bytes beyond it, within the capacity, are written over
+			// by what follows or never part of the output.
+			l := len(b)
+			binary.LittleEndian.PutUint64(b[l:l+8], f.keyWord)
+			b = b[:l+len(f.key)]
+		} else {
+			b = append(b, f.key...)
+		}
+		// The commonest values, a string and an integer, written here
+		// as appendFastAt writes them, without its call.
+		switch f.t.kind {
+		case fastString:
+			b = appendText(b, *(*string)(fp))
+			continue
+		case fastInt:
+			if f.t.size == 8 {
+				b = appendInt(b, *(*int64)(fp))
+				continue
+			}
+		}
 		var ok bool
 		if b, ok = e.appendFastAt(b, fp, f.t); !ok {
 			return b, false
@@ -796,10 +817,43 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 		}
 		seen |= 1 << i
 		f := &p.fields[i]
-		if !d.decodeAt(fieldAt(ptr, f), f.t) {
+		next = i + 1
+		fp := fieldAt(ptr, f)
+		// The commonest items, a string and a small integer,
+		// read here as decodeAt reads them, without its calls:
+		// d.off < len(d.data) holds, as expectKey or otherField has
+		// just read a key and a value follows it, or decodeAt refuses.
+		if d.off < len(d.data) {
+			c := d.data[d.off]
+			switch {
+			case f.t.kind == fastString && c&0xe0 == majorText:
+				// A text string whose length is in its head (below 24)
+				// or in one byte after it (24 to 255, head and length
+				// as head reads them), all of its bytes there (as
+				// length checks).
+				n, h := int(c&0x1f), 1
+				if n == 24 && len(d.data)-d.off > 1 && d.data[d.off+1] >= 24 {
+					n, h = int(d.data[d.off+1]), 2
+				}
+				if n < 24 || h == 2 {
+					if n <= len(d.data)-d.off-h {
+						d.off += h
+						*(*string)(fp) = d.cutText(n)
+						d.off += n
+						continue
+					}
+				}
+			case f.t.kind == fastInt && c < 24:
+				// An unsigned integer below 24, in its head: it fits
+				// every integer size.
+				storeInt(fp, f.t.size, int64(c))
+				d.off++
+				continue
+			}
+		}
+		if !d.decodeAt(fp, f.t) {
 			return false
 		}
-		next = i + 1
 	}
 	return true
 }
