@@ -205,8 +205,16 @@ func (c *carried) scan(h http.Header, name string, maxChunks int) error {
 		n      = 0 // one past the highest index found
 	)
 	for _, line := range lines {
-		for part := range strings.SplitSeq(line, ";") {
-			part = strings.Trim(part, " \t")
+		for rest := line; rest != ""; {
+			// The pairs between semicolons, as strings.SplitSeq(line,
+			// ";") gives them, trimmed of spaces and tabs.
+			part := rest
+			if i := strings.IndexByte(rest, ';'); i >= 0 {
+				part, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = ""
+			}
+			part = trimBlanks(part)
 			k, v, ok := strings.Cut(part, "=")
 			if !ok || !strings.HasPrefix(k, name) {
 				continue
@@ -258,6 +266,17 @@ func (c *carried) scan(h http.Header, name string, maxChunks int) error {
 		share(c.spans, c.vals)
 	}
 	return nil
+}
+
+// trimBlanks is strings.Trim(s, " \t").
+func trimBlanks(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // chunkIndex parses the part of a cookie name after the session's name:

@@ -484,7 +484,7 @@ func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Head
 	}
 	h := Header{KeyID: id, IssuedAt: time.Unix(iat, 0), Expires: time.Unix(iat+lifetime, 0), Chunks: int(hdr[2])}
 	// From here the header is authentic, and returned with the error.
-	if !now.Before(h.Expires.Add(c.skew)) {
+	if atOrAfter(now, iat+lifetime, c.skew) { // iat is at most now's, so the sum fits
 		return h, ErrExpired
 	}
 	if err := deserialize(c.ser, plain, dst); err != nil {
@@ -492,6 +492,26 @@ func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Head
 	}
 	c.recordUsage(h.KeyID, now)
 	return h, nil
+}
+
+// atOrAfter reports whether now is at or after the time sec seconds after
+// the Unix epoch plus d: !now.Before(time.Unix(sec, 0).Add(d)), in whole
+// seconds and nanoseconds, without building either time. A deadline
+// beyond what int64 seconds hold is never reached, one before it always
+// is, where time.Time's arithmetic would wrap.
+func atOrAfter(now time.Time, sec int64, d time.Duration) bool {
+	ds, dn := int64(d/time.Second), int(d%time.Second)
+	if dn < 0 {
+		ds, dn = ds-1, dn+int(time.Second)
+	}
+	switch {
+	case ds > 0 && sec > math.MaxInt64-ds:
+		return false
+	case ds < 0 && sec < math.MinInt64-ds:
+		return true
+	}
+	at, ns := sec+ds, now.Unix()
+	return ns > at || ns == at && now.Nanosecond() >= dn
 }
 
 // KeyUsage counts the values one key opened through a codec since it was

@@ -613,3 +613,44 @@ func TestCodecLongNameIsTheCallersMistake(t *testing.T) {
 		}
 	}
 }
+
+// TestAtOrAfter holds atOrAfter to time.Time's own arithmetic where that
+// does not wrap, at every deadline ±1 ns around random times and
+// durations of both signs, and checks that deadlines beyond int64
+// seconds saturate.
+func TestAtOrAfter(t *testing.T) {
+	base := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	zone := time.FixedZone("", 5*3600+1800)
+	durations := []time.Duration{0, 1, time.Second - 1, time.Second, time.Second + 1, 90 * time.Minute, 24*time.Hour + 7, -1, -time.Second, -time.Second - 1, -time.Minute + 3}
+	for i := range 2000 {
+		sec := base.Unix() + int64(i*7919%100000) - 50000
+		for _, d := range durations {
+			deadline := time.Unix(sec, 0).Add(d)
+			for _, off := range []time.Duration{-time.Second, -1, 0, 1, time.Second} {
+				for _, now := range []time.Time{deadline.Add(off), deadline.Add(off).In(zone), time.Now().Add(deadline.Add(off).Sub(time.Now()))} {
+					want := !now.Before(deadline)
+					if got := atOrAfter(now, sec, d); got != want {
+						t.Fatalf("atOrAfter(%v, %d, %v) = %v, want %v", now, sec, d, got, want)
+					}
+				}
+			}
+		}
+	}
+	now := base
+	for _, c := range []struct {
+		sec  int64
+		d    time.Duration
+		want bool
+	}{
+		{math.MaxInt64, 0, false},
+		{math.MaxInt64, time.Hour, false},
+		{math.MaxInt64 - 10, time.Minute, false},
+		{math.MinInt64, 0, true},
+		{math.MinInt64, -time.Hour, true},
+		{math.MinInt64 + 10, -time.Minute, true},
+	} {
+		if got := atOrAfter(now, c.sec, c.d); got != c.want {
+			t.Errorf("atOrAfter(now, %d, %v) = %v, want %v", c.sec, c.d, got, c.want)
+		}
+	}
+}

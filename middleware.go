@@ -58,10 +58,13 @@ func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 		rs := new(requestState[T])
 		s := &rs.s
 		st.load(r, s) // the error is reported, and kept in s
-		rs.ctx = sessionContext{Context: r.Context(), key: st.ctxKey, s: s}
+		// Field by field, into memory that is still zero: a whole
+		// struct assigned at once is copied with the garbage
+		// collector's bulk barrier whenever it is marking.
+		rs.ctx.Context, rs.ctx.key, rs.ctx.s = r.Context(), st.ctxKey, s
 		r = r.WithContext(&rs.ctx)
 		sw := &rs.w
-		*sw = sessionWriter[T]{ResponseWriter: w, st: st, r: r, s: s}
+		sw.ResponseWriter, sw.st, sw.r, sw.s = w, st, r, s
 		s.out = sw
 		// A context kept past the request (in a goroutine, or given to
 		// a later request) no longer stands for a live middleware.

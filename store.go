@@ -308,7 +308,7 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], o opened[T], now time
 			s.reseal = true
 		}
 	}
-	if idle := st.cfg.IdleTimeout; idle > 0 && now.Sub(o.h.IssuedAt) >= idle/2 {
+	if idle := st.cfg.IdleTimeout; idle > 0 && atOrAfter(now, o.h.IssuedAt.Unix(), idle/2) {
 		s.reseal = true
 	}
 	return st.validate(r, s)
@@ -323,11 +323,10 @@ func (st *Store[T]) checkOpened(o opened[T], now time.Time) error {
 	// The header's expiry already caps the session at its lifetime and
 	// idle timeout as configured when it was sealed; a shorter lifetime or
 	// idle timeout applies at once, to the sessions already out there.
-	created := time.Unix(o.env.Created, 0)
-	if !now.Before(created.Add(st.cfg.Lifetime + st.codec.skew)) {
+	if atOrAfter(now, o.env.Created, st.cfg.Lifetime+st.codec.skew) {
 		return fmt.Errorf("%w: older than the Lifetime", ErrExpired)
 	}
-	if idle := st.cfg.IdleTimeout; idle > 0 && !now.Before(o.h.IssuedAt.Add(idle+st.codec.skew)) {
+	if idle := st.cfg.IdleTimeout; idle > 0 && atOrAfter(now, o.h.IssuedAt.Unix(), idle+st.codec.skew) {
 		return fmt.Errorf("%w: idle for longer than the IdleTimeout", ErrExpired)
 	}
 	return nil
