@@ -2853,17 +2853,22 @@ func TestCBORFastIntSizes(t *testing.T) {
 }
 
 // TestCBORFastStructScalars holds the struct walk's own reading of string
-// and small integer fields (decodeStruct, before decodeAt) to the
+// small integer and boolean fields (decodeStruct, before decodeAt) to the
 // reference: every string length around the head's limits (23, 24, 255,
-// 256), in the shortest head and in longer ones, each integer size with
-// values around 24, and every truncation of each.
+// 256), in the shortest head and in longer ones, integers of several
+// sizes, signed and not, with values around 24, booleans and the simple
+// values beside them, and every truncation of each.
 func TestCBORFastStructScalars(t *testing.T) {
+	// Small fields side by side, decoded in another order than they lie:
+	// a write of the wrong size shows in a neighbour.
 	type rec struct {
 		S   string
 		I8  int8
+		U8  uint8
+		B   bool
 		I16 int16
 		I   int
-		U8  uint8
+		U64 uint64
 		T   string `cbor:"t,omitempty"`
 	}
 	typ := reflect.TypeFor[rec]()
@@ -2874,13 +2879,17 @@ func TestCBORFastStructScalars(t *testing.T) {
 			if n > 255 && head[0] == 0x78 {
 				continue
 			}
-			for _, i := range []uint64{0, 23, 24, 127, 128, 255, 256} {
+			for k, i := range []uint64{0, 23, 24, 127, 128, 255, 256} {
+				// false, true, null, undefined, 0 and 1 for the boolean
+				boolean := []byte{[]byte{0xf4, 0xf5, 0xf6, 0xf7, 0x00, 0x01, 0xf5}[k]}
 				in := fastMapItem(
 					fastTextItem("S"), append(bytes.Clone(head), s...),
-					fastTextItem("I8"), fastHead(0, i),
-					fastTextItem("I16"), fastHead(0, i),
-					fastTextItem("I"), append([]byte{0x18}, byte(i)), // shortest only from 24 on
+					fastTextItem("I16"), fastHead(0, i+1000),
+					fastTextItem("I"), fastHead(0, i+24),
 					fastTextItem("U8"), fastHead(0, i),
+					fastTextItem("U64"), fastHead(0, i),
+					fastTextItem("B"), boolean,
+					fastTextItem("I8"), fastHead(0, min(i, 127)),
 					fastTextItem("t"), append(bytes.Clone(head), s...),
 				)
 				inputs = append(inputs, in)
@@ -2896,7 +2905,7 @@ func TestCBORFastStructScalars(t *testing.T) {
 		}
 	}
 	// The shortest spellings of values the fast path takes must be taken.
-	for _, v := range []rec{{}, {S: "a", I8: 23, I16: 24, I: 5, U8: 200, T: strings.Repeat("y", 30)}, {S: strings.Repeat("z", 255), I: -1}} {
+	for _, v := range []rec{{}, {S: "a", I8: 23, I16: 24, I: 5, U8: 200, U64: 7, B: true, T: strings.Repeat("y", 30)}, {S: strings.Repeat("z", 255), I: -1, U64: math.MaxUint64}} {
 		data, err := fastRef(v)
 		if err != nil {
 			t.Fatal(err)

@@ -389,7 +389,7 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 		} else {
 			b = append(b, f.key...)
 		}
-		// The commonest values, a string and an integer, written here
+		// The commonest values, strings, integers and booleans, written here
 		// as appendFastAt writes them, without its call.
 		switch f.t.kind {
 		case fastString:
@@ -400,6 +400,13 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 				b = appendInt(b, *(*int64)(fp))
 				continue
 			}
+		case fastBool:
+			if *(*bool)(fp) {
+				b = append(b, cborTrue)
+			} else {
+				b = append(b, cborFalse)
+			}
+			continue
 		}
 		var ok bool
 		if b, ok = e.appendFastAt(b, fp, f.t); !ok {
@@ -819,7 +826,7 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 		f := &p.fields[i]
 		next = i + 1
 		fp := fieldAt(ptr, f)
-		// The commonest items, a string and a small integer,
+		// The commonest items, strings, small integers and booleans,
 		// read here as decodeAt reads them, without its calls:
 		// d.off < len(d.data) holds, as expectKey or otherField has
 		// just read a key and a value follows it, or decodeAt refuses.
@@ -843,10 +850,18 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 						continue
 					}
 				}
-			case f.t.kind == fastInt && c < 24:
+			case c < 24 && (f.t.kind == fastInt || f.t.kind == fastUint):
 				// An unsigned integer below 24, in its head: it fits
-				// every integer size.
-				storeInt(fp, f.t.size, int64(c))
+				// every integer size, signed or not.
+				if f.t.kind == fastInt {
+					storeInt(fp, f.t.size, int64(c))
+				} else {
+					storeUint(fp, f.t.size, uint64(c))
+				}
+				d.off++
+				continue
+			case f.t.kind == fastBool && (c == cborFalse || c == cborTrue):
+				*(*bool)(fp) = c == cborTrue
 				d.off++
 				continue
 			}
