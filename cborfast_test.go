@@ -716,7 +716,7 @@ func fastYearsInRange(v reflect.Value) bool {
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {
 			t := v.Interface().(time.Time)
-			return timeProblem(t) == "" && (t.IsZero() || t.UTC().Year() >= 0 && t.UTC().Year() <= 9999)
+			return timeProblem(t, true) == "" && (t.IsZero() || t.UTC().Year() >= 0 && t.UTC().Year() <= 9999)
 		}
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() && !fastYearsInRange(v.Field(i)) {
@@ -2747,7 +2747,7 @@ func TestAppendFastTime(t *testing.T) {
 		switch {
 		case tm.IsZero():
 			want = []byte{cborNull}
-		case timeProblem(tm) == "":
+		case timeProblem(tm, true) == "":
 			want = appendText(nil, tm.AppendFormat(nil, time.RFC3339Nano))
 		}
 		for _, e := range []*fastEncoder{new(fastEncoder), &shared} {

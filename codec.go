@@ -176,7 +176,8 @@ func (c *Codec) Encode(name string, v any) (string, error) {
 // and deserializes it into dst. Every failure matches one of the package's
 // errors: [ErrMalformed], [ErrTampered], [ErrUnknownKey], [ErrRevokedKey],
 // [ErrExpired], [ErrNotYetValid], [ErrTooLarge], [ErrUnsupportedVersion] or
-// [ErrIncomplete].
+// [ErrIncomplete]. After a failure, dst may hold part of the value: decode
+// into a fresh one rather than trust what a failed decode left.
 func (c *Codec) Decode(name, value string, dst any) error {
 	_, err := c.open(name, []string{value}, dst, 1)
 	return err

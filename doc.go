@@ -81,8 +81,10 @@
 // (a time RFC 3339 cannot write, a part that does not decode again), so
 // no session is sealed to be lost on the next request; what every CBOR
 // and JSON decoder does alike is kept: a pointer to null (a nil slice,
-// map or pointer; with CBOR a zero time) opens nil, and a field that
-// omitempty or omitzero left out opens as its zero value. Printing a [Key],
+// map or pointer; with CBOR a zero time) opens nil, a zero time opens in
+// UTC under CBOR, and a field that omitempty or omitzero left out, or
+// that Go's encoders leave out (unexported, or of one name promoted at
+// one depth from two embedded structs), opens as its zero value. Printing a [Key],
 // a [Keyring] or a [Session], or anything that holds them, with any verb
 // of fmt or through slog, shows no key's secret and no session's data, id
 // or cookies.
@@ -204,8 +206,11 @@
 // one (its value is skipped), renaming a Go field while its cbor or json
 // tag keeps the name it is stored under (the CBOR serializer follows json
 // tags too; a field tagged "-" is not stored). Not safe: changing a
-// field's type. The old sessions no longer decode; their load fails with
-// [ErrMalformed] and their users are logged out. Instead keep the old
+// field's type. The old sessions mostly no longer decode: their load
+// fails with [ErrMalformed] and their users are logged out; some changes
+// decode without an error into another value, by the serializer's own
+// conversions (a longer list into a shorter array, an integer into a
+// float, with CBOR an integer into a time.Time). Instead keep the old
 // field, add one with a new name, and convert in [Config.Validate], which
 // may change the session: the converted session is sealed in the new
 // shape on the same response. A version number in T says which sessions

@@ -181,7 +181,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 		if !v.CanInterface() {
 			return nil // an unexported field: no serializer writes it
 		}
-		if problem := timeProblem(timeOf(v)); problem != "" {
+		if problem := timeProblem(timeOf(v), cbor); problem != "" {
 			return &ValueError{Field: path, Type: "time.Time", Problem: problem}
 		}
 		return nil
@@ -278,9 +278,14 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 
 var cborTagType = reflect.TypeFor[cbor.Tag]()
 
-// timeProblem says why RFC 3339 cannot write t exactly, or "".
-func timeProblem(t time.Time) string {
-	if t.IsZero() {
+// timeProblem says why RFC 3339 cannot write t exactly, or "". CBOR
+// writes a zero time as null, whatever its zone; other serializers write
+// it as any other time (encoding/json as RFC 3339 text), so a zero time
+// in a zone whose offset has seconds (what t.Local() or t.In(loc) gives
+// for an unset time in most named zones) would come back as another
+// instant.
+func timeProblem(t time.Time, cbor bool) string {
+	if cbor && t.IsZero() {
 		return "" // written as null
 	}
 	if y := t.Year(); y < 0 || y > 9999 {

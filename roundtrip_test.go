@@ -3,6 +3,7 @@ package cookiesession
 import (
 	"errors"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,52 @@ func TestNilContainersAddNoLevel(t *testing.T) {
 		if _, err := c.Encode("session", deeper); !errors.Is(err, ErrUnsupportedValue) {
 			t.Errorf("%s: a level too deep: %v, want ErrUnsupportedValue", typeName(ser), err)
 		}
+	}
+}
+
+// TestZeroTimeInZone covers an unset time put in a zone: what t.Local()
+// or t.In(loc) gives for time.Time{}, in most named zones an offset with
+// seconds (local mean time). CBOR writes any zero time as null, and it
+// opens as time.Time{}, the same instant; JSON writes it as RFC 3339
+// text, which cannot carry the seconds of the offset, so Save refuses it
+// rather than seal another instant.
+func TestZeroTimeInZone(t *testing.T) {
+	for _, loc := range []*time.Location{
+		time.FixedZone("LMT", 53*60+28),              // Europe/Berlin's zero time
+		time.FixedZone("LMT", -(4*3600 + 56*60 + 2)), // America/New_York's
+		time.FixedZone("", 14*3600),
+	} {
+		zero := time.Time{}.In(loc)
+		_, offset := zero.Zone()
+		t.Run(loc.String()+"/"+strconv.Itoa(offset), func(t *testing.T) {
+			// CBOR: null, whatever the zone.
+			st, _ := newStore(t, testRing(t), Config[withTimeSlow]{})
+			s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+			s.Set(withTimeSlow{At: zero, Ratio: 1})
+			rec := httptest.NewRecorder()
+			if err := st.Save(rec, nil, s); err != nil {
+				t.Fatalf("CBOR: Save: %v", err)
+			}
+			got, err := st.Load(requestWith(rec))
+			if err != nil || !got.Get().At.IsZero() || got.Get().At != (time.Time{}) {
+				t.Fatalf("CBOR: loaded %v (%v), want time.Time{}", got.Get().At, err)
+			}
+			// JSON: refused when the offset has seconds, else kept.
+			if offset%60 != 0 {
+				refuses(t, JSON{}, withTimeSlow{At: zero, Ratio: 1}, "At")
+				return
+			}
+			jst, _ := newStore(t, testRing(t), Config[withTimeSlow]{Serializer: JSON{}})
+			s, _ = jst.Load(httptest.NewRequest("GET", "/", nil))
+			s.Set(withTimeSlow{At: zero, Ratio: 1})
+			rec = httptest.NewRecorder()
+			if err := jst.Save(rec, nil, s); err != nil {
+				t.Fatalf("JSON: Save: %v", err)
+			}
+			got, err = jst.Load(requestWith(rec))
+			if err != nil || !got.Get().At.Equal(zero) || !got.Get().At.IsZero() {
+				t.Fatalf("JSON: loaded %v (%v), want the instant of %v", got.Get().At, err, zero)
+			}
+		})
 	}
 }
