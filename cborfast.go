@@ -633,6 +633,8 @@ type fastDecoder struct {
 	// batches holds, while a slice whose elements hold pointers is
 	// decoded, the arrays their pointees come from (see pointee).
 	batches [maxBatched]pointeeBatch
+	// slabs box the strings and integers of untyped values (boxString).
+	slabs anySlabs
 }
 
 // head reads the head of a data item of the given major type, and
@@ -914,13 +916,19 @@ func (d *fastDecoder) decodeAny(budget int) (any, bool) {
 	switch c := d.data[d.off]; c & 0xe0 {
 	case majorUint, majorNeg:
 		n, ok := d.int64()
-		return n, ok
+		if !ok {
+			return nil, false
+		}
+		return d.boxInt(n), true
 	case majorBytes:
 		b, ok := d.bytes()
 		return b, ok
 	case majorText:
 		s, ok := d.str()
-		return s, ok
+		if !ok {
+			return nil, false
+		}
+		return d.boxString(s), true
 	case majorArray:
 		n, ok := d.length(majorArray)
 		if !ok || n > maxElements || budget == 0 {

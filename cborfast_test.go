@@ -2913,3 +2913,88 @@ func TestCBORFastStructScalars(t *testing.T) {
 		checkFastDecode(t, data, typ, true)
 	}
 }
+
+// TestCBORFastAnySlabs covers the boxing of untyped strings and integers
+// in slabs (boxString, boxInt): the values equal the reference's, behave
+// as any other any (==, as map keys, through a type switch), stay as
+// they were after later decodings, and take a few allocations per
+// doubling rather than one each, within twice the reference's memory.
+func TestCBORFastAnySlabs(t *testing.T) {
+	var items [][]byte
+	var want []any
+	for i := range 1000 {
+		switch i % 4 {
+		case 0:
+			s := fmt.Sprintf("prd_%06d", i)
+			items, want = append(items, fastTextItem(s)), append(want, s)
+		case 1:
+			n := int64(i) * 1000003
+			items, want = append(items, fastHead(0, uint64(n))), append(want, n)
+		case 2:
+			n := -int64(i) - 1
+			items, want = append(items, fastHead(1, uint64(-n-1))), append(want, n)
+		default:
+			n := int64(i % 256)
+			items, want = append(items, fastHead(0, uint64(n))), append(want, n)
+		}
+	}
+	data := append(fastHead(4, uint64(len(items))), bytes.Join(items, nil)...)
+	decode := func() []any {
+		t.Helper()
+		var got any
+		if !cborFastDecode(data, &got) {
+			t.Fatal("the fast path declined")
+		}
+		return got.([]any)
+	}
+	first := decode()
+	seen := map[any]int{}
+	for i, x := range first {
+		if x != want[i] {
+			t.Fatalf("element %d: %#v, want %#v", i, x, want[i])
+		}
+		switch v := x.(type) {
+		case string:
+			if v != want[i].(string) {
+				t.Fatalf("element %d: a string %q, want %q", i, v, want[i])
+			}
+		case int64:
+			if v != want[i].(int64) {
+				t.Fatalf("element %d: an int64 %d, want %d", i, v, want[i])
+			}
+		default:
+			t.Fatalf("element %d: a %T", i, x)
+		}
+		seen[x] = i
+	}
+	for range 3 {
+		decode()
+	}
+	for i, x := range first {
+		if x != want[i] || seen[want[i]] != seen[x] {
+			t.Fatalf("element %d changed to %#v after later decodings", i, x)
+		}
+	}
+	allocs := testing.AllocsPerRun(20, func() { decode() })
+	// The slice, the copy of the input, and a slab per doubling for each
+	// of strings and int64s; one per value would be over 700.
+	if allocs > 30 {
+		t.Errorf("%v allocations to decode 1000 untyped values", allocs)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	decode()
+	runtime.ReadMemStats(&after)
+	fast := after.TotalAlloc - before.TotalAlloc
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var ref any
+	if err := cborModesOnce().dec.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if fast > 2*(after.TotalAlloc-before.TotalAlloc) {
+		t.Errorf("the fast path allocated %d bytes, the reference %d", fast, after.TotalAlloc-before.TotalAlloc)
+	}
+}

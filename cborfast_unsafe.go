@@ -50,6 +50,14 @@ package cookiesession
 //     two views share a byte; a byte slice's capacity is its length, so
 //     writing through it, even by append, never reaches a byte that a
 //     string stands on: those bytes are never written again.
+//  8. A string or an int64 decoded into an any is boxed in a slab of the
+//     decoding's own (boxString, boxInt) rather than in an allocation of
+//     its own: the any is built from two words, the type word of an any
+//     that holds a value of that very type, and the address of a slab
+//     element of that type, written once before it is boxed and never
+//     again. A slab is a slice allocated by make with its element type,
+//     so the collector sees its pointers, and an element is reached
+//     only below the slice's length (invariant 3).
 //
 // go vet checks the uses of unsafe.Pointer; the tests run with checkptr
 // (-race, or -gcflags=all=-d=checkptr), which checks at run time that
@@ -897,4 +905,68 @@ func (d *fastDecoder) copied() []byte {
 		d.plain = bytes.Clone(d.data)
 	}
 	return d.plain
+}
+
+// anyWords is the layout of every Go value of type any: its dynamic
+// type's word and its data word, which for a string or an int64 is the
+// address of the value (invariant 8).
+type anyWords struct {
+	typ, data unsafe.Pointer
+}
+
+var (
+	stringTypeWord = typeWord("")
+	int64TypeWord  = typeWord(int64(0))
+)
+
+// typeWord returns the type word of x, an any.
+func typeWord(x any) unsafe.Pointer { return (*anyWords)(unsafe.Pointer(&x)).typ }
+
+// boxed returns the any whose type word is typ and whose data word is
+// data: the address of a value of that type (invariant 8).
+func boxed(typ, data unsafe.Pointer) (x any) {
+	w := (*anyWords)(unsafe.Pointer(&x))
+	w.typ, w.data = typ, data
+	return x
+}
+
+// anySlabs holds the slabs that one decoding boxes the strings and the
+// int64s of its untyped values in, where each would otherwise take an
+// allocation of its own (runtime.convTstring, convT64). Slabs double,
+// from one element, and are never longer than the values the rest of the
+// input can still hold (each takes one byte or more): memory never
+// exceeds about twice what the values need. As a decoded string keeps
+// the copy of the input alive, a kept value keeps its slab alive.
+type anySlabs struct {
+	strs []string
+	ints []int64
+}
+
+// slabLen returns the length of the next slab after one of prev
+// elements: twice as long, and no longer than the values that the input
+// after d.off can hold, with the one being boxed.
+func (d *fastDecoder) slabLen(prev int) int {
+	return min(max(2*prev, 1), len(d.data)-d.off+1)
+}
+
+// boxString returns s in an any, from the string slab.
+func (d *fastDecoder) boxString(s string) any {
+	if len(d.slabs.strs) == cap(d.slabs.strs) {
+		d.slabs.strs = make([]string, 0, d.slabLen(cap(d.slabs.strs)))
+	}
+	d.slabs.strs = append(d.slabs.strs, s)
+	return boxed(stringTypeWord, unsafe.Pointer(&d.slabs.strs[len(d.slabs.strs)-1]))
+}
+
+// boxInt returns n in an any: from the runtime's own table for 0 to 255,
+// which allocates nothing, and from the int64 slab otherwise.
+func (d *fastDecoder) boxInt(n int64) any {
+	if n >= 0 && n < 256 {
+		return n
+	}
+	if len(d.slabs.ints) == cap(d.slabs.ints) {
+		d.slabs.ints = make([]int64, 0, d.slabLen(cap(d.slabs.ints)))
+	}
+	d.slabs.ints = append(d.slabs.ints, n)
+	return boxed(int64TypeWord, unsafe.Pointer(&d.slabs.ints[len(d.slabs.ints)-1]))
 }
