@@ -57,7 +57,7 @@ func b64EncodedLen(n int) int { return (n*8 + 5) / 6 }
 // b64Encode writes the encoding of src to dst, which must be
 // b64EncodedLen(len(src)) bytes long.
 func b64Encode(dst, src []byte) {
-	dst = dst[:b64EncodedLen(len(src))] // panics rather than write past dst
+	dst = dst[:b64EncodedLen(len(src)):len(dst)] // panics rather than write past len(dst)
 	si, di := 0, 0
 	// Eight bytes read, six encoded, eight characters written at once.
 	for len(src)-si >= 8 && len(dst)-di >= 8 {
@@ -95,7 +95,7 @@ func b64Decode(dst, src []byte) (int, bool) {
 		return 0, false
 	}
 	n := len(src) * 6 / 8
-	dst = dst[:n] // panics rather than write past dst
+	dst = dst[:n:len(dst)] // panics rather than write past len(dst)
 	si, di := 0, 0
 	// Eight characters, six bytes, written as eight: the two beyond are
 	// written over by the next step, hence the room of eight.

@@ -126,3 +126,20 @@ func BenchmarkB64(b *testing.B) {
 		}
 	})
 }
+
+// TestB64ShortDestination: a destination shorter than the output panics,
+// whatever room its capacity has beyond its length.
+func TestB64ShortDestination(t *testing.T) {
+	panics := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s into a short destination did not panic", name)
+			}
+		}()
+		f()
+	}
+	room := make([]byte, 64)
+	panics("b64Decode", func() { b64Decode(room[:4], []byte("AAAAAAAAAAAAAAAA")) })
+	panics("b64Encode", func() { b64Encode(room[:2], make([]byte, 12)) })
+}

@@ -836,9 +836,9 @@ func checkFastSerialize(t testing.TB, v any) bool {
 	t.Helper()
 	got, err := fastSerializeSafe(v)
 	want, werr := fastRef(v)
-	if rv := reflect.ValueOf(v); rv.IsValid() && checkValue(rv, "", 0, 0, true) != nil {
-		// A value checkValue refuses (a time RFC 3339 cannot write): the reference writes it, and it
-		// would not open again (or not equal), so Serialize refuses it.
+	if sealableBefore(v, encCBOR) != nil {
+		// A value sealableBefore refuses (a time RFC 3339 cannot write, a field the encoder leaves
+		// out): the reference writes it, and it would not open again equal, so Serialize refuses it.
 		if !errors.Is(err, ErrUnsupportedValue) {
 			t.Errorf("CBOR{}.Serialize(%T): error %v, want ErrUnsupportedValue", v, err)
 			return false
@@ -2996,5 +2996,40 @@ func TestCBORFastAnySlabs(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if fast > 2*(after.TotalAlloc-before.TotalAlloc) {
 		t.Errorf("the fast path allocated %d bytes, the reference %d", fast, after.TotalAlloc-before.TotalAlloc)
+	}
+}
+
+// TestCBORFastDeclineLeavesNoPlaintext: a value the fast path starts to
+// write into a buffer's spare capacity and then declines (here a time
+// whose offset has seconds, after a secret string) leaves none of it
+// there, where a pooled buffer would keep it.
+func TestCBORFastDeclineLeavesNoPlaintext(t *testing.T) {
+	type rec struct {
+		S string
+		T time.Time
+	}
+	v := rec{S: "SECRET-TOKEN-123", T: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 61))}
+	var b bytes.Buffer
+	b.Grow(256)
+	if cborFastEncode(&b, &v) {
+		t.Fatal("the fast path took a time whose offset has seconds")
+	}
+	if spare := b.AvailableBuffer(); bytes.Contains(spare[:cap(spare)], []byte("SECRET")) {
+		t.Error("the declined value's bytes are still in the buffer's spare capacity")
+	}
+}
+
+// TestCBORFastEmptyStringsAllocateNothing: empty untyped strings are
+// boxed as the runtime boxes them, without a slab slot each.
+func TestCBORFastEmptyStringsAllocateNothing(t *testing.T) {
+	data := append(fastHead(4, 1000), bytes.Repeat([]byte{0x60}, 1000)...)
+	allocs := testing.AllocsPerRun(20, func() {
+		var got any
+		if !cborFastDecode(data, &got) {
+			t.Fatal("the fast path declined")
+		}
+	})
+	if allocs > 4 { // the []any and the few of any decoding, not one per string
+		t.Errorf("%v allocations to decode 1000 empty strings", allocs)
 	}
 }

@@ -183,14 +183,15 @@ func cborFastEncode(b *bytes.Buffer, v any) bool {
 	// Encode into b's spare capacity: when it suffices, Write copies
 	// the bytes onto themselves, and b is only extended on success.
 	var (
-		e   fastEncoder
-		out []byte
-		ok  bool
+		e     fastEncoder
+		out   []byte
+		ok    bool
+		spare = b.AvailableBuffer()
 	)
 	if m, isMap := v.(map[string]any); isMap {
 		// The untyped session (MapStore's) needs neither its plan nor
 		// reflect: this is what its plan does.
-		out, ok = e.appendFastAny(b.AvailableBuffer(), m, fastAnyDepth+1)
+		out, ok = e.appendFastAny(spare, m, fastAnyDepth+1)
 	} else {
 		if v == nil {
 			return false
@@ -207,19 +208,23 @@ func cborFastEncode(b *bytes.Buffer, v any) bool {
 				return false
 			}
 			if q := reflect.ValueOf(v).UnsafePointer(); q == nil {
-				out, ok = append(b.AvailableBuffer(), cborNull), true
+				out, ok = append(spare, cborNull), true
 			} else {
-				out, ok = e.appendFastAt(b.AvailableBuffer(), q, p)
+				out, ok = e.appendFastAt(spare, q, p)
 			}
 		} else {
 			p := fastPlanOf(t)
 			if p == nil {
 				return false
 			}
-			out, ok = e.appendFastIface(b.AvailableBuffer(), v, p)
+			out, ok = e.appendFastIface(spare, v, p)
 		}
 	}
 	if !ok {
+		// What was written of the value into the spare capacity is
+		// plaintext that putBuffer, which clears the buffer's length
+		// only, would leave in the pool.
+		clear(spare[:cap(spare)])
 		return false
 	}
 	b.Write(out)
@@ -949,8 +954,12 @@ func (d *fastDecoder) slabLen(prev int) int {
 	return min(max(2*prev, 1), len(d.data)-d.off+1)
 }
 
-// boxString returns s in an any, from the string slab.
+// boxString returns s in an any, from the string slab; the empty string,
+// which the runtime boxes without allocating, as the runtime does.
 func (d *fastDecoder) boxString(s string) any {
+	if s == "" {
+		return s
+	}
 	if len(d.slabs.strs) == cap(d.slabs.strs) {
 		d.slabs.strs = make([]string, 0, d.slabLen(cap(d.slabs.strs)))
 	}

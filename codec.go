@@ -497,18 +497,16 @@ func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Head
 
 // atOrAfter reports whether now is at or after the time sec seconds after
 // the Unix epoch plus d: !now.Before(time.Unix(sec, 0).Add(d)), in whole
-// seconds and nanoseconds, without building either time. A deadline
-// beyond what int64 seconds hold is never reached, one before it always
-// is, where time.Time's arithmetic would wrap.
+// seconds and nanoseconds, without building either time. Its callers
+// ask whether something has expired, so a deadline beyond what int64
+// seconds hold, where time.Time's arithmetic would wrap, counts as
+// reached: such a check fails closed.
 func atOrAfter(now time.Time, sec int64, d time.Duration) bool {
 	ds, dn := int64(d/time.Second), int(d%time.Second)
 	if dn < 0 {
 		ds, dn = ds-1, dn+int(time.Second)
 	}
-	switch {
-	case ds > 0 && sec > math.MaxInt64-ds:
-		return false
-	case ds < 0 && sec < math.MinInt64-ds:
+	if ds > 0 && sec > math.MaxInt64-ds || ds < 0 && sec < math.MinInt64-ds {
 		return true
 	}
 	at, ns := sec+ds, now.Unix()

@@ -82,9 +82,10 @@
 // no session is sealed to be lost on the next request; what every CBOR
 // and JSON decoder does alike is kept: a pointer to null (a nil slice,
 // map or pointer; with CBOR a zero time) opens nil, a zero time opens in
-// UTC under CBOR, and a field that omitempty or omitzero left out, or
-// that Go's encoders leave out (unexported, or of one name promoted at
-// one depth from two embedded structs), opens as its zero value. Printing a [Key],
+// UTC under CBOR, and a field that omitempty or omitzero left out, or an
+// unexported one, opens as its zero value. Two fields that claim one name
+// at one depth (promoted from two embedded structs, or tagged alike), of
+// which Go's encoders write neither, are refused by Save. Printing a [Key],
 // a [Keyring] or a [Session], or anything that holds them, with any verb
 // of fmt or through slog, shows no key's secret and no session's data, id
 // or cookies.

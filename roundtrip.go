@@ -1,9 +1,12 @@
 package cookiesession
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,12 +74,21 @@ func (e *ValueError) Is(target error) bool { return target == ErrUnsupportedValu
 // without complaint (fxamacker/cbor) or refuse with a message that quotes
 // them (encoding/json), and its depth, before an encoder recurses into a
 // value that holds itself until the stack overflows.
-func sealableBefore(v any, cbor bool) error {
+func sealableBefore(v any, ser encoder) error {
 	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || !roundTripPlanOf(rv.Type()).walk() {
+	if !rv.IsValid() {
 		return nil
 	}
-	if err := checkValue(rv, "", 0, 0, cbor); err != nil {
+	plan := roundTripPlanOf(rv.Type())
+	// A field the encoder leaves out of every value: the session would
+	// open without it.
+	if lost := plan.lost(ser); lost != "" {
+		return &ValueError{Type: dataType(rv.Type()).String(), Problem: "fields " + lost}
+	}
+	if !plan.walk() {
+		return nil
+	}
+	if err := checkValue(rv, "", 0, 0, ser); err != nil {
 		var ve *ValueError
 		if errors.As(err, &ve) {
 			ve.Field, _ = userPath(rv.Type(), ve.Field)
@@ -107,10 +119,19 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 	return nil
 }
 
+// encoder says whose rules sealableBefore checks a value by.
+type encoder int
+
+const (
+	encOther encoder = iota // a serializer of the application's
+	encCBOR                 // CBOR{}: fxamacker/cbor's
+	encJSON                 // JSON{}: encoding/json's
+)
+
 // sealable is sealableBefore and sealableAfter, for a serializer of the
 // application's, which has encoded v already.
 func sealable(ser Serializer, v any, enc []byte) error {
-	if err := sealableBefore(v, false); err != nil {
+	if err := sealableBefore(v, encOther); err != nil {
 		return err
 	}
 	return sealableAfter(ser, v, enc)
@@ -172,7 +193,8 @@ func serializeError(v any, err error) error {
 // MaxNesting or that holds itself (a map of any holding itself, a pointer
 // cycle), before an encoder recurses into it without end. It descends
 // only into the parts whose type can hold one of those.
-func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error {
+func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) error {
+	cbor := ser == encCBOR
 	if hops > 4*(MaxNesting+1) { // pointers and interfaces without end
 		return &ValueError{Field: path, Type: v.Type().String(), Problem: "it holds itself"}
 	}
@@ -196,7 +218,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 		if t.Kind() == reflect.Struct {
 			for i := range t.NumField() {
 				if f := t.Field(i); f.Anonymous && f.Type == timeType {
-					return checkValue(v.Field(i), path, levels, hops, cbor)
+					return checkValue(v.Field(i), path, levels, hops, ser)
 				}
 			}
 		}
@@ -211,22 +233,27 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 	switch t.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return checkValue(v.Elem(), path, levels, hops+1, cbor)
+			return checkValue(v.Elem(), path, levels, hops+1, ser)
 		}
 	case reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
 		e := v.Elem()
+		// What the field holds is known only now: a struct whose
+		// encoder leaves a field out (see lostField).
+		if lost := roundTripPlanOf(e.Type()).lost(ser); lost != "" {
+			return &ValueError{Field: path, Type: e.Type().String(), Problem: "fields " + lost}
+		}
 		if cbor && e.Kind() == reflect.Map && e.Type().Key().Kind() != reflect.String && !customDecoding(e.Type()) {
 			return &ValueError{Field: path, Type: e.Type().String(),
 				Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its map type"}
 		}
-		return checkValue(e, path, levels, hops+1, cbor)
+		return checkValue(e, path, levels, hops+1, ser)
 	case reflect.Struct:
 		if t == cborTagType {
 			// A tag wraps its content without a level of its own.
-			return checkValue(v.Field(1), path, levels, hops+1, cbor)
+			return checkValue(v.Field(1), path, levels, hops+1, ser)
 		}
 		if err := container(); err != nil {
 			return err
@@ -237,7 +264,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 				if path != "" {
 					name = path + "." + f.Name
 				}
-				if err := checkValue(v.Field(i), name, levels, hops, cbor); err != nil {
+				if err := checkValue(v.Field(i), name, levels, hops, ser); err != nil {
 					return err
 				}
 			}
@@ -253,7 +280,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 			return err
 		}
 		for i := range v.Len() {
-			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, cbor); err != nil {
+			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser); err != nil {
 				return err
 			}
 		}
@@ -265,10 +292,10 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 			return err
 		}
 		for it := v.MapRange(); it.Next(); {
-			if err := checkValue(it.Key(), path+"[key]", levels, hops, cbor); err != nil {
+			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser); err != nil {
 				return err
 			}
-			if err := checkValue(it.Value(), path+"[…]", levels, hops, cbor); err != nil {
+			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser); err != nil {
 				return err
 			}
 		}
@@ -279,11 +306,11 @@ func checkValue(v reflect.Value, path string, levels, hops int, cbor bool) error
 var cborTagType = reflect.TypeFor[cbor.Tag]()
 
 // timeProblem says why RFC 3339 cannot write t exactly, or "". CBOR
-// writes a zero time as null, whatever its zone; other serializers write
-// it as any other time (encoding/json as RFC 3339 text), so a zero time
-// in a zone whose offset has seconds (what t.Local() or t.In(loc) gives
-// for an unset time in most named zones) would come back as another
-// instant.
+// writes a zero time as null, whatever its zone; other serializers are
+// held to RFC 3339 for a zero time as for any other (encoding/json writes
+// it as RFC 3339 text), so that a zero time in a zone whose offset has
+// seconds (what t.Local() or t.In(loc) gives for an unset time in most
+// named zones) does not come back as another instant.
 func timeProblem(t time.Time, cbor bool) string {
 	if cbor && t.IsZero() {
 		return "" // written as null
@@ -306,6 +333,22 @@ type roundTripPlan struct {
 	times  bool // it has statically typed time.Time parts
 	verify bool // it has parts that decode themselves, or interfaces with methods
 	deep   bool // it may nest without bound: an interface, or a recursive type
+	// lostCBOR and lostJSON describe a field that the encoders of
+	// fxamacker/cbor or encoding/json leave out of a struct type among
+	// its parts, and of every value of it (see lostField); "" if none.
+	lostCBOR, lostJSON string
+}
+
+// lost describes a field that ser's encoder leaves out, or is "" (for a
+// serializer of the application's, whose rules are its own, always).
+func (p roundTripPlan) lost(ser encoder) string {
+	switch ser {
+	case encCBOR:
+		return p.lostCBOR
+	case encJSON:
+		return p.lostJSON
+	}
+	return ""
 }
 
 // walk reports whether checkValue must look at values of the type.
@@ -337,6 +380,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	var p roundTripPlan
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
+		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
 	}
 	switch t.Kind() {
 	case reflect.Interface:
@@ -348,6 +392,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		add(buildRoundTripPlan(t.Key(), visiting))
 		add(buildRoundTripPlan(t.Elem(), visiting))
 	case reflect.Struct:
+		p.lostCBOR, p.lostJSON = lostField(t, true), lostField(t, false)
 		for i := range t.NumField() {
 			if f := t.Field(i); f.IsExported() || f.Anonymous {
 				add(buildRoundTripPlan(f.Type, visiting))
@@ -355,4 +400,121 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		}
 	}
 	return p
+}
+
+// lostField describes a field of struct type t that Go's encoders leave
+// out of every value, or returns "". By the rules that encoding/json and
+// fxamacker/cbor share, the fields of embedded structs are promoted, and
+// of the fields that claim one name, only those at the shallowest depth
+// count: one of them alone wins, or the one of them alone tagged with the
+// name; when two or more remain, none is written, and the value would open
+// without them. Names come from the json tag, and for CBOR from the cbor
+// tag first. Embedding is followed at most MaxNesting levels deep.
+func lostField(t reflect.Type, cbor bool) string {
+	type claim struct {
+		path   string
+		depth  int
+		tagged bool
+	}
+	claims := map[string][]claim{}
+	type embedded struct {
+		t    reflect.Type
+		path string
+	}
+	level := []embedded{{t, ""}}
+	visited := map[reflect.Type]bool{}
+	for depth := 0; len(level) > 0 && depth <= MaxNesting; depth++ {
+		count := map[reflect.Type]int{}
+		for _, e := range level {
+			count[e.t]++
+		}
+		var next []embedded
+		for _, e := range level {
+			if visited[e.t] {
+				continue
+			}
+			visited[e.t] = true
+			for i := range e.t.NumField() {
+				f := e.t.Field(i)
+				ft := f.Type
+				if f.Anonymous && ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if !f.IsExported() && !(f.Anonymous && ft.Kind() == reflect.Struct) {
+					continue // unexported: not written, and no fields to promote
+				}
+				tag := f.Tag.Get("json")
+				if cbor {
+					if c := f.Tag.Get("cbor"); c != "" {
+						tag = c
+					}
+				}
+				if tag == "-" {
+					continue
+				}
+				name, opts, _ := strings.Cut(tag, ",")
+				if cbor && name != "" && slices.Contains(strings.Split(opts, ","), "keyasint") {
+					// An integer key, which no text key equals: in a
+					// name of its own, as the integer it is.
+					if n, err := strconv.Atoi(name); err == nil {
+						name = "\x00" + strconv.Itoa(n)
+					}
+				}
+				path := e.path + f.Name
+				if name == "" && f.Anonymous && ft.Kind() == reflect.Struct {
+					next = append(next, embedded{ft, path + "."})
+					continue
+				}
+				if !f.IsExported() {
+					continue
+				}
+				c := claim{path, depth, name != ""}
+				if name == "" {
+					name = f.Name
+				}
+				claims[name] = append(claims[name], c)
+				if count[e.t] > 1 {
+					// The same struct embedded twice at one depth: its
+					// fields claim their names twice.
+					claims[name] = append(claims[name], c)
+				}
+			}
+		}
+		level = next
+	}
+	lost := ""
+	for name, cs := range claims {
+		shallowest := cs[0].depth
+		for _, c := range cs {
+			shallowest = min(shallowest, c.depth)
+		}
+		var at []claim
+		tagged := 0
+		for _, c := range cs {
+			if c.depth == shallowest {
+				at = append(at, c)
+				if c.tagged {
+					tagged++
+				}
+			}
+		}
+		if len(at) > 1 && tagged != 1 {
+			paths := make([]string, len(at))
+			for i, c := range at {
+				paths[i] = c.path
+			}
+			slices.Sort(paths)
+			shown := strconv.Quote(name)
+			if strings.HasPrefix(name, "\x00") {
+				shown = "the integer key " + name[1:]
+			} else {
+				shown = "the name " + shown
+			}
+			d := fmt.Sprintf("%s claim %s at one depth, so neither is stored: rename or tag one of them", strings.Join(slices.Compact(paths), " and "), shown)
+			if lost == "" || d < lost {
+				lost = d // the same one on every call
+			}
+		}
+	}
+	return lost
 }

@@ -1,8 +1,10 @@
 package cookiesession
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,5 +253,171 @@ func TestZeroTimeInZone(t *testing.T) {
 				t.Fatalf("JSON: loaded %v (%v), want the instant of %v", got.Get().At, err, zero)
 			}
 		})
+	}
+}
+
+// Types whose fields Go's encoders leave out, or keep, by the dominance
+// rules of embedded structs.
+type (
+	lostAccount struct{ Name, Email string }
+	lostOrg     struct{ Name string }
+	lostTagged  struct {
+		Name string `json:"name" cbor:"name"`
+	}
+	lostCBOROnly struct {
+		Title string `cbor:"Name"`
+	}
+	lostCBOROther struct {
+		N string `cbor:"Name"`
+	}
+	lostInner struct{ lostOrg }
+	// Account.Name and Org.Name at one depth: neither is written.
+	lostMember struct {
+		lostAccount
+		lostOrg
+		Role string
+	}
+	// The tagged one alone wins.
+	keptTagged struct {
+		lostAccount
+		lostTagged
+	}
+	// A shallower field wins.
+	keptShallow struct {
+		Name string
+		lostAccount
+		lostOrg
+	}
+	// Org.Name is one level deeper than Account.Name: Account's wins.
+	keptDeeper struct {
+		lostAccount
+		lostInner
+	}
+	// Two fields tagged with one name at the top: neither is written
+	// (cbor tags, which go vet does not hold to one name each).
+	lostSameTag struct {
+		A string `cbor:"x"`
+		B string `cbor:"x"`
+	}
+	// Only CBOR's names collide: two fields tagged cbor:"Name", one
+	// level down, that JSON names Title and N.
+	lostUnderCBOR struct {
+		lostCBOROnly
+		lostCBOROther
+	}
+	// A tagged field beside an untagged one of that name: the tagged
+	// one wins under CBOR, and under JSON they differ anyway.
+	keptCBORTagged struct {
+		lostCBOROnly
+		lostOrg
+	}
+	// An integer key and a text key of the same digits differ; two
+	// integer keys of one value do not.
+	keptIntText struct {
+		A int `cbor:"1,keyasint"`
+		B int `cbor:"1"`
+	}
+	lostIntKeys struct {
+		A int `cbor:"1,keyasint"`
+		B int `cbor:"01,keyasint"`
+	}
+	// Deep inside another type.
+	lostNested struct {
+		Members []lostMember
+	}
+)
+
+// TestLostFields: Save refuses a type of which Go's encoders would write
+// some field of no value (two claim its name at one depth), and keeps
+// those where the rules pick one; lostField agrees with what
+// encoding/json and fxamacker/cbor really write.
+func TestLostFields(t *testing.T) {
+	written := func(t *testing.T, ser Serializer, v any) map[string]bool {
+		t.Helper()
+		keys := map[string]bool{}
+		if _, ok := ser.(JSON); ok {
+			var m map[string]any
+			enc, err := json.Marshal(v)
+			if err == nil {
+				err = json.Unmarshal(enc, &m)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range m {
+				keys[k] = true
+			}
+			return keys
+		}
+		var m map[any]any // integer keys too
+		enc, err := cborModesOnce().enc.Marshal(v)
+		if err == nil {
+			err = cbor.Unmarshal(enc, &m)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range m {
+			if n, ok := k.(uint64); ok {
+				keys["integer key "+strconv.FormatUint(n, 10)] = true
+			} else {
+				keys[k.(string)] = true
+			}
+		}
+		return keys
+	}
+	for _, c := range []struct {
+		v          any
+		lostJSON   bool
+		lostCBOR   bool
+		name, path string // the name that is lost, and the field Save names
+	}{
+		{v: lostMember{lostAccount{"a", "e"}, lostOrg{"o"}, "r"}, lostJSON: true, lostCBOR: true, name: "Name"},
+		{v: keptTagged{lostAccount{"a", "e"}, lostTagged{"t"}}},
+		{v: keptShallow{"n", lostAccount{"a", "e"}, lostOrg{"o"}}},
+		{v: keptDeeper{lostAccount{"a", "e"}, lostInner{lostOrg{"o"}}}},
+		{v: lostSameTag{"a", "b"}, lostCBOR: true, name: "x"},
+		{v: lostUnderCBOR{lostCBOROnly{"t"}, lostCBOROther{"n"}}, lostCBOR: true, name: "Name"},
+		{v: keptCBORTagged{lostCBOROnly{"t"}, lostOrg{"o"}}},
+		{v: keptIntText{1, 2}},
+		{v: lostIntKeys{1, 2}, lostCBOR: true, name: "integer key 1"},
+	} {
+		typ := reflect.TypeOf(c.v)
+		t.Run(typ.Name(), func(t *testing.T) {
+			for _, ser := range []Serializer{CBOR{}, JSON{}} {
+				lost := c.lostJSON
+				if _, ok := ser.(CBOR); ok {
+					lost = c.lostCBOR
+				}
+				if got := lostField(typ, ser == Serializer(CBOR{})) != ""; got != lost {
+					t.Errorf("%T: lostField says lost %v, want %v", ser, got, lost)
+				}
+				// The encoders agree: a lost name is missing.
+				if keys := written(t, ser, c.v); lost && keys[c.name] {
+					t.Errorf("%T writes %v: name %q is there", ser, keys, c.name)
+				}
+				// Held in an any, as in an untyped session.
+				st, _ := newStore(t, testRing(t), Config[any]{Serializer: ser})
+				s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+				s.Set(c.v)
+				err := st.Save(httptest.NewRecorder(), nil, s)
+				var ve *ValueError
+				switch {
+				case lost && (!errors.As(err, &ve) || !strings.Contains(ve.Problem, strconv.Quote(c.name)) && !strings.Contains(ve.Problem, c.name)):
+					t.Errorf("%T: Save: %v, want a *ValueError naming %q", ser, err, c.name)
+				case !lost && err != nil:
+					t.Errorf("%T: Save: %v", ser, err)
+				}
+			}
+		})
+	}
+	// Deep inside another type, through a slice.
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		st, _ := newStore(t, testRing(t), Config[lostNested]{Serializer: ser})
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(lostNested{Members: []lostMember{{Role: "r"}}})
+		if err := st.Save(httptest.NewRecorder(), nil, s); !errors.Is(err, ErrUnsupportedValue) {
+			t.Errorf("%T: Save of a nested lost field: %v, want ErrUnsupportedValue", ser, err)
+		}
 	}
 }

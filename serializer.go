@@ -121,7 +121,7 @@ func (CBOR) serializeTo(b *bytes.Buffer, src any) error {
 	if cborFastEncode(b, src) {
 		return nil
 	}
-	if err := sealableBefore(src, true); err != nil {
+	if err := sealableBefore(src, encCBOR); err != nil {
 		return err
 	}
 	m := cborModesOnce()
@@ -170,7 +170,7 @@ func (JSON) Serialize(src any) ([]byte, error) {
 }
 
 func (JSON) serializeTo(b *bytes.Buffer, src any) error {
-	if err := sealableBefore(src, false); err != nil {
+	if err := sealableBefore(src, encJSON); err != nil {
 		return err
 	}
 	enc := json.NewEncoder(b)
