@@ -957,7 +957,10 @@ func (d *fastDecoder) decodeAny(budget int) (any, bool) {
 		return nil, true
 	case 0xfb:
 		f, ok := d.float()
-		return f, ok
+		if !ok {
+			return nil, false
+		}
+		return d.boxFloat(f), true
 	}
 	return nil, false // tags, undefined, other floats and simple values
 }

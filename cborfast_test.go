@@ -2,6 +2,7 @@ package cookiesession
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -2857,7 +2858,8 @@ func TestCBORFastIntSizes(t *testing.T) {
 // reference: every string length around the head's limits (23, 24, 255,
 // 256), in the shortest head and in longer ones, integers of several
 // sizes, signed and not, with values around 24, booleans and the simple
-// values beside them, and every truncation of each.
+// values beside them, floats of every size, NaN and an infinity, and
+// every truncation of each.
 func TestCBORFastStructScalars(t *testing.T) {
 	// Small fields side by side, decoded in another order than they lie:
 	// a write of the wrong size shows in a neighbour.
@@ -2869,6 +2871,7 @@ func TestCBORFastStructScalars(t *testing.T) {
 		I16 int16
 		I   int
 		U64 uint64
+		F   float64
 		T   string `cbor:"t,omitempty"`
 	}
 	typ := reflect.TypeFor[rec]()
@@ -2882,6 +2885,11 @@ func TestCBORFastStructScalars(t *testing.T) {
 			for k, i := range []uint64{0, 23, 24, 127, 128, 255, 256} {
 				// false, true, null, undefined, 0 and 1 for the boolean
 				boolean := []byte{[]byte{0xf4, 0xf5, 0xf6, 0xf7, 0x00, 0x01, 0xf5}[k]}
+				// doubles, a NaN, an infinity, null, a single and a half
+				float := [][]byte{
+					fastHex("fb 3ff8000000000000"), fastHex("fb c0934a4000000000"), fastHex("fb 7ff8000000000000"),
+					fastHex("fb 7ff0000000000000"), {0xf6}, fastHex("fa 3fc00000"), fastHex("f9 3e00"),
+				}[k]
 				in := fastMapItem(
 					fastTextItem("S"), append(bytes.Clone(head), s...),
 					fastTextItem("I16"), fastHead(0, i+1000),
@@ -2889,6 +2897,7 @@ func TestCBORFastStructScalars(t *testing.T) {
 					fastTextItem("U8"), fastHead(0, i),
 					fastTextItem("U64"), fastHead(0, i),
 					fastTextItem("B"), boolean,
+					fastTextItem("F"), float,
 					fastTextItem("I8"), fastHead(0, min(i, 127)),
 					fastTextItem("t"), append(bytes.Clone(head), s...),
 				)
@@ -2905,7 +2914,7 @@ func TestCBORFastStructScalars(t *testing.T) {
 		}
 	}
 	// The shortest spellings of values the fast path takes must be taken.
-	for _, v := range []rec{{}, {S: "a", I8: 23, I16: 24, I: 5, U8: 200, U64: 7, B: true, T: strings.Repeat("y", 30)}, {S: strings.Repeat("z", 255), I: -1, U64: math.MaxUint64}} {
+	for _, v := range []rec{{}, {S: "a", I8: 23, I16: 24, I: 5, U8: 200, U64: 7, B: true, F: -0.25, T: strings.Repeat("y", 30)}, {S: strings.Repeat("z", 255), I: -1, U64: math.MaxUint64, F: math.MaxFloat64}} {
 		data, err := fastRef(v)
 		if err != nil {
 			t.Fatal(err)
@@ -2914,8 +2923,8 @@ func TestCBORFastStructScalars(t *testing.T) {
 	}
 }
 
-// TestCBORFastAnySlabs covers the boxing of untyped strings and integers
-// in slabs (boxString, boxInt): the values equal the reference's, behave
+// TestCBORFastAnySlabs covers the boxing of untyped strings, integers and
+// floats in slabs (boxString, boxInt, boxFloat): the values equal the reference's, behave
 // as any other any (==, as map keys, through a type switch), stay as
 // they were after later decodings, and take a few allocations per
 // doubling rather than one each, within twice the reference's memory.
@@ -2923,7 +2932,11 @@ func TestCBORFastAnySlabs(t *testing.T) {
 	var items [][]byte
 	var want []any
 	for i := range 1000 {
-		switch i % 4 {
+		switch i % 5 {
+		case 4:
+			f := float64(i) / 7
+			items = append(items, binary.BigEndian.AppendUint64([]byte{0xfb}, math.Float64bits(f)))
+			want = append(want, f)
 		case 0:
 			s := fmt.Sprintf("prd_%06d", i)
 			items, want = append(items, fastTextItem(s)), append(want, s)
@@ -2962,6 +2975,10 @@ func TestCBORFastAnySlabs(t *testing.T) {
 			if v != want[i].(int64) {
 				t.Fatalf("element %d: an int64 %d, want %d", i, v, want[i])
 			}
+		case float64:
+			if v != want[i].(float64) {
+				t.Fatalf("element %d: a float64 %v, want %v", i, v, want[i])
+			}
 		default:
 			t.Fatalf("element %d: a %T", i, x)
 		}
@@ -2977,8 +2994,8 @@ func TestCBORFastAnySlabs(t *testing.T) {
 	}
 	allocs := testing.AllocsPerRun(20, func() { decode() })
 	// The slice, the copy of the input, and a slab per doubling for each
-	// of strings and int64s; one per value would be over 700.
-	if allocs > 30 {
+	// of strings, int64s and float64s; one per value would be over 700.
+	if allocs > 40 {
 		t.Errorf("%v allocations to decode 1000 untyped values", allocs)
 	}
 	var before, after runtime.MemStats

@@ -50,8 +50,9 @@ package cookiesession
 //     two views share a byte; a byte slice's capacity is its length, so
 //     writing through it, even by append, never reaches a byte that a
 //     string stands on: those bytes are never written again.
-//  8. A string or an int64 decoded into an any is boxed in a slab of the
-//     decoding's own (boxString, boxInt) rather than in an allocation of
+//  8. A string, an int64 or a float64 decoded into an any is boxed in a
+//     slab of the decoding's own (boxString, boxInt, boxFloat) rather
+//     than in an allocation of
 //     its own: the any is built from two words, the type word of an any
 //     that holds a value of that very type, and the address of a slab
 //     element of that type, written once before it is boxed and never
@@ -66,6 +67,7 @@ package cookiesession
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"reflect"
 	"time"
 	"unsafe"
@@ -402,8 +404,8 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 		} else {
 			b = append(b, f.key...)
 		}
-		// The commonest values, strings, integers and booleans, written here
-		// as appendFastAt writes them, without its call.
+		// The commonest values, strings, integers, booleans and floats,
+		// written here as appendFastAt writes them, without its call.
 		switch f.t.kind {
 		case fastString:
 			b = appendText(b, *(*string)(fp))
@@ -420,6 +422,11 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 				b = append(b, cborFalse)
 			}
 			continue
+		case fastFloat:
+			if x := *(*float64)(fp); !math.IsNaN(x) && !math.IsInf(x, 0) {
+				b = binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(x))
+				continue
+			}
 		}
 		var ok bool
 		if b, ok = e.appendFastAt(b, fp, f.t); !ok {
@@ -839,8 +846,8 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 		f := &p.fields[i]
 		next = i + 1
 		fp := fieldAt(ptr, f)
-		// The commonest items, strings, small integers and booleans,
-		// read here as decodeAt reads them, without its calls:
+		// The commonest items, strings, small integers, booleans and
+		// floats, read here as decodeAt reads them, without its calls:
 		// d.off < len(d.data) holds, as expectKey or otherField has
 		// just read a key and a value follows it, or decodeAt refuses.
 		if d.off < len(d.data) {
@@ -877,6 +884,11 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 				*(*bool)(fp) = c == cborTrue
 				d.off++
 				continue
+			case f.t.kind == fastFloat:
+				if x, ok := d.float(); ok {
+					*(*float64)(fp) = x
+					continue
+				}
 			}
 		}
 		if !d.decodeAt(fp, f.t) {
@@ -920,8 +932,9 @@ type anyWords struct {
 }
 
 var (
-	stringTypeWord = typeWord("")
-	int64TypeWord  = typeWord(int64(0))
+	stringTypeWord  = typeWord("")
+	int64TypeWord   = typeWord(int64(0))
+	float64TypeWord = typeWord(float64(0))
 )
 
 // typeWord returns the type word of x, an any.
@@ -935,16 +948,17 @@ func boxed(typ, data unsafe.Pointer) (x any) {
 	return x
 }
 
-// anySlabs holds the slabs that one decoding boxes the strings and the
-// int64s of its untyped values in, where each would otherwise take an
-// allocation of its own (runtime.convTstring, convT64). Slabs double,
+// anySlabs holds the slabs that one decoding boxes the strings, the
+// int64s and the float64s of its untyped values in, where each would
+// otherwise take an allocation of its own (runtime.convTstring, convT64). Slabs double,
 // from one element, and are never longer than the values the rest of the
 // input can still hold (each takes one byte or more): memory never
 // exceeds about twice what the values need. As a decoded string keeps
 // the copy of the input alive, a kept value keeps its slab alive.
 type anySlabs struct {
-	strs []string
-	ints []int64
+	strs   []string
+	ints   []int64
+	floats []float64
 }
 
 // slabLen returns the length of the next slab after one of prev
@@ -978,4 +992,13 @@ func (d *fastDecoder) boxInt(n int64) any {
 	}
 	d.slabs.ints = append(d.slabs.ints, n)
 	return boxed(int64TypeWord, unsafe.Pointer(&d.slabs.ints[len(d.slabs.ints)-1]))
+}
+
+// boxFloat returns f in an any, from the float64 slab.
+func (d *fastDecoder) boxFloat(f float64) any {
+	if len(d.slabs.floats) == cap(d.slabs.floats) {
+		d.slabs.floats = make([]float64, 0, d.slabLen(cap(d.slabs.floats)))
+	}
+	d.slabs.floats = append(d.slabs.floats, f)
+	return boxed(float64TypeWord, unsafe.Pointer(&d.slabs.floats[len(d.slabs.floats)-1]))
 }
