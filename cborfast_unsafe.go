@@ -968,17 +968,24 @@ func (d *fastDecoder) slabLen(prev int) int {
 	return min(max(2*prev, 1), len(d.data)-d.off+1)
 }
 
+// slabSlot puts x in the slab at slab, a new one when it is full, and
+// returns x's address there: each element is written once, before it is
+// boxed, and never again (invariant 8).
+func slabSlot[E string | int64 | float64](d *fastDecoder, slab *[]E, x E) unsafe.Pointer {
+	if len(*slab) == cap(*slab) {
+		*slab = make([]E, 0, d.slabLen(cap(*slab)))
+	}
+	*slab = append(*slab, x)
+	return unsafe.Pointer(&(*slab)[len(*slab)-1])
+}
+
 // boxString returns s in an any, from the string slab; the empty string,
 // which the runtime boxes without allocating, as the runtime does.
 func (d *fastDecoder) boxString(s string) any {
 	if s == "" {
 		return s
 	}
-	if len(d.slabs.strs) == cap(d.slabs.strs) {
-		d.slabs.strs = make([]string, 0, d.slabLen(cap(d.slabs.strs)))
-	}
-	d.slabs.strs = append(d.slabs.strs, s)
-	return boxed(stringTypeWord, unsafe.Pointer(&d.slabs.strs[len(d.slabs.strs)-1]))
+	return boxed(stringTypeWord, slabSlot(d, &d.slabs.strs, s))
 }
 
 // boxInt returns n in an any: from the runtime's own table for 0 to 255,
@@ -987,18 +994,10 @@ func (d *fastDecoder) boxInt(n int64) any {
 	if n >= 0 && n < 256 {
 		return n
 	}
-	if len(d.slabs.ints) == cap(d.slabs.ints) {
-		d.slabs.ints = make([]int64, 0, d.slabLen(cap(d.slabs.ints)))
-	}
-	d.slabs.ints = append(d.slabs.ints, n)
-	return boxed(int64TypeWord, unsafe.Pointer(&d.slabs.ints[len(d.slabs.ints)-1]))
+	return boxed(int64TypeWord, slabSlot(d, &d.slabs.ints, n))
 }
 
 // boxFloat returns f in an any, from the float64 slab.
 func (d *fastDecoder) boxFloat(f float64) any {
-	if len(d.slabs.floats) == cap(d.slabs.floats) {
-		d.slabs.floats = make([]float64, 0, d.slabLen(cap(d.slabs.floats)))
-	}
-	d.slabs.floats = append(d.slabs.floats, f)
-	return boxed(float64TypeWord, unsafe.Pointer(&d.slabs.floats[len(d.slabs.floats)-1]))
+	return boxed(float64TypeWord, slabSlot(d, &d.slabs.floats, f))
 }
