@@ -291,6 +291,18 @@ func hasCustomCBOR(t reflect.Type) bool {
 // omitempty, omitzero and keyasint are honoured. Structs it would treat
 // specially (embedded fields, a "_" field carrying struct options such as
 // toarray, two fields of one name) are left to fxamacker/cbor.
+// fieldTag returns the tag that names struct field f and gives its
+// options: for CBOR, as fxamacker/cbor reads it, the cbor tag, or the
+// json tag when there is none; for JSON the json tag.
+func fieldTag(f reflect.StructField, cbor bool) string {
+	if cbor {
+		if tag := f.Tag.Get("cbor"); tag != "" {
+			return tag
+		}
+	}
+	return f.Tag.Get("json")
+}
+
 func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	if t.NumField() > fastMaxFields {
 		return nil
@@ -305,10 +317,7 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		if !f.IsExported() {
 			continue
 		}
-		tag := f.Tag.Get("cbor")
-		if tag == "" {
-			tag = f.Tag.Get("json")
-		}
+		tag := fieldTag(f, true)
 		if tag == "-" {
 			continue
 		}
@@ -406,6 +415,14 @@ func appendInt(b []byte, n int64) []byte {
 		return appendHead(b, majorNeg, uint64(^n))
 	}
 	return appendHead(b, majorUint, uint64(n))
+}
+
+// appendBool appends the CBOR simple value of t.
+func appendBool(b []byte, t bool) []byte {
+	if t {
+		return append(b, cborTrue)
+	}
+	return append(b, cborFalse)
 }
 
 // appendText appends a text string.
@@ -633,7 +650,8 @@ type fastDecoder struct {
 	// batches holds, while a slice whose elements hold pointers is
 	// decoded, the arrays their pointees come from (see pointee).
 	batches [maxBatched]pointeeBatch
-	// slabs box the strings and integers of untyped values (boxString).
+	// slabs box the strings, integers and floats of untyped values
+	// (boxString, boxInt, boxFloat).
 	slabs anySlabs
 }
 
@@ -815,10 +833,7 @@ func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) 
 	case string:
 		return appendText(b, x), true
 	case bool:
-		if x {
-			return append(b, cborTrue), true
-		}
-		return append(b, cborFalse), true
+		return appendBool(b, x), true
 	case int64:
 		return appendInt(b, x), true
 	case int:
@@ -1092,12 +1107,7 @@ func (e *fastEncoder) appendPlainMap(b []byte, m any) ([]byte, bool) {
 	case map[string]int64:
 		return appendGoMap(b, m, appendInt)
 	case map[string]bool:
-		return appendGoMap(b, m, func(b []byte, t bool) []byte {
-			if t {
-				return append(b, cborTrue)
-			}
-			return append(b, cborFalse)
-		})
+		return appendGoMap(b, m, appendBool)
 	}
 	return b, false
 }

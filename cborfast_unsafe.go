@@ -52,11 +52,10 @@ package cookiesession
 //     string stands on: those bytes are never written again.
 //  8. A string, an int64 or a float64 decoded into an any is boxed in a
 //     slab of the decoding's own (boxString, boxInt, boxFloat) rather
-//     than in an allocation of
-//     its own: the any is built from two words, the type word of an any
-//     that holds a value of that very type, and the address of a slab
-//     element of that type, written once before it is boxed and never
-//     again. A slab is a slice allocated by make with its element type,
+//     than in an allocation of its own: the any is built from two words,
+//     the type word of an any that holds a value of that very type, and
+//     the address of a slab element of that type, written once before it
+//     is boxed and never again. A slab is a slice allocated by make with its element type,
 //     so the collector sees its pointers, and an element is reached
 //     only below the slice's length (invariant 3).
 //
@@ -67,7 +66,6 @@ package cookiesession
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"reflect"
 	"time"
 	"unsafe"
@@ -273,10 +271,7 @@ func (e *fastEncoder) appendFastPointee(b []byte, q unsafe.Pointer, p *fastType)
 func (e *fastEncoder) appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
 	switch p.kind {
 	case fastBool:
-		if *(*bool)(ptr) {
-			return append(b, cborTrue), true
-		}
-		return append(b, cborFalse), true
+		return appendBool(b, *(*bool)(ptr)), true
 	case fastInt:
 		n, ok := loadInt(ptr, p.size)
 		return appendInt(b, n), ok
@@ -416,15 +411,11 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 				continue
 			}
 		case fastBool:
-			if *(*bool)(fp) {
-				b = append(b, cborTrue)
-			} else {
-				b = append(b, cborFalse)
-			}
+			b = appendBool(b, *(*bool)(fp))
 			continue
 		case fastFloat:
-			if x := *(*float64)(fp); !math.IsNaN(x) && !math.IsInf(x, 0) {
-				b = binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(x))
+			if out, ok := appendFastFloat(b, *(*float64)(fp)); ok {
+				b = out
 				continue
 			}
 		}
@@ -862,13 +853,11 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 				if n == 24 && len(d.data)-d.off > 1 && d.data[d.off+1] >= 24 {
 					n, h = int(d.data[d.off+1]), 2
 				}
-				if n < 24 || h == 2 {
-					if n <= len(d.data)-d.off-h {
-						d.off += h
-						*(*string)(fp) = d.cutText(n)
-						d.off += n
-						continue
-					}
+				if (n < 24 || h == 2) && n <= len(d.data)-d.off-h {
+					d.off += h
+					*(*string)(fp) = d.cutText(n)
+					d.off += n
+					continue
 				}
 			case c < 24 && (f.t.kind == fastInt || f.t.kind == fastUint):
 				// An unsigned integer below 24, in its head: it fits
@@ -925,8 +914,8 @@ func (d *fastDecoder) copied() []byte {
 }
 
 // anyWords is the layout of every Go value of type any: its dynamic
-// type's word and its data word, which for a string or an int64 is the
-// address of the value (invariant 8).
+// type's word and its data word, which for a string, an int64 or a
+// float64 is the address of the value (invariant 8).
 type anyWords struct {
 	typ, data unsafe.Pointer
 }
@@ -950,10 +939,10 @@ func boxed(typ, data unsafe.Pointer) (x any) {
 
 // anySlabs holds the slabs that one decoding boxes the strings, the
 // int64s and the float64s of its untyped values in, where each would
-// otherwise take an allocation of its own (runtime.convTstring, convT64). Slabs double,
-// from one element, and are never longer than the values the rest of the
-// input can still hold (each takes one byte or more): memory never
-// exceeds about twice what the values need. As a decoded string keeps
+// otherwise take an allocation of its own (runtime.convTstring,
+// convT64). Slabs double, from one element, and are never longer than
+// the values the rest of the input can still hold (each takes one byte
+// or more): memory never exceeds about twice what the values need. As a decoded string keeps
 // the copy of the input alive, a kept value keeps its slab alive.
 type anySlabs struct {
 	strs   []string

@@ -82,8 +82,8 @@ func sealableBefore(v any, ser encoder) error {
 	plan := roundTripPlanOf(rv.Type())
 	// A field the encoder leaves out of every value: the session would
 	// open without it.
-	if lost := plan.lost(ser); lost != "" {
-		return &ValueError{Type: dataType(rv.Type()).String(), Problem: "fields " + lost}
+	if err := lostError(plan, ser, "", dataType(rv.Type())); err != nil {
+		return err
 	}
 	if !plan.walk() {
 		return nil
@@ -242,8 +242,8 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 		e := v.Elem()
 		// What the field holds is known only now: a struct whose
 		// encoder leaves a field out (see lostField).
-		if lost := roundTripPlanOf(e.Type()).lost(ser); lost != "" {
-			return &ValueError{Field: path, Type: e.Type().String(), Problem: "fields " + lost}
+		if err := lostError(roundTripPlanOf(e.Type()), ser, path, e.Type()); err != nil {
+			return err
 		}
 		if cbor && e.Kind() == reflect.Map && e.Type().Key().Kind() != reflect.String && !customDecoding(e.Type()) {
 			return &ValueError{Field: path, Type: e.Type().String(),
@@ -351,6 +351,15 @@ func (p roundTripPlan) lost(ser encoder) string {
 	return ""
 }
 
+// lostError is the refusal of a value of type t, at path, whose plan says
+// that ser's encoder leaves a field out; nil if it does not.
+func lostError(p roundTripPlan, ser encoder, path string, t reflect.Type) error {
+	if lost := p.lost(ser); lost != "" {
+		return &ValueError{Field: path, Type: t.String(), Problem: "fields " + lost}
+	}
+	return nil
+}
+
 // walk reports whether checkValue must look at values of the type.
 func (p roundTripPlan) walk() bool { return p.times || p.deep }
 
@@ -443,12 +452,7 @@ func lostField(t reflect.Type, cbor bool) string {
 				if !f.IsExported() && !(f.Anonymous && ft.Kind() == reflect.Struct) {
 					continue // unexported: not written, and no fields to promote
 				}
-				tag := f.Tag.Get("json")
-				if cbor {
-					if c := f.Tag.Get("cbor"); c != "" {
-						tag = c
-					}
-				}
+				tag := fieldTag(f, cbor)
 				if tag == "-" {
 					continue
 				}
