@@ -83,9 +83,10 @@
 // and JSON decoder does alike is kept: a pointer to null (a nil slice,
 // map or pointer; with CBOR a zero time) opens nil, a zero time opens in
 // UTC under CBOR, and a field that omitempty or omitzero left out, or an
-// unexported one, opens as its zero value. Two fields that claim one name
-// at one depth (promoted from two embedded structs, or tagged alike), of
-// which Go's encoders write neither, are refused by Save. Printing a [Key],
+// unexported one, or one that Go's embedding rules shadow, opens as its
+// zero value. Two or more fields that claim one name at one depth
+// (promoted from two embedded structs, or tagged alike), which Go's
+// encoders do not all write, are refused by Save. Printing a [Key],
 // a [Keyring] or a [Session], or anything that holds them, with any verb
 // of fmt or through slog, shows no key's secret and no session's data, id
 // or cookies.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -351,11 +352,27 @@ func (p roundTripPlan) lost(ser encoder) string {
 	return ""
 }
 
+// validJSONName reports whether encoding/json takes name, from a json tag,
+// as a field's name: a non-empty run of letters, digits and the
+// punctuation it allows (no quote, backslash or comma); it names the field
+// by its Go name otherwise.
+func validJSONName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && !strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) {
+			return false
+		}
+	}
+	return true
+}
+
 // lostError is the refusal of a value of type t, at path, whose plan says
 // that ser's encoder leaves a field out; nil if it does not.
 func lostError(p roundTripPlan, ser encoder, path string, t reflect.Type) error {
 	if lost := p.lost(ser); lost != "" {
-		return &ValueError{Field: path, Type: t.String(), Problem: "fields " + lost}
+		return &ValueError{Field: path, Type: t.String(), Problem: lost}
 	}
 	return nil
 }
@@ -416,9 +433,10 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 // fxamacker/cbor share, the fields of embedded structs are promoted, and
 // of the fields that claim one name, only those at the shallowest depth
 // count: one of them alone wins, or the one of them alone tagged with the
-// name; when two or more remain, none is written, and the value would open
-// without them. Names come from the json tag, and for CBOR from the cbor
-// tag first. Embedding is followed at most MaxNesting levels deep.
+// name; when two or more remain, at most one is written (none, by
+// fxamacker/cbor), and the value would open without the others. Names
+// come from the json tag, and for CBOR from the cbor tag first.
+// Embedding is followed at most MaxNesting levels deep.
 func lostField(t reflect.Type, cbor bool) string {
 	type claim struct {
 		path   string
@@ -427,15 +445,19 @@ func lostField(t reflect.Type, cbor bool) string {
 	}
 	claims := map[string][]claim{}
 	type embedded struct {
-		t    reflect.Type
-		path string
+		t     reflect.Type
+		path  string
+		twice bool // promoted through a struct embedded twice at one depth
 	}
-	level := []embedded{{t, ""}}
+	level := []embedded{{t, "", false}}
 	visited := map[reflect.Type]bool{}
 	for depth := 0; len(level) > 0 && depth <= MaxNesting; depth++ {
 		count := map[reflect.Type]int{}
 		for _, e := range level {
 			count[e.t]++
+			if e.twice {
+				count[e.t]++
+			}
 		}
 		var next []embedded
 		for _, e := range level {
@@ -457,6 +479,12 @@ func lostField(t reflect.Type, cbor bool) string {
 					continue
 				}
 				name, opts, _ := strings.Cut(tag, ",")
+				if !cbor && !validJSONName(name) {
+					name = "" // encoding/json ignores such a name, and uses the field's
+				}
+				// fxamacker/cbor counts any tag, options alone too, as
+				// naming the field; encoding/json only a tag with a name.
+				tagged := name != "" || cbor && tag != ""
 				if cbor && name != "" && slices.Contains(strings.Split(opts, ","), "keyasint") {
 					// An integer key, which no text key equals: in a
 					// name of its own, as the integer it is.
@@ -466,13 +494,15 @@ func lostField(t reflect.Type, cbor bool) string {
 				}
 				path := e.path + f.Name
 				if name == "" && f.Anonymous && ft.Kind() == reflect.Struct {
-					next = append(next, embedded{ft, path + "."})
+					// A struct embedded twice passes it on: what it
+					// promotes is promoted twice too.
+					next = append(next, embedded{ft, path + ".", count[e.t] > 1})
 					continue
 				}
 				if !f.IsExported() {
 					continue
 				}
-				c := claim{path, depth, name != ""}
+				c := claim{path, depth, tagged}
 				if name == "" {
 					name = f.Name
 				}
@@ -508,13 +538,18 @@ func lostField(t reflect.Type, cbor bool) string {
 				paths[i] = c.path
 			}
 			slices.Sort(paths)
+			paths = slices.Compact(paths)
+			fields := "fields " + strings.Join(paths, " and ")
+			if len(paths) == 1 {
+				fields = "field " + paths[0] + ", promoted twice,"
+			}
 			shown := strconv.Quote(name)
 			if strings.HasPrefix(name, "\x00") {
 				shown = "the integer key " + name[1:]
 			} else {
 				shown = "the name " + shown
 			}
-			d := fmt.Sprintf("%s claim %s at one depth, so neither is stored: rename or tag one of them", strings.Join(slices.Compact(paths), " and "), shown)
+			d := fmt.Sprintf("%s claim %s at one depth, so they are not all stored: rename or tag one of them", fields, shown)
 			if lost == "" || d < lost {
 				lost = d // the same one on every call
 			}
