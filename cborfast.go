@@ -892,6 +892,11 @@ func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) 
 	if p == nil || p.depth >= budget {
 		return b, false
 	}
+	if roundTripPlanOf(p.typ).intKeys {
+		// Integer keys, which an any decodes as a map with text keys
+		// and fails on: left to the slow path, whose check refuses it.
+		return b, false
+	}
 	return e.appendFastIface(b, x, p)
 }
 

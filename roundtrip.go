@@ -250,6 +250,10 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 			return &ValueError{Field: path, Type: e.Type().String(),
 				Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its map type"}
 		}
+		if cbor && roundTripPlanOf(e.Type()).intKeys {
+			return &ValueError{Field: path, Type: e.Type().String(),
+				Problem: "a struct with keyasint fields, written as a map with integer keys, held in an interface, decodes as a map[string]any and fails: give the field its type"}
+		}
 		return checkValue(e, path, levels, hops+1, ser)
 	case reflect.Struct:
 		if t == cborTagType {
@@ -333,7 +337,11 @@ func timeProblem(t time.Time, cbor bool) string {
 type roundTripPlan struct {
 	times  bool // it has statically typed time.Time parts
 	verify bool // it has parts that decode themselves, or interfaces with methods
-	deep   bool // it may nest without bound: an interface, or a recursive type
+	// intKeys: it has a struct with keyasint fields, which CBOR writes
+	// as a map with integer keys: held in an interface, it does not
+	// decode again (see checkValue).
+	intKeys bool
+	deep    bool // it may nest without bound: an interface, or a recursive type
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -406,6 +414,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	var p roundTripPlan
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
+		p.intKeys = p.intKeys || q.intKeys
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
 	}
 	switch t.Kind() {
@@ -420,7 +429,18 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	case reflect.Struct:
 		p.lostCBOR, p.lostJSON = lostField(t, true), lostField(t, false)
 		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() || f.Anonymous {
+			f := t.Field(i)
+			if f.Anonymous && !f.IsExported() && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
+				// Both encoders write the fields of an embedded pointer
+				// to an unexported struct, and neither decoder can set
+				// it: a value with it set must be decoded again to be
+				// refused.
+				p.verify = true
+			}
+			if _, opts, _ := strings.Cut(f.Tag.Get("cbor"), ","); slices.Contains(strings.Split(opts, ","), "keyasint") {
+				p.intKeys = true
+			}
+			if f.IsExported() || f.Anonymous {
 				add(buildRoundTripPlan(f.Type, visiting))
 			}
 		}

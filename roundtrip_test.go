@@ -392,6 +392,7 @@ func TestLostFields(t *testing.T) {
 		lostCBOR   bool
 		name, path string // the name that is lost, and the field Save names
 		oneWritten bool   // encoding/json writes one of the fields of that name
+		intKeys    bool   // held in an any, CBOR refuses it for its integer keys
 	}{
 		{v: lostMember{lostAccount{"a", "e"}, lostOrg{"o"}, "r"}, lostJSON: true, lostCBOR: true, name: "Name"},
 		{v: keptTagged{lostAccount{"a", "e"}, lostTagged{"t"}}},
@@ -400,7 +401,7 @@ func TestLostFields(t *testing.T) {
 		{v: lostSameTag{"a", "b"}, lostCBOR: true, name: "x"},
 		{v: lostUnderCBOR{lostCBOROnly{"t"}, lostCBOROther{"n"}}, lostCBOR: true, name: "Name"},
 		{v: keptCBORTagged{lostCBOROnly{"t"}, lostOrg{"o"}}},
-		{v: keptIntText{1, 2}},
+		{v: keptIntText{1, 2}, intKeys: true},
 		{v: lostDeeply{}, lostJSON: true, lostCBOR: true, name: "Y", oneWritten: true},
 		// A json name encoding/json does not take: it names the
 		// fields A and B; fxamacker/cbor takes it, for both.
@@ -434,6 +435,10 @@ func TestLostFields(t *testing.T) {
 				switch {
 				case lost && (!errors.As(err, &ve) || !strings.Contains(ve.Problem, strconv.Quote(c.name)) && !strings.Contains(ve.Problem, c.name)):
 					t.Errorf("%T: Save: %v, want a *ValueError naming %q", ser, err, c.name)
+				case !lost && c.intKeys && ser == Serializer(CBOR{}):
+					if !errors.As(err, &ve) || !strings.Contains(ve.Problem, "keyasint") {
+						t.Errorf("%T: Save: %v, want the refusal of integer keys in an any", ser, err)
+					}
 				case !lost && err != nil:
 					t.Errorf("%T: Save: %v", ser, err)
 				}
@@ -448,5 +453,57 @@ func TestLostFields(t *testing.T) {
 		if err := st.Save(httptest.NewRecorder(), nil, s); !errors.Is(err, ErrUnsupportedValue) {
 			t.Errorf("%T: Save of a nested lost field: %v, want ErrUnsupportedValue", ser, err)
 		}
+	}
+}
+
+type (
+	intKeyed struct {
+		A int `cbor:"1,keyasint"`
+	}
+	hiddenInner  struct{ Z int }
+	withHiddenPt struct {
+		*hiddenInner
+		Y int
+	}
+)
+
+// TestSaveRefusesWhatDoesNotDecode: values whose encoding no decoder reads
+// back into the session's type are refused by Save, not sealed to fail
+// on the next request: under CBOR a struct with integer keys held in an
+// any (it decodes as a map[string]any, whose keys are text), and under
+// both serializers an embedded pointer to an unexported struct, set,
+// which neither decoder can set. The same types save and load where they
+// do decode.
+func TestSaveRefusesWhatDoesNotDecode(t *testing.T) {
+	refuses(t, CBOR{}, any(intKeyed{5}), "")
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		refuses(t, ser, withHiddenPt{&hiddenInner{1}, 2}, "")
+		roundTrips(t, ser, withHiddenPt{nil, 2})
+		roundTrips(t, ser, intKeyed{5})
+	}
+	roundTrips(t, JSON{}, any(intKeyed{5}))
+}
+
+// roundTrips saves v in a store with serializer ser and checks that it
+// loads back equal (a struct held in an any comes back as its map).
+func roundTrips[T any](t *testing.T, ser Serializer, v T) {
+	t.Helper()
+	st, _ := newStore(t, testRing(t), Config[T]{Serializer: ser})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(v)
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatalf("%T: Save(%T): %v", ser, v, err)
+	}
+	got, err := st.Load(requestWith(rec))
+	if err != nil {
+		t.Fatalf("%T: Load(%T): %v", ser, v, err)
+	}
+	if reflect.TypeFor[T]().Kind() == reflect.Interface {
+		if m, ok := any(got.Get()).(map[string]any); !ok || len(m) == 0 {
+			t.Fatalf("%T: loaded %#v, want the map of %#v", ser, got.Get(), v)
+		}
+	} else if !reflect.DeepEqual(got.Get(), v) {
+		t.Fatalf("%T: loaded %#v, want %#v", ser, got.Get(), v)
 	}
 }
