@@ -559,9 +559,9 @@ func lostField(t reflect.Type, cbor bool) string {
 			}
 			slices.Sort(paths)
 			paths = slices.Compact(paths)
-			fields := "fields " + strings.Join(paths, " and ")
+			fields := "fields " + strings.Join(paths, " and ") + " claim"
 			if len(paths) == 1 {
-				fields = "field " + paths[0] + ", promoted twice,"
+				fields = "field " + paths[0] + ", promoted twice, claims"
 			}
 			shown := strconv.Quote(name)
 			if strings.HasPrefix(name, "\x00") {
@@ -569,7 +569,7 @@ func lostField(t reflect.Type, cbor bool) string {
 			} else {
 				shown = "the name " + shown
 			}
-			d := fmt.Sprintf("%s claim %s at one depth, so they are not all stored: rename or tag one of them", fields, shown)
+			d := fmt.Sprintf("%s %s at one depth, so they are not all stored: rename or tag one of them", fields, shown)
 			if lost == "" || d < lost {
 				lost = d // the same one on every call
 			}
