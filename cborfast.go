@@ -666,28 +666,26 @@ func (d *fastDecoder) head(major byte) (uint64, bool) {
 	if ai < 24 {
 		return uint64(ai), true
 	}
-	var n uint64
-	var size int
-	var least uint64 // the smallest value that needs this size
-	switch ai {
-	case 24:
-		size, least = 1, 24
-	case 25:
-		size, least = 2, 1<<8
-	case 26:
-		size, least = 4, 1<<16
-	case 27:
-		size, least = 8, 1<<32
-	default: // reserved, or an indefinite length
+	// The argument follows in 1, 2, 4 or 8 bytes, big-endian, and must
+	// need them: at least 24, 2^8, 2^16 or 2^32.
+	rest := d.data[d.off:]
+	var n, least uint64
+	switch {
+	case ai == 24 && len(rest) >= 1:
+		n, least = uint64(rest[0]), 24
+		d.off++
+	case ai == 25 && len(rest) >= 2:
+		n, least = uint64(binary.BigEndian.Uint16(rest)), 1<<8
+		d.off += 2
+	case ai == 26 && len(rest) >= 4:
+		n, least = uint64(binary.BigEndian.Uint32(rest)), 1<<16
+		d.off += 4
+	case ai == 27 && len(rest) >= 8:
+		n, least = binary.BigEndian.Uint64(rest), 1<<32
+		d.off += 8
+	default: // reserved, an indefinite length, or the input ends first
 		return 0, false
 	}
-	if len(d.data)-d.off < size {
-		return 0, false
-	}
-	for _, c := range d.data[d.off : d.off+size] {
-		n = n<<8 | uint64(c)
-	}
-	d.off += size
 	return n, n >= least
 }
 

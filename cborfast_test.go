@@ -3050,3 +3050,48 @@ func TestCBORFastEmptyStringsAllocateNothing(t *testing.T) {
 		t.Errorf("%v allocations to decode 1000 empty strings", allocs)
 	}
 }
+
+// TestCBORFastHead holds head to the head's definition (RFC 8949 §3):
+// the argument in the low five bits below 24, or in the 1, 2, 4 or 8
+// bytes after them, big-endian, refused when a shorter head could hold
+// it, when the bits are 28 to 31, when the major type is another, and
+// when the input ends before the argument does (every truncation).
+func TestCBORFastHead(t *testing.T) {
+	values := []uint64{0, 1, 23, 24, 255, 256, 1<<16 - 1, 1 << 16, 1<<32 - 1, 1 << 32, math.MaxUint64}
+	for major := byte(0); major < 8; major++ {
+		for ai := byte(0); ai < 32; ai++ {
+			width := map[byte]int{24: 1, 25: 2, 26: 4, 27: 8}[ai]
+			least := map[byte]uint64{24: 24, 25: 1 << 8, 26: 1 << 16, 27: 1 << 32}[ai]
+			for _, v := range values {
+				if ai < 24 {
+					v = uint64(ai)
+				} else if width > 0 && width < 8 && v >= 1<<(8*width) {
+					continue // does not fit the width
+				}
+				data := []byte{major<<5 | ai}
+				for i := width - 1; i >= 0; i-- {
+					data = append(data, byte(v>>(8*i)))
+				}
+				data = append(data, 0xff) // what follows the head
+				wantOK := ai < 24 || width > 0 && v >= least
+				for _, asked := range []byte{major, (major + 1) % 8} {
+					d := fastDecoder{data: data}
+					got, ok := d.head(asked << 5)
+					want := wantOK && asked == major
+					if ok != want || ok && (got != v || d.off != 1+width) {
+						t.Errorf("head(%d) of % x = %d, %v (off %d), want %d, %v (off %d)", asked, data, got, ok, d.off, v, want, 1+width)
+					}
+				}
+				for cut := 1; cut <= width; cut++ {
+					d := fastDecoder{data: data[:1+width-cut]}
+					if _, ok := d.head(major << 5); ok {
+						t.Errorf("head of % x, cut %d bytes short, took it", data[:1+width-cut], cut)
+					}
+				}
+				if ai < 24 {
+					break // one value for these
+				}
+			}
+		}
+	}
+}
