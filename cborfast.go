@@ -87,9 +87,6 @@ type fastType struct {
 	// allOmitEmpty reports, for a struct, whether every field is tagged
 	// omitempty: only then can the struct itself be empty.
 	allOmitEmpty bool
-	// someOmit reports, for a struct, whether any field is tagged
-	// omitempty or omitzero: otherwise every field is written.
-	someOmit bool
 	// batched lists, for a slice, the pointer plans of its elements
 	// whose pointees a decoding takes from one array per slice (see
 	// fastDecoder.pointee): the element itself if it is a pointer, or
@@ -373,7 +370,6 @@ func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		}
 		p.depth = max(p.depth, ff.t.depth)
 		p.allOmitEmpty = p.allOmitEmpty && ff.omitEmpty
-		p.someOmit = p.someOmit || ff.omitEmpty || ff.omitZero
 		p.fields = append(p.fields, ff)
 	}
 	p.depth++

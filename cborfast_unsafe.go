@@ -385,8 +385,22 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 	for i := range p.fields {
 		f := &p.fields[i]
 		fp := fieldAt(ptr, f)
-		if p.someOmit && fastOmit(fp, f) {
-			continue
+		if f.omitEmpty || f.omitZero {
+			// The commonest fields left out when empty, pointers and
+			// slices, tested here as fastEmpty tests them, without
+			// fastOmit's calls.
+			var omit bool
+			switch k := f.t.kind; {
+			case !f.omitZero && k == fastPtr:
+				omit = *(*unsafe.Pointer)(fp) == nil
+			case !f.omitZero && k == fastSlice:
+				omit = (*sliceHeader)(fp).len == 0
+			default:
+				omit = fastOmit(fp, f)
+			}
+			if omit {
+				continue
+			}
 		}
 		n++
 		if f.keyMask != 0 && cap(b)-len(b) >= 8 {
@@ -406,8 +420,13 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 			b = appendText(b, *(*string)(fp))
 			continue
 		case fastInt:
-			if f.t.size == 8 {
-				b = appendInt(b, *(*int64)(fp))
+			if n, ok := loadInt(fp, f.t.size); ok {
+				b = appendInt(b, n)
+				continue
+			}
+		case fastUint:
+			if u, ok := loadUint(fp, f.t.size); ok {
+				b = appendHead(b, majorUint, u)
 				continue
 			}
 		case fastBool:
