@@ -720,6 +720,18 @@ func (d *fastDecoder) int64() (int64, bool) {
 
 // str reads a text string, cut from the shared copy of the input.
 func (d *fastDecoder) str() (string, bool) {
+	if d.off < len(d.data) {
+		// Shorter than 24 bytes, its length in its head, as most map
+		// keys are: read without head's and length's calls, with
+		// length's check that the input holds it.
+		if c := d.data[d.off]; c&0xe0 == majorText && c&0x1f < 24 && int(c&0x1f) < len(d.data)-d.off {
+			n := int(c & 0x1f)
+			d.off++
+			s := d.cutText(n)
+			d.off += n
+			return s, true
+		}
+	}
 	n, ok := d.length(majorText)
 	if !ok {
 		return "", false
