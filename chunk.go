@@ -372,17 +372,29 @@ func (c *carried) openBest(maxChunks int, open func(j, n int) (Header, error)) (
 }
 
 func (c *carried) openAttempt(j, maxChunks int, open func(j, n int) (Header, error)) (Header, error) {
-	n, err := peekChunks(c.cands(0)[j])
+	n, err := c.announced(j, maxChunks)
 	if err != nil {
 		return Header{}, err
 	}
+	return open(j, n)
+}
+
+// announced returns how many chunks the j-th candidate of chunk 0 says
+// its value is split over (not yet authenticated: the tag check covers
+// it), refused when that is more than maxChunks or than the request
+// carried.
+func (c *carried) announced(j, maxChunks int) (int, error) {
+	n, err := peekChunks(c.cands(0)[j])
+	if err != nil {
+		return 0, err
+	}
 	if n > maxChunks {
-		return Header{}, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks, Unit: "chunks"}
+		return 0, &TooLargeError{What: "chunk count", Size: n, Limit: maxChunks, Unit: "chunks"}
 	}
 	if n > c.highest() {
-		return Header{}, ErrIncomplete
+		return 0, ErrIncomplete
 	}
-	return open(j, n)
+	return n, nil
 }
 
 // chunks returns the n chunks of attempt j, or ErrIncomplete when one of

@@ -261,6 +261,23 @@ type opened[T any] struct {
 // name, one tossed by a sibling subdomain), the one sealed last
 // (carried.openBest).
 func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Time) error {
+	if c.highest() == 1 && len(c.cands(0)) == 1 {
+		// One cookie, not split, as nearly every request carries: its
+		// one way to assemble, opened straight into the session, as
+		// openBest would open it, without its rounds.
+		if _, err := c.announced(0, st.maxChunks); err != nil {
+			return err
+		}
+		o := opened[T]{env: &s.env}
+		var err error
+		if o.h, err = st.codec.openJoined(st.cfg.Name, c.cands(0), o.env); err != nil {
+			return err
+		}
+		if err = st.checkOpened(o, now); err != nil {
+			return err
+		}
+		return st.accept(r, s, o, now)
+	}
 	var tried [maxCandidates]opened[T]
 	best, err := c.openBest(st.maxChunks, func(j, n int) (Header, error) {
 		parts, err := c.chunks(j, n)
