@@ -573,15 +573,27 @@ func serialize(s Serializer, v any) (payload []byte, pooled *bytes.Buffer, err e
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// staleMax bounds the bytes of plaintext that an encoding leaves after its
+// end in the buffer's spare capacity. A struct's map head is written for
+// all of its fields, then made shorter once the omitted ones are known,
+// and what follows it moves back: by 1 byte in the fast path, by up to 8
+// in fxamacker/cbor, leaving as many copies of the last bytes behind the
+// new end, at each of at most MaxNesting levels that end together. JSON
+// trims its newline. The fast path's keys, written a word at a time,
+// leave zeros.
+const staleMax = 8 * (MaxNesting + 1)
+
 // putBuffer clears the plaintext b holds and returns it to the pool,
-// unless it grew larger than any value a codec seals. The serializers
-// only append to b (JSON then trims its newline), so its contents are
-// everything this use wrote.
+// unless it grew larger than any value a codec seals. What this use wrote
+// is b's contents and, in its spare capacity, at most staleMax bytes after
+// them, which are cleared too.
 func putBuffer(b *bytes.Buffer) {
 	if b == nil {
 		return
 	}
 	clear(b.Bytes())
+	spare := b.AvailableBuffer()
+	clear(spare[:min(cap(spare), staleMax)])
 	if b.Cap() <= 2*maxMaxLength {
 		bufPool.Put(b)
 	}

@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -653,5 +655,60 @@ func TestAtOrAfter(t *testing.T) {
 		if got := atOrAfter(now, c.sec, c.d); got != c.want {
 			t.Errorf("atOrAfter(now, %d, %v) = %v, want %v", c.sec, c.d, got, c.want)
 		}
+	}
+}
+
+// TestPutBufferLeavesNoPlaintext: a buffer that an encoding used holds no
+// byte of it once putBuffer is done, in its contents or in its spare
+// capacity, where a struct's map head made shorter (fewer fields written
+// than it has, 24 or more) leaves copies of the encoding's last bytes:
+// the fast path's, nested, and fxamacker/cbor's (for a type the fast path
+// leaves to it, here for its map with integer keys).
+func TestPutBufferLeavesNoPlaintext(t *testing.T) {
+	wide := func(last reflect.Type) reflect.Type {
+		fields := make([]reflect.StructField, 24)
+		for i := range fields {
+			fields[i] = reflect.StructField{Name: fmt.Sprintf("F%02d", i), Type: reflect.TypeFor[string](), Tag: `cbor:",omitempty"`}
+		}
+		if last != nil {
+			fields = append(fields, reflect.StructField{Name: "Last", Type: last})
+		}
+		return reflect.StructOf(fields)
+	}
+	secret := func(v reflect.Value) { v.Field(23).SetString("secret-token-Z") }
+	fast := reflect.New(wide(nil)).Elem()
+	secret(fast)
+	inner := wide(nil)
+	nested := reflect.New(wide(inner)).Elem()
+	secret(nested)
+	secret(nested.Field(24))
+	slow := reflect.New(wide(reflect.TypeFor[map[int]string]())).Elem()
+	secret(slow)
+	slow.Field(24).Set(reflect.ValueOf(map[int]string{1: "secret-token-Y"}))
+	for _, c := range []struct {
+		name     string
+		v        any
+		fastPath bool
+	}{{"fast path", fast.Addr().Interface(), true}, {"fast path, nested", nested.Addr().Interface(), true}, {"fxamacker/cbor", slow.Addr().Interface(), false}} {
+		t.Run(c.name, func(t *testing.T) {
+			// Larger than the pool keeps, so that no one else takes it
+			// while it is looked at.
+			b := new(bytes.Buffer)
+			b.Grow(2*maxMaxLength + 1)
+			if took := cborFastEncode(new(bytes.Buffer), c.v); took != c.fastPath {
+				t.Fatalf("fast path took it: %v, want %v", took, c.fastPath)
+			}
+			if err := (CBOR{}).serializeTo(b, c.v); err != nil {
+				t.Fatal(err)
+			}
+			whole := b.Bytes()[:cap(b.Bytes())]
+			if !bytes.Contains(b.Bytes(), []byte("secret-token-Z")) {
+				t.Fatal("the encoding does not hold the secret")
+			}
+			putBuffer(b)
+			if i := bytes.IndexFunc(whole, func(r rune) bool { return r != 0 }); i >= 0 {
+				t.Errorf("after putBuffer, byte %d of the buffer is %q", i, whole[i])
+			}
+		})
 	}
 }
