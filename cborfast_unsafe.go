@@ -387,8 +387,8 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 		fp := fieldAt(ptr, f)
 		if f.omitEmpty || f.omitZero {
 			// The commonest fields left out when empty, pointers and
-			// slices, tested here as fastEmpty tests them, without
-			// fastOmit's calls.
+			// slices tagged omitempty alone, tested here as fastEmpty
+			// tests them, without fastOmit's calls.
 			var omit bool
 			switch k := f.t.kind; {
 			case !f.omitZero && k == fastPtr:
