@@ -339,7 +339,11 @@ func (c *carried) attempt(j, n int) ([]string, bool) {
 // wins: browsers send the older of two cookies of one name first, so the
 // first that opens could be a login the user has since replaced. On a
 // tie, the later one in the header. If none opens, the first attempt's
-// failure is returned.
+// failure is returned, unless a later attempt's failure is one that
+// another server may not share (deadOnEveryServer is false for it: a key
+// this server has not loaded, say) and the first's is not: then the first
+// of those, so that a dead twin sent first does not get a live one
+// expired.
 //
 // open is given the count, not the chunks, so that they never pass
 // through a call the compiler cannot see into, which would move c to the
@@ -356,7 +360,7 @@ func (c *carried) openBest(maxChunks int, open func(j, n int) (Header, error)) (
 	for j := range c.cands(0) {
 		h, err := c.openAttempt(j, maxChunks, open)
 		if err != nil {
-			if first == nil {
+			if first == nil || deadOnEveryServer(first) && !deadOnEveryServer(err) {
 				first = err
 			}
 			continue

@@ -1217,3 +1217,58 @@ func TestTwinDomains(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadTwinLeavesLiveTwin: of two cookies of the session's name, one
+// dead on every server (tampered, expired) and one under a key this server
+// has not loaded yet, which another server may open, neither is expired,
+// whichever the browser sends first, and the load says why it failed by
+// the live one's reason.
+func TestDeadTwinLeavesLiveTwin(t *testing.T) {
+	ring := testRing(t)
+	st, clk := newStore(t, ring, Config[cart]{Domain: "example.com"})
+	newer, err := NewKeyring(t0.Add(-time.Hour)) // another server's, not yet this one's
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, _ := newStore(t, newer, Config[cart]{Domain: "example.com", Now: clk.Now})
+	seal := func(st *Store[cart]) string {
+		t.Helper()
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(cart{User: "ada"})
+		rec := httptest.NewRecorder()
+		if err := st.Save(rec, nil, s); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Result().Cookies()[0].Value
+	}
+	live := seal(elsewhere)
+	good := seal(st)
+	// A character of the tag changed: ErrTampered.
+	b := []byte(good)
+	if i := len(b) - 5; b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	tampered := string(b)
+	old, _ := newStore(t, ring, Config[cart]{Domain: "example.com", Now: (&clock{t0.Add(-48 * time.Hour)}).Now})
+	expired := seal(old)
+	name := st.Name()
+	for _, dead := range []string{tampered, expired} {
+		for _, header := range []string{name + "=" + dead + "; " + name + "=" + live, name + "=" + live + "; " + name + "=" + dead} {
+			r := httptest.NewRequest("GET", "https://app.example.com/", nil)
+			r.Header.Set("Cookie", header)
+			s, err := st.Load(r)
+			if !errors.Is(err, ErrUnknownKey) {
+				t.Errorf("load: %v, want ErrUnknownKey", err)
+			}
+			w := httptest.NewRecorder()
+			if err := st.Save(w, r, s); err != nil {
+				t.Fatal(err)
+			}
+			if lines := w.Result().Header.Values("Set-Cookie"); len(lines) > 0 {
+				t.Errorf("the cookies were expired: %q", lines)
+			}
+		}
+	}
+}
