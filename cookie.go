@@ -176,17 +176,27 @@ const maxTwinForms = 8
 // cookieDomains returns the Domain attributes under which a browser may
 // hold a cookie that it sends to host: "" for a host-only cookie, host
 // itself, and each parent domain of host short of a public suffix (which
-// browsers refuse as a Domain). An IP address has no parents.
+// browsers refuse as a Domain). An IP address has no parents, and nor
+// does a host that is not a domain name net/http writes as a Domain (the
+// Host header is the client's to choose: net/http's Cookie.String would
+// drop such a Domain, and say so on the standard logger, and no browser
+// holds a cookie for it). A host written with the root's trailing dot has
+// parents written with it too, short of the public suffix.
 func cookieDomains(host string) []string {
 	out := []string{""}
-	if host == "" || net.ParseIP(host) != nil {
+	if host == "" || net.ParseIP(host) != nil || (&http.Cookie{Name: "x", Domain: host}).Valid() != nil {
 		return out
 	}
-	for d := host; d != "" && len(out) < maxTwinForms; {
+	name, dot := strings.CutSuffix(host, ".")
+	for d := name; d != "" && len(out) < maxTwinForms; {
 		if suffix, _ := publicsuffix.PublicSuffix(d); suffix == d {
 			break
 		}
-		out = append(out, d)
+		if dot {
+			out = append(out, d+".")
+		} else {
+			out = append(out, d)
+		}
 		_, d, _ = strings.Cut(d, ".")
 	}
 	return out

@@ -1,11 +1,13 @@
 package cookiesession
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -1209,12 +1211,64 @@ func TestTwinDomains(t *testing.T) {
 		{"session", "", "127.0.0.1", nil},
 		{"session", "", "", nil},
 		{"session", "", strings.Repeat("a.", 100) + "example.com", nil}, // capped below
+		// The root's trailing dot: the forms keep it, short of the
+		// public suffix ("com."), which browsers refuse.
+		{"session", "", "app.example.com.", []string{"app.example.com.", "example.com."}},
+		{"", "example.com", "app.example.com.", []string{"", "app.example.com.", "example.com."}},
+		// Hosts that are no domain name net/http writes as a Domain:
+		// the host-only form alone.
+		{"session", "", "app;x.example.com", []string{}},
+		{"session", "", "my_app.example.com", []string{}},
+		{"", "example.com", "a b.example.com", []string{""}},
 	} {
 		st, _ := newStore(t, testRing(t), Config[cart]{Name: tc.name, Domain: tc.domain, Insecure: tc.name == "session"})
 		got := st.twinDomains(tc.host)
 		if tc.want == nil && len(got) > maxTwinForms || tc.want != nil && !slices.Equal(got, tc.want) {
 			t.Errorf("%q %q %q: %q, want %q", tc.name, tc.domain, tc.host, got, tc.want)
 		}
+	}
+}
+
+// TestTwinsOfOddHostsLogNothing: expiring the twins of a session whose
+// request came with a Host that is no domain name writes no Domain that
+// net/http's Cookie.String would drop, which it would say on the
+// process's standard logger, once per line.
+func TestTwinsOfOddHostsLogNothing(t *testing.T) {
+	var logged bytes.Buffer
+	log.SetOutput(&logged)
+	defer log.SetOutput(os.Stderr)
+	st, _ := newStore(t, testRing(t), Config[cart]{Name: "session", ChunkSize: 256, MaxSize: 8000})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada", Blob: strings.Repeat("x", 600)})
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	var pairs []string
+	for _, c := range rec.Result().Cookies() {
+		pairs = append(pairs, c.Name+"="+c.Value, c.Name+"="+c.Value) // each twice: twins
+	}
+	for _, host := range []string{"app;x.example.com", "a,b.example.com", "my_app.example.com", "app.example.com."} {
+		r := httptest.NewRequest("GET", "https://app.example.com/", nil)
+		r.Host = host
+		r.Header.Set("Cookie", strings.Join(pairs, "; "))
+		s, err := st.Load(r)
+		if err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+		s.Update(func(c *cart) { c.Visits++ })
+		w := httptest.NewRecorder()
+		if err := st.Save(w, r, s); err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+		for _, line := range w.Result().Header.Values("Set-Cookie") {
+			if strings.Contains(line, "Domain=com") {
+				t.Errorf("%s: %q names the public suffix", host, line)
+			}
+		}
+	}
+	if logged.Len() > 0 {
+		t.Errorf("the standard logger got: %s", logged.String())
 	}
 }
 
