@@ -96,6 +96,7 @@ var specMutations = map[string]string{
 	"header-size-unlimited":       "no limit on the Cookie header's size",
 	"header-candidates-unlimited": "every value of a name tried, not the first 4",
 	"header-last-failure":         "the last attempt's failure reported",
+	"header-dead-failure-first":   "the first attempt's failure reported even when a later one's may open elsewhere",
 	"header-first-opens":          "the first attempt that opens taken, not the one sealed last",
 	"header-leading-zero":         "chunk indexes with leading zeros accepted",
 	"header-name-fold-case":       "cookie names compared without regard to case",
@@ -443,7 +444,10 @@ func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header
 			}
 			continue
 		}
-		if first == "" || r.is("header-last-failure") {
+		// The first failure, unless it is one no server gets past and
+		// this one is not (Expiring stale chunks lists which).
+		if first == "" || r.is("header-last-failure") ||
+			specDeadEverywhere(first) && !specDeadEverywhere(class) && !r.is("header-dead-failure-first") {
 			firstO, first = o, class
 		}
 	}
@@ -1293,4 +1297,15 @@ func specAEAD(secret []byte) cipher.AEAD {
 		panic(err)
 	}
 	return aead
+}
+
+// specDeadEverywhere reports whether a failure of that class is one that
+// no server can get past, as "Expiring stale chunks" lists them: a
+// revoked key, an expired, tampered, malformed or incomplete value.
+func specDeadEverywhere(class string) bool {
+	switch class {
+	case "revoked-key", "expired", "tampered", "malformed", "incomplete":
+		return true
+	}
+	return false
 }

@@ -468,6 +468,8 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 			"two sessions that authenticate, sealed in the same second: the later in the header wins"),
 		h("cookie-header-first-failure", "unknown-key", nil, func([]string) string { return "session=" + unknown + "; session=" + tampered },
 			"a value under an unknown key, then a tampered one: the first attempt's failure is reported"),
+		h("cookie-header-live-failure", "unknown-key", nil, func([]string) string { return "session=" + tampered + "; session=" + unknown },
+			"a tampered value, then one under an unknown key: the failure that another server may not share is reported, so that neither is expired"),
 		h("cookie-header-two-sets", "ok", big, func(c []string) string {
 			return "session=" + unknownTwo[0] + "; session.1=" + unknownTwo[1] + "; session=" + c[0] + "; session.1=" + c[1]
 		}, "two sets of two chunks, the first under an unknown key: the second set opens"),

@@ -143,7 +143,9 @@ export function chunkLimit(chunkSize, maxSize) {
  * request's Cookie header(s), as the Go store does (FORMAT.md, "Chunking",
  * "Reading"), and opens it with codec, whose maxLength is the session
  * layer's maxSize. Throws AbsentError when the header carries no cookie of
- * that name, or the first attempt's failure when none opens. When more
+ * that name, or, when none opens, the first attempt's failure (or the
+ * first later one that another server may not share, when the first's is
+ * one that none can get past: FORMAT.md, "Reading", step 6). When more
  * than one opens (a host-only cookie beside a Domain cookie), the one
  * issued last wins, on a tie the later in the header, as in the Go store:
  * browsers send the older cookie first, so the first would keep an old
@@ -184,7 +186,7 @@ export function openCookieHeader(codec, header, name, { chunkSize = 3800, maxSiz
       if (check) r = check(r) ?? r;
     } catch (e) {
       if (!(e instanceof CookieSessionError)) throw e;
-      first ??= e;
+      if (first === null || (deadEverywhere(first) && !deadEverywhere(e))) first = e;
       continue;
     }
     if (best === null || !(r.header.issuedAtUnix < best.header.issuedAtUnix)) best = r;
@@ -192,4 +194,13 @@ export function openCookieHeader(codec, header, name, { chunkSize = 3800, maxSiz
   if (best === null) throw fail(first);
   best.carried = carried;
   return best;
+}
+
+// The failures that no server can get past (FORMAT.md, "Expiring stale
+// chunks"), but for a payload that authenticated and does not deserialize,
+// which a reader of another release may read: it carries its header.
+const DEAD = new Set(['revoked-key', 'expired', 'tampered', 'malformed', 'incomplete']);
+
+function deadEverywhere(e) {
+  return DEAD.has(e.kind) && !(e.kind === 'malformed' && e.header !== undefined);
 }
