@@ -282,12 +282,6 @@ func hasCustomCBOR(t reflect.Type) bool {
 	return false
 }
 
-// buildFastStruct follows fxamacker/cbor's (and encoding/json's) field
-// rules for structs without embedded fields: the name comes from the
-// "cbor" tag, else the "json" tag, else the field; "-" drops the field;
-// omitempty, omitzero and keyasint are honoured. Structs it would treat
-// specially (embedded fields, a "_" field carrying struct options such as
-// toarray, two fields of one name) are left to fxamacker/cbor.
 // fieldTag returns the tag that names struct field f and gives its
 // options: for CBOR, as fxamacker/cbor reads it, the cbor tag, or the
 // json tag when there is none; for JSON the json tag.
@@ -300,6 +294,12 @@ func fieldTag(f reflect.StructField, cbor bool) string {
 	return f.Tag.Get("json")
 }
 
+// buildFastStruct follows fxamacker/cbor's (and encoding/json's) field
+// rules for structs without embedded fields: the name comes from the
+// "cbor" tag, else the "json" tag, else the field; "-" drops the field;
+// omitempty, omitzero and keyasint are honoured. Structs it would treat
+// specially (embedded fields, a "_" field carrying struct options such as
+// toarray, two fields of one name) are left to fxamacker/cbor.
 func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 	if t.NumField() > fastMaxFields {
 		return nil

@@ -55,9 +55,9 @@ package cookiesession
 //     than in an allocation of its own: the any is built from two words,
 //     the type word of an any that holds a value of that very type, and
 //     the address of a slab element of that type, written once before it
-//     is boxed and never again. A slab is a slice allocated by make with its element type,
-//     so the collector sees its pointers, and an element is reached
-//     only below the slice's length (invariant 3).
+//     is boxed and never again. A slab is a slice allocated by make
+//     with its element type, so the collector sees its pointers, and an
+//     element is reached only below the slice's length (invariant 3).
 //
 // go vet checks the uses of unsafe.Pointer; the tests run with checkptr
 // (-race, or -gcflags=all=-d=checkptr), which checks at run time that
@@ -961,8 +961,9 @@ func boxed(typ, data unsafe.Pointer) (x any) {
 // otherwise take an allocation of its own (runtime.convTstring,
 // convT64). Slabs double, from one element, and are never longer than
 // the values the rest of the input can still hold (each takes one byte
-// or more): memory never exceeds about twice what the values need. As a decoded string keeps
-// the copy of the input alive, a kept value keeps its slab alive.
+// or more): memory never exceeds about twice what the values need. As a
+// decoded string keeps the copy of the input alive, a kept value keeps
+// its slab alive.
 type anySlabs struct {
 	strs   []string
 	ints   []int64

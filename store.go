@@ -268,12 +268,8 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Ti
 		if _, err := c.announced(0, st.maxChunks); err != nil {
 			return err
 		}
-		o := opened[T]{env: &s.env}
-		var err error
-		if o.h, err = st.codec.openJoined(st.cfg.Name, c.cands(0), o.env); err != nil {
-			return err
-		}
-		if err = st.checkOpened(o, now); err != nil {
+		o, err := st.openInto(&s.env, c.cands(0), now)
+		if err != nil {
 			return err
 		}
 		return st.accept(r, s, o, now)
@@ -288,13 +284,11 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Ti
 		// into the session, which is still zero, as a decoding wants it.
 		// Should it lose to another, or fail, the session is overwritten
 		// by the winner, or reset by load.
-		o := opened[T]{env: &s.env}
+		env := &s.env
 		if j > 0 {
-			o.env = new(envelope[T])
+			env = new(envelope[T])
 		}
-		if o.h, err = st.codec.openJoined(st.cfg.Name, parts, o.env); err == nil {
-			err = st.checkOpened(o, now)
-		}
+		o, err := st.openInto(env, parts, now)
 		tried[j] = o
 		return o.h, err
 	})
@@ -302,6 +296,17 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Ti
 		return err
 	}
 	return st.accept(r, s, tried[best], now)
+}
+
+// openInto opens the value joined from parts into env, and runs the
+// session's own checks on it.
+func (st *Store[T]) openInto(env *envelope[T], parts []string, now time.Time) (opened[T], error) {
+	o := opened[T]{env: env}
+	var err error
+	if o.h, err = st.codec.openJoined(st.cfg.Name, parts, env); err == nil {
+		err = st.checkOpened(o, now)
+	}
+	return o, err
 }
 
 // accept makes o, a value that authenticated and passed checkOpened,
