@@ -276,10 +276,15 @@ func (b *tab) body() string {
 	return strings.TrimSpace(b.eval(`(e => e ? e.textContent : document.documentElement.outerHTML)(document.querySelector("pre"))`))
 }
 
-// cookies returns every cookie in the tab's jar (the session's cookies are
-// HttpOnly: page scripts cannot see them), sorted by name, and for one
-// name by domain: a Domain cookie, with its leading dot, before a
-// host-only one.
+// cookies returns every cookie in the tab's jar that the browser would
+// still send (the session's cookies are HttpOnly: page scripts cannot see
+// them), sorted by name, and for one name by domain: a Domain cookie, with
+// its leading dot, before a host-only one.
+//
+// A cookie whose expiry has passed is left out: Firefox may go on listing a
+// cookie that a response expired with Max-Age=0, with an empty value and
+// its expiry at that moment, until it purges it, though it no longer sends
+// it.
 func (b *tab) cookies() []cookie {
 	b.t.Helper()
 	ctx, cancel := b.ctx()
@@ -288,6 +293,8 @@ func (b *tab) cookies() []cookie {
 	if err != nil {
 		b.t.Fatalf("%s: reading the cookies: %v", b.engine, err)
 	}
+	now := time.Now()
+	cs = slices.DeleteFunc(cs, func(c cookie) bool { return !c.Expires.IsZero() && !c.Expires.After(now) })
 	slices.SortFunc(cs, func(a, b cookie) int {
 		if c := compareChunkNames(a.Name, b.Name); c != 0 {
 			return c
@@ -295,6 +302,22 @@ func (b *tab) cookies() []cookie {
 		return strings.Compare(a.Domain, b.Domain)
 	})
 	return cs
+}
+
+// settledCookies is cookies once ok holds of them, or after two seconds: a
+// browser may store a response's cookies a moment after the page that the
+// response carried has loaded, and one that a response expired may be
+// listed until the second of its expiry has passed.
+func (b *tab) settledCookies(ok func([]cookie) bool) []cookie {
+	b.t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		cs := b.cookies()
+		if ok(cs) || time.Now().After(deadline) {
+			return cs
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // setCookie adds c to the tab's jar.

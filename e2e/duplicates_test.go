@@ -163,30 +163,19 @@ func TestDuplicateSessionCookies(t *testing.T) {
 	})
 }
 
-// settledJar is jarSummary once it equals want, or after a second: a
-// browser may store a response's expired cookies a moment after the page
-// that the response carried has loaded.
+// settledJar is jarSummary once it equals want, or as tab.settledCookies
+// leaves it.
 func settledJar(b *tab, want []string) []string {
-	deadline := time.Now().Add(time.Second)
-	for {
-		got := jarSummary(b)
-		if cmp.Equal(want, got) || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return summarize(b.settledCookies(func(cs []cookie) bool { return cmp.Equal(want, summarize(cs)) }))
 }
 
-// jarSummary names each cookie in the jar with its domain, but for those
-// that have expired: Firefox may still list a cookie that a response
-// expired, with its expiry in the past, though it no longer sends it.
-func jarSummary(b *tab) []string {
+// jarSummary names each cookie in the jar with its domain.
+func jarSummary(b *tab) []string { return summarize(b.cookies()) }
+
+// summarize names each of cs with its domain.
+func summarize(cs []cookie) []string {
 	out := []string{}
-	now := time.Now()
-	for _, c := range b.cookies() {
-		if !c.Expires.IsZero() && !c.Expires.After(now) {
-			continue
-		}
+	for _, c := range cs {
 		out = append(out, c.Name+" "+c.Domain)
 	}
 	return out

@@ -145,7 +145,7 @@ func noErrors(t *testing.T, srv *server) {
 func checkJar(b *tab, want []string) []cookie {
 	b.t.Helper()
 	t := b.t
-	cs := b.cookies()
+	cs := b.settledCookies(func(cs []cookie) bool { return slices.Equal(want, cookieNames(cs)) })
 	if d := cmp.Diff(want, cookieNames(cs)); d != "" {
 		t.Errorf("%s: cookie names in the browser (-want +got):\n%s", b.engine, d)
 	}
