@@ -97,6 +97,7 @@ var specMutations = map[string]string{
 	"header-candidates-unlimited": "every value of a name tried, not the first 4",
 	"header-last-failure":         "the last attempt's failure reported",
 	"header-dead-failure-first":   "the first attempt's failure reported even when a later one's may open elsewhere",
+	"header-too-large-dead":       "a value too large for this reader counted among the failures no server gets past",
 	"header-first-opens":          "the first attempt that opens taken, not the one sealed last",
 	"header-leading-zero":         "chunk indexes with leading zeros accepted",
 	"header-name-fold-case":       "cookie names compared without regard to case",
@@ -447,7 +448,7 @@ func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header
 		// The first failure, unless it is one no server gets past and
 		// this one is not (Expiring stale chunks lists which).
 		if first == "" || r.is("header-last-failure") ||
-			specDeadEverywhere(first) && !specDeadEverywhere(class) && !r.is("header-dead-failure-first") {
+			r.deadEverywhere(first) && !r.deadEverywhere(class) && !r.is("header-dead-failure-first") {
 			firstO, first = o, class
 		}
 	}
@@ -1299,13 +1300,15 @@ func specAEAD(secret []byte) cipher.AEAD {
 	return aead
 }
 
-// specDeadEverywhere reports whether a failure of that class is one that
+// deadEverywhere reports whether a failure of that class is one that
 // no server can get past, as "Expiring stale chunks" lists them: a
 // revoked key, an expired, tampered, malformed or incomplete value.
-func specDeadEverywhere(class string) bool {
+func (r *specReader) deadEverywhere(class string) bool {
 	switch class {
 	case "revoked-key", "expired", "tampered", "malformed", "incomplete":
 		return true
+	case "too-large":
+		return r.is("header-too-large-dead")
 	}
 	return false
 }

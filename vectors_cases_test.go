@@ -482,6 +482,9 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 		h("cookie-header-too-many-chunks", "too-large", vectorSizedPayload(t, ser, 6000), func(c []string) string {
 			return "session=" + c[0] + "; session.1=" + c[1] + "; session.2=" + c[2]
 		}, "a value of three chunks, where chunk-size 3800 and max-length 6144 allow two"),
+		h("cookie-header-too-large-live", "too-large", vectorSizedPayload(t, ser, 6000), func(c []string) string {
+			return "session=" + tampered + "; session=" + c[0] + "; session.1=" + c[1] + "; session.2=" + c[2]
+		}, "a tampered value, then one of three chunks, more than L: too large for this reader, not for every server, so it is reported and neither is expired"),
 		h("cookie-header-too-large", "too-large", nil, func(c []string) string {
 			s := "session=" + c[0] + "; pad="
 			return s + strings.Repeat("a", 65537-len(s))
