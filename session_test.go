@@ -1273,10 +1273,10 @@ func TestTwinsOfOddHostsLogNothing(t *testing.T) {
 }
 
 // TestDeadTwinLeavesLiveTwin: of two cookies of the session's name, one
-// dead on every server (tampered, expired) and one under a key this server
-// has not loaded yet, which another server may open, neither is expired,
-// whichever the browser sends first, and the load says why it failed by
-// the live one's reason.
+// dead on every server (tampered, expired) and one that another server may
+// open (under a key this server has not loaded yet, or of more chunks than
+// this server's MaxSize allows), neither is expired, whichever the browser
+// sends first, and the load says why it failed by the live one's reason.
 func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 	ring := testRing(t)
 	st, clk := newStore(t, ring, Config[cart]{Domain: "example.com"})
@@ -1285,18 +1285,29 @@ func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 		t.Fatal(err)
 	}
 	elsewhere, _ := newStore(t, newer, Config[cart]{Domain: "example.com", Now: clk.Now})
-	seal := func(st *Store[cart]) string {
+	larger, _ := newStore(t, ring, Config[cart]{Domain: "example.com", Now: clk.Now, MaxSize: 3 * DefaultChunkSize})
+	// seal returns the session's cookies as a Cookie header's pairs.
+	seal := func(st *Store[cart], c cart) []string {
 		t.Helper()
 		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
-		s.Set(cart{User: "ada"})
+		s.Set(c)
 		rec := httptest.NewRecorder()
 		if err := st.Save(rec, nil, s); err != nil {
 			t.Fatal(err)
 		}
-		return rec.Result().Cookies()[0].Value
+		var pairs []string
+		for _, k := range rec.Result().Cookies() {
+			pairs = append(pairs, k.Name+"="+k.Value)
+		}
+		return pairs
 	}
-	live := seal(elsewhere)
-	good := seal(st)
+	ada := cart{User: "ada"}
+	unknown := seal(elsewhere, ada)
+	big := seal(larger, cart{User: "ada", Blob: strings.Repeat("x", 2*DefaultChunkSize)})
+	if len(big) != 3 {
+		t.Fatalf("the larger session has %d cookies, want 3", len(big))
+	}
+	good := seal(st, ada)[0]
 	// A character of the tag changed: ErrTampered.
 	b := []byte(good)
 	if i := len(b) - 5; b[i] == 'A' {
@@ -1304,24 +1315,29 @@ func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 	} else {
 		b[i] = 'A'
 	}
-	tampered := string(b)
+	tampered := []string{string(b)}
 	old, _ := newStore(t, ring, Config[cart]{Domain: "example.com", Now: (&clock{t0.Add(-48 * time.Hour)}).Now})
-	expired := seal(old)
-	name := st.Name()
-	for _, dead := range []string{tampered, expired} {
-		for _, header := range []string{name + "=" + dead + "; " + name + "=" + live, name + "=" + live + "; " + name + "=" + dead} {
-			r := httptest.NewRequest("GET", "https://app.example.com/", nil)
-			r.Header.Set("Cookie", header)
-			s, err := st.Load(r)
-			if !errors.Is(err, ErrUnknownKey) {
-				t.Errorf("load: %v, want ErrUnknownKey", err)
-			}
-			w := httptest.NewRecorder()
-			if err := st.Save(w, r, s); err != nil {
-				t.Fatal(err)
-			}
-			if lines := w.Result().Header.Values("Set-Cookie"); len(lines) > 0 {
-				t.Errorf("the cookies were expired: %q", lines)
+	expired := seal(old, ada)
+	for _, live := range []struct {
+		name  string
+		pairs []string
+		want  error
+	}{{"unknown key", unknown, ErrUnknownKey}, {"too large", big, ErrTooLarge}} {
+		for _, dead := range [][]string{tampered, expired} {
+			for _, header := range [][]string{append(dead, live.pairs...), append(live.pairs, dead...)} {
+				r := httptest.NewRequest("GET", "https://app.example.com/", nil)
+				r.Header.Set("Cookie", strings.Join(header, "; "))
+				s, err := st.Load(r)
+				if !errors.Is(err, live.want) {
+					t.Errorf("%s: load: %v, want %v", live.name, err, live.want)
+				}
+				w := httptest.NewRecorder()
+				if err := st.Save(w, r, s); err != nil {
+					t.Fatal(err)
+				}
+				if lines := w.Result().Header.Values("Set-Cookie"); len(lines) > 0 {
+					t.Errorf("%s: the cookies were expired: %q", live.name, lines)
+				}
 			}
 		}
 	}
