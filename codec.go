@@ -480,7 +480,7 @@ func (c *Codec) open(name string, parts []string, dst any, wantChunks int) (Head
 	// Times are checked only once they are known to be authentic, and in
 	// whole seconds first: an issued-at near the end of int64 would
 	// overflow a time.Time.
-	if iat > now.Add(c.skew).Unix() {
+	if latest, _ := unixAdd(now, c.skew); iat > latest {
 		return Header{}, ErrNotYetValid
 	}
 	h := Header{KeyID: id, IssuedAt: time.Unix(iat, 0), Expires: time.Unix(iat+lifetime, 0), Chunks: int(hdr[2])}
@@ -511,6 +511,32 @@ func atOrAfter(now time.Time, sec int64, d time.Duration) bool {
 	}
 	at, ns := sec+ds, now.Unix()
 	return ns > at || ns == at && now.Nanosecond() >= dn
+}
+
+// unixAdd returns t.Add(d) as whole seconds since the Unix epoch and
+// nanoseconds within the second (0 to 999,999,999), without building the
+// time.Time: the checks and seals of every request add durations to times,
+// and time.Time's Add (and Sub, which calls it) reads and rebuilds its
+// wall and monotonic clocks each time. The seconds stop at the ends of
+// int64 rather than wrap (as Add's do at the ends of its own range): a
+// deadline past the end is never reached, and a lifetime that long is
+// refused where it is sealed.
+func unixAdd(t time.Time, d time.Duration) (sec, nsec int64) {
+	ds := int64(d / time.Second)
+	nsec = int64(t.Nanosecond()) + int64(d%time.Second)
+	switch {
+	case nsec >= int64(time.Second):
+		ds, nsec = ds+1, nsec-int64(time.Second)
+	case nsec < 0:
+		ds, nsec = ds-1, nsec+int64(time.Second)
+	}
+	switch sec = t.Unix(); {
+	case ds > 0 && sec > math.MaxInt64-ds:
+		return math.MaxInt64, nsec
+	case ds < 0 && sec < math.MinInt64-ds:
+		return math.MinInt64, nsec
+	}
+	return sec + ds, nsec
 }
 
 // KeyUsage counts the values one key opened through a codec since it was

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -654,6 +655,52 @@ func TestAtOrAfter(t *testing.T) {
 	} {
 		if got := atOrAfter(now, c.sec, c.d); got != c.want {
 			t.Errorf("atOrAfter(now, %d, %v) = %v, want %v", c.sec, c.d, got, c.want)
+		}
+	}
+}
+
+// TestUnixAdd holds unixAdd to time.Time's Add, for times with and
+// without a monotonic reading, in two zones, before and after 1970, and
+// durations of every sign with and without a part of a second; and to
+// its ends of int64.
+func TestUnixAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	zone := time.FixedZone("", -(9*3600 + 1800))
+	durations := []time.Duration{0, 1, -1, time.Second - 1, time.Second, time.Second + 1, -time.Second + 1, -time.Second, -time.Second - 1,
+		time.Minute, 7 * 24 * time.Hour, MaxLifetime, math.MaxInt64, math.MinInt64}
+	for range 20000 {
+		d := durations[rng.IntN(len(durations))]
+		if rng.IntN(2) == 0 {
+			d = time.Duration(rng.Int64N(int64(2*MaxLifetime))) - MaxLifetime
+		}
+		var at time.Time
+		switch rng.IntN(4) {
+		case 0: // a monotonic reading, as time.Now gives
+			at = time.Now().Add(time.Duration(rng.Int64N(int64(48 * time.Hour))))
+		case 1:
+			at = time.Unix(rng.Int64N(1<<40)-1<<39, rng.Int64N(int64(time.Second))).In(zone)
+		default:
+			at = time.Unix(t0.Unix()+rng.Int64N(1<<20)-1<<19, rng.Int64N(int64(time.Second)))
+		}
+		want := at.Add(d)
+		sec, nsec := unixAdd(at, d)
+		if sec != want.Unix() || nsec != int64(want.Nanosecond()) {
+			t.Fatalf("unixAdd(%v, %v) = %d s %d ns, want %d s %d ns", at, d, sec, nsec, want.Unix(), want.Nanosecond())
+		}
+	}
+	for _, c := range []struct {
+		at        time.Time
+		d         time.Duration
+		sec, nsec int64
+	}{
+		{time.Unix(math.MaxInt64-10, 0), time.Minute, math.MaxInt64, 0},
+		{time.Unix(math.MaxInt64-60, 5), time.Minute, math.MaxInt64, 5},
+		{time.Unix(math.MaxInt64, 999999999), 1, math.MaxInt64, 0},
+		{time.Unix(math.MinInt64+10, 0), -time.Minute, math.MinInt64, 0},
+		{time.Unix(math.MinInt64, 0), -1, math.MinInt64, 999999999},
+	} {
+		if sec, nsec := unixAdd(c.at, c.d); sec != c.sec || nsec != c.nsec {
+			t.Errorf("unixAdd(%d s %d ns, %v) = %d s %d ns, want %d s %d ns", c.at.Unix(), c.at.Nanosecond(), c.d, sec, nsec, c.sec, c.nsec)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -1340,5 +1341,60 @@ func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSealingMatchesTimeArithmetic holds the expiry that sealing gives a
+// value, its refusal of a session with less than a second left, and the
+// cookie's Max-Age, all in whole seconds and nanoseconds, to the same
+// computed with time.Time's Add, Before and Sub: lifetimes and idle
+// windows with parts of a second, creation times with them, clocks with
+// and without a monotonic reading, around every second's edge.
+func TestSealingMatchesTimeArithmetic(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	rng := rand.New(rand.NewPCG(3, 5))
+	pick := func(ds ...time.Duration) time.Duration { return ds[rng.IntN(len(ds))] }
+	refused := 0
+	for range 50000 {
+		st.cfg.Lifetime = pick(time.Second, time.Second+1, 2*time.Second-1, time.Hour, MaxLifetime,
+			time.Second+time.Duration(rng.Int64N(int64(time.Hour))))
+		st.cfg.IdleTimeout = pick(0, time.Second, time.Second+time.Duration(rng.Int64N(int64(2*time.Second))), 30*time.Minute, st.cfg.Lifetime)
+		now := t0.Add(time.Duration(rng.Int64N(int64(time.Second))))
+		if rng.IntN(2) == 0 {
+			now = time.Now() // with a monotonic reading
+		}
+		// Created up to the lifetime and two seconds before now, near a
+		// second's edge of the lifetime's end or anywhere.
+		age := time.Duration(rng.Int64N(int64(st.cfg.Lifetime + 2*time.Second)))
+		if rng.IntN(2) == 0 {
+			age = st.cfg.Lifetime - time.Second + time.Duration(rng.Int64N(5))*time.Second/2 + time.Duration(rng.Int64N(3)) - 1
+		}
+		s := &Session[cart]{store: st, created: now.Add(-age), env: envelope[cart]{ID: make([]byte, sessionIDLen)}}
+
+		want := s.created.Add(st.cfg.Lifetime)
+		if idleEnd := now.Add(st.cfg.IdleTimeout); st.cfg.IdleTimeout > 0 && idleEnd.Before(want) {
+			want = idleEnd
+		}
+		wantErr := want.Sub(now) < time.Second
+		exp, err := st.sealing(s, now)
+		if (err != nil) != wantErr || err != nil && !errors.Is(err, ErrExpired) {
+			t.Fatalf("Lifetime %v, IdleTimeout %v, created %v before now: sealing: %v, want an error %v",
+				st.cfg.Lifetime, st.cfg.IdleTimeout, age, err, wantErr)
+		}
+		if err != nil {
+			refused++
+			continue
+		}
+		if !exp.Equal(want) {
+			t.Fatalf("Lifetime %v, IdleTimeout %v, created %v before now: expires at %v, want %v",
+				st.cfg.Lifetime, st.cfg.IdleTimeout, age, exp, want)
+		}
+		wantAge := int((s.created.Add(st.cfg.Lifetime).Sub(now) + time.Second - 1) / time.Second)
+		if got := st.maxAge(s, now); got != wantAge || got < 1 {
+			t.Fatalf("Lifetime %v, created %v before now: Max-Age %d, want %d (at least 1)", st.cfg.Lifetime, age, got, wantAge)
+		}
+	}
+	if refused == 0 {
+		t.Fatal("no session was refused: the cases miss the lifetime's end")
 	}
 }

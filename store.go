@@ -394,22 +394,47 @@ func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) 
 // sealing returns when a value of s sealed at now expires, whichever
 // transport carries it: at the end of its lifetime or of its idle window,
 // whichever comes first. It gives s an id if it has none yet.
+//
+// Its times are whole seconds and nanoseconds (unixAdd), as the sealed
+// header's are, rather than time.Time values: Add, Before and Sub read and
+// rebuild a time's wall and monotonic clocks at each step, on the path of
+// every request that saves.
 func (st *Store[T]) sealing(s *Session[T], now time.Time) (exp time.Time, err error) {
-	exp = s.created.Add(st.cfg.Lifetime)
+	sec, nsec := st.lifeEnd(s)
 	if st.cfg.IdleTimeout > 0 {
-		if idleEnd := now.Add(st.cfg.IdleTimeout); idleEnd.Before(exp) {
-			exp = idleEnd
+		if is, ins := unixAdd(now, st.cfg.IdleTimeout); is < sec || is == sec && ins < nsec {
+			sec, nsec = is, ins
 		}
 	}
-	if exp.Sub(now) < time.Second {
-		return exp, fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
+	// Less than a second left (exp.Sub(now) < time.Second): a value sealed
+	// now, whose lifetime is in whole seconds, would be dead on arrival.
+	if ns := now.Unix() + 1; sec < ns || sec == ns && nsec < int64(now.Nanosecond()) {
+		return time.Time{}, fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
 	}
 	if s.env.ID == nil {
 		if s.env.ID, err = st.newID(); err != nil {
-			return exp, err
+			return time.Time{}, err
 		}
 	}
-	return exp, nil
+	return time.Unix(sec, nsec), nil
+}
+
+// lifeEnd returns when s's lifetime ends, in seconds and nanoseconds since
+// the Unix epoch: its creation plus the Lifetime.
+func (st *Store[T]) lifeEnd(s *Session[T]) (sec, nsec int64) {
+	return unixAdd(s.created, st.cfg.Lifetime)
+}
+
+// maxAge returns the Max-Age, in seconds rounded up, of a cookie of s set
+// at now: the time left until the end of its lifetime. It is at least 1
+// for a session that sealing let through.
+func (st *Store[T]) maxAge(s *Session[T], now time.Time) int {
+	sec, nsec := st.lifeEnd(s)
+	left := sec - now.Unix()
+	if nsec > int64(now.Nanosecond()) {
+		left++ // a part of a second left over: rounded up
+	}
+	return int(left)
 }
 
 func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
@@ -433,7 +458,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	if err != nil {
 		return err
 	}
-	maxAge := int((s.created.Add(st.cfg.Lifetime).Sub(now) + time.Second - 1) / time.Second)
+	maxAge := st.maxAge(s, now)
 	if !s.Persistent() {
 		maxAge = 0 // a browser-session cookie: no Max-Age
 	}
