@@ -517,8 +517,9 @@ func atOrAfter(now time.Time, sec int64, d time.Duration) bool {
 // nanoseconds within the second (0 to 999,999,999), without building the
 // time.Time: the checks and seals of every request add durations to times,
 // and time.Time's Add (and Sub, which calls it) reads and rebuilds its
-// wall and monotonic clocks each time. The seconds stop at the ends of
-// int64 rather than wrap (as Add's do at the ends of its own range): a
+// wall and monotonic clocks each time. Like Add's (at the ends of its own
+// range), the result stops at the ends of int64 seconds rather than wrap,
+// at the last nanosecond of the last second or the first of the first: a
 // deadline past the end is never reached, and a lifetime that long is
 // refused where it is sealed.
 func unixAdd(t time.Time, d time.Duration) (sec, nsec int64) {
@@ -532,9 +533,9 @@ func unixAdd(t time.Time, d time.Duration) (sec, nsec int64) {
 	}
 	switch sec = t.Unix(); {
 	case ds > 0 && sec > math.MaxInt64-ds:
-		return math.MaxInt64, nsec
+		return math.MaxInt64, int64(time.Second) - 1
 	case ds < 0 && sec < math.MinInt64-ds:
-		return math.MinInt64, nsec
+		return math.MinInt64, 0
 	}
 	return sec + ds, nsec
 }

@@ -693,11 +693,14 @@ func TestUnixAdd(t *testing.T) {
 		d         time.Duration
 		sec, nsec int64
 	}{
-		{time.Unix(math.MaxInt64-10, 0), time.Minute, math.MaxInt64, 0},
+		{time.Unix(math.MaxInt64-10, 0), time.Minute, math.MaxInt64, 999999999},
 		{time.Unix(math.MaxInt64-60, 5), time.Minute, math.MaxInt64, 5},
-		{time.Unix(math.MaxInt64, 999999999), 1, math.MaxInt64, 0},
+		{time.Unix(math.MaxInt64, 999999999), 1, math.MaxInt64, 999999999},
+		{time.Unix(math.MaxInt64, 5), math.MaxInt64, math.MaxInt64, 999999999},
 		{time.Unix(math.MinInt64+10, 0), -time.Minute, math.MinInt64, 0},
-		{time.Unix(math.MinInt64, 0), -1, math.MinInt64, 999999999},
+		{time.Unix(math.MinInt64+60, 7), -time.Minute, math.MinInt64, 7},
+		{time.Unix(math.MinInt64, 0), -1, math.MinInt64, 0},
+		{time.Unix(math.MinInt64, 5), math.MinInt64, math.MinInt64, 0},
 	} {
 		if sec, nsec := unixAdd(c.at, c.d); sec != c.sec || nsec != c.nsec {
 			t.Errorf("unixAdd(%d s %d ns, %v) = %d s %d ns, want %d s %d ns", c.at.Unix(), c.at.Nanosecond(), c.d, sec, nsec, c.sec, c.nsec)

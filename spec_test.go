@@ -93,17 +93,22 @@ var specMutations = map[string]string{
 	"chunks-no-peek":         "chunks joined as given, without reading the count from the first",
 	"chunks-first-only":      "only the first chunk opened",
 	// Cookie headers.
-	"header-size-unlimited":       "no limit on the Cookie header's size",
-	"header-candidates-unlimited": "every value of a name tried, not the first 4",
-	"header-last-failure":         "the last attempt's failure reported",
-	"header-dead-failure-first":   "the first attempt's failure reported even when a later one's may open elsewhere",
-	"header-too-large-dead":       "a value too large for this reader counted among the failures no server gets past",
-	"header-first-opens":          "the first attempt that opens taken, not the one sealed last",
-	"header-leading-zero":         "chunk indexes with leading zeros accepted",
-	"header-name-fold-case":       "cookie names compared without regard to case",
-	"header-all-combinations":     "every combination of candidates tried",
-	"header-quotes-kept":          "double quotes kept as part of the value",
-	"header-join-header-order":    "chunks joined in header order",
+	"header-size-unlimited":        "no limit on the Cookie header's size",
+	"header-candidates-unlimited":  "every value of a name tried, not the first 4",
+	"header-last-failure":          "the last attempt's failure reported",
+	"header-dead-failure-first":    "the first attempt's failure reported even when a later one's may open elsewhere",
+	"header-too-large-dead":        "a value of more chunks than L counted among the failures no server gets past",
+	"header-joined-too-large-dead": "chunks longer than max-length in all counted among the failures no server gets past",
+	"header-undecodable-dead":      "an authentic payload that does not decode counted among the failures no server gets past",
+	"header-expired-live":          "an expired value counted among the failures another server may get past",
+	"header-incomplete-live":       "an incomplete value counted among the failures another server may get past",
+	"header-last-live-failure":     "the last failure that another server may get past reported, not the first",
+	"header-first-opens":           "the first attempt that opens taken, not the one sealed last",
+	"header-leading-zero":          "chunk indexes with leading zeros accepted",
+	"header-name-fold-case":        "cookie names compared without regard to case",
+	"header-all-combinations":      "every combination of candidates tried",
+	"header-quotes-kept":           "double quotes kept as part of the value",
+	"header-join-header-order":     "chunks joined in header order",
 	// Keyring.
 	"keyring-size-unlimited":            "no limit on the file's size",
 	"keyring-trailing":                  "data after the JSON object ignored",
@@ -213,6 +218,11 @@ type specOpened struct {
 	keyID             string
 	issuedAt, expires int64
 	payload           []byte
+	// authentic: the tag checked (step 10), so that a failure after it,
+	// in the payload, is not one that every server shares.
+	authentic bool
+	// joinedTooLarge: too large by the joined length of its chunks.
+	joinedTooLarge bool
 }
 
 func (r specReader) checkOpened(h map[string]string, o specOpened) string {
@@ -298,7 +308,7 @@ func (r specReader) openChunks(ring *specRing, h map[string]string, chunks []str
 		}
 	}
 	if size > maxLength && !r.is("chunks-limit-per-chunk") {
-		return specOpened{}, "too-large"
+		return specOpened{joinedTooLarge: true}, "too-large"
 	}
 	if r.is("chunks-limit-per-chunk") {
 		h = withField(h, "max-length", strconv.Itoa(math.MaxInt32))
@@ -448,7 +458,8 @@ func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header
 		// The first failure, unless it is one no server gets past and
 		// this one is not (Expiring stale chunks lists which).
 		if first == "" || r.is("header-last-failure") ||
-			r.deadEverywhere(first) && !r.deadEverywhere(class) && !r.is("header-dead-failure-first") {
+			r.deadEverywhere(firstO, first) && !r.deadEverywhere(o, class) && !r.is("header-dead-failure-first") ||
+			r.is("header-last-live-failure") && !r.deadEverywhere(o, class) {
 			firstO, first = o, class
 		}
 	}
@@ -532,6 +543,7 @@ func (r specReader) open(ring *specRing, h map[string]string, value string, w in
 	if err != nil {
 		return o, "tampered"
 	}
+	o.authentic = true
 
 	// Steps 11 and 12 at full precision: issued-at and lifetime are whole
 	// seconds, now is seconds and nanoseconds.
@@ -1300,14 +1312,24 @@ func specAEAD(secret []byte) cipher.AEAD {
 	return aead
 }
 
-// deadEverywhere reports whether a failure of that class is one that
+// deadEverywhere reports whether o's failure, of that class, is one that
 // no server can get past, as "Expiring stale chunks" lists them: a
-// revoked key, an expired, tampered, malformed or incomplete value.
-func (r *specReader) deadEverywhere(class string) bool {
+// revoked key, an expired, tampered, malformed or incomplete value, but
+// not an authentic payload that does not decode.
+func (r *specReader) deadEverywhere(o specOpened, class string) bool {
 	switch class {
-	case "revoked-key", "expired", "tampered", "malformed", "incomplete":
+	case "revoked-key", "tampered":
 		return true
+	case "expired":
+		return !r.is("header-expired-live")
+	case "incomplete":
+		return !r.is("header-incomplete-live")
+	case "malformed":
+		return !o.authentic || r.is("header-undecodable-dead")
 	case "too-large":
+		if o.joinedTooLarge {
+			return r.is("header-joined-too-large-dead")
+		}
 		return r.is("header-too-large-dead")
 	}
 	return false

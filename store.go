@@ -427,7 +427,8 @@ func (st *Store[T]) lifeEnd(s *Session[T]) (sec, nsec int64) {
 
 // maxAge returns the Max-Age, in seconds rounded up, of a cookie of s set
 // at now: the time left until the end of its lifetime. It is at least 1
-// for a session that sealing let through.
+// for a session that sealing let through, but for a clock within a
+// lifetime of the end of int64 seconds, where the seal itself fails.
 func (st *Store[T]) maxAge(s *Session[T], now time.Time) int {
 	sec, nsec := st.lifeEnd(s)
 	left := sec - now.Unix()

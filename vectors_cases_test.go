@@ -431,6 +431,7 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 	// the same second as the vector's own value.
 	mallory := vectorPayload{User: "mallory", UID: 666, Roles: []string{"admin"}}
 	older := chunks(vectorSpec{name: "cookie-header-other-older", payload: mallory, issued: vectorEpoch.Add(-time.Hour)})
+	expired := chunks(vectorSpec{name: "cookie-header-other-expired", issued: vectorEpoch.Add(-48 * time.Hour)})[0]
 	sameTime := chunks(vectorSpec{name: "cookie-header-other-same-time", payload: mallory})
 	h := func(name, expect string, payload any, header func(c []string) string, comment string) vectorSpec {
 		return vectorSpec{name: name, expect: expect, payload: payload, chunkSize: 3800, maxLength: 6144, cookieHeader: header, comment: comment}
@@ -482,6 +483,18 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 		h("cookie-header-too-many-chunks", "too-large", vectorSizedPayload(t, ser, 6000), func(c []string) string {
 			return "session=" + c[0] + "; session.1=" + c[1] + "; session.2=" + c[2]
 		}, "a value of three chunks, where chunk-size 3800 and max-length 6144 allow two"),
+		h("cookie-header-expired-live", "unknown-key", nil, func([]string) string { return "session=" + expired + "; session=" + unknown },
+			"an expired value, then one under an unknown key: the latter is reported"),
+		h("cookie-header-incomplete-live", "unknown-key", nil, func([]string) string { return "session=" + otherTwo[0] + "; session=" + unknown },
+			"a value of two chunks without its chunk 1, then one under an unknown key: the latter is reported"),
+		h("cookie-header-undecodable-live", "malformed", []byte{0xff}, func(c []string) string { return "session=" + tampered + "; session=" + c[0] },
+			"a tampered value, then an authentic payload that is not CBOR: the latter is reported, as a server of another release may read it"),
+		h("cookie-header-joined-too-large-live", "too-large", vectorSizedPayload(t, ser, 5000), func(c []string) string {
+			return "session=" + tampered + "; session=" + c[0] + "; session.1=" + c[1]
+		}, "a tampered value, then one of two chunks longer than max-length in all: the latter is reported"),
+		h("cookie-header-first-live-failure", "unknown-key", vectorSizedPayload(t, ser, 6000), func(c []string) string {
+			return "session=" + tampered + "; session=" + unknown + "; session=" + c[0] + "; session.1=" + c[1] + "; session.2=" + c[2]
+		}, "a tampered value, one under an unknown key, then one of more chunks than L: the first failure that another server may get past is reported"),
 		h("cookie-header-too-large-live", "too-large", vectorSizedPayload(t, ser, 6000), func(c []string) string {
 			return "session=" + tampered + "; session=" + c[0] + "; session.1=" + c[1] + "; session.2=" + c[2]
 		}, "a tampered value, then one of three chunks, more than L: too large for this reader, not for every server, so it is reported and neither is expired"),
