@@ -1287,8 +1287,7 @@ func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 	}
 	elsewhere, _ := newStore(t, newer, Config[cart]{Domain: "example.com", Now: clk.Now})
 	larger, _ := newStore(t, ring, Config[cart]{Domain: "example.com", Now: clk.Now, MaxSize: 3 * DefaultChunkSize})
-	// seal returns the session's cookies as a Cookie header's pairs.
-	seal := func(st *Store[cart], c cart) []string {
+	seal := func(st *Store[cart], c cart) []*http.Cookie {
 		t.Helper()
 		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
 		s.Set(c)
@@ -1296,11 +1295,7 @@ func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 		if err := st.Save(rec, nil, s); err != nil {
 			t.Fatal(err)
 		}
-		var pairs []string
-		for _, k := range rec.Result().Cookies() {
-			pairs = append(pairs, k.Name+"="+k.Value)
-		}
-		return pairs
+		return rec.Result().Cookies()
 	}
 	ada := cart{User: "ada"}
 	unknown := seal(elsewhere, ada)
@@ -1310,24 +1305,24 @@ func TestDeadTwinLeavesLiveTwin(t *testing.T) {
 	}
 	good := seal(st, ada)[0]
 	// A character of the tag changed: ErrTampered.
-	b := []byte(good)
+	b := []byte(good.Value)
 	if i := len(b) - 5; b[i] == 'A' {
 		b[i] = 'B'
 	} else {
 		b[i] = 'A'
 	}
-	tampered := []string{string(b)}
+	tampered := []*http.Cookie{{Name: good.Name, Value: string(b)}}
 	old, _ := newStore(t, ring, Config[cart]{Domain: "example.com", Now: (&clock{t0.Add(-48 * time.Hour)}).Now})
 	expired := seal(old, ada)
 	for _, live := range []struct {
-		name  string
-		pairs []string
-		want  error
+		name    string
+		cookies []*http.Cookie
+		want    error
 	}{{"unknown key", unknown, ErrUnknownKey}, {"too large", big, ErrTooLarge}} {
-		for _, dead := range [][]string{tampered, expired} {
-			for _, header := range [][]string{append(dead, live.pairs...), append(live.pairs, dead...)} {
+		for _, dead := range [][]*http.Cookie{tampered, expired} {
+			for _, cs := range [][]*http.Cookie{slices.Concat(dead, live.cookies), slices.Concat(live.cookies, dead)} {
 				r := httptest.NewRequest("GET", "https://app.example.com/", nil)
-				r.Header.Set("Cookie", strings.Join(header, "; "))
+				r.Header.Set("Cookie", header(cs...))
 				s, err := st.Load(r)
 				if !errors.Is(err, live.want) {
 					t.Errorf("%s: load: %v, want %v", live.name, err, live.want)
