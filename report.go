@@ -47,8 +47,12 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 		return // nothing to check, or nothing left to report
 	}
 	scheme, host, via := requestOrigin(r)
+	if insecure = insecure && scheme == "http"; !insecure && !outside {
+		return // over https, with no Domain to hold the host to, as most are
+	}
+	host = reportedHost(host)
 	name := st.cfg.Name
-	if insecure && scheme == "http" && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
+	if insecure && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %q came over plain http (%s), so the browser drops "+
 			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
 			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
@@ -68,6 +72,8 @@ const maxReportedHost = 253
 
 // requestOrigin returns the scheme and host the browser used for r, as far
 // as the request tells, and where the scheme came from, for the report.
+// The host is as sent, with any port; reportedHost makes it the name that
+// the checks compare.
 func requestOrigin(r *http.Request) (scheme, host, via string) {
 	scheme, via = "http", "no TLS on the connection"
 	if r.TLS != nil {
@@ -76,7 +82,7 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 	host = r.Host
 	// Only the first element of each header: the one the proxy nearest
 	// the browser wrote.
-	if fwd := firstElement(r.Header.Get("Forwarded")); fwd != "" {
+	if fwd := firstElement(headerValue(r.Header, "Forwarded")); fwd != "" {
 		for pair := range strings.SplitSeq(fwd, ";") {
 			k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
 			v = strings.Trim(v, `"`)
@@ -88,21 +94,38 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 			}
 		}
 	} else {
-		if p := firstElement(r.Header.Get("X-Forwarded-Proto")); p != "" {
+		if p := firstElement(headerValue(r.Header, "X-Forwarded-Proto")); p != "" {
 			scheme, via = strings.ToLower(p), "X-Forwarded-Proto: "+p
 		}
-		if h := firstElement(r.Header.Get("X-Forwarded-Host")); h != "" {
+		if h := firstElement(headerValue(r.Header, "X-Forwarded-Host")); h != "" {
 			host = h
 		}
-	}
-	host = strings.TrimSuffix(strings.ToLower(withoutPort(host)), ".")
-	if len(host) > maxReportedHost {
-		host = host[:maxReportedHost]
 	}
 	if len(via) > 64 {
 		via = via[:64]
 	}
 	return scheme, host, via
+}
+
+// reportedHost returns the name of host, as requestOrigin gives it: in
+// lower case, without its port or a final dot, bounded for the report.
+func reportedHost(host string) string {
+	host = strings.TrimSuffix(strings.ToLower(withoutPort(host)), ".")
+	if len(host) > maxReportedHost {
+		host = host[:maxReportedHost]
+	}
+	return host
+}
+
+// headerValue returns the first value of h's header key, which is in
+// canonical form: what h.Get(key) returns. Get canonicalizes its key byte
+// by byte on every call; for these constant keys that costs more than the
+// rest of checkRequest, which runs on every save of a request over TLS.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // withoutPort returns host without its port and, for an IPv6 address,

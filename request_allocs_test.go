@@ -33,7 +33,7 @@ func TestRequestAllocations(t *testing.T) {
 		if err := st.Save(rec, nil, s); err != nil {
 			t.Fatal(err)
 		}
-		req := requestWith(rec)
+		req := tlsRequestWith(rec)
 		w := &discardWriter{h: http.Header{}}
 		got := testing.AllocsPerRun(100, func() {
 			clear(w.h)

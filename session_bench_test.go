@@ -187,7 +187,7 @@ func benchStoreRequest[T any](b *testing.B, seed T, change func(*T)) {
 	if err := st.Save(rec, nil, s); err != nil {
 		b.Fatal(err)
 	}
-	req := requestWith(rec)
+	req := tlsRequestWith(rec)
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
