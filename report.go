@@ -59,12 +59,22 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 			"development server; behind a proxy that terminates TLS, have it send X-Forwarded-Proto: https",
 			ErrInsecureRequest, host, via, name))
 	}
-	if d := st.cfg.Domain; outside && host != d && !strings.HasSuffix(host, "."+d) && st.reported.outside.CompareAndSwap(false, true) {
+	if d := st.cfg.Domain; outside && !domainMatch(host, d) && st.reported.outside.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %q, which is not %s or a subdomain of it, so the "+
 			"browser refuses the cookie %q for Domain=%s and every request starts a fresh session; serve the site "+
 			"under %s, set Config.Domain to the site's own registrable domain, or leave Domain empty for a "+
 			"host-only cookie", ErrHostOutsideDomain, host, d, name, d, d))
 	}
+}
+
+// domainMatch reports whether host is domain or one of its subdomains, by
+// the rule a browser applies to a cookie's Domain (RFC 6265, 5.1.3),
+// without the concatenation "."+domain that would cost every save.
+func domainMatch(host, domain string) bool {
+	if len(host) <= len(domain) {
+		return host == domain
+	}
+	return host[len(host)-len(domain)-1] == '.' && strings.HasSuffix(host, domain)
 }
 
 // maxReportedHost bounds how much of a request's host a report quotes.

@@ -124,3 +124,24 @@ func TestStoreReportsEachCauseOnce(t *testing.T) {
 		t.Fatalf("one error matches both causes: %v", rec.errs)
 	}
 }
+
+// domainMatch is host == domain || strings.HasSuffix(host, "."+domain),
+// on every pair of strings of up to five letters of "ab.".
+func TestDomainMatch(t *testing.T) {
+	words := []string{""}
+	for i := 0; i < len(words); i++ {
+		if len(words[i]) < 5 {
+			for _, c := range "ab." {
+				words = append(words, words[i]+string(c))
+			}
+		}
+	}
+	for _, host := range words {
+		for _, domain := range words {
+			want := host == domain || strings.HasSuffix(host, "."+domain)
+			if got := domainMatch(host, domain); got != want {
+				t.Fatalf("domainMatch(%q, %q) = %v, want %v", host, domain, got, want)
+			}
+		}
+	}
+}
