@@ -92,7 +92,7 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 	host = r.Host
 	// Only the first element of each header: the one the proxy nearest
 	// the browser wrote.
-	if fwd := firstElement(headerValue(r.Header, "Forwarded")); fwd != "" {
+	if fwd := proxyHeader(r.Header, "Forwarded"); fwd != "" {
 		for pair := range strings.SplitSeq(fwd, ";") {
 			k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
 			v = strings.Trim(v, `"`)
@@ -104,10 +104,10 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 			}
 		}
 	} else {
-		if p := firstElement(headerValue(r.Header, "X-Forwarded-Proto")); p != "" {
+		if p := proxyHeader(r.Header, "X-Forwarded-Proto"); p != "" {
 			scheme, via = strings.ToLower(p), "X-Forwarded-Proto: "+p
 		}
-		if h := firstElement(headerValue(r.Header, "X-Forwarded-Host")); h != "" {
+		if h := proxyHeader(r.Header, "X-Forwarded-Host"); h != "" {
 			host = h
 		}
 	}
@@ -127,15 +127,21 @@ func reportedHost(host string) string {
 	return host
 }
 
-// headerValue returns the first value of h's header key, which is in
-// canonical form: what h.Get(key) returns. Get canonicalizes its key byte
-// by byte on every call; for these constant keys that costs more than the
-// rest of checkRequest, which runs on every save of a request over TLS.
-func headerValue(h http.Header, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
+// proxyHeader returns the first element of h's comma-separated header
+// key, bounded: of its first value, which is what h.Get(key) returns, as
+// key is in canonical form. Get canonicalizes its key byte by byte on
+// every call; for these constant keys that costs more than the rest of
+// checkRequest, which runs on every save of a request over TLS.
+func proxyHeader(h http.Header, key string) string {
+	v := h[key]
+	if len(v) == 0 {
+		return "" // no proxy's word, as on most requests
 	}
-	return ""
+	first, _, _ := strings.Cut(v[0], ",")
+	if len(first) > 1024 {
+		first = first[:1024]
+	}
+	return strings.TrimSpace(first)
 }
 
 // withoutPort returns host without its port and, for an IPv6 address,
@@ -150,15 +156,6 @@ func withoutPort(host string) string {
 		return host[:i]
 	}
 	return host
-}
-
-// firstElement returns a comma-separated header's first element, bounded.
-func firstElement(v string) string {
-	v, _, _ = strings.Cut(v, ",")
-	if len(v) > 1024 {
-		v = v[:1024]
-	}
-	return strings.TrimSpace(v)
 }
 
 // secureHost reports whether browsers treat plain http to host as a

@@ -35,6 +35,11 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "proxy says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": "https"}},
 		{name: "proxy says https, Forwarded", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for=192.0.2.60;proto=https;host="app.example.com"`}},
 		{name: "proxy says http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"x-forwarded-proto": "http"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
+		// Of a list, the first element: the one the proxy nearest the browser wrote.
+		{name: "proxies' list, first says http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"X-Forwarded-Proto": "http, https"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
+		{name: "proxies' list, first says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": " https ,http"}},
+		{name: "proxies' list, Forwarded", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": "proto=http;host=a.example, proto=https"}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "proxies' list, forwarded host", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-Forwarded-Host": "app.example.com, example.net"}},
 		{name: "host outside Domain", host: "example.org", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "set Config.Domain"},
 		{name: "host that merely ends like Domain", host: "badexample.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "under example.com"},
 		{name: "subdomain of Domain", host: "app.example.com:443", tls: true, cfg: Config[cart]{Domain: "example.com"}},
