@@ -46,18 +46,18 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 	if r == nil || !insecure && !outside {
 		return // nothing to check, or nothing left to report
 	}
-	scheme, host, via := requestOrigin(r)
-	if insecure = insecure && scheme == "http"; !insecure && !outside {
+	o := requestOrigin(r)
+	if insecure = insecure && strings.EqualFold(o.scheme, "http"); !insecure && !outside {
 		return // over https, with no Domain to hold the host to, as most are
 	}
-	host = reportedHost(host)
+	host := reportedHost(o.host)
 	name := st.cfg.Name
 	if insecure && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %q came over plain http (%s), so the browser drops "+
 			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
 			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
 			"development server; behind a proxy that terminates TLS, have it send X-Forwarded-Proto: https",
-			ErrInsecureRequest, host, via, name))
+			ErrInsecureRequest, host, o.via+o.viaValue, name))
 	}
 	if d := st.cfg.Domain; outside && !domainMatch(host, d) && st.reported.outside.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %q, which is not %s or a subdomain of it, so the "+
@@ -80,16 +80,24 @@ func domainMatch(host, domain string) bool {
 // maxReportedHost bounds how much of a request's host a report quotes.
 const maxReportedHost = 253
 
-// requestOrigin returns the scheme and host the browser used for r, as far
-// as the request tells, and where the scheme came from, for the report.
-// The host is as sent, with any port; reportedHost makes it the name that
-// the checks compare.
-func requestOrigin(r *http.Request) (scheme, host, via string) {
-	scheme, via = "http", "no TLS on the connection"
+// origin is where the browser sent a request, as far as the request tells.
+type origin struct {
+	scheme string // as sent: compared without regard to case
+	host   string // as sent, with any port: reportedHost makes it a name
+	// via and viaValue say where the scheme came from, for a report: they
+	// are joined only when one is made, not on every save. A report is
+	// made only for a scheme of "http" in some case, so viaValue is then
+	// four bytes long.
+	via, viaValue string
+}
+
+// requestOrigin returns the scheme and host the browser used for r, from
+// the connection and the Host header, or from a proxy's headers.
+func requestOrigin(r *http.Request) origin {
+	o := origin{scheme: "http", host: r.Host, via: "no TLS on the connection"}
 	if r.TLS != nil {
-		scheme, via = "https", "TLS"
+		o.scheme, o.via = "https", "TLS"
 	}
-	host = r.Host
 	// Only the first element of each header: the one the proxy nearest
 	// the browser wrote.
 	if fwd := proxyHeader(r.Header, "Forwarded"); fwd != "" {
@@ -98,26 +106,23 @@ func requestOrigin(r *http.Request) (scheme, host, via string) {
 			v = strings.Trim(v, `"`)
 			switch {
 			case strings.EqualFold(k, "proto") && v != "":
-				scheme, via = strings.ToLower(v), "Forwarded: proto="+v
+				o.scheme, o.via, o.viaValue = v, "Forwarded: proto=", v
 			case strings.EqualFold(k, "host") && v != "":
-				host = v
+				o.host = v
 			}
 		}
 	} else {
 		if p := proxyHeader(r.Header, "X-Forwarded-Proto"); p != "" {
-			scheme, via = strings.ToLower(p), "X-Forwarded-Proto: "+p
+			o.scheme, o.via, o.viaValue = p, "X-Forwarded-Proto: ", p
 		}
 		if h := proxyHeader(r.Header, "X-Forwarded-Host"); h != "" {
-			host = h
+			o.host = h
 		}
 	}
-	if len(via) > 64 {
-		via = via[:64]
-	}
-	return scheme, host, via
+	return o
 }
 
-// reportedHost returns the name of host, as requestOrigin gives it: in
+// reportedHost returns the name of host, as an origin holds it: in
 // lower case, without its port or a final dot, bounded for the report.
 func reportedHost(host string) string {
 	host = strings.TrimSuffix(strings.ToLower(withoutPort(host)), ".")

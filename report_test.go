@@ -35,6 +35,8 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "proxy says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": "https"}},
 		{name: "proxy says https, Forwarded", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for=192.0.2.60;proto=https;host="app.example.com"`}},
 		{name: "proxy says http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"x-forwarded-proto": "http"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
+		{name: "proxy says HTTP", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"X-Forwarded-Proto": "HTTP"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: HTTP"},
+		{name: "proxy says HTTP, Forwarded", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": "Proto=Http"}, want: ErrInsecureRequest, fix: "Forwarded: proto=Http"},
 		// Of a list, the first element: the one the proxy nearest the browser wrote.
 		{name: "proxies' list, first says http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"X-Forwarded-Proto": "http, https"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
 		{name: "proxies' list, first says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": " https ,http"}},
