@@ -50,9 +50,12 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 	if insecure = insecure && strings.EqualFold(o.scheme, "http"); !insecure && !outside {
 		return // over https, with no Domain to hold the host to, as most are
 	}
-	host := reportedHost(o.host)
+	// A name, in the case it was sent: lower-cased only for a report or
+	// on plain http, as strings.ToLower allocates for a name in capitals.
+	host := strings.TrimSuffix(withoutPort(o.host), ".")
 	name := st.cfg.Name
-	if insecure && !secureHost(host) && st.reported.insecure.CompareAndSwap(false, true) {
+	if insecure && !secureHost(strings.ToLower(host)) && st.reported.insecure.CompareAndSwap(false, true) {
+		host = reportedHost(host)
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %q came over plain http (%s), so the browser drops "+
 			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
 			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
@@ -60,6 +63,7 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 			ErrInsecureRequest, host, o.via+o.viaValue, name))
 	}
 	if d := st.cfg.Domain; outside && !domainMatch(host, d) && st.reported.outside.CompareAndSwap(false, true) {
+		host = reportedHost(host)
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %q, which is not %s or a subdomain of it, so the "+
 			"browser refuses the cookie %q for Domain=%s and every request starts a fresh session; serve the site "+
 			"under %s, set Config.Domain to the site's own registrable domain, or leave Domain empty for a "+
@@ -68,13 +72,37 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 }
 
 // domainMatch reports whether host is domain or one of its subdomains, by
-// the rule a browser applies to a cookie's Domain (RFC 6265, 5.1.3),
-// without the concatenation "."+domain that would cost every save.
+// the rule a browser applies to a cookie's Domain (RFC 6265, 5.1.3), with
+// ASCII letters in either case; without the concatenation "."+domain or
+// the lower-casing that would cost every save.
 func domainMatch(host, domain string) bool {
 	if len(host) <= len(domain) {
-		return host == domain
+		return asciiEqualFold(host, domain)
 	}
-	return host[len(host)-len(domain)-1] == '.' && strings.HasSuffix(host, domain)
+	cut := len(host) - len(domain)
+	return host[cut-1] == '.' && asciiEqualFold(host[cut:], domain)
+}
+
+// asciiEqualFold reports whether a and b are equal but for the case of
+// ASCII letters. Unlike strings.EqualFold it folds no other letter (the
+// Kelvin sign is not a k): host names compare so (RFC 6265, 5.1.3).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // maxReportedHost bounds how much of a request's host a report quotes.
@@ -83,7 +111,7 @@ const maxReportedHost = 253
 // origin is where the browser sent a request, as far as the request tells.
 type origin struct {
 	scheme string // as sent: compared without regard to case
-	host   string // as sent, with any port: reportedHost makes it a name
+	host   string // as sent, with any port
 	// via and viaValue say where the scheme came from, for a report: they
 	// are joined only when one is made, not on every save. A report is
 	// made only for a scheme of "http" in some case, so viaValue is then
@@ -122,10 +150,10 @@ func requestOrigin(r *http.Request) origin {
 	return o
 }
 
-// reportedHost returns the name of host, as an origin holds it: in
-// lower case, without its port or a final dot, bounded for the report.
+// reportedHost returns host, a name without its port, as a report quotes
+// it: in lower case, bounded.
 func reportedHost(host string) string {
-	host = strings.TrimSuffix(strings.ToLower(withoutPort(host)), ".")
+	host = strings.ToLower(host)
 	if len(host) > maxReportedHost {
 		host = host[:maxReportedHost]
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -46,6 +47,7 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "host that merely ends like Domain", host: "badexample.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "under example.com"},
 		{name: "subdomain of Domain", host: "app.example.com:443", tls: true, cfg: Config[cart]{Domain: "example.com"}},
 		{name: "Domain itself", host: "EXAMPLE.com", tls: true, cfg: Config[cart]{Domain: "example.com"}},
+		{name: "host and Domain in capitals", host: "App.example.COM", tls: true, cfg: Config[cart]{Domain: "Example.com"}},
 		{name: "forwarded host under Domain", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-FORWARDED-HOST": "app.example.com"}},
 		{name: "forwarded host outside Domain", host: "app.example.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"forwarded": "host=example.net"}, want: ErrHostOutsideDomain, fix: `"example.net"`},
 	} {
@@ -133,22 +135,35 @@ func TestStoreReportsEachCauseOnce(t *testing.T) {
 }
 
 // domainMatch is host == domain || strings.HasSuffix(host, "."+domain),
-// on every pair of strings of up to five letters of "ab.".
+// with ASCII letters in lower case, on every pair of strings of up to
+// four letters of "aB.K" and the Kelvin sign, which only a Unicode fold
+// (strings.EqualFold) would take for a k.
 func TestDomainMatch(t *testing.T) {
 	words := []string{""}
 	for i := 0; i < len(words); i++ {
-		if len(words[i]) < 5 {
-			for _, c := range "ab." {
+		if utf8.RuneCountInString(words[i]) < 4 {
+			for _, c := range "aB.K\u212a" {
 				words = append(words, words[i]+string(c))
 			}
 		}
 	}
 	for _, host := range words {
 		for _, domain := range words {
-			want := host == domain || strings.HasSuffix(host, "."+domain)
+			h, d := asciiLower(host), asciiLower(domain)
+			want := h == d || strings.HasSuffix(h, "."+d)
 			if got := domainMatch(host, domain); got != want {
 				t.Fatalf("domainMatch(%q, %q) = %v, want %v", host, domain, got, want)
 			}
 		}
 	}
+}
+
+// asciiLower is s with its ASCII capitals in lower case.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
