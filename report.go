@@ -47,27 +47,25 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 		return // nothing to check, or nothing left to report
 	}
 	o := requestOrigin(r)
-	if insecure = insecure && strings.EqualFold(o.scheme, "http"); !insecure && !outside {
+	if insecure = insecure && asciiEqualFold(o.scheme, "http"); !insecure && !outside {
 		return // over https, with no Domain to hold the host to, as most are
 	}
 	// A name, in the case it was sent: lower-cased only for a report or
-	// on plain http, as strings.ToLower allocates for a name in capitals.
+	// on plain http, as lower-casing allocates for a name in capitals.
 	host := strings.TrimSuffix(withoutPort(o.host), ".")
 	name := st.cfg.Name
-	if insecure && !secureHost(strings.ToLower(host)) && st.reported.insecure.CompareAndSwap(false, true) {
-		host = reportedHost(host)
-		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %q came over plain http (%s), so the browser drops "+
+	if insecure && !secureHost(asciiLower(host)) && st.reported.insecure.CompareAndSwap(false, true) {
+		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %+q came over plain http (%s), so the browser drops "+
 			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
 			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
 			"development server; behind a proxy that terminates TLS, have it send X-Forwarded-Proto: https",
-			ErrInsecureRequest, host, o.via+o.viaValue, name))
+			ErrInsecureRequest, reportedHost(host), o.via+o.viaValue, name))
 	}
 	if d := st.cfg.Domain; outside && !domainMatch(host, d) && st.reported.outside.CompareAndSwap(false, true) {
-		host = reportedHost(host)
-		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %q, which is not %s or a subdomain of it, so the "+
+		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %+q, which is not %s or a subdomain of it, so the "+
 			"browser refuses the cookie %q for Domain=%s and every request starts a fresh session; serve the site "+
 			"under %s, set Config.Domain to the site's own registrable domain, or leave Domain empty for a "+
-			"host-only cookie", ErrHostOutsideDomain, host, d, name, d, d))
+			"host-only cookie", ErrHostOutsideDomain, reportedHost(host), d, name, d, d))
 	}
 }
 
@@ -77,10 +75,12 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 // the lower-casing that would cost every save.
 func domainMatch(host, domain string) bool {
 	if len(host) <= len(domain) {
-		return asciiEqualFold(host, domain)
+		return host == domain || asciiEqualFold(host, domain)
 	}
 	cut := len(host) - len(domain)
-	return host[cut-1] == '.' && asciiEqualFold(host[cut:], domain)
+	// == first: a host is nearly always sent in lower case, as Domain is
+	// held (Config.normalize), and == is cheaper than the fold.
+	return host[cut-1] == '.' && (host[cut:] == domain || asciiEqualFold(host[cut:], domain))
 }
 
 // asciiEqualFold reports whether a and b are equal but for the case of
@@ -110,7 +110,7 @@ const maxReportedHost = 253
 
 // origin is where the browser sent a request, as far as the request tells.
 type origin struct {
-	scheme string // as sent: compared without regard to case
+	scheme string // as sent: compared without regard to ASCII case
 	host   string // as sent, with any port
 	// via and viaValue say where the scheme came from, for a report: they
 	// are joined only when one is made, not on every save. A report is
@@ -151,13 +151,32 @@ func requestOrigin(r *http.Request) origin {
 }
 
 // reportedHost returns host, a name without its port, as a report quotes
-// it: in lower case, bounded.
+// it: with ASCII letters in lower case, as the checks compare it, bounded.
+// A report quotes it with %+q, which escapes anything but ASCII: a host
+// that is not plain ASCII (browsers send names in punycode) then reads
+// as what it is.
 func reportedHost(host string) string {
-	host = strings.ToLower(host)
 	if len(host) > maxReportedHost {
 		host = host[:maxReportedHost]
 	}
-	return host
+	return asciiLower(host)
+}
+
+// asciiLower returns s with its ASCII capitals in lower case, and no other
+// letter changed (strings.ToLower would make the Kelvin sign a k).
+func asciiLower(s string) string {
+	for i := range len(s) {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s // no capital, no copy
 }
 
 // proxyHeader returns the first element of h's comma-separated header

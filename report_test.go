@@ -21,8 +21,9 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		cfg     Config[cart]
 		host    string
 		tls     bool
-		headers map[string]string // set with Header.Set, which makes a name canonical, as a server's parser does
-		want    error             // nil: no report
+		headers map[string]string   // set with Header.Set, which makes a name canonical, as a server's parser does
+		lines   map[string][]string // header lines as a server's parser gives them, repeated ones in order
+		want    error               // nil: no report
 		fix     string
 	}{
 		{name: "plain http to an IP", host: "192.168.1.20:8080", want: ErrInsecureRequest, fix: "Config.Insecure"},
@@ -31,6 +32,10 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "plain http to a .localhost name", host: "app.example.localhost:8080"},
 		{name: "plain http to 127.0.0.1", host: "127.0.0.1:8080"},
 		{name: "plain http to ::1", host: "[::1]:8080"},
+		{name: "plain http to ::1 without brackets", host: "::1"},
+		{name: "plain http to LOCALHOST", host: "LOCALHOST:8080"},
+		{name: "plain http to localhost with a final dot", host: "localhost.:8080"},
+		{name: "plain http to a name in capitals, quoted in lower case", host: "DEV.Example.COM", want: ErrInsecureRequest, fix: `"dev.example.com"`},
 		{name: "TLS", host: "192.168.1.20", tls: true},
 		{name: "Insecure store", host: "192.168.1.20", cfg: Config[cart]{Insecure: true}},
 		{name: "proxy says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": "https"}},
@@ -42,12 +47,24 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "proxies' list, first says http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"X-Forwarded-Proto": "http, https"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
 		{name: "proxies' list, first says https", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": " https ,http"}},
 		{name: "proxies' list, Forwarded", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": "proto=http;host=a.example, proto=https"}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "proxies' list, spaces", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"X-Forwarded-Proto": " http , https"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
+		{name: "two lines, first says http", host: "10.0.0.5:8080", tls: true, lines: map[string][]string{"X-Forwarded-Proto": {"http", "https"}}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: http"},
+		{name: "two lines, first says https", host: "10.0.0.5:8080", lines: map[string][]string{"X-Forwarded-Proto": {"https", "http"}}},
+		{name: "Forwarded host in capitals, outside Domain", host: "app.example.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": "HOST=example.net"}, want: ErrHostOutsideDomain, fix: `"example.net"`},
+		{name: "Forwarded quoted host under Domain", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": `proto=https;host="app.example.com"`}},
 		{name: "proxies' list, forwarded host", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-Forwarded-Host": "app.example.com, example.net"}},
 		{name: "host outside Domain", host: "example.org", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "set Config.Domain"},
 		{name: "host that merely ends like Domain", host: "badexample.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "under example.com"},
 		{name: "subdomain of Domain", host: "app.example.com:443", tls: true, cfg: Config[cart]{Domain: "example.com"}},
 		{name: "Domain itself", host: "EXAMPLE.com", tls: true, cfg: Config[cart]{Domain: "example.com"}},
-		{name: "host and Domain in capitals", host: "App.example.COM", tls: true, cfg: Config[cart]{Domain: "Example.com"}},
+		{name: "host in capitals under Domain", host: "App.example.COM", tls: true, cfg: Config[cart]{Domain: "example.com"}},
+		{name: "host in capitals at the end of the alphabet", host: "AMAZON.ZZ", tls: true, cfg: Config[cart]{Domain: "amazon.zz"}},
+		{name: "host with a final dot under Domain", host: "app.example.com.:443", tls: true, cfg: Config[cart]{Domain: "example.com"}},
+		{name: "host outside Domain, quoted in lower case", host: "App.Example.ORG", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: `"app.example.org"`},
+		{name: "host outside Domain, quoted as sent but for ASCII case", host: "\u212aEXAMPLE.com", tls: true, cfg: Config[cart]{Domain: "kexample.com"}, want: ErrHostOutsideDomain, fix: `"\u212aexample.com"`},
+		{name: "long host outside Domain, quoted bounded", host: strings.Repeat("a", 300), tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: `"` + strings.Repeat("a", 253) + `"`},
+		// Over plain http as well: each check on the host as it came.
+		{name: "long host under Domain over plain http", host: strings.Repeat("a", 300) + ".example.com", cfg: Config[cart]{Domain: "example.com"}, want: ErrInsecureRequest, fix: `"` + strings.Repeat("a", 253) + `"`},
 		{name: "forwarded host under Domain", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-FORWARDED-HOST": "app.example.com"}},
 		{name: "forwarded host outside Domain", host: "app.example.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"forwarded": "host=example.net"}, want: ErrHostOutsideDomain, fix: `"example.net"`},
 	} {
@@ -65,6 +82,9 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 				}
 				for k, v := range tc.headers {
 					r.Header.Set(k, v)
+				}
+				for k, v := range tc.lines {
+					r.Header[k] = v
 				}
 				return r
 			}
@@ -136,20 +156,28 @@ func TestStoreReportsEachCauseOnce(t *testing.T) {
 
 // domainMatch is host == domain || strings.HasSuffix(host, "."+domain),
 // with ASCII letters in lower case, on every pair of strings of up to
-// four letters of "aB.K" and the Kelvin sign, which only a Unicode fold
+// three of these letters: the ends of the ASCII capitals and their
+// neighbours, and the Kelvin sign, which only a Unicode fold
 // (strings.EqualFold) would take for a k.
 func TestDomainMatch(t *testing.T) {
 	words := []string{""}
 	for i := 0; i < len(words); i++ {
-		if utf8.RuneCountInString(words[i]) < 4 {
-			for _, c := range "aB.K\u212a" {
+		if utf8.RuneCountInString(words[i]) < 3 {
+			for _, c := range "aB.AZ@[`{zK\u212a" {
 				words = append(words, words[i]+string(c))
 			}
 		}
 	}
-	for _, host := range words {
-		for _, domain := range words {
-			h, d := asciiLower(host), asciiLower(domain)
+	lower := make([]string, len(words))
+	for i, w := range words {
+		lower[i] = lowerASCII(w)
+		if got := asciiLower(w); got != lower[i] {
+			t.Fatalf("asciiLower(%q) = %q, want %q", w, got, lower[i])
+		}
+	}
+	for i, host := range words {
+		for j, domain := range words {
+			h, d := lower[i], lower[j]
 			want := h == d || strings.HasSuffix(h, "."+d)
 			if got := domainMatch(host, domain); got != want {
 				t.Fatalf("domainMatch(%q, %q) = %v, want %v", host, domain, got, want)
@@ -158,8 +186,8 @@ func TestDomainMatch(t *testing.T) {
 	}
 }
 
-// asciiLower is s with its ASCII capitals in lower case.
-func asciiLower(s string) string {
+// lowerASCII is s with its ASCII capitals in lower case.
+func lowerASCII(s string) string {
 	return strings.Map(func(r rune) rune {
 		if 'A' <= r && r <= 'Z' {
 			return r + 'a' - 'A'

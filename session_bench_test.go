@@ -112,7 +112,10 @@ func changeMap(m *map[string]any) {
 
 // BenchmarkMiddleware measures a whole request through the middleware:
 // scan the Cookie header, join the chunks, open and decode the session,
-// change it, seal it and write its Set-Cookie headers. Beside it, one
+// change it, seal it and write its Set-Cookie headers, for a store of a
+// root domain (Config.Domain) behind a load balancer that terminated TLS,
+// so that each save also checks the request for a misconfiguration to
+// report, as it does in production. Beside it, one
 // size and form at a time, run the codec's Encode then Decode of the same
 // session (what the request cannot do without), and the same request
 // through gorilla/sessions' CookieStore (securecookie, gob, AES-CTR +
@@ -168,7 +171,9 @@ func benchRequests[T any](b *testing.B, shape requestShape[T]) {
 // benchStoreRequest runs requests carrying the session seed through the
 // store's middleware, each making the change.
 func benchStoreRequest[T any](b *testing.B, seed T, change func(*T)) {
-	st, err := NewStore(testRing(b), Config[T]{MaxSize: 20000, Now: (&clock{t0}).Now})
+	// A store for a root domain, behind a load balancer: the request
+	// comes through the proxy that terminated TLS (behindProxy).
+	st, err := NewStore(testRing(b), Config[T]{MaxSize: 20000, Now: (&clock{t0}).Now, Domain: "example.com"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -187,7 +192,7 @@ func benchStoreRequest[T any](b *testing.B, seed T, change func(*T)) {
 	if err := st.Save(rec, nil, s); err != nil {
 		b.Fatal(err)
 	}
-	req := tlsRequestWith(rec)
+	req := behindProxy(requestWith(rec), "app.example.com")
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {

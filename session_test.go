@@ -735,14 +735,25 @@ func TestMiddlewareCommitsBeforeBody(t *testing.T) {
 	}
 }
 
-// tlsRequestWith is requestWith over TLS, as a site's requests come in
-// production. A store checks each save's request over TLS for a
-// misconfiguration to report (checkRequest), while a plain-http one is
-// reported once and then no longer checked: the benchmarks and allocation
-// counts take such a request so that they include that check.
+// tlsRequestWith is requestWith over TLS. A store checks each save's
+// request over TLS for a misconfiguration to report (checkRequest), while
+// a plain-http one is reported once and then no longer checked: the
+// benchmarks and allocation counts take requests over TLS, or behind a
+// proxy that terminated it (behindProxy), so that they include that check.
 func tlsRequestWith(rec *httptest.ResponseRecorder) *http.Request {
 	r := requestWith(rec)
 	r.TLS = &tls.ConnectionState{}
+	return r
+}
+
+// behindProxy makes r a request as a server of a fleet receives it: from
+// a load balancer that terminated TLS and says so, for host.
+func behindProxy(r *http.Request, host string) *http.Request {
+	r.TLS = nil
+	r.Host = "10.0.0.5:8080"
+	r.Header.Set("X-Forwarded-Proto", "https")
+	r.Header.Set("X-Forwarded-Host", host)
+	r.Header.Set("X-Forwarded-For", "203.0.113.7")
 	return r
 }
 
