@@ -540,6 +540,13 @@ func unixAdd(t time.Time, d time.Duration) (sec, nsec int64) {
 	return sec + ds, nsec
 }
 
+// unixBefore reports whether the time of sec seconds and nsec nanoseconds
+// since the Unix epoch comes before that of sec2 and nsec2 (both nsec
+// within a second, as unixAdd gives them).
+func unixBefore(sec, nsec, sec2, nsec2 int64) bool {
+	return sec < sec2 || sec == sec2 && nsec < nsec2
+}
+
 // KeyUsage counts the values one key opened through a codec since it was
 // made: an operator deletes a retired key once its count stops growing.
 type KeyUsage struct {

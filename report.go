@@ -91,18 +91,19 @@ func asciiEqualFold(a, b string) bool {
 		return false
 	}
 	for i := range len(a) {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
+		if lowerByte(a[i]) != lowerByte(b[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// lowerByte returns c, an ASCII capital in lower case, else unchanged.
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // maxReportedHost bounds how much of a request's host a report quotes.
@@ -166,12 +167,10 @@ func reportedHost(host string) string {
 // letter changed (strings.ToLower would make the Kelvin sign a k).
 func asciiLower(s string) string {
 	for i := range len(s) {
-		if 'A' <= s[i] && s[i] <= 'Z' {
+		if lowerByte(s[i]) != s[i] {
 			b := []byte(s)
 			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
+				b[j] = lowerByte(b[j])
 			}
 			return string(b)
 		}

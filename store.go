@@ -402,13 +402,13 @@ func (st *Store[T]) Save(w http.ResponseWriter, r *http.Request, s *Session[T]) 
 func (st *Store[T]) sealing(s *Session[T], now time.Time) (exp time.Time, err error) {
 	sec, nsec := st.lifeEnd(s)
 	if st.cfg.IdleTimeout > 0 {
-		if is, ins := unixAdd(now, st.cfg.IdleTimeout); is < sec || is == sec && ins < nsec {
+		if is, ins := unixAdd(now, st.cfg.IdleTimeout); unixBefore(is, ins, sec, nsec) {
 			sec, nsec = is, ins
 		}
 	}
 	// Less than a second left (exp.Sub(now) < time.Second): a value sealed
 	// now, whose lifetime is in whole seconds, would be dead on arrival.
-	if ns := now.Unix() + 1; sec < ns || sec == ns && nsec < int64(now.Nanosecond()) {
+	if unixBefore(sec, nsec, now.Unix()+1, int64(now.Nanosecond())) {
 		return time.Time{}, fmt.Errorf("%w: the session's lifetime has run out", ErrExpired)
 	}
 	if s.env.ID == nil {
