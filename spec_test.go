@@ -105,6 +105,8 @@ var specMutations = map[string]string{
 	"header-last-live-failure":     "the last failure that another server may get past reported, not the first",
 	"header-first-opens":           "the first attempt that opens taken, not the one sealed last",
 	"header-leading-zero":          "chunk indexes with leading zeros accepted",
+	"header-index-unlimited":       "chunk indexes of L and beyond accepted",
+	"header-one-cookie-4096":       "a single cookie opened with M = 4096 rather than MaxSize",
 	"header-name-fold-case":        "cookie names compared without regard to case",
 	"header-all-combinations":      "every combination of candidates tried",
 	"header-quotes-kept":           "double quotes kept as part of the value",
@@ -137,6 +139,7 @@ var specMutations = map[string]string{
 	"keyring-no-active-ok":              "a file without an active key accepted",
 	"keyring-null-present":              "a null member counted as present",
 	"keyring-primary-earliest":          "the primary is the key that activated first",
+	"keyring-primary-retire-ignored":    "an active key past its retire_after taken as the primary",
 	"keyring-primary-tie-first-created": "between keys activated at once, the one created first is the primary",
 	"keyring-primary-tie-lowest-id":     "between keys activated and created at once, the lowest id is the primary",
 }
@@ -391,7 +394,7 @@ func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header
 		if suffix != "" {
 			digits, ok := strings.CutPrefix(suffix, ".")
 			n, err := strconv.Atoi(digits)
-			if !ok || err != nil || strings.Trim(digits, "0123456789") != "" || n < 1 || n >= limit ||
+			if !ok || err != nil || strings.Trim(digits, "0123456789") != "" || n < 1 || n >= limit && !r.is("header-index-unlimited") ||
 				digits[0] == '0' && !r.is("header-leading-zero") {
 				continue
 			}
@@ -431,6 +434,9 @@ func (r specReader) readCookieHeader(ring *specRing, h map[string]string, header
 				return specOpened{}, "incomplete"
 			}
 			parts[i] = cands[i][min(j, len(cands[i])-1)]
+		}
+		if n == 1 && len(parts[0]) > 4096 && r.is("header-one-cookie-4096") {
+			return specOpened{}, "too-large"
 		}
 		if r.is("header-join-header-order") {
 			parts = parts[:0]
@@ -904,7 +910,7 @@ func (ring *specRing) primary(t time.Time, r specReader) string {
 	var bk specKey
 	for _, id := range ring.order {
 		k := ring.keys[id]
-		if k.state != "active" || k.activatesAt.After(t) || k.hasRetire && !t.Before(k.retireAfter) {
+		if k.state != "active" || k.activatesAt.After(t) || k.hasRetire && !t.Before(k.retireAfter) && !r.is("keyring-primary-retire-ignored") {
 			continue
 		}
 		later := k.activatesAt.After(bk.activatesAt)

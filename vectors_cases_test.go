@@ -320,6 +320,12 @@ func vectorKeyringSpecs(t testing.TB) []vectorSpec {
 
 		ok("keyring-primary-latest", "two active keys past their activation: the later activation is the primary",
 			vectorDay(6, 5), "c0ffee02", vectorRingJSON(t, []Key{keys[0], keys[1], keys[2]}, nil)),
+		ok("keyring-primary-retire-after-passed", "two active keys past their activation, the later one past its retire_after: the earlier one is the primary",
+			vectorDay(6, 5), "c0ffee01", vectorRingJSON(t, []Key{keys[0], func() Key {
+				k := keys[1]
+				k.RetireAfter = vectorDay(6, 4)
+				return k
+			}(), keys[2]}, nil)),
 		ok("keyring-primary-tie-created", "two keys activated at once: the one created later is the primary, though its id is lower",
 			vectorEpoch, "c0ffee01", vectorRingJSON(t, []Key{keys[0], {ID: vkPending, State: KeyActive, Created: vectorDay(4, 1),
 				ActivatesAt: keys[0].ActivatesAt, secret: vectorSecret(vkPending)}}, nil)),
@@ -440,6 +446,11 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 	nameCase := h("cookie-header-name-case", "absent", nil, func(c []string) string { return "__secure-session=" + c[0] },
 		"the cookie __Secure-session read from a header that holds __secure-session: names compare byte for byte")
 	nameCase.cookieName = "__Secure-session"
+	// One cookie longer than a browser keeps (4096), within max-length:
+	// a reader opens a single cookie with M = MaxSize, as it does chunks.
+	oneLong := h("cookie-header-one-long-cookie", "ok", vectorSizedPayload(t, ser, 3400), func(c []string) string { return "session=" + c[0] },
+		"one cookie of more than 4096 characters, not split, within max-length 6144: it is opened with M = max-length")
+	oneLong.chunks = 1
 	return []vectorSpec{
 		h("cookie-header-one", "ok", nil, func(c []string) string { return "session=" + c[0] }, "one cookie holding the whole value"),
 		h("cookie-header-two-chunks", "ok", big, func(c []string) string {
@@ -454,6 +465,9 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 			"chunk 1 without chunk 0"),
 		h("cookie-header-leading-zero", "incomplete", big, func(c []string) string { return "session=" + c[0] + "; session.01=" + c[1] },
 			"chunk 1 named session.01, which is another cookie"),
+		h("cookie-header-index-beyond-limit", "absent", big, func(c []string) string { return "session.2=" + c[1] },
+			"a cookie named session.2 alone: with L = 2, chunk indexes stop at 1, so it is another cookie and the session is absent, not incomplete"),
+		oneLong,
 		h("cookie-header-second-candidate", "ok", nil, func(c []string) string { return "session=" + tampered + "; session=" + c[0] },
 			"a tampered value, then the session under the same name"),
 		h("cookie-header-four-candidates", "ok", nil, func(c []string) string { return repeat("session="+tampered, 3) + "session=" + c[0] },
