@@ -190,6 +190,9 @@ func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now 
 // a client without cookies logs in (after [Session.Renew] and setting the
 // data, as for a cookie login), and return the token in the response's
 // body; the client sends it back as "Authorization: Bearer <token>".
+// Token sets no header: a body that holds a token is a credential, so
+// give that response "Cache-Control: no-store" yourself. (A new token
+// that Save sends in [TokenHeader] gets it from the store.)
 //
 // From then on the session travels by token for the rest of the response:
 // Save sets no cookie, and sends a new token in [TokenHeader] only if the

@@ -172,8 +172,9 @@
 // [Config.OnError]. A change made after the header went out is reported
 // the same way, at Warn, as [ErrLateSave]: it is never dropped without a
 // word. Frameworks: chi takes the middleware as it is, echo through
-// echo.WrapMiddleware, and gin through the one-line adapter in
-// examples/frameworks/ginsession (its own module, tested with all three).
+// echo.WrapMiddleware, and gin through the adapter of about 70 lines in
+// examples/frameworks/ginsession (a package of the examples/frameworks
+// module, tested there with all three).
 //
 // # Flashes and remember me
 //

@@ -30,6 +30,12 @@ its Cookie header ("Cookie: session=~…; session.1=…"), or a response's
 the cookies of the session named --name are joined, however many it
 spans. A value in double quotes is read without them.
 
+A bearer token (Config.Transport with TransportBearer) is sealed under
+"Bearer NAME" rather than NAME: give --token and the token, or paste the
+request's "Authorization: Bearer …" line, which is read as a token without
+--token. (A store with ShareTokenAndCookie seals its tokens as cookie
+values: decode them without --token.)
+
 The output is JSON: the key that sealed the value and its status in the
 keyring, when the value was issued and when it expires, how many cookies
 it spans, and its payload. A session that a Store wrote shows as its id,
@@ -69,6 +75,7 @@ func (c *cli) decode(args []string) int {
 	s.flags.Var(&at, "at", "open the value as at `TIME` rather than now")
 	s.flags.Var(&skew, "skew", "the clock skew allowed around expiry and issue times")
 	s.flags.BoolVar(&opts.showAll, "show-all", false, "print the session id and every value of the payload, even those that look secret")
+	s.flags.BoolVar(&opts.token, "token", false, "the input is a bearer token, which the store seals under \"Bearer NAME\"")
 	ff.register(s)
 	// VALUE is optional: parse it apart from the required arguments.
 	pos, status, ok := s.parseOptional(c, args, 1)
@@ -129,6 +136,7 @@ type decodeOptions struct {
 	now                       time.Time
 	skew                      time.Duration
 	showAll                   bool
+	token                     bool // the input is a bearer token (--token, or read as one)
 }
 
 type decodeOutput struct {
@@ -170,17 +178,22 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 	if err != nil {
 		return nil, err
 	}
-	chunks, err := chunksOf(opts.name, input)
-	if err != nil {
+	name := opts.name
+	var chunks []string
+	if token, ok := tokenOf(input, opts.token); ok {
+		// The name the Store seals tokens under: its cookie values never
+		// open as tokens, nor tokens as cookie values.
+		opts.token, name, chunks = true, "Bearer "+opts.name, []string{token}
+	} else if chunks, err = chunksOf(opts.name, input); err != nil {
 		return nil, err
 	}
 	var p decoded
-	h, err := codec.OpenChunks(opts.name, chunks, &p)
+	h, err := codec.OpenChunks(name, chunks, &p)
 	if err != nil {
 		return nil, explain(ring, opts, chunks, h, err)
 	}
 	out := &decodeOutput{
-		Name:      opts.name,
+		Name:      name,
 		Chunks:    h.Chunks,
 		KeyID:     h.KeyID.String(),
 		KeyStatus: ring.Status(h.KeyID, opts.now),
@@ -206,6 +219,26 @@ func decodeInput(ring *cookiesession.Keyring, opts decodeOptions, input string) 
 		out.Payload = printable(p.value, opts.showAll)
 	}
 	return out, nil
+}
+
+// tokenOf finds a bearer token in input: the token itself when the input
+// is one (asToken, from --token), or the token of a pasted
+// "Authorization: Bearer …" or "Bearer …" line either way. It reports
+// whether input is a token.
+func tokenOf(input string, asToken bool) (string, bool) {
+	v := strings.TrimSpace(input)
+	if strings.ContainsAny(v, "\r\n") {
+		return v, asToken // several lines: a Cookie header or Set-Cookie lines, not one token
+	}
+	if len(v) >= len("authorization:") && strings.EqualFold(v[:len("authorization:")], "authorization:") {
+		v = strings.TrimSpace(v[len("authorization:"):])
+	}
+	// The scheme, in any case, then one or more spaces (RFC 6750).
+	const scheme = "bearer "
+	if len(v) > len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
+		return unquote(strings.TrimSpace(v[len(scheme):])), true
+	}
+	return unquote(v), asToken
 }
 
 // chunksOf finds, in input, the value to open: a lone value, or the
@@ -342,9 +375,14 @@ func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h
 		return fmt.Errorf("%w: the value was sealed by key %s, %s", err, ke.ID, why)
 	case errors.As(err, &ke) && errors.Is(err, cookiesession.ErrRevokedKey):
 		return fmt.Errorf("%w: key %s is %s at %s", err, ke.ID, ring.Status(ke.ID, opts.now), opts.now.UTC().Format(time.RFC3339))
+	case errors.Is(err, cookiesession.ErrTampered) && opts.token:
+		return fmt.Errorf("%w: it claims key %s but does not authenticate as a bearer token of cookie name %q and purpose %q: "+
+			"it was changed or cut short, or sealed for another --name or --purpose, "+
+			"or it is a cookie value (decode it without --token)", err, claimed, opts.name, opts.purpose)
 	case errors.Is(err, cookiesession.ErrTampered):
 		return fmt.Errorf("%w: it claims key %s but does not authenticate for cookie name %q and purpose %q: "+
-			"it was changed or cut short, or sealed for another --name or --purpose", err, claimed, opts.name, opts.purpose)
+			"it was changed or cut short, or sealed for another --name or --purpose, "+
+			"or it is a bearer token (give --token)", err, claimed, opts.name, opts.purpose)
 	case errors.Is(err, cookiesession.ErrExpired):
 		return fmt.Errorf("%w: it expired at %s; it is %s (clock skew %v)", err,
 			h.Expires.UTC().Format(time.RFC3339), opts.now.UTC().Format(time.RFC3339), opts.skew)

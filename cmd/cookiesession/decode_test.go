@@ -558,3 +558,83 @@ func decodeSaved[T any](t *testing.T, change func(*cookiesession.Session[T])) *d
 	}
 	return out
 }
+
+// minted returns a bearer token a Store minted for data, at decodeNow.
+func minted(t *testing.T, ring *cookiesession.Keyring, data login) string {
+	t.Helper()
+	st, err := cookiesession.NewStore(ring, cookiesession.Config[login]{Name: "session",
+		Transport: cookiesession.TransportCookie | cookiesession.TransportBearer,
+		Now:       func() time.Time { return decodeNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(data)
+	token, err := s.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+func TestDecodeToken(t *testing.T) {
+	ring := newRing(t)
+	token := minted(t, ring, login{User: "ada", CSRF: "s3cr3t"})
+	value := sealed(t, ring, cookiesession.Config[login]{}, login{User: "ada"})[0].Value
+	opts := decodeOptions{name: "session", serializer: "cbor", now: decodeNow, skew: time.Minute}
+	for _, tc := range []struct {
+		name, input string
+		flag        bool
+	}{
+		{"--token and the token", token, true},
+		{"--token and the token in quotes", `"` + token + `"`, true},
+		{"the Authorization line", "Authorization: Bearer " + token + "\n", false},
+		{"the scheme in lower case, two spaces", "bearer  " + token, false},
+		{"--token and the Authorization line", "authorization: BEARER " + token, true},
+	} {
+		o := opts
+		o.token = tc.flag
+		out, err := decodeInput(ring, o, tc.input)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if out.Name != "Bearer session" || out.Session == nil || out.Session.Data.(map[string]any)["User"] != "ada" ||
+			out.Session.Data.(map[string]any)["CSRF"] != "[redacted]" {
+			t.Errorf("%s: %+v", tc.name, out)
+		}
+	}
+
+	// Each form given as the other fails, and the error says which flag
+	// to change.
+	for _, tc := range []struct {
+		name, input string
+		flag        bool
+		hint        string
+	}{
+		{"a token without --token", token, false, "or it is a bearer token (give --token)"},
+		{"a cookie value with --token", value, true, "or it is a cookie value (decode it without --token)"},
+		{"a Cookie header with --token", "Cookie: session=" + value, true, "or it is a cookie value"},
+	} {
+		o := opts
+		o.token = tc.flag
+		_, err := decodeInput(ring, o, tc.input)
+		if !errors.Is(err, cookiesession.ErrTampered) && !errors.Is(err, cookiesession.ErrMalformed) || err == nil ||
+			tc.hint != "" && errors.Is(err, cookiesession.ErrTampered) && !strings.Contains(err.Error(), tc.hint) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+
+	// Through the command line.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	if err := ring.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"decode", "--keyring", path, "--name", "session", "--at", decodeNow.Format(time.RFC3339), "--token", token}
+	if status := run(args, strings.NewReader(""), &stdout, &stderr); status != 0 ||
+		!strings.Contains(stdout.String(), `"name": "Bearer session"`) || !strings.Contains(stdout.String(), `"User": "ada"`) {
+		t.Errorf("decode --token: status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+}
