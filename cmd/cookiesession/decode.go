@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cookiesession/cookiesession"
@@ -546,6 +547,11 @@ func printable(v any, showAll bool) any {
 			out[i] = printable(e, showAll)
 		}
 		return out
+	case cbor.Tag:
+		// A tag of a number the decoder does not know keeps its content,
+		// which may be a map of secrets: it is printed, and hidden, like
+		// any other content, never with fmt.Sprint.
+		return map[string]any{"cbor_tag": v.Number, "content": printable(v.Content, showAll)}
 	}
 	if _, err := json.Marshal(v); err != nil {
 		return fmt.Sprint(v)
@@ -555,14 +561,41 @@ func printable(v any, showAll bool) any {
 
 func printableEntry(name string, v any, showAll bool) any {
 	if !showAll {
-		lower := strings.ToLower(name)
-		for _, s := range secretNames {
-			if strings.Contains(lower, s) {
+		folded := foldCase(name)
+		for _, s := range foldedSecretNames {
+			if strings.Contains(folded, s) {
 				return redacted
 			}
 		}
 	}
 	return printable(v, showAll)
+}
+
+// foldedSecretNames are secretNames in foldCase's form.
+var foldedSecretNames = func() []string {
+	out := make([]string, len(secretNames))
+	for i, s := range secretNames {
+		out[i] = foldCase(s)
+	}
+	return out
+}()
+
+// foldCase maps every letter of s to one letter of its case: the least of
+// the letters Unicode folds together with it. Two names that differ only
+// in case, in any script, come out equal, and so do those that spell an s
+// as the long s (ſ) or a k as the Kelvin sign, which strings.ToLower
+// leaves apart. It takes one pass over s, whatever the payload holds.
+func foldCase(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 // isDevNull reports whether fi is the null device, a character device that

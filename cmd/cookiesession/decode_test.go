@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cookiesession/cookiesession"
+	"github.com/fxamacker/cbor/v2"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -423,6 +424,9 @@ func TestDecodeRedacts(t *testing.T) {
 		"user_ssn": "s-ssn", "private": "s-private", "Signature": "s-signature", "refresh_token": "s-token",
 		"APIKey": "s-apikey", "password_hash": "s-hash", "card_number": "s-card", "XSRF": "s-xsrf",
 		"PW": "s-pw", "UserPw": "s-userpw", "Pswd": "s-pswd", "Mnemonic": "s-mnemonic", "MFACode": "s-mfa", "Recovery": "s-recovery",
+		// Case in Unicode's sense: the long s and the Kelvin sign fold to
+		// s and k, as strings.EqualFold folds them.
+		"Paſſword": "s-long-s", "ſecret": "s-long-s-2", "\u212aeyID": "s-kelvin", "ΑΥΘ_auth": "s-greek",
 		"contact": map[string]any{"SSN": "s-nested"},
 		"tokens":  []any{"s-list-1", map[string]any{"note": "s-list-2"}},
 	}
@@ -460,6 +464,35 @@ func TestDecodeRedacts(t *testing.T) {
 	}
 	if d := cmp.Diff(payload, out.Payload); d != "" {
 		t.Errorf("--show-all payload (-want +got):\n%s", d)
+	}
+
+	// The content of a tag the decoder does not know (here 1000, around
+	// a map) is printed as a map and hidden by its names, never written
+	// out whole with fmt.Sprint.
+	tagged, err := codec.Encode("session", map[string]any{
+		"profile": cbor.Tag{Number: 1000, Content: map[string]any{"password": "s-tagged", "name": "ada"}},
+		"token":   cbor.Tag{Number: 1001, Content: "s-tagged-2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.showAll = false
+	if out, err = decodeInput(ring, opts, tagged); err != nil {
+		t.Fatal(err)
+	}
+	wantTagged := map[string]any{
+		"profile": map[string]any{"cbor_tag": uint64(1000), "content": map[string]any{"password": redacted, "name": "ada"}},
+		"token":   redacted,
+	}
+	if d := cmp.Diff(wantTagged, out.Payload); d != "" {
+		t.Errorf("tagged payload (-want +got):\n%s", d)
+	}
+	opts.showAll = true
+	if out, err = decodeInput(ring, opts, tagged); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(out.Payload); !strings.Contains(string(b), `"password":"s-tagged"`) {
+		t.Errorf("--show-all tagged payload: %s", b)
 	}
 
 	// A Store's session: its id is hidden too.

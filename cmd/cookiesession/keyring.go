@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,6 +296,12 @@ then revoke the old key.
 				activateAt.t.Format(time.RFC3339)))
 		}
 		opts.ActivationDelay = activateAt.t.Sub(now)
+		if !now.Add(opts.ActivationDelay).Equal(activateAt.t) {
+			// Sub saturates at about 292 years: the key would activate
+			// at another time than the one asked for.
+			return c.usageError("cookiesession "+s.name, fmt.Sprintf("--activate-at %s is too far in the future: at most %v from now",
+				activateAt.t.Format(time.RFC3339), time.Duration(math.MaxInt64).Truncate(time.Hour)))
+		}
 	}
 	if opts.ActivationDelay == 0 {
 		opts.ActivationDelay = -1 // at once, rather than the default

@@ -85,6 +85,14 @@ func (c *cli) dispatch(name, usage string, cmds map[string]func([]string) int, a
 	if name == "cookiesession" && args[0] == "--version" {
 		return c.version(nil)
 	}
+	if args[0] == "help" && len(args) > 1 {
+		// "help COMMAND" is "COMMAND --help"; help for no such command
+		// is a usage error, not the overview and success.
+		if cmd, ok := cmds[args[1]]; ok {
+			return cmd(append([]string{"--help"}, args[2:]...))
+		}
+		return c.usageError(name, fmt.Sprintf("unknown command %q", args[1]))
+	}
 	if isHelp(args[0]) {
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
