@@ -790,6 +790,12 @@ func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
 // temporary file in the same folder, syncs it, renames it over path and
 // syncs the folder, so a crash at any point leaves either the old file or
 // the new one, never a mix. If path is a symlink, its target is replaced.
+// The new file keeps the owner and group of the one it replaces, and its
+// group's read permission if that was all the group and others had (mode
+// 0640), so that a keyring
+// rotated by root, or by another account than the servers', stays
+// readable by the servers that read it; if the owner cannot be kept, Save
+// fails and the old file stays.
 func (r *Keyring) Save(path string) error {
 	return r.save(path, true)
 }
@@ -823,6 +829,13 @@ func writeFileAtomic(path string, replace bool, write func(io.Writer) error) (er
 	if dir == "" {
 		dir = "."
 	}
+	// What the new file keeps of the one it replaces (see Save).
+	var prev os.FileInfo
+	if replace {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			prev = fi
+		}
+	}
 	// os.CreateTemp makes the file with mode 0600, so the keys are never
 	// readable by others, not even for a moment.
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
@@ -839,8 +852,25 @@ func writeFileAtomic(path string, replace bool, write func(io.Writer) error) (er
 	if err = write(tmp); err != nil {
 		return err
 	}
-	if err = tmp.Chmod(0o600); err != nil {
+	mode := os.FileMode(0o600)
+	if prev != nil && prev.Mode().Perm()&0o037 == 0 {
+		// Group read, and nothing more for the group or others: a file
+		// that readers allowing group read take (a Kubernetes fsGroup).
+		// A file readable by others, which readers refuse, gets 0600.
+		mode |= prev.Mode().Perm() & 0o040
+	}
+	if err = tmp.Chmod(mode); err != nil {
 		return err
+	}
+	if prev != nil {
+		if uid, gid, ok := fileOwner(prev); ok && (uid != os.Geteuid() || gid != os.Getegid()) {
+			// Only root may give a file away; anyone may give it a group
+			// of their own. Failing here leaves the old file in place,
+			// rather than a keyring its servers may no longer read.
+			if err = tmp.Chown(uid, gid); err != nil {
+				return fmt.Errorf("keeping the owner %d and group %d of the file it replaces: %w", uid, gid, err)
+			}
+		}
 	}
 	if err = tmp.Sync(); err != nil {
 		return err

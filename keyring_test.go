@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -327,6 +328,49 @@ func TestSaveKeyring(t *testing.T) {
 		t.Errorf("saved keyring differs (-want +got):\n%s", d)
 	}
 	assertOnlyFiles(t, dir, "keys.json")
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("over a file of mode 0644: mode = %v, %v; want 0600", fi.Mode(), err)
+	}
+
+	// A file its group may read (0640, for servers that allow it) keeps
+	// that permission when it is replaced.
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("over a file of mode 0640: mode = %v, %v; want 0640", fi.Mode(), err)
+	}
+}
+
+// TestSaveKeepsOwner replaces, as root, a keyring file that another user
+// and group own, as an operator's "sudo cookiesession keyring rotate"
+// does: the servers that run as that user must still read it.
+func TestSaveKeepsOwner(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Geteuid() != 0 {
+		t.Skip("needs root on a Unix system, to give a file to another user")
+	}
+	path := filepath.Join(t.TempDir(), "keys.json")
+	r, _ := NewKeyring(t0)
+	if err := r.SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	const uid, gid = 65534, 65533
+	if err := os.Chown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, g, ok := fileOwner(fi); !ok || u != uid || g != gid || fi.Mode().Perm() != 0o600 {
+		t.Errorf("owner %d:%d (%v), mode %v; want %d:%d, 0600", u, g, ok, fi.Mode(), uid, gid)
+	}
 }
 
 func assertOnlyFiles(t *testing.T, dir string, want ...string) {
