@@ -208,6 +208,10 @@ func (c *Config[T]) normalize() error {
 		return bad("Name %q is too long for ChunkSize %d", c.Name, c.ChunkSize)
 	case !strings.HasPrefix(c.Path, "/"):
 		return bad("Path %q does not start with /", c.Path)
+	case c.SameSite < http.SameSiteDefaultMode || c.SameSite > http.SameSiteNoneMode:
+		// net/http writes no attribute for a value it does not know: the
+		// cookie would lose its cross-site protection without a word.
+		return bad("SameSite %d is not one of net/http's SameSite modes", c.SameSite)
 	case c.SameSite == http.SameSiteNoneMode && c.Insecure:
 		return bad("SameSite=None requires Secure; unset Insecure")
 	case c.Transport&^(TransportCookie|TransportBearer) != 0:

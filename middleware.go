@@ -193,8 +193,13 @@ func (w *sessionWriter[T]) Flush() {
 // Hijack implements http.Hijacker for handlers that assert it. A hijacked
 // connection carries no header from the server, so the session is not
 // saved: save it before hijacking, if it must be. A change pending at the
-// hijack, or made after it, is reported as [ErrLateSave].
+// hijack, or made after it, is reported as [ErrLateSave]. A hijack that
+// fails (HTTP/2, a writer that cannot) changes nothing: the response
+// goes on as if it had not been tried, and saves the session.
 func (w *sessionWriter[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.committed, w.sent, w.hijacked = true, true, true
-	return http.NewResponseController(w.ResponseWriter).Hijack()
+	conn, buf, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.committed, w.sent, w.hijacked = true, true, true
+	}
+	return conn, buf, err
 }

@@ -236,6 +236,32 @@ func TestMiddlewareChangeBeforeHijackIsReported(t *testing.T) {
 	}
 }
 
+// A hijack that fails (here a writer that cannot; HTTP/2 refuses it too)
+// sends nothing: the response goes on, and carries the session.
+func TestMiddlewareFailedHijackSaves(t *testing.T) {
+	rec := &recorder{}
+	st, _ := newStore(t, testRing(t), Config[cart]{OnError: rec.onError})
+	w := httptest.NewRecorder()
+	st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Visits++ })
+		if _, _, err := w.(http.Hijacker).Hijack(); !errors.Is(err, http.ErrNotSupported) {
+			t.Errorf("Hijack of a recorder: %v, want http.ErrNotSupported", err)
+		}
+		http.Error(w, "cannot upgrade", http.StatusBadRequest)
+	})).ServeHTTP(w, tlsRequestWith(httptest.NewRecorder()))
+	if len(rec.errs) != 0 {
+		t.Errorf("reports: %v", rec.errs)
+	}
+	if w.Code != http.StatusBadRequest || len(w.Result().Cookies()) != 1 {
+		t.Fatalf("status %d, cookies %v; want 400 and the session", w.Code, w.Result().Cookies())
+	}
+	s, err := st.Load(requestWith(w))
+	if err != nil || s.Get().Visits != 1 {
+		t.Errorf("the saved session: %+v, %v", s.Get(), err)
+	}
+}
+
 // A handler that changes the session and writes nothing gets its change
 // saved when it returns; an unchanged session reports nothing.
 func TestMiddlewareNoWriteNoReport(t *testing.T) {

@@ -37,17 +37,16 @@ type printedKeyring struct {
 	Deleted []KeyID
 }
 
-// Format prints r's keys, never their secrets.
-func (r *Keyring) Format(f fmt.State, verb rune) {
-	if r == nil {
-		fmt.Fprintf(f, fmt.FormatString(f, verb), (*printedKeyring)(nil))
-		return
-	}
+// Format prints r's keys, never their secrets (nor the ciphers derived
+// from them). It has a value receiver so that a Keyring value, a copy of
+// *r or a field of a struct, prints the same as a *Keyring; fmt prints a
+// nil *Keyring as <nil>.
+func (r Keyring) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), printedKeyring{r.keys, r.deleted})
 }
 
 // String is r as %v prints it.
-func (r *Keyring) String() string { return fmt.Sprint(r) }
+func (r Keyring) String() string { return fmt.Sprint(r) }
 
 // printedSession is what a Session prints as: what it is, not what it
 // holds.
@@ -62,14 +61,12 @@ type printedSession struct {
 
 // Format prints what s is (the key that sealed it, whether it is new,
 // changed, renewed or destroyed, why it did not load), never its data,
-// its id or the cookies it came in.
-func (s *Session[T]) Format(f fmt.State, verb rune) {
-	if s == nil {
-		fmt.Fprintf(f, fmt.FormatString(f, verb), (*printedSession)(nil))
-		return
-	}
+// its id or the cookies it came in. It has a value receiver so that a
+// Session value (a copy of *s, a field of a struct) prints the same as a
+// *Session; fmt prints a nil *Session as <nil>.
+func (s Session[T]) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), printedSession{s.keyID, s.fresh, s.changed, s.renewed, s.destroyed, s.loadErr})
 }
 
 // String is s as %v prints it.
-func (s *Session[T]) String() string { return fmt.Sprint(s) }
+func (s Session[T]) String() string { return fmt.Sprint(s) }

@@ -77,12 +77,17 @@ func TestPrintingHidesSecrets(t *testing.T) {
 		"*KeyringFile": file, "*Codec": codec, "*Store": st,
 		"ReloadEvent": ReloadEvent{Path: path, Outcome: KeyringReloaded, Keyring: ring},
 		"*Session":    loaded, "Session-after-save": s,
+		// Values, not pointers: a copy, or a field of a struct, prints
+		// as the pointer does.
+		"Session": *loaded,
 		"struct of them": struct {
 			K    Key
 			R    *Keyring
 			S    *Session[secretData]
 			keys []Key
-		}{ring.Keys()[0], ring, loaded, ring.Keys()},
+			SV   Session[secretData]
+			RV   Keyring
+		}{ring.Keys()[0], ring, loaded, ring.Keys(), *loaded, *ring},
 	}
 	var out bytes.Buffer
 	text := slog.New(slog.NewTextHandler(&out, nil))

@@ -936,6 +936,8 @@ func TestConfigValidation(t *testing.T) {
 		{"max size over the header cap", Config[cart]{MaxSize: 1 << 20}, "MaxSize"},
 		{"lifetime over 400 days", Config[cart]{Lifetime: 401 * 24 * time.Hour}, "Lifetime"},
 		{"SameSite None insecure", Config[cart]{SameSite: http.SameSiteNoneMode, Insecure: true}, "SameSite"},
+		{"SameSite unknown", Config[cart]{SameSite: http.SameSite(9)}, "SameSite 9 is not"},
+		{"SameSite negative", Config[cart]{SameSite: http.SameSite(-1)}, "SameSite -1 is not"},
 		{"invalid name", Config[cart]{Name: "my session"}, "Cookie.Name"},
 		{"invalid domain", Config[cart]{Domain: "exa mple.com"}, "Domain"},
 		{"relative path", Config[cart]{Path: "app"}, "Path"},
