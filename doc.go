@@ -200,7 +200,9 @@
 // [ErrInsecureRequest] or [ErrHostOutsideDomain], to the Logger at Warn
 // and to OnError, with what to change; nothing else changes. A proxy's
 // Forwarded or X-Forwarded-Proto/-Host headers are read for this report
-// only.
+// only: the first element of each, Forwarded's proto and host (RFC 7239,
+// quoted strings and all) before X-Forwarded-Proto and X-Forwarded-Host,
+// each parameter on its own.
 //
 // # Changing the session type
 //

@@ -128,27 +128,98 @@ func requestOrigin(r *http.Request) origin {
 		o.scheme, o.via = "https", "TLS"
 	}
 	// Only the first element of each header: the one the proxy nearest
-	// the browser wrote.
-	if fwd := proxyHeader(r.Header, "Forwarded"); fwd != "" {
-		for pair := range strings.SplitSeq(fwd, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
-			v = strings.Trim(v, `"`)
-			switch {
-			case strings.EqualFold(k, "proto") && v != "":
-				o.scheme, o.via, o.viaValue = v, "Forwarded: proto=", v
-			case strings.EqualFold(k, "host") && v != "":
-				o.host = v
-			}
-		}
-	} else {
-		if p := proxyHeader(r.Header, "X-Forwarded-Proto"); p != "" {
-			o.scheme, o.via, o.viaValue = p, "X-Forwarded-Proto: ", p
-		}
-		if h := proxyHeader(r.Header, "X-Forwarded-Host"); h != "" {
-			o.host = h
-		}
+	// the browser wrote. Forwarded's word comes first, parameter by
+	// parameter: a Forwarded header that gives only for= (a proxy that
+	// records the client) leaves the scheme and host to X-Forwarded-*.
+	proto, host := forwardedParams(r.Header)
+	if proto != "" {
+		o.scheme, o.via, o.viaValue = proto, "Forwarded: proto=", proto
+	} else if p := proxyHeader(r.Header, "X-Forwarded-Proto"); p != "" {
+		o.scheme, o.via, o.viaValue = p, "X-Forwarded-Proto: ", p
+	}
+	if host != "" {
+		o.host = host
+	} else if h := proxyHeader(r.Header, "X-Forwarded-Host"); h != "" {
+		o.host = h
 	}
 	return o
+}
+
+// maxProxyHeader bounds how much of a proxy header is read.
+const maxProxyHeader = 1024
+
+// forwardedParams returns the proto and host parameters of the first
+// element of h's Forwarded header (RFC 7239, section 4): its first value
+// is read up to the first comma outside a quoted string, its pairs split
+// at semicolons outside quoted strings, and a quoted value is taken
+// without its quotes and escapes, so that for="x,y" neither ends the
+// element nor hides the parameters after it. Bounded: at most
+// maxProxyHeader bytes are read.
+func forwardedParams(h http.Header) (proto, host string) {
+	v := h["Forwarded"]
+	if len(v) == 0 {
+		return "", "" // no proxy's word, as on most requests
+	}
+	s := v[0]
+	if len(s) > maxProxyHeader {
+		s = s[:maxProxyHeader]
+	}
+	for {
+		pair, rest, last := forwardedPair(s)
+		k, val, _ := strings.Cut(pair, "=")
+		k, val = strings.TrimSpace(k), unquoteParam(strings.TrimSpace(val))
+		switch {
+		case proto == "" && asciiEqualFold(k, "proto"):
+			proto = val
+		case host == "" && asciiEqualFold(k, "host"):
+			host = val
+		}
+		if last {
+			return proto, host
+		}
+		s = rest
+	}
+}
+
+// forwardedPair cuts s at its first semicolon or comma outside a quoted
+// string: pair is what comes before it, rest what follows a semicolon,
+// and last is set when the element ends there (a comma, or the end of s).
+// A backslash in a quoted string escapes the byte after it.
+func forwardedPair(s string) (pair, rest string, last bool) {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case !quoted && c == ';':
+			return s[:i], s[i+1:], false
+		case !quoted && c == ',':
+			return s[:i], "", true
+		}
+	}
+	return s, "", true
+}
+
+// unquoteParam returns v without the quotes of a quoted string and with
+// its escapes read (RFC 9110, section 5.6.4), or v as it is.
+func unquoteParam(v string) string {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return v
+	}
+	v = v[1 : len(v)-1]
+	if strings.IndexByte(v, '\\') < 0 {
+		return v // no escape, no copy
+	}
+	b := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b = append(b, v[i])
+	}
+	return string(b)
 }
 
 // reportedHost returns host, a name without its port, as a report quotes
@@ -189,8 +260,8 @@ func proxyHeader(h http.Header, key string) string {
 		return "" // no proxy's word, as on most requests
 	}
 	first, _, _ := strings.Cut(v[0], ",")
-	if len(first) > 1024 {
-		first = first[:1024]
+	if len(first) > maxProxyHeader {
+		first = first[:maxProxyHeader]
 	}
 	return strings.TrimSpace(first)
 }

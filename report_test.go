@@ -52,6 +52,22 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "two lines, first says https", host: "10.0.0.5:8080", lines: map[string][]string{"X-Forwarded-Proto": {"https", "http"}}},
 		{name: "Forwarded host in capitals, outside Domain", host: "app.example.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": "HOST=example.net"}, want: ErrHostOutsideDomain, fix: `"example.net"`},
 		{name: "Forwarded quoted host under Domain", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": `proto=https;host="app.example.com"`}},
+		// RFC 7239's quoted strings may hold commas and semicolons, which
+		// end neither the element nor the pair; their escapes are read.
+		{name: "Forwarded quoted for= with a comma", host: "10.0.0.5:8080", cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": `for="x,y";proto=https;host=app.example.com`}},
+		{name: "Forwarded quoted for= with a semicolon", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for="[2001:db8::1];x";proto=https`}},
+		{name: "Forwarded escaped quote and comma", host: "backend", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": `for="a\",b";host="app.example.com"`}},
+		{name: "Forwarded quoted host with an escape", host: "backend", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": `host="app.exam\ple.com"`}},
+		{name: "Forwarded quoted comma, then http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": `for="x,proto=https";proto=http`}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "Forwarded proto= inside a quoted for= is no proto", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for="a;proto=https"`}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
+		{name: "Forwarded proto twice in an element: the first counts", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": "proto=http;proto=https"}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "Forwarded second element not read", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for="x,y", proto=https`}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
+		// Parameter by parameter: a Forwarded header without proto or host
+		// leaves them to X-Forwarded-Proto and X-Forwarded-Host.
+		{name: "Forwarded for= only, X-Forwarded-Proto https", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": "for=192.0.2.60", "X-Forwarded-Proto": "https"}},
+		{name: "Forwarded proto only, X-Forwarded-Host under Domain", host: "10.0.0.5:8080", cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": "proto=https", "X-Forwarded-Host": "app.example.com"}},
+		{name: "Forwarded proto wins over X-Forwarded-Proto", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": "proto=http", "X-Forwarded-Proto": "https"}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "Forwarded host wins over X-Forwarded-Host", host: "backend", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"Forwarded": "host=example.net", "X-Forwarded-Host": "app.example.com"}, want: ErrHostOutsideDomain, fix: `"example.net"`},
 		{name: "proxies' list, forwarded host", host: "backend-3:8080", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-Forwarded-Host": "app.example.com, example.net"}},
 		{name: "host outside Domain", host: "example.org", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "set Config.Domain"},
 		{name: "host that merely ends like Domain", host: "badexample.com", tls: true, cfg: Config[cart]{Domain: "example.com"}, want: ErrHostOutsideDomain, fix: "under example.com"},
