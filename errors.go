@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"unicode/utf8"
 )
 
 // The outcomes of opening a value or loading a session. Every error the
@@ -115,13 +116,32 @@ func (e *KeyringError) Error() string {
 		s += " " + e.Path
 	}
 	if e.Key != "" {
-		s += ": key " + e.Key
+		s += ": key " + boundedText(e.Key)
 	}
-	s += ": " + e.Problem
+	s += ": " + boundedText(e.Problem)
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + boundedText(e.Err.Error())
 	}
 	return s
+}
+
+// maxErrorText bounds each part of a keyring error's text. The parts may
+// quote the file (a state, a time, a number of 500,000 digits, or the
+// JSON decoder's words about it), and the text goes to logs on every
+// failed reload: a broken file must not make a log line of a megabyte.
+const maxErrorText = 512
+
+// boundedText returns s cut to maxErrorText bytes, at a character's
+// start, with how much was left out.
+func boundedText(s string) string {
+	if len(s) <= maxErrorText {
+		return s
+	}
+	cut := maxErrorText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes more)", len(s)-cut)
 }
 
 // Is reports whether target is [ErrInvalidKeyring].

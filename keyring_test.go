@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -538,6 +539,27 @@ func TestPrimarySpans(t *testing.T) {
 					t.Fatalf("round %d at %v: primary %d, want %d (keys %v)", round, now, got, want, ring.Keys())
 				}
 			}
+		}
+	}
+}
+
+// TestKeyringErrorBounded: a keyring file that quotes itself into its
+// error (a number of 500,000 digits, a state as long) makes an error text
+// of bounded length, which still says what is wrong.
+func TestKeyringErrorBounded(t *testing.T) {
+	long := strings.Repeat("1", 500000)
+	for name, file := range map[string]string{
+		"version":          `{"version": ` + long + `, "keys": []}`,
+		"state":            strings.Replace(validKeyring, `"active"`, `"`+long+`"`, 1),
+		"state, multibyte": strings.Replace(validKeyring, `"active"`, `"`+strings.Repeat("é", 200000)+`"`, 1),
+	} {
+		_, err := ParseKeyring([]byte(file))
+		if !errors.Is(err, ErrInvalidKeyring) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		msg := err.Error()
+		if len(msg) > 4*maxErrorText || !utf8.ValidString(msg) || !strings.Contains(msg, "bytes more)") {
+			t.Errorf("%s: error of %d bytes (valid UTF-8: %v): %.200s", name, len(msg), utf8.ValidString(msg), msg)
 		}
 	}
 }
