@@ -63,6 +63,15 @@ export class KeyringError extends CookieSessionError {
   readonly key: string;
   readonly problem: string;
 }
+/**
+ * A keyring file that would make a key usable again that the keyring in
+ * use has ended (revoked, retired past its retire_after, or deleted), or
+ * that an earlier reload saw ended: KeyringFile.reload refuses it and keeps
+ * the keyring in use (Go's ErrKeyRevived). `key` names the key.
+ */
+export class KeyRevivedError extends KeyringError {
+  readonly code: 'COOKIESESSION_KEY_REVIVED';
+}
 /** A keyring file whose mode lets its group or other users read it. */
 export class PermissionError extends CookieSessionError {
   readonly kind: 'keyring-permissions';
@@ -134,7 +143,12 @@ export interface KeyringFileConfig extends KeyringFileOptions {
   now?: () => Instant;
 }
 
-/** A key source that follows a keyring file as it changes. */
+/**
+ * A key source that follows a keyring file as it changes. A changed file
+ * is taken only if it parses, passes the permission rules, has a primary
+ * key, and brings back no key that has ended (KeyRevivedError); until one
+ * is, the last good keyring stays in use.
+ */
 export class KeyringFile implements KeySource {
   /** Reads the file once; throws if it is not a usable keyring. Starts nothing. */
   constructor(path: string, config?: KeyringFileConfig);
@@ -149,7 +163,12 @@ export class KeyringFile implements KeySource {
 
 // ---- Values ---------------------------------------------------------------
 
-/** A serializer: "cbor" (the default), "json", or your own. */
+/**
+ * A serializer: "cbor" (the default), "json", or your own. A Codec never
+ * zeroes what your serialize returns, nor the plaintext your deserialize
+ * was given, which is a buffer of its own that values may view; it wipes
+ * only the buffers of the package's own serializers.
+ */
 export interface Serializer {
   name?: string;
   serialize(v: unknown): Uint8Array;
@@ -246,12 +265,24 @@ export interface Flash {
 }
 
 export interface SessionStoreOptions {
-  /** Default "__Host-session", "__Secure-session" with a domain, "session" when insecure. */
+  /**
+   * Default "__Host-session", or "__Secure-session" with a domain or a path
+   * other than "/", or "session" when insecure. An RFC 7230 token; a
+   * "__Host-" name needs Secure, path "/" and no domain, a "__Secure-" name
+   * Secure.
+   */
   name?: string;
+  /**
+   * Shares the session with subdomains: a registrable domain. An IP address,
+   * "localhost", a single label ("com") or a name with a final dot is
+   * refused; longer public suffixes ("co.uk") are not detected.
+   */
   domain?: string;
+  /** Default "/". Starts with "/"; printable ASCII without ";". */
   path?: string;
   insecure?: boolean;
   scriptAccess?: boolean;
+  /** Default 'Lax'; '' writes no SameSite attribute. 'None' needs Secure. */
   sameSite?: 'Lax' | 'Strict' | 'None' | '';
   /** Absolute lifetime in seconds. Default 7 days; at most 400 days. */
   lifetime?: number;
@@ -318,6 +349,7 @@ export interface SessionToSeal {
 
 /** Loads and saves sessions as the Go Store writes them. */
 export class SessionStore {
+  /** Throws RangeError for settings Go's NewStore refuses (see SessionStoreOptions). */
   constructor(keys: KeySource, opts?: SessionStoreOptions);
   readonly name: string;
   /** Throws AbsentError when the request carried no session, or why it cannot be used. */
@@ -351,6 +383,11 @@ export class Simple {
   value: number;
 }
 export function decodeCBOR(bytes: Uint8Array, limits?: { maxDepth?: number; maxElements?: number }): unknown;
+/**
+ * Throws RangeError beyond the nesting and element limits, and TypeError
+ * for what has no CBOR form or a map whose keys encode as one key (1 and
+ * 1n, null and undefined), which the decoder would refuse as a duplicate.
+ */
 export function encodeCBOR(v: unknown): Uint8Array;
 /** RFC 3339 as FORMAT.md allows it, to BigInt nanoseconds; null when not. */
 export function parseRFC3339(s: string): bigint | null;

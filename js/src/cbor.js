@@ -405,8 +405,16 @@ class Encoder {
     if (v instanceof Map) {
       this.count(v.size, 'map');
       this.head(5, v.size);
+      // Keys a JavaScript Map holds apart may still encode as one key (1
+      // and 1n, null and undefined, a Date and its text, two arrays alike):
+      // the decoder refuses such a map, so sealing refuses it first.
+      const seen = new Set();
       for (const [k, x] of v) {
+        const start = this.chunks.length;
         this.value(k, depth);
+        const id = encodedKeyIdentity(Buffer.concat(this.chunks.slice(start)));
+        if (seen.has(id)) throw duplicateKey();
+        seen.add(id);
         this.value(x, depth);
       }
       return;
@@ -417,7 +425,15 @@ class Encoder {
     const keys = Object.keys(v);
     this.count(keys.length, 'map');
     this.head(5, keys.length);
+    // An object's keys are distinct strings, but those with lone
+    // surrogates encode to U+FFFD and may collide ("\ud800", "\ufffd").
+    const seen = keys.every((k) => k.isWellFormed()) ? null : new Set();
     for (const k of keys) {
+      if (seen) {
+        const id = Buffer.from(k, 'utf8').toString('latin1');
+        if (seen.has(id)) throw duplicateKey();
+        seen.add(id);
+      }
       this.value(k, depth);
       this.value(v[k], depth);
     }
@@ -443,6 +459,24 @@ class Encoder {
 
   bytes() {
     return Buffer.concat(this.chunks, this.len);
+  }
+}
+
+function duplicateKey() {
+  return new TypeError('cookiesession: two map keys encode as one CBOR key, a duplicate that opening refuses');
+}
+
+// encodedKeyIdentity is keyIdentity for a key the encoder wrote, raw: the
+// identity the decoder gives the same bytes when it checks for duplicates.
+function encodedKeyIdentity(raw) {
+  const d = new Decoder(raw, MAX_NESTING, MAX_ELEMENTS);
+  const { major, ai, arg } = d.head();
+  switch (major) {
+    case 0: return keyIdentity(arg, raw);
+    case 1: return keyIdentity(-1n - BigInt(arg), raw);
+    case 2: return keyIdentity(raw.subarray(d.off), raw);
+    case 7: return keyIdentity(ai >= 25 && ai <= 27 ? d.simple(ai, arg, 0) : null, raw);
+    default: return keyIdentity(null, raw);
   }
 }
 

@@ -9,7 +9,7 @@ import {
 import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
 import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds, secondsToNanos } from './time.js';
-import { serializerOf } from './serializer.js';
+import { serializerOf, ownsBuffers } from './serializer.js';
 import { wireBytes } from './utf8.js';
 
 export const FORMAT_VERSION = 1;
@@ -114,31 +114,37 @@ export class Codec {
     const lifetime = floorSeconds(exp) - iatS;
     if (lifetime <= 0n || lifetime > MAX_U32) throw new RangeError(`cookiesession: lifetime ${lifetime}s is not between 1s and ${MAX_U32}s`);
     const payload = this.serializer.serialize(v);
-    const rawLen = OVERHEAD + payload.length;
-    const encLen = 1 + encodedLen(rawLen);
-    const chunks = chunksFor(encLen);
-    if (encLen > this.maxLength) throw new TooLargeError('value', encLen, this.maxLength);
-    if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`cookiesession: ${chunks} chunks, at most ${MAX_CHUNKS}`);
+    try {
+      const rawLen = OVERHEAD + payload.length;
+      const encLen = 1 + encodedLen(rawLen);
+      const chunks = chunksFor(encLen);
+      if (encLen > this.maxLength) throw new TooLargeError('value', encLen, this.maxLength);
+      if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`cookiesession: ${chunks} chunks, at most ${MAX_CHUNKS}`);
 
-    const raw = new Uint8Array(rawLen);
-    const dv = new DataView(raw.buffer);
-    raw[0] = FORMAT_VERSION;
-    raw[1] = 0; // flags: none defined in version 1
-    raw[2] = chunks;
-    dv.setUint32(3, parseInt(key.id, 16));
-    dv.setBigInt64(7, iatS);
-    dv.setUint32(15, Number(lifetime));
-    const hdr = raw.subarray(0, HEADER_SIZE);
-    // A fresh random nonce per value. A failing source throws, and so does
-    // sealing: a made-up or repeated nonce would reveal plaintexts.
-    const nonce = this.random(NONCE_SIZE);
-    if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_SIZE) throw new Error('cookiesession: the random source gave no nonce');
-    raw.set(nonce, HEADER_SIZE);
-    const sealed = xchacha20poly1305(subkeyOf(key), raw.subarray(HEADER_SIZE, HEADER_SIZE + NONCE_SIZE), appendAD(hdr, name, this.purpose))
-      .encrypt(payload);
-    raw.set(sealed, HEADER_SIZE + NONCE_SIZE);
-    if (payload instanceof Uint8Array) payload.fill(0);
-    return { value: '~' + encodeURL(raw), keyId: key.id, chunks };
+      const raw = new Uint8Array(rawLen);
+      const dv = new DataView(raw.buffer);
+      raw[0] = FORMAT_VERSION;
+      raw[1] = 0; // flags: none defined in version 1
+      raw[2] = chunks;
+      dv.setUint32(3, parseInt(key.id, 16));
+      dv.setBigInt64(7, iatS);
+      dv.setUint32(15, Number(lifetime));
+      const hdr = raw.subarray(0, HEADER_SIZE);
+      // A fresh random nonce per value. A failing source throws, and so does
+      // sealing: a made-up or repeated nonce would reveal plaintexts.
+      const nonce = this.random(NONCE_SIZE);
+      if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_SIZE) throw new Error('cookiesession: the random source gave no nonce');
+      raw.set(nonce, HEADER_SIZE);
+      const sealed = xchacha20poly1305(subkeyOf(key), raw.subarray(HEADER_SIZE, HEADER_SIZE + NONCE_SIZE), appendAD(hdr, name, this.purpose))
+        .encrypt(payload);
+      raw.set(sealed, HEADER_SIZE + NONCE_SIZE);
+      return { value: '~' + encodeURL(raw), keyId: key.id, chunks };
+    } finally {
+      // Only a buffer this package's serializer made is wiped, whether the
+      // seal succeeded or not: another's may be the caller's value itself,
+      // or a cached encoding it returns again.
+      if (ownsBuffers(this.serializer)) payload.fill(0);
+    }
   }
 
   /**
@@ -229,6 +235,11 @@ export class Codec {
     };
     // From here the header is authentic and travels with the error.
     if (!(now < (iat + lifetime) * NS + this.skew)) throw withHeader(new ExpiredError(), header);
+    // This package's serializers copy what they keep, and the plaintext is
+    // wiped once they are done. Any other serializer keeps the plaintext:
+    // it was decrypted into a buffer of its own, which nothing else holds,
+    // and what it returns may be views into it (msgpack's byte strings).
+    const owns = ownsBuffers(this.serializer);
     let v;
     try {
       v = this.serializer.deserialize(plain);
@@ -236,7 +247,7 @@ export class Codec {
       if (e instanceof CookieSessionError) throw withHeader(e, header);
       throw withHeader(new MalformedError('payload does not deserialize'), header);
     } finally {
-      plain.fill(0);
+      if (owns) plain.fill(0);
     }
     return { value: v, header };
   }

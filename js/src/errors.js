@@ -104,6 +104,31 @@ export class KeyringError extends CookieSessionError {
 KeyringError.prototype.kind = 'invalid-keyring';
 KeyringError.prototype.code = 'COOKIESESSION_INVALID_KEYRING';
 
+/**
+ * A keyring file that would make a key usable again that the keyring in
+ * use has ended: revoked it, retired it past its retire_after, or pruned
+ * it (listed it as deleted), as Go's ErrKeyRevived. A KeyringFile refuses
+ * such a file (an old copy put back) and keeps the keyring in use. It is a
+ * KeyringError (kind invalid-keyring) naming the key, with a code of its
+ * own. To undo a revocation on purpose, rotate to a new key, or restart
+ * every server with the file (a restart forgets which keys it saw ended).
+ */
+export class KeyRevivedError extends KeyringError {
+  /**
+   * @param {{path?: string, key: string, state: string}} f the file, the key's id and its state in the file
+   */
+  constructor({ path = '', key, state }) {
+    super({
+      path,
+      key,
+      problem: 'can no longer open sessions (revoked, or retired past its retire-after time), ' +
+        `and this file makes it ${state} again (an old copy of the file?)`,
+    });
+    this.message += ': cookiesession: an ended key made usable again';
+  }
+}
+KeyRevivedError.prototype.code = 'COOKIESESSION_KEY_REVIVED';
+
 /** A keyring file whose mode lets its group or other users read it. */
 export class PermissionError extends CookieSessionError {
   constructor(path, mode) {

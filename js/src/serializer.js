@@ -8,15 +8,35 @@ import { MalformedError } from './errors.js';
  * @typedef {{serialize(v: unknown): Uint8Array, deserialize(b: Uint8Array): unknown}} Serializer
  */
 
+// The serializers whose buffers the package may wipe: serialize returns a
+// buffer of its own making, which nothing else refers to, and deserialize
+// copies what it keeps (no value it returns is a view into its input).
+// This package's serializers are; any other is not, and a Codec neither
+// zeroes what it returns nor wipes the plaintext it was given. The Go
+// package's rule: "This package's serializers copy what they keep; any
+// other gets its own copy".
+const owned = new WeakSet();
+
+/** @internal marks s as copying what it keeps (see owned). */
+export function markOwned(s) {
+  owned.add(s);
+  return s;
+}
+
+/** @internal whether a Codec may wipe s's output and the plaintext it read. */
+export function ownsBuffers(s) {
+  return owned.has(s);
+}
+
 /** CBOR, the default: the Go serializer's limits (FORMAT.md, "Payload"). */
-export const cbor = Object.freeze({
+export const cbor = markOwned(Object.freeze({
   name: 'cbor',
   serialize: (v) => encodeCBOR(v),
   deserialize: (b) => decodeCBOR(b),
-});
+}));
 
 /** JSON: one value, nesting at most 32 levels, integers kept exact. */
-export const json = Object.freeze({
+export const json = markOwned(Object.freeze({
   name: 'json',
   serialize(v) {
     const b = Buffer.from(stringifyJSON(v), 'utf8');
@@ -31,7 +51,7 @@ export const json = Object.freeze({
       throw new MalformedError(`payload is not valid JSON: ${e.message}`);
     }
   },
-});
+}));
 
 /** The serializer an option names: "cbor", "json", or a serializer object. */
 export function serializerOf(s) {

@@ -3,6 +3,7 @@
 // the application's data, split over cookies when large.
 
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Codec } from './codec.js';
 import { MalformedError, ExpiredError, TooLargeError } from './errors.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
@@ -10,7 +11,7 @@ import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chun
 const MAX_MAX_SIZE = MAX_COOKIE_HEADER - (16 << 10);
 import { NS, floorSeconds, dateOfSeconds } from './time.js';
 import { decodeStdLenient } from './base64.js';
-import { serializerOf, cbor, json } from './serializer.js';
+import { serializerOf, cbor, json, markOwned, ownsBuffers } from './serializer.js';
 import { decodeCBORWithMajors, MAX_NESTING } from './cbor.js';
 import { parseJSON, RawNumber, losslessNumber, MEMBERS } from './json.js';
 
@@ -26,10 +27,14 @@ export class SessionStore {
    * @param {object} [opts] see index.d.ts
    */
   constructor(keys, opts = {}) {
+    if (opts.domain !== undefined && typeof opts.domain !== 'string') throw new TypeError('cookiesession: domain is a string');
     this.domain = (opts.domain ?? '').replace(/^\./, '').toLowerCase();
     this.insecure = Boolean(opts.insecure);
-    this.name = opts.name ?? (this.insecure ? 'session' : this.domain ? '__Secure-session' : '__Host-session');
     this.path = opts.path ?? '/';
+    // As Go's Config: a __Host- cookie has no Domain and Path "/", so a
+    // store with either gets a __Secure- name.
+    this.name = opts.name ?? (this.insecure ? 'session'
+      : this.domain || this.path !== '/' ? '__Secure-session' : '__Host-session');
     this.sameSite = opts.sameSite ?? 'Lax';
     this.httpOnly = !opts.scriptAccess;
     this.lifetime = opts.lifetime ?? 7 * 86400;
@@ -53,6 +58,7 @@ export class SessionStore {
       throw new RangeError(`cookiesession: maxSize ${this.maxSize} is not between 256 and ${MAX_MAX_SIZE}`);
     }
     if (this.name.length + 4 > this.chunkSize / 2) throw new RangeError(`cookiesession: name ${this.name} is too long for chunkSize ${this.chunkSize}`);
+    checkCookieConfig(this);
     this.codec = new Codec(keys, {
       purpose: opts.purpose,
       maxAge: this.lifetime,
@@ -190,11 +196,84 @@ export class SessionStore {
   }
 }
 
+// An RFC 7230 token: the characters a cookie name may have.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The bytes of a cookie Path that Go's net/http writes: printable ASCII but ';'.
+const PATH = /^[\x20-\x3a\x3c-\x7e]*$/;
+const SAME_SITE = new Set(['Lax', 'Strict', 'None', '']);
+
+// checkCookieConfig refuses, as Go's NewStore does (Config.normalize), a
+// configuration whose Set-Cookie lines browsers would drop or that would
+// inject attributes into them.
+function checkCookieConfig({ name, path, domain, insecure, sameSite }) {
+  const bad = (why) => new RangeError(`cookiesession: SessionStore: ${why}`);
+  if (typeof name !== 'string' || !TOKEN.test(name)) throw bad(`name ${JSON.stringify(name)} is not a cookie name (an RFC 7230 token)`);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw bad(`path ${JSON.stringify(path)} does not start with /`);
+  if (!PATH.test(path)) throw bad(`path ${JSON.stringify(path)} has a control character, ';' or a character beyond ASCII`);
+  if (!SAME_SITE.has(sameSite)) throw bad(`sameSite ${JSON.stringify(sameSite)} is not 'Lax', 'Strict', 'None' or ''`);
+  if (sameSite === 'None' && insecure) throw bad('sameSite None requires Secure; unset insecure');
+  // Cookie prefixes are promises browsers enforce: refuse a configuration
+  // that breaks them rather than have every cookie dropped.
+  if (name.startsWith('__Host-')) {
+    if (insecure || domain !== '' || path !== '/') {
+      throw bad('a __Host- cookie needs Secure, path / and no domain; to share it with subdomains use a __Secure- name');
+    }
+  } else if (name.startsWith('__Secure-')) {
+    if (insecure) throw bad('a __Secure- cookie needs Secure; unset insecure');
+  } else if (/^__(host|secure)-/i.test(name)) {
+    throw bad(`name ${JSON.stringify(name)}: write the prefix as __Host- or __Secure-`);
+  }
+  if (domain !== '') checkDomain(domain, bad);
+}
+
+// checkDomain refuses a cookie domain that would share the session beyond
+// one site, or that browsers drop, as Go's checkDomain and net/http do.
+// Go also refuses every public suffix ("co.uk", "github.io") from its
+// list; without that list, only single-label domains are (every one of
+// which Go refuses too: an unlisted top-level domain is a public suffix).
+function checkDomain(d, bad) {
+  if (d.endsWith('.')) throw bad(`domain ${JSON.stringify(d)} ends with a dot; write it without`);
+  if (d === 'localhost') {
+    throw bad(`domain "localhost" cannot be shared (browsers treat it as a top-level domain); use a name under it, such as example.localhost, or leave domain empty`);
+  }
+  if (isIP(d.replace(/^\[+|\]+$/g, ''))) throw bad(`domain ${JSON.stringify(d)} is an IP address; leave domain empty for a host-only cookie`);
+  if (!isCookieDomainName(d)) throw bad(`domain ${JSON.stringify(d)} is not a domain name`);
+  if (!d.includes('.')) throw bad(`domain ${JSON.stringify(d)} is a public suffix; use your registrable domain`);
+}
+
+// isCookieDomainName is net/http's check of a Cookie's Domain: labels of
+// ASCII letters, digits and inner hyphens, at most 63 bytes each, 255 in
+// all, and at least one letter.
+function isCookieDomainName(s) {
+  if (s.length === 0 || s.length > 255) return false;
+  let last = '.';
+  let letter = false;
+  let partlen = 0;
+  for (const c of s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      letter = true;
+      partlen++;
+    } else if (c >= '0' && c <= '9') {
+      partlen++;
+    } else if (c === '-') {
+      if (last === '.') return false;
+      partlen++;
+    } else if (c === '.') {
+      if (last === '.' || last === '-' || partlen > 63 || partlen === 0) return false;
+      partlen = 0;
+    } else {
+      return false;
+    }
+    last = c;
+  }
+  return last !== '-' && partlen <= 63 && letter;
+}
+
 // envelopeSerializer wraps a serializer so that opening also reports, for
 // CBOR, the major type of each envelope member: Go reads created into an
 // int64, which takes an integer but refuses a float.
 function envelopeSerializer(ser) {
-  return {
+  const env = {
     name: ser.name,
     serialize: (v) => ser.serialize(v),
     deserialize(b) {
@@ -211,6 +290,8 @@ function envelopeSerializer(ser) {
       return { value, majors: null };
     },
   };
+  // The envelope copies what it keeps exactly when the inner serializer does.
+  return ownsBuffers(ser) ? markOwned(env) : env;
 }
 
 // unraw turns what the JSON envelope reader parsed into the values the

@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { readKeyringFileSync, parseKeyring } from './keyring.js';
-import { KeyringError, NoPrimaryKeyError } from './errors.js';
+import { KeyringError, KeyRevivedError, NoPrimaryKeyError } from './errors.js';
 import { toNanos, systemNow, formatRFC3339 } from './time.js';
 
 /**
@@ -12,8 +12,9 @@ import { toNanos, systemNow, formatRFC3339 } from './time.js';
  * and compares a hash of it with the file in use: modification times and
  * file-system events miss editors that write in place and the swapped
  * symlinks of a Kubernetes Secret volume. A changed file must parse, pass
- * the permission rules and have a primary key; until one does, the last
- * good keyring stays in use.
+ * the permission rules, have a primary key, and not bring back a key that
+ * has ended (KeyRevivedError, as Go's checkNotStale); until one does, the
+ * last good keyring stays in use.
  *
  * Reads are synchronous: the file is at most 1 MiB and read once per
  * interval, and the early reload for an unknown key must answer the
@@ -28,6 +29,10 @@ export class KeyringFile {
   #now;
   #ring;
   #sum;
+  // Ids of keys seen unable to open anything in a keyring in use (revoked,
+  // retired past retire_after, or deleted): see #checkNotStale. Bounded by
+  // the keys an operator ends, each of which was in a keyring file.
+  #ended = new Set();
   #lastEarly = null;
   #timer = null;
 
@@ -47,8 +52,7 @@ export class KeyringFile {
     const now = opts.now ?? systemNow;
     this.#now = () => toNanos(now());
     const { ring, sum } = this.#read();
-    this.#ring = ring;
-    this.#sum = sum;
+    this.#use(ring, sum);
     this.#report({ path, outcome: 'reloaded', error: null, keyring: ring });
   }
 
@@ -118,6 +122,7 @@ export class KeyringFile {
         }
         throw e;
       }
+      this.#checkNotStale(ring, now);
       return { ring, sum };
     } finally {
       data.fill(0);
@@ -129,8 +134,7 @@ export class KeyringFile {
     try {
       const r = this.#read();
       if (!r.same) {
-        this.#ring = r.ring;
-        this.#sum = r.sum;
+        this.#use(r.ring, r.sum);
         ev.outcome = 'reloaded';
         ev.keyring = r.ring;
       }
@@ -140,6 +144,37 @@ export class KeyringFile {
     }
     this.#report(ev);
     return ev;
+  }
+
+  // #checkNotStale refuses a file that would undo what the keyring in use
+  // did: an old copy put back by configuration management, a Secret rolled
+  // back. A revocation, or a retirement whose time has passed, is a promise
+  // that the key's sessions are dead; a file from before it would bring
+  // them back to life. A file that merely lacks keys is taken: replacing a
+  // keyring with a new one is how an operator starts over.
+  #checkNotStale(ring, now) {
+    const cur = this.#ring;
+    for (const k of ring.keys()) {
+      if (!k.canOpen(now)) continue;
+      let ended = this.#ended.has(k.id);
+      if (cur) {
+        const old = cur.key(k.id);
+        if (cur.isDeleted(k.id) || (old !== undefined && !old.canOpen(now))) ended = true;
+      }
+      if (ended) throw new KeyRevivedError({ path: this.#path, key: k.id, state: k.state });
+    }
+  }
+
+  // #use puts ring in use and remembers the keys that can no longer open
+  // anything.
+  #use(ring, sum) {
+    const now = this.#now();
+    for (const k of ring.keys()) {
+      if (!k.canOpen(now)) this.#ended.add(k.id);
+    }
+    for (const id of ring.deleted()) this.#ended.add(id); // pruned: they could open nothing
+    this.#ring = ring;
+    this.#sum = sum;
   }
 
   #report(ev) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCBOR, encodeCBOR, Tagged, Simple, MalformedError } from '../src/index.js';
+import { decodeCBOR, encodeCBOR, Tagged, Simple, MalformedError, Codec, parseKeyring, JSONNumber } from '../src/index.js';
+import { keyJSON, keyringText } from './fixtures.js';
 
 const hex = (h) => new Uint8Array(Buffer.from(h, 'hex'));
 const enc = (v) => Buffer.from(encodeCBOR(v)).toString('hex');
@@ -97,4 +98,36 @@ test('text that is not UTF-8: one U+FFFD per byte that is not part of a valid se
   assert.equal(text('62c0af'), '\ufffd\ufffd'); // overlong
   assert.equal(text('64f4908080'), '\ufffd\ufffd\ufffd\ufffd'); // beyond U+10FFFF
   assert.equal(text('63efbbbf'), '\ufeff'); // a BOM in text is text
+});
+
+// FORMAT.md: whatever seals also opens. Keys a Map (or an object) holds
+// apart but that encode as one key would make a value the decoder refuses
+// ("duplicate map key"), so encoding refuses them, before anything seals.
+test('the encoder refuses map keys that would decode as duplicates', () => {
+  const duplicates = {
+    'integer and BigInt': new Map([[1, 'a'], [1n, 'b']]),
+    'negative integer and BigInt': new Map([[-5, 'a'], [-5n, 'b']]),
+    'null and undefined': new Map([[null, 'a'], [undefined, 'b']]),
+    'a Date and its text': new Map([[new Date(0), 'a'], ['1970-01-01T00:00:00Z', 'b']]),
+    'equal arrays': new Map([[[1], 'a'], [[1n], 'b']]),
+    'equal objects': new Map([[{}, 'a'], [{}, 'b']]),
+    'equal byte strings': new Map([[new Uint8Array([1]), 'a'], [Buffer.from([1]), 'b']]),
+    'a JSONNumber and its double': new Map([[new JSONNumber('1.5'), 'a'], [1.5, 'b']]),
+    'equal tags': new Map([[new Tagged(5, 1), 'a'], [new Tagged(5, 1n), 'b']]),
+    'lone surrogates in a Map': new Map([['\ud800', 'a'], ['\udc00', 'b']]),
+    'lone surrogates in an object': { '\ud800': 'a', '\ufffd': 'b' },
+    'nested': { m: [new Map([[2, 'a'], [2n, 'b']])] },
+  };
+  const codec = new Codec(parseKeyring(keyringText([keyJSON('0000000a')])), { now: () => 1748779200n * 1_000_000_000n });
+  for (const [name, v] of Object.entries(duplicates)) {
+    assert.throws(() => encodeCBOR(v), (e) => e instanceof TypeError && /duplicate/.test(e.message), name);
+    assert.throws(() => codec.seal('c', v), TypeError, name);
+  }
+  // Keys the decoder tells apart still encode, and come back.
+  const distinct = new Map([[1, 'a'], ['1', 'b'], [1.5, 'c'], [2 ** 53, 'd'], [2n ** 53n, 'e'], [new Uint8Array([1]), 'f'],
+    [-1, 'g'], [2n ** 64n, 'h'], [NaN, 'i'], [null, 'j'], [false, 'k'], [[1], 'l'], [[2], 'm']]);
+  const back = decodeCBOR(encodeCBOR(distinct));
+  assert.equal(back.size, distinct.size);
+  assert.equal(codec.open('c', codec.seal('c', distinct)).value.size, distinct.size);
+  assert.deepEqual(decodeCBOR(encodeCBOR({ '\ud800': 'a', b: 'b' })), { '\ufffd': 'a', b: 'b' });
 });

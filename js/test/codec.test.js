@@ -4,7 +4,7 @@ import path from 'node:path';
 import {
   Codec, parseKeyring, loadKeyringSync, peekChunks, OVERHEAD, TamperedError, TooLargeError, ExpiredError,
   NotYetValidError, MalformedError, UnsupportedVersionError, IncompleteError, UnknownKeyError, RevokedKeyError,
-  NoPrimaryKeyError, CookieSessionError,
+  NoPrimaryKeyError, CookieSessionError, SessionStore,
 } from '../src/index.js';
 import { VECTOR_DIR } from './helpers.js';
 import { keyJSON, keyringText } from './fixtures.js';
@@ -199,4 +199,61 @@ test('a value is measured in bytes: latin1 characters as Node gives them, one by
   assert.throws(() => c.open('sid', '~' + 'A'.repeat(100)), TooLargeError);
   // Text beyond U+00FF did not come from a header: its UTF-8 bytes count.
   assert.throws(() => c.open('sid', '~' + 'A'.repeat(97) + '\u2603'), (e) => e instanceof TooLargeError && e.size === 101);
+});
+
+// A custom serializer owns its buffers: its output may alias its input or
+// be cached, and its values may be views into the plaintext (as
+// @msgpack/msgpack's byte strings are). The Codec zeroes neither.
+test('custom serializers: the Codec never zeroes their output or the plaintext their values view', () => {
+  // Decoded values are views into the plaintext.
+  const views = {
+    serialize: (v) => Uint8Array.from([v.tag, ...v.bytes]),
+    deserialize: (b) => ({ tag: b[0], bytes: b.subarray(1) }),
+  };
+  const codec = codecAt(epoch, { serializer: views });
+  const opened = codec.open('s', codec.seal('s', { tag: 9, bytes: [1, 2, 3, 4] })).value;
+  assert.equal(opened.tag, 9);
+  assert.deepEqual([...opened.bytes], [1, 2, 3, 4], 'open wiped the plaintext a value refers to');
+
+  // The output is the caller's own buffer.
+  const identity = { serialize: (b) => b, deserialize: (b) => b };
+  const id = codecAt(epoch, { serializer: identity });
+  const mine = new Uint8Array([7, 7, 7]);
+  const sealed = id.seal('s', mine);
+  assert.deepEqual([...mine], [7, 7, 7], "seal zeroed the caller's buffer");
+  assert.deepEqual([...id.open('s', sealed).value], [7, 7, 7]);
+  // Also when sealing fails after serializing.
+  const big = new Uint8Array(100).fill(7);
+  assert.throws(() => codecAt(epoch, { serializer: identity, maxLength: 100 }).seal('s', big), TooLargeError);
+  assert.ok(big.every((x) => x === 7));
+
+  // The output is cached and returned again.
+  const cache = new Map();
+  const memo = {
+    serialize: (v) => {
+      if (!cache.has(v)) cache.set(v, new Uint8Array(Buffer.from(v)));
+      return cache.get(v);
+    },
+    deserialize: (b) => Buffer.from(b).toString(),
+  };
+  const m = codecAt(epoch, { serializer: memo });
+  m.seal('s', 'hello');
+  assert.equal(m.open('s', m.seal('s', 'hello')).value, 'hello');
+});
+
+test("custom serializers in a SessionStore: the session's byte data survives", () => {
+  // The data as a byte view into the plaintext, with the envelope around it.
+  const viewSerializer = {
+    name: 'views',
+    serialize: (env) => {
+      const data = env.get(3);
+      return Uint8Array.from([...env.get(1), ...new Uint8Array(8), ...data]);
+    },
+    deserialize: (b) => new Map([[1, b.subarray(0, 16)], [2, 1748779200], [3, b.subarray(24)]]),
+  };
+  const st = new SessionStore(ring, { now: () => epoch, name: 's', insecure: true, serializer: viewSerializer });
+  const sealed = st.seal({ data: new Uint8Array([5, 6]) });
+  const loaded = st.load(`s=${sealed.cookies[0].value}`);
+  assert.deepEqual([...loaded.data], [5, 6]);
+  assert.deepEqual([...loaded.id], [...sealed.id]);
 });

@@ -221,3 +221,51 @@ test('an idle timeout shorter than the one sealed applies at once', () => {
   const within = storeAt(epoch + 3659n * S, { name: 's', insecure: true, idleTimeout: 3600 });
   assert.equal(within.load(header(sealed.cookies)).data, 1);
 });
+
+// As Go's Config: a __Host- cookie has no Domain and Path "/", which
+// browsers enforce, so a store with either defaults to a __Secure- name.
+test('the default name: __Secure-session with a domain or a path other than /', () => {
+  assert.equal(new SessionStore(ring).name, '__Host-session');
+  assert.equal(new SessionStore(ring, { path: '/' }).name, '__Host-session');
+  assert.equal(new SessionStore(ring, { path: '/app' }).name, '__Secure-session');
+  assert.equal(new SessionStore(ring, { domain: 'example.com' }).name, '__Secure-session');
+  assert.equal(new SessionStore(ring, { path: '/app', insecure: true }).name, 'session');
+  const line = storeAt(epoch, { path: '/app' }).setCookieHeaders({ data: 1 })[0];
+  assert.match(line, /^__Secure-session=~[^;]*; Path=\/app; Max-Age=604800; HttpOnly; Secure; SameSite=Lax$/);
+});
+
+// As Go's NewStore: settings that would make Set-Cookie lines browsers drop,
+// or that would inject attributes into them, are refused up front.
+test('cookie settings Go refuses are refused: names, paths, domains, prefixes, SameSite', () => {
+  const refused = [
+    { name: 'a=b' }, { name: 'a;b' }, { name: 'a b' }, { name: '' }, { name: '(x' }, { name: 'a\u0000' }, { name: 'é' },
+    { name: 'a,b' }, { name: 'a"b' }, { name: 42 },
+    { path: '/a; Domain=evil.example' }, { path: 'a' }, { path: '' }, { path: '/a\nb' }, { path: '/a\u007f' }, { path: '/café' },
+    { domain: 'example.com; Secure' }, { domain: 'com' }, { domain: '.com' }, { domain: 'localhost' }, { domain: 'example.com.' },
+    { domain: '127.0.0.1' }, { domain: '::1' }, { domain: '[::1]' }, { domain: 'ex ample.com' }, { domain: 'exa_mple.com' },
+    { domain: '-example.com' }, { domain: 'example-.com' }, { domain: 'a..com' }, { domain: 'x'.repeat(64) + '.com' },
+    { sameSite: 'None' }, { sameSite: 'Lax; Domain=evil.example' }, { sameSite: 'lax' },
+    { name: '__host-s' }, { name: '__SECURE-s' },
+  ];
+  for (const o of refused) {
+    assert.throws(() => new SessionStore(ring, { name: 's', insecure: true, ...o }), RangeError, JSON.stringify(o));
+  }
+  const prefixes = [
+    { name: '__Host-s', domain: 'example.com' }, { name: '__Host-s', path: '/app' }, { name: '__Host-s', insecure: true },
+    { name: '__Secure-s', insecure: true }, { sameSite: 'None', insecure: true },
+  ];
+  for (const o of prefixes) assert.throws(() => new SessionStore(ring, o), RangeError, JSON.stringify(o));
+  assert.throws(() => new SessionStore(ring, { domain: 5 }), TypeError);
+
+  const accepted = [
+    {}, { name: '__Host-s' }, { name: '__Secure-s', domain: 'example.com', path: '/app' }, { domain: '.Example.COM' },
+    { domain: 'app.example.localhost' }, { domain: '1password.com' }, { path: '/a/b-c_d.e~f%20' },
+    { name: "!#$%&'*+-.^_`|~09AZaz" }, { sameSite: 'None' }, { sameSite: 'Strict' }, { sameSite: '' },
+    { name: 's', insecure: true, sameSite: 'Lax', domain: 'example.com' },
+  ];
+  for (const o of accepted) {
+    const st = new SessionStore(ring, { now: () => epoch, ...o });
+    assert.match(st.setCookieHeaders({ data: 1 })[0], /^[^=]+=~/, JSON.stringify(o));
+  }
+  assert.equal(new SessionStore(ring, { domain: '.Example.COM' }).domain, 'example.com');
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KeyringFile, Codec, KeyringError, PermissionError, UnknownKeyError } from '../src/index.js';
+import { KeyringFile, Codec, KeyringError, KeyRevivedError, PermissionError, UnknownKeyError, RevokedKeyError, parseKeyring } from '../src/index.js';
 import { keyJSON, keyringText, tempDir, writeKeyring } from './fixtures.js';
 
 const now = () => 1748779200n * 1_000_000_000n; // 2025-06-01T12:00:00Z
@@ -110,4 +110,73 @@ test('start checks the file every interval; close stops it', async (t) => {
   f.close();
   assert.ok(f.keyring().key('0000000b'));
   assert.throws(() => new KeyringFile(p, { interval: 0 }), RangeError);
+});
+
+// An old copy of the file put back must not bring back a key that the
+// keyring in use ended, as Go's checkNotStale refuses (ErrKeyRevived).
+test('a KeyringFile refuses a file that revives a revoked, retired or deleted key', async (t) => {
+  const dir = tempDir(t);
+  const primary = keyJSON('0000000a');
+  const revoked = keyJSON('0000000b', { state: 'revoked' });
+  const p = writeKeyring(dir, 'keys.json', keyringText([primary, revoked]));
+  const events = [];
+  const f = new KeyringFile(p, { now, unknownKeyReloadInterval: -1, onReload: (ev) => events.push(ev.outcome) });
+  const inUse = f.keyring();
+  const revived = (e, key, file = p) => e instanceof KeyRevivedError && e instanceof KeyringError && e.kind === 'invalid-keyring' &&
+    e.code === 'COOKIESESSION_KEY_REVIVED' && e.key === key && e.path === file && /made usable again/.test(e.message);
+
+  await t.test('unrevoke: a revoked key made active again', () => {
+    const sealed = new Codec(parseKeyring(keyringText([{ ...revoked, state: 'active', activates_at: '2025-06-01T00:00:00Z' }, primary])), { now })
+      .seal('sid', 'back from the dead');
+    fs.writeFileSync(p, keyringText([primary, { ...revoked, state: 'active' }]));
+    assert.ok(revived(f.reload(), '0000000b'));
+    assert.equal(f.keyring(), inUse, 'the keyring in use stays');
+    assert.equal(events.at(-1), 'rejected');
+    assert.throws(() => new Codec(f, { now }).open('sid', sealed), RevokedKeyError);
+  });
+
+  await t.test('a key retired past its retire_after given a later one', () => {
+    const r = keyJSON('0000000c', { state: 'retired', retire_after: '2025-05-15T00:00:00Z' });
+    fs.writeFileSync(p, keyringText([primary, revoked, r]));
+    assert.equal(f.reload(), null, 'a new key that cannot open is taken');
+    const cur = f.keyring();
+    fs.writeFileSync(p, keyringText([primary, revoked, { ...r, retire_after: '2030-01-01T00:00:00Z' }]));
+    assert.ok(revived(f.reload(), '0000000c'));
+    assert.equal(f.keyring(), cur);
+  });
+
+  await t.test('revived pruned key: a deleted id reappears', () => {
+    fs.writeFileSync(p, keyringText([primary], { deleted: ['0000000b', '0000000d'] }));
+    assert.equal(f.reload(), null);
+    const cur = f.keyring();
+    fs.writeFileSync(p, keyringText([primary, keyJSON('0000000d')]));
+    assert.ok(revived(f.reload(), '0000000d'), 'in the deleted list of the keyring in use');
+    assert.equal(f.keyring(), cur);
+  });
+
+  await t.test('an ended key is remembered across reloads that dropped it', () => {
+    fs.writeFileSync(p, keyringText([primary]));
+    assert.equal(f.reload(), null, 'a file that merely lacks keys is taken');
+    for (const id of ['0000000b', '0000000c', '0000000d']) {
+      fs.writeFileSync(p, keyringText([primary, keyJSON(id)]));
+      assert.ok(revived(f.reload(), id), `key ${id}`);
+    }
+    // Ended keys kept ended, and keys never seen, are fine.
+    fs.writeFileSync(p, keyringText([primary, { ...revoked }, keyJSON('0000000e')]));
+    assert.equal(f.reload(), null);
+    assert.ok(f.keyring().key('0000000e'));
+  });
+
+  await t.test('the constructor remembers the ended keys of the first file', () => {
+    const q = writeKeyring(dir, 'first.json', keyringText([primary, revoked], { deleted: ['000000dd'] }));
+    const g = new KeyringFile(q, { now });
+    fs.writeFileSync(q, keyringText([primary]));
+    assert.equal(g.reload(), null);
+    fs.writeFileSync(q, keyringText([primary, { ...revoked, state: 'active' }]));
+    assert.ok(revived(g.reload(), '0000000b', q));
+    fs.writeFileSync(q, keyringText([primary, keyJSON('000000dd')]));
+    assert.ok(revived(g.reload(), '000000dd', q));
+    // A new KeyringFile (a restart) forgets: the operator's way to undo it.
+    assert.ok(new KeyringFile(q, { now }).keyring().key('000000dd'));
+  });
 });
