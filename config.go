@@ -251,17 +251,39 @@ func (c *Config[T]) normalize() error {
 
 // checkDomain refuses a cookie Domain that would share the session beyond
 // one site: a public suffix, which browsers refuse anyway, or an IP address.
+// endsInNumber reports whether a browser parses host d as an IPv4 address
+// (WHATWG URL, "ends in a number"): its last label is decimal digits, or
+// 0x and hexadecimal digits.
+func endsInNumber(d string) bool {
+	last := d[strings.LastIndexByte(d, '.')+1:]
+	if hex, ok := strings.CutPrefix(strings.ToLower(last), "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
+}
+
 func checkDomain(d string) error {
 	if strings.HasSuffix(d, ".") {
 		// Browsers refuse a cookie whose Domain ends with a dot: every
 		// session would be dropped without a word.
 		return fmt.Errorf("Domain %q ends with a dot; write it without", d)
 	}
+	if strings.HasPrefix(d, ".") || strings.Contains(d, "..") {
+		// One leading dot is dropped before this check, as Set-Cookie
+		// allows; an empty label beyond it names no host.
+		return fmt.Errorf("Domain %q has an empty label", d)
+	}
 	if d == "localhost" {
 		return fmt.Errorf("Domain %q cannot be shared (browsers treat it as a top-level domain); use a name under it, such as example.localhost, or leave Domain empty", d)
 	}
 	if net.ParseIP(strings.Trim(d, "[]")) != nil {
 		return fmt.Errorf("Domain %q is an IP address; leave Domain empty for a host-only cookie", d)
+	}
+	if endsInNumber(d) {
+		// Browsers parse such a host as an IPv4 address (0x7f.0.0.1 is
+		// 127.0.0.1, WHATWG URL "ends in a number"), where a Domain
+		// attribute is refused.
+		return fmt.Errorf("Domain %q ends in a number, which browsers read as an IPv4 address; leave Domain empty for a host-only cookie", d)
 	}
 	if suffix, _ := publicsuffix.PublicSuffix(d); suffix == d {
 		return fmt.Errorf("Domain %q is a public suffix; use your registrable domain", d)
