@@ -45,8 +45,8 @@ func (r Keyring) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), printedKeyring{r.keys, r.deleted})
 }
 
-// String is r as %v prints it.
-func (r Keyring) String() string { return fmt.Sprint(r) }
+// String is r as %v prints it; "<nil>" for a nil *Keyring.
+func (r *Keyring) String() string { return fmt.Sprint(r) }
 
 // printedSession is what a Session prints as: what it is, not what it
 // holds.
@@ -68,5 +68,6 @@ func (s Session[T]) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), printedSession{s.keyID, s.fresh, s.changed, s.renewed, s.destroyed, s.loadErr})
 }
 
-// String is s as %v prints it.
-func (s Session[T]) String() string { return fmt.Sprint(s) }
+// String is s as %v prints it; "<nil>" for a nil *Session, which
+// printing never panics on.
+func (s *Session[T]) String() string { return fmt.Sprint(s) }

@@ -119,3 +119,18 @@ func TestPrintingHidesSecrets(t *testing.T) {
 		t.Errorf("a session prints as %q", got)
 	}
 }
+
+// TestPrintingNil: a nil *Session or *Keyring prints as <nil>, through
+// fmt and through String, without a panic.
+func TestPrintingNil(t *testing.T) {
+	var s *Session[cart]
+	var r *Keyring
+	for name, got := range map[string]string{
+		"Session.String": s.String(), "Keyring.String": r.String(),
+		"%v Session": fmt.Sprintf("%v", s), "%+v Keyring": fmt.Sprintf("%+v", r),
+	} {
+		if got != "<nil>" {
+			t.Errorf("%s: %q, want <nil>", name, got)
+		}
+	}
+}
