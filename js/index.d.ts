@@ -17,6 +17,10 @@ export class CookieSessionError extends Error {
   header?: Header;
   /** On errors of SessionStore.load: how many chunk indexes the request carried. */
   carried?: number;
+  /** On errors of SessionStore.load (and openCookieHeader): whether a chunk name came more than once (FORMAT.md, "Twins"). */
+  twins?: boolean;
+  /** On errors of SessionStore.load: the host given to load ('' without). */
+  host?: string;
 }
 /** The request carried no session cookie. */
 export class AbsentError extends CookieSessionError { readonly kind: 'absent'; }
@@ -185,6 +189,20 @@ export interface Header {
   issuedAtUnix: bigint;
   expiresUnix: bigint;
   chunks: number;
+  /** For JSON.stringify (not enumerable): times as RFC 3339 text, Unix seconds as decimal strings. */
+  toJSON(): HeaderJSON;
+}
+
+/** What JSON.stringify writes for a Header. */
+export interface HeaderJSON {
+  keyId: string;
+  /** RFC 3339 in UTC; null beyond years 0000-9999. */
+  issuedAt: string | null;
+  expires: string | null;
+  /** Unix seconds, in decimal. */
+  issuedAtUnix: string;
+  expiresUnix: string;
+  chunks: number;
 }
 
 export interface CodecOptions {
@@ -228,7 +246,7 @@ export function openCookieHeader<R = { value: unknown; header: Header }>(
   header: string | string[] | undefined,
   name: string,
   opts?: { chunkSize?: number; maxSize?: number; check?: (r: { value: unknown; header: Header }) => R | void },
-): R & { carried: number };
+): R & { carried: number; twins: boolean };
 /** The chunk limit L: min(255, floor(maxSize / chunkSize) + 1). */
 export function chunkLimit(chunkSize: number, maxSize: number): number;
 
@@ -320,7 +338,14 @@ export interface LoadedSession<T = unknown> {
   reseal: boolean;
   /** How many chunk indexes the request carried. */
   carried: number;
+  /** Whether a chunk name came more than once (a host-only cookie beside a Domain one: FORMAT.md, "Twins"). */
+  twins: boolean;
+  /** The host given to load ('' without): where twins may sit. */
+  host: string;
 }
+
+/** What setCookieHeaders and clearCookieHeaders take as carried: a count, or what load gave. */
+export type Carried = number | { carried?: number; twins?: boolean; host?: string };
 
 export interface SealedSession {
   id: Uint8Array;
@@ -353,11 +378,15 @@ export class SessionStore {
   constructor(keys: KeySource, opts?: SessionStoreOptions);
   readonly name: string;
   /** Throws AbsentError when the request carried no session, or why it cannot be used. */
-  load<T = unknown>(cookieHeader: string | string[] | undefined): LoadedSession<T>;
+  load<T = unknown>(cookieHeader: string | string[] | undefined, opts?: { host?: string }): LoadedSession<T>;
   /** Throws TooLargeError for more than MAX_FLASHES flashes or MAX_FLASH_BYTES of them, or cookies past maxSize. */
   seal(session: SessionToSeal): SealedSession;
-  setCookieHeaders(session: SessionToSeal, carried?: number): string[];
-  clearCookieHeaders(carried?: number): string[];
+  /** Also expires the chunks of a larger session carried, and, with twins (from carried or else session), every chunk in the other forms. */
+  setCookieHeaders(session: SessionToSeal & { twins?: boolean; host?: string }, carried?: Carried): string[];
+  /** Expires every chunk carried, chunk 0 in any case, and with twins every chunk in the other forms. */
+  clearCookieHeaders(carried?: Carried): string[];
+  /** The Domain attributes ('' for host-only) other than the store's own under which twins may sit for a Host header. */
+  twinDomains(host: string): string[];
 }
 
 /** Reads the Go store's envelope from a deserialized payload. */

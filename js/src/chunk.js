@@ -154,7 +154,8 @@ export function chunkLimit(chunkSize, maxSize) {
  * check, when given, runs on each attempt that opened and may throw a
  * CookieSessionError to make it fail, or return what the attempt gives.
  * The result, and every error thrown, carries `carried`: how many chunk
- * indexes the request had (the highest plus one).
+ * indexes the request had (the highest plus one), and `twins`: whether
+ * some chunk name came more than once (FORMAT.md, "Twins").
  * @param {import('./codec.js').Codec} codec
  * @param {string | string[] | undefined} header
  * @param {string} name
@@ -164,8 +165,12 @@ export function openCookieHeader(codec, header, name, { chunkSize = 3800, maxSiz
   const maxChunks = chunkLimit(chunkSize, maxSize);
   const cands = scanCookies(header, name, maxChunks);
   const carried = cands.length;
+  // Some chunk name came more than once: a host-only cookie beside a
+  // Domain one (FORMAT.md, "Twins").
+  const twins = cands.some((c) => c.length > 1);
   const fail = (e) => {
     e.carried = carried;
+    e.twins = twins;
     return e;
   };
   if (carried === 0) throw fail(new AbsentError());
@@ -193,6 +198,7 @@ export function openCookieHeader(codec, header, name, { chunkSize = 3800, maxSiz
   }
   if (best === null) throw fail(first);
   best.carried = carried;
+  best.twins = twins;
   return best;
 }
 

@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
-import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds, secondsToNanos } from './time.js';
+import { NS, toNanos, systemNow, floorSeconds, dateOfSeconds, secondsToNanos, formatRFC3339 } from './time.js';
 import { serializerOf, ownsBuffers } from './serializer.js';
 import { wireBytes } from './utf8.js';
 
@@ -225,14 +225,14 @@ export class Codec {
     // Times only once they are authentic; in BigInt, so that an issued-at
     // anywhere in the signed 64-bit range cannot overflow.
     if (iat * NS > now + this.skew) throw new NotYetValidError();
-    const header = {
+    const header = withJSON({
       keyId: id,
       issuedAt: dateOfSeconds(iat),
       expires: dateOfSeconds(iat + lifetime),
       issuedAtUnix: iat,
       expiresUnix: iat + lifetime,
       chunks: hdr[2],
-    };
+    });
     // From here the header is authentic and travels with the error.
     if (!(now < (iat + lifetime) * NS + this.skew)) throw withHeader(new ExpiredError(), header);
     // This package's serializers copy what they keep, and the plaintext is
@@ -256,4 +256,36 @@ export class Codec {
 function withHeader(err, header) {
   err.header = header;
   return err;
+}
+
+// withJSON gives a header a toJSON (not enumerable, so that the header's
+// members are what they were) for JSON loggers, which would otherwise fail
+// on its BigInts ("Do not know how to serialize a BigInt") when they log an
+// error that carries it: times as RFC 3339 text (null beyond a Date's
+// range or of years beyond 0000-9999) and Unix seconds as decimal strings (a signed 64-bit number may
+// exceed what a JSON number holds exactly). A header holds nothing of the
+// payload.
+function withJSON(header) {
+  Object.defineProperty(header, 'toJSON', { value: headerJSON, enumerable: false, writable: true, configurable: true });
+  return header;
+}
+
+function rfc3339OrNull(s) {
+  try {
+    const t = formatRFC3339(BigInt(s) * NS);
+    return /^\d{4}-/.test(t) ? t : null; // RFC 3339 has years 0000 to 9999 only
+  } catch {
+    return null;
+  }
+}
+
+function headerJSON() {
+  return {
+    keyId: this.keyId,
+    issuedAt: rfc3339OrNull(this.issuedAtUnix),
+    expires: rfc3339OrNull(this.expiresUnix),
+    issuedAtUnix: String(this.issuedAtUnix),
+    expiresUnix: String(this.expiresUnix),
+    chunks: this.chunks,
+  };
 }

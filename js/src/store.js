@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Codec } from './codec.js';
-import { MalformedError, ExpiredError, TooLargeError } from './errors.js';
+import { MalformedError, ExpiredError, TooLargeError, CookieSessionError } from './errors.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 
 const MAX_MAX_SIZE = MAX_COOKIE_HEADER - (16 << 10);
@@ -78,14 +78,30 @@ export class SessionStore {
    * Throws AbsentError when there is none, and the reason when it cannot
    * be used. Of at most four candidates, the one issued last that opens
    * wins, as in the Go store; when none does, the first one's failure.
+   *
+   * The result, and every error thrown, carries `carried` (how many chunk
+   * indexes the request had), `twins` (whether a chunk name came more than
+   * once: a host-only cookie beside a Domain one, FORMAT.md "Twins") and
+   * `host` (opts.host, the request's Host header, as given; '' without).
+   * Pass the result, or the error, to setCookieHeaders or
+   * clearCookieHeaders, which then also expire the twins.
    * @param {string | string[] | undefined} cookieHeader
+   * @param {{host?: string}} [opts] host: req.headers.host
    */
-  load(cookieHeader) {
-    return openCookieHeader(this.codec, cookieHeader, this.name, {
-      chunkSize: this.chunkSize,
-      maxSize: this.maxSize,
-      check: (r) => this.checkOpened(r),
-    });
+  load(cookieHeader, opts = {}) {
+    const host = typeof opts?.host === 'string' ? opts.host : '';
+    try {
+      const s = openCookieHeader(this.codec, cookieHeader, this.name, {
+        chunkSize: this.chunkSize,
+        maxSize: this.maxSize,
+        check: (r) => this.checkOpened(r),
+      });
+      s.host = host;
+      return s;
+    } catch (e) {
+      if (e instanceof CookieSessionError && e.carried !== undefined) e.host = host;
+      throw e;
+    }
   }
 
   // checkOpened runs the session's own checks on a value that opened, as
@@ -167,26 +183,69 @@ export class SessionStore {
 
   /**
    * The Set-Cookie header values that store a session, and expire the
-   * chunks of a larger session the request carried (carried = how many
-   * chunk indexes it had: session.carried from load).
+   * chunks of a larger session the request carried. carried is what load
+   * gave (the session, or the error it threw), or just how many chunk
+   * indexes the request had (session.carried). When the request carried a
+   * chunk name twice (twins, from carried or else from session, as a
+   * loaded session spread into it carries them), the lines also expire
+   * every chunk in the other forms the browser may hold (see twinDomains).
    */
   setCookieHeaders(session, carried = 0) {
     const s = this.seal(session);
+    const from = loadState(carried, session);
     const out = s.cookies.map((c) => this.cookie(c.name, c.value, s.maxAge));
-    for (let i = s.cookies.length; i < carried; i++) out.push(this.cookie(chunkName(this.name, i), '', -1));
+    for (let i = s.cookies.length; i < from.carried; i++) out.push(this.cookie(chunkName(this.name, i), '', -1));
+    this.expireTwins(out, from, s.cookies.length);
     return out;
   }
 
-  /** The Set-Cookie header values that end a session: every chunk carried, and chunk 0 in any case. */
+  /**
+   * The Set-Cookie header values that end a session: every chunk carried,
+   * and chunk 0 in any case, and, when the request carried twins, every
+   * chunk in the other forms. carried: as for setCookieHeaders.
+   */
   clearCookieHeaders(carried = 0) {
+    const from = loadState(carried, null);
     const out = [];
-    for (let i = 0; i < Math.max(1, carried); i++) out.push(this.cookie(chunkName(this.name, i), '', -1));
+    for (let i = 0; i < Math.max(1, from.carried); i++) out.push(this.cookie(chunkName(this.name, i), '', -1));
+    this.expireTwins(out, from, 0);
     return out;
   }
 
-  cookie(name, value, maxAge) {
+  /**
+   * The Domain attributes other than the store's own ('' for host-only)
+   * under which a browser may hold a cookie of the session's name that it
+   * sends to host, as Go's Store.twinDomains but without a public-suffix
+   * list: host-only, Domain equal to the host, and each parent domain of
+   * the host up to the configured domain (which lie within the registrable
+   * domain by construction), at most 8 forms. A host not under the
+   * configured domain, or any host when none is configured, gives the
+   * host-only form and Domain=host alone (none of its other parents is
+   * known not to be a public suffix); an IP address, a single label, or a
+   * host that is not a domain name, the host-only form alone. A host with
+   * the root's trailing dot gives forms with it. A __Host- cookie has no
+   * other form.
+   * @param {string} host the request's Host header, as sent
+   */
+  twinDomains(host) {
+    if (this.name.startsWith('__Host-')) return [];
+    return cookieDomains(requestHost(host), this.domain).filter((d) => d !== this.domain);
+  }
+
+  // expireTwins adds to out, when the request carried twins, an expired
+  // cookie for each chunk from 0 to the highest carried or written, in
+  // each form but the store's own, as Go's Store.expireTwins.
+  expireTwins(out, { carried, twins, host }, written) {
+    if (!twins) return;
+    const to = Math.max(carried, written, 1);
+    for (const d of this.twinDomains(host)) {
+      for (let i = 0; i < to; i++) out.push(this.cookie(chunkName(this.name, i), '', -1, d));
+    }
+  }
+
+  cookie(name, value, maxAge, domain = this.domain) {
     let c = `${name}=${value}; Path=${this.path}`;
-    if (this.domain) c += `; Domain=${this.domain}`;
+    if (domain) c += `; Domain=${domain}`;
     if (maxAge < 0) c += '; Max-Age=0';
     else if (maxAge > 0) c += `; Max-Age=${maxAge}`;
     if (this.httpOnly) c += '; HttpOnly';
@@ -194,6 +253,60 @@ export class SessionStore {
     if (this.sameSite) c += `; SameSite=${this.sameSite}`;
     return c;
   }
+}
+
+// loadState reads what setCookieHeaders and clearCookieHeaders take as
+// carried: a number, or what load gave (a session or an error), whose
+// twins and host may otherwise come from the session being saved.
+function loadState(carried, session) {
+  const of = (v) => (v !== null && typeof v === 'object' ? v : {});
+  const c = of(carried);
+  const s = of(session);
+  const n = typeof carried === 'number' ? carried : Number(c.carried ?? s.carried ?? 0);
+  const twins = c.twins ?? s.twins;
+  const host = c.host ?? s.host;
+  return {
+    carried: Number.isInteger(n) && n > 0 ? n : 0,
+    twins: twins === true,
+    host: typeof host === 'string' ? host : '',
+  };
+}
+
+/** The most Domain forms tried when expiring twins, as Go's maxTwinForms. */
+export const MAX_TWIN_FORMS = 8;
+
+// requestHost is Go's requestHost: the host of a Host header, lower case,
+// without a port (net.SplitHostPort's "host:port" and "[host]:port") and
+// without brackets.
+function requestHost(host) {
+  let h = host;
+  const bracketed = /^\[([^\[\]]*)\]:([^\[\]:]*)$/.exec(h);
+  if (bracketed) h = bracketed[1];
+  else if (!h.startsWith('[')) {
+    const i = h.indexOf(':');
+    if (i >= 0 && h.indexOf(':', i + 1) < 0 && !/[\[\]]/.test(h.slice(i + 1))) h = h.slice(0, i);
+  }
+  return h.replace(/^[\[\]]+|[\[\]]+$/g, '').toLowerCase();
+}
+
+// cookieDomains is Go's cookieDomains with the configured domain standing
+// in for the public-suffix list: "" (host-only), the host, and its parents
+// down to (and with) the configured domain when the host lies under it.
+function cookieDomains(host, domain) {
+  const out = [''];
+  if (host === '' || isIP(host) || !isCookieDomainName(host.replace(/^\./, ''))) return out;
+  const dot = host.endsWith('.');
+  const name = dot ? host.slice(0, -1) : host;
+  // A single label (localhost, com) is a public suffix to Go's list too.
+  if (!name.includes('.')) return out;
+  const under = domain !== '' && (name === domain || name.endsWith('.' + domain));
+  for (let d = name; d !== '' && out.length < MAX_TWIN_FORMS;) {
+    out.push(dot ? d + '.' : d);
+    const i = d.indexOf('.');
+    if (!under || d === domain || i < 0) break;
+    d = d.slice(i + 1);
+  }
+  return out;
 }
 
 // An RFC 7230 token: the characters a cookie name may have.

@@ -269,3 +269,114 @@ test('cookie settings Go refuses are refused: names, paths, domains, prefixes, S
   }
   assert.equal(new SessionStore(ring, { domain: '.Example.COM' }).domain, 'example.com');
 });
+
+// FORMAT.md "Twins": a request that carried a chunk name twice (a host-only
+// cookie beside a Domain one: an older login) gets every chunk expired in
+// every other form when a response writes or ends the session.
+const forms = (lines) => lines.filter((l) => /Max-Age=0/.test(l)).map((l) => `${l.split('=')[0]}@${/; Domain=([^;]*)/.exec(l)?.[1] ?? ''}`);
+
+test('twins: logout after a twin expires the host-only form and each parent up to the domain', () => {
+  const st = storeAt(epoch, { domain: 'example.com' });
+  const older = st.seal({ data: { user: 'old' } }).cookies;
+  st.setNow(epoch + 5n * S);
+  const newer = st.seal({ data: { user: 'new' } }).cookies;
+  const s = st.load(header([...older, ...newer]), { host: 'App.Shop.Example.com:8443' });
+  assert.equal(s.data.user, 'new');
+  assert.equal(s.twins, true);
+  assert.equal(s.host, 'App.Shop.Example.com:8443');
+  assert.deepEqual(forms(st.clearCookieHeaders(s)), [
+    '__Secure-session@example.com', '__Secure-session@', '__Secure-session@app.shop.example.com', '__Secure-session@shop.example.com',
+  ]);
+  // Without a host: the host-only form, which the store can always name.
+  const bare = st.load(header([...older, ...newer]));
+  assert.deepEqual(forms(st.clearCookieHeaders(bare)), ['__Secure-session@example.com', '__Secure-session@']);
+  // No twins: the configured form alone, as before; a bare count knows of no twins.
+  const one = st.load(header(newer), { host: 'app.example.com' });
+  assert.equal(one.twins, false);
+  assert.deepEqual(forms(st.clearCookieHeaders(one)), ['__Secure-session@example.com']);
+  assert.deepEqual(forms(st.clearCookieHeaders(s.carried)), ['__Secure-session@example.com']);
+  // The host-only login no longer opens once the browser applies the lines.
+  const hostOnly = st.clearCookieHeaders(s).filter((l) => !/Domain=/.test(l));
+  assert.equal(hostOnly.length, 1);
+  assert.match(hostOnly[0], /^__Secure-session=; Path=\/; Max-Age=0; HttpOnly; Secure; SameSite=Lax$/);
+});
+
+test('twins: saving expires every chunk carried or written in the other forms', () => {
+  const st = storeAt(epoch, { name: 's', insecure: true, chunkSize: 256, maxSize: 4096 });
+  const big = st.seal({ data: 'b'.repeat(600) }).cookies;
+  assert.ok(big.length >= 3);
+  const small = st.seal({ data: 'a' }).cookies;
+  const s = st.load(header([...small, ...big]), { host: 'example.com' });
+  assert.equal(s.twins, true);
+  // A host-only store (no domain): its twins are Domain=host alone.
+  const lines = st.setCookieHeaders({ ...s, data: 'x'.repeat(400) }, s.carried);
+  const written = lines.filter((l) => !/Max-Age=0/.test(l)).length;
+  const twins = lines.filter((l) => /Domain=/.test(l));
+  assert.equal(twins.length, Math.max(written, big.length));
+  twins.forEach((l, i) => assert.equal(l, `${chunkName('s', i)}=; Path=/; Domain=example.com; Max-Age=0; HttpOnly; SameSite=Lax`));
+  // The error of a failed load carries what clearCookieHeaders needs too.
+  st.setNow(epoch + 8n * 86400n * S);
+  assert.throws(() => st.load(header([...small, ...big]), { host: 'example.com' }), (e) => {
+    assert.ok(e instanceof ExpiredError);
+    assert.equal(e.twins, true);
+    assert.deepEqual(forms(st.clearCookieHeaders(e)).filter((f) => f.endsWith('@example.com')).length, big.length);
+    return true;
+  });
+});
+
+test('twins: the forms of hosts (IP addresses, bad names, trailing dots, __Host-, the 8-form cap)', () => {
+  const st = new SessionStore(ring, { domain: 'example.com', now: () => epoch });
+  assert.deepEqual(st.twinDomains('app.example.com'), ['', 'app.example.com']);
+  assert.deepEqual(st.twinDomains('example.com'), ['']);
+  assert.deepEqual(st.twinDomains('app.example.com.'), ['', 'app.example.com.', 'example.com.']);
+  assert.deepEqual(st.twinDomains('other.org'), ['', 'other.org']); // not under the domain: its parents are unknown
+  assert.deepEqual(st.twinDomains('a.b.c.d.e.f.g.h.i.example.com'), ['', 'a.b.c.d.e.f.g.h.i.example.com',
+    'b.c.d.e.f.g.h.i.example.com', 'c.d.e.f.g.h.i.example.com', 'd.e.f.g.h.i.example.com', 'e.f.g.h.i.example.com',
+    'f.g.h.i.example.com', 'g.h.i.example.com']);
+  for (const h of ['192.0.2.1', '192.0.2.1:80', '[2001:db8::1]:443', '2001:db8::1', 'localhost', 'localhost:3000', '',
+    'a b.example.com', 'evil.example.com;x=1', 'bad_.example.com']) {
+    assert.deepEqual(st.twinDomains(h), [''], h);
+  }
+  const plain = new SessionStore(ring, { now: () => epoch, name: 's', insecure: true });
+  assert.deepEqual(plain.twinDomains('app.example.com:80'), ['app.example.com']);
+  assert.deepEqual(new SessionStore(ring, { now: () => epoch }).twinDomains('app.example.com'), []);
+  // __Host-: no lines beyond its own, twins or not.
+  const hs = new SessionStore(ring, { now: () => epoch });
+  const c = hs.seal({ data: 1 }).cookies;
+  const s = hs.load(header([...c, ...c]), { host: 'app.example.com' });
+  assert.equal(s.twins, true);
+  assert.equal(hs.clearCookieHeaders(s).length, 1);
+});
+
+test('JSON.stringify of every error that carries a header works and holds no payload', () => {
+  const codec = new Codec(ring, { now: () => epoch, maxAge: 60 });
+  const secret = 'do-not-log-me-4242';
+  const value = codec.seal('s', { secret });
+  const later = new Codec(ring, { now: () => epoch + 3600n * S });
+  const errs = [];
+  const catchIt = (f) => { try { f(); } catch (e) { errs.push(e); } };
+  catchIt(() => later.open('s', value)); // ExpiredError
+  const st = storeAt(epoch, { name: 's', insecure: true, lifetime: 3600 });
+  catchIt(() => st.load(`s=${codec.seal('s', { secret })}`)); // MalformedError, after authentication
+  const live = st.seal({ data: { secret } }).cookies;
+  st.setNow(epoch + 7200n * S);
+  catchIt(() => st.load(header(live))); // ExpiredError from the store's lifetime
+  const bad = new Codec(ring, { now: () => epoch, serializer: { name: 'x', serialize: () => new Uint8Array([1]), deserialize: () => { throw new Error(secret); } } });
+  catchIt(() => bad.open('s', bad.seal('s', 1))); // MalformedError from a serializer
+  assert.deepEqual(errs.map((e) => e.constructor.name), ['ExpiredError', 'MalformedError', 'ExpiredError', 'MalformedError']);
+  for (const e of errs) {
+    assert.ok(e.header, e.name);
+    assert.equal(typeof e.header.issuedAtUnix, 'bigint');
+    const text = JSON.stringify({ msg: 'session load failed', err: e });
+    assert.doesNotMatch(text, new RegExp(secret));
+    const h = JSON.parse(text).err.header;
+    assert.equal(h.issuedAtUnix, String(e.header.issuedAtUnix));
+    assert.equal(h.expiresUnix, String(e.header.expiresUnix));
+    assert.match(h.issuedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(h.keyId, e.header.keyId);
+    assert.equal(h.chunks, e.header.chunks);
+    assert.deepEqual(Object.keys(e.header), ['keyId', 'issuedAt', 'expires', 'issuedAtUnix', 'expiresUnix', 'chunks']);
+  }
+  const far = { ...errs[0].header };
+  assert.equal(JSON.stringify(errs[0].header.toJSON.call({ ...far, issuedAtUnix: 1n << 62n })).includes('"issuedAt":null'), true);
+});
