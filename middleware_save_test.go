@@ -242,9 +242,7 @@ func TestMiddlewareFailedHijackSaves(t *testing.T) {
 	rec := &recorder{}
 	st, _ := newStore(t, testRing(t), Config[cart]{OnError: rec.onError})
 	w := httptest.NewRecorder()
-	st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.FromContext(r.Context())
-		s.Update(func(c *cart) { c.Visits++ })
+	st.Middleware(visiting(st, func(w http.ResponseWriter) {
 		if _, _, err := w.(http.Hijacker).Hijack(); !errors.Is(err, http.ErrNotSupported) {
 			t.Errorf("Hijack of a recorder: %v, want http.ErrNotSupported", err)
 		}
@@ -262,16 +260,22 @@ func TestMiddlewareFailedHijackSaves(t *testing.T) {
 	}
 }
 
+// visiting is a handler that counts a visit in the session, then responds.
+func visiting(st *Store[cart], respond func(http.ResponseWriter)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := st.FromContext(r.Context())
+		s.Update(func(c *cart) { c.Visits++ })
+		respond(w)
+	})
+}
+
 // A handler that changes the session and writes nothing gets its change
 // saved when it returns; an unchanged session reports nothing.
 func TestMiddlewareNoWriteNoReport(t *testing.T) {
 	rec := &recorder{}
 	st, _ := newStore(t, testRing(t), Config[cart]{OnError: rec.onError})
 	w := httptest.NewRecorder()
-	st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := st.FromContext(r.Context())
-		s.Update(func(c *cart) { c.Visits++ })
-	})).ServeHTTP(w, localRequest("POST", "/"))
+	st.Middleware(visiting(st, func(http.ResponseWriter) {})).ServeHTTP(w, localRequest("POST", "/"))
 	if got := sessionCookies(w.Result().Header, st.Name()); len(got) != 1 {
 		t.Fatalf("Set-Cookie: %q", got)
 	}
