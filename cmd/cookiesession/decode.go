@@ -527,31 +527,42 @@ const redacted = "[redacted]"
 // printable returns v ready for JSON: maps with keys of any type get
 // string keys, and values under secret-looking names are redacted.
 func printable(v any, showAll bool) any {
+	p := printer{showAll: showAll}
+	return p.value(v)
+}
+
+// printer turns a decoded payload into what decode prints.
+type printer struct {
+	showAll bool
+	embeds  int // the tag-24 items decoded so far, at most maxEmbedded
+}
+
+func (p *printer) value(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			out[k] = printableEntry(k, e, showAll)
+			out[k] = p.entry(k, e)
 		}
 		return out
 	case map[any]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
 			ks := fmt.Sprint(k)
-			out[ks] = printableEntry(ks, e, showAll)
+			out[ks] = p.entry(ks, e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = printable(e, showAll)
+			out[i] = p.value(e)
 		}
 		return out
 	case cbor.Tag:
 		// A tag of a number the decoder does not know keeps its content,
 		// which may be a map of secrets: it is printed, and hidden, like
 		// any other content, never with fmt.Sprint.
-		return map[string]any{"cbor_tag": v.Number, "content": printable(v.Content, showAll)}
+		return map[string]any{"cbor_tag": v.Number, "content": p.tagContent(v)}
 	}
 	if _, err := json.Marshal(v); err != nil {
 		return fmt.Sprint(v)
@@ -559,8 +570,35 @@ func printable(v any, showAll bool) any {
 	return v
 }
 
-func printableEntry(name string, v any, showAll bool) any {
-	if !showAll {
+// maxEmbedded bounds how many CBOR items embedded in byte strings (tag
+// 24) one print decodes: each is decoded again from bytes inside the
+// payload, so that an item of many embedded levels costs no more than a
+// few passes over it.
+const maxEmbedded = 16
+
+// tagContent is value of a tag's content. The content of tag 24 is a CBOR
+// item in a byte string (RFC 8949, section 3.4.5.1): it is decoded and
+// printed as the item it holds, hidden by its names like any other,
+// rather than as bytes whose base64 would show it all. One that does not
+// decode, or one past maxEmbedded, is hidden whole.
+func (p *printer) tagContent(t cbor.Tag) any {
+	b, ok := t.Content.([]byte)
+	if t.Number != 24 || !ok || p.showAll {
+		return p.value(t.Content)
+	}
+	if p.embeds >= maxEmbedded {
+		return redacted
+	}
+	p.embeds++
+	var inner any
+	if err := (anyKeysCBOR{}).Deserialize(b, &inner); err != nil {
+		return redacted
+	}
+	return p.value(inner)
+}
+
+func (p *printer) entry(name string, v any) any {
+	if !p.showAll {
 		folded := foldCase(name)
 		for _, s := range foldedSecretNames {
 			if strings.Contains(folded, s) {
@@ -568,7 +606,7 @@ func printableEntry(name string, v any, showAll bool) any {
 			}
 		}
 	}
-	return printable(v, showAll)
+	return p.value(v)
 }
 
 // foldedSecretNames are secretNames in foldCase's form.

@@ -472,6 +472,11 @@ func TestDecodeRedacts(t *testing.T) {
 	tagged, err := codec.Encode("session", map[string]any{
 		"profile": cbor.Tag{Number: 1000, Content: map[string]any{"password": "s-tagged", "name": "ada"}},
 		"token":   cbor.Tag{Number: 1001, Content: "s-tagged-2"},
+		// Tag 24 holds an encoded CBOR item in a byte string: it is read
+		// as that item, not printed as bytes whose base64 shows it.
+		"embedded": cbor.Tag{Number: 24, Content: mustCBOR(t, map[string]any{"password": "s-embedded", "name": "ada",
+			"deeper": cbor.Tag{Number: 24, Content: mustCBOR(t, map[string]any{"pin": "s-embedded-2"})}})},
+		"not cbor": cbor.Tag{Number: 24, Content: []byte{0xff, 's', '-'}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -483,6 +488,9 @@ func TestDecodeRedacts(t *testing.T) {
 	wantTagged := map[string]any{
 		"profile": map[string]any{"cbor_tag": uint64(1000), "content": map[string]any{"password": redacted, "name": "ada"}},
 		"token":   redacted,
+		"embedded": map[string]any{"cbor_tag": uint64(24), "content": map[string]any{"password": redacted, "name": "ada",
+			"deeper": map[string]any{"cbor_tag": uint64(24), "content": map[string]any{"pin": redacted}}}},
+		"not cbor": map[string]any{"cbor_tag": uint64(24), "content": redacted},
 	}
 	if d := cmp.Diff(wantTagged, out.Payload); d != "" {
 		t.Errorf("tagged payload (-want +got):\n%s", d)
@@ -590,6 +598,16 @@ func decodeSaved[T any](t *testing.T, change func(*cookiesession.Session[T])) *d
 		t.Fatal(err)
 	}
 	return out
+}
+
+// mustCBOR is v encoded as CBOR.
+func mustCBOR(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := cbor.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // minted returns a bearer token a Store minted for data, at decodeNow.

@@ -89,9 +89,13 @@ func (c *cli) dispatch(name, usage string, cmds map[string]func([]string) int, a
 		// "help COMMAND" is "COMMAND --help"; help for no such command
 		// is a usage error, not the overview and success.
 		if cmd, ok := cmds[args[1]]; ok {
-			return cmd(append([]string{"--help"}, args[2:]...))
+			// The help of the last command named: "help keyring
+			// rotate" is "keyring rotate --help".
+			return cmd(append(append([]string(nil), args[2:]...), "--help"))
 		}
-		return c.usageError(name, fmt.Sprintf("unknown command %q", args[1]))
+		if !isHelp(args[1]) { // "help help" is help
+			return c.usageError(name, fmt.Sprintf("unknown command %q", args[1]))
+		}
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(c.stdout, usage)
