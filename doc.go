@@ -87,9 +87,11 @@
 // zero value. Two or more fields that claim one name at one depth
 // (promoted from two embedded structs, or tagged alike), which Go's
 // encoders do not all write, are refused by Save. Printing a [Key],
-// a [Keyring] or a [Session], or anything that holds them, with any verb
-// of fmt or through slog, shows no key's secret and no session's data, id
-// or cookies.
+// a [Keyring] or a [Session], a pointer to one, or a slice, map or
+// exported struct field that holds them, with any verb of fmt or through
+// slog, shows no key's secret and no session's data, id or cookies. (fmt
+// calls no method of an unexported field: a struct that holds one there
+// prints it whole.)
 //
 // Settings changed. A shorter [Config.Lifetime] or [Config.IdleTimeout]
 // applies at once to the sessions already out there: both are checked

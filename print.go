@@ -39,8 +39,10 @@ type printedKeyring struct {
 
 // Format prints r's keys, never their secrets (nor the ciphers derived
 // from them). It has a value receiver so that a Keyring value, a copy of
-// *r or a field of a struct, prints the same as a *Keyring; fmt prints a
-// nil *Keyring as <nil>.
+// *r or an exported field of a struct, prints the same as a *Keyring; fmt
+// prints a nil *Keyring as <nil>. (fmt calls no method of an unexported
+// field: a struct that holds a Keyring or a Session there prints all of
+// it, as it would any other value, so keep such structs out of logs.)
 func (r Keyring) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), printedKeyring{r.keys, r.deleted})
 }
@@ -62,8 +64,9 @@ type printedSession struct {
 // Format prints what s is (the key that sealed it, whether it is new,
 // changed, renewed or destroyed, why it did not load), never its data,
 // its id or the cookies it came in. It has a value receiver so that a
-// Session value (a copy of *s, a field of a struct) prints the same as a
-// *Session; fmt prints a nil *Session as <nil>.
+// Session value (a copy of *s, an exported field of a struct) prints the
+// same as a *Session; fmt prints a nil *Session as <nil>. See Keyring's
+// Format for unexported fields.
 func (s Session[T]) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), printedSession{s.keyID, s.fresh, s.changed, s.renewed, s.destroyed, s.loadErr})
 }

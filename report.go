@@ -164,8 +164,10 @@ func forwardedParams(h http.Header) (proto, host string) {
 	if len(s) > maxProxyHeader {
 		s = s[:maxProxyHeader]
 	}
+	empty := true // the element so far holds nothing but blanks
 	for {
-		pair, rest, last := forwardedPair(s)
+		pair, rest, end := forwardedPair(s)
+		pair = strings.TrimSpace(pair)
 		k, val, _ := strings.Cut(pair, "=")
 		k, val = strings.TrimSpace(k), unquoteParam(strings.TrimSpace(val))
 		switch {
@@ -174,18 +176,24 @@ func forwardedParams(h http.Header) (proto, host string) {
 		case host == "" && asciiEqualFold(k, "host"):
 			host = val
 		}
-		if last {
+		empty = empty && pair == ""
+		switch {
+		case end && (!empty || rest == ""):
 			return proto, host
+		case end:
+			// An empty element (", proto=https"), which a list may
+			// hold and a reader skips (RFC 9110, section 5.6.1).
+			empty = true
 		}
 		s = rest
 	}
 }
 
 // forwardedPair cuts s at its first semicolon or comma outside a quoted
-// string: pair is what comes before it, rest what follows a semicolon,
-// and last is set when the element ends there (a comma, or the end of s).
-// A backslash in a quoted string escapes the byte after it.
-func forwardedPair(s string) (pair, rest string, last bool) {
+// string: pair is what comes before it, rest what follows, and end is set
+// when the element ends there (a comma, or the end of s, where rest is
+// empty). A backslash in a quoted string escapes the byte after it.
+func forwardedPair(s string) (pair, rest string, end bool) {
 	quoted := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -196,7 +204,7 @@ func forwardedPair(s string) (pair, rest string, last bool) {
 		case !quoted && c == ';':
 			return s[:i], s[i+1:], false
 		case !quoted && c == ',':
-			return s[:i], "", true
+			return s[:i], s[i+1:], true
 		}
 	}
 	return s, "", true
@@ -259,11 +267,19 @@ func proxyHeader(h http.Header, key string) string {
 	if len(v) == 0 {
 		return "" // no proxy's word, as on most requests
 	}
-	first, _, _ := strings.Cut(v[0], ",")
-	if len(first) > maxProxyHeader {
-		first = first[:maxProxyHeader]
+	s := v[0]
+	if len(s) > maxProxyHeader {
+		s = s[:maxProxyHeader]
 	}
-	return strings.TrimSpace(first)
+	for {
+		first, rest, more := strings.Cut(s, ",")
+		// An empty element (", https") is skipped, as a list's reader
+		// does (RFC 9110, section 5.6.1).
+		if first = strings.TrimSpace(first); first != "" || !more {
+			return first
+		}
+		s = rest
+	}
 }
 
 // withoutPort returns host without its port and, for an IPv6 address,

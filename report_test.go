@@ -61,6 +61,12 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		{name: "Forwarded quoted comma, then http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": `for="x,proto=https";proto=http`}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
 		{name: "Forwarded proto= inside a quoted for= is no proto", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for="a;proto=https"`}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
 		{name: "Forwarded proto twice in an element: the first counts", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": "proto=http;proto=https"}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "Forwarded empty first element skipped", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": " , ,proto=https"}},
+		{name: "Forwarded empty element, then http", host: "10.0.0.5:8080", tls: true, headers: map[string]string{"Forwarded": ", proto=http, proto=https"}, want: ErrInsecureRequest, fix: "Forwarded: proto=http"},
+		{name: "Forwarded element of blanks and semicolons", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": " ; ;, proto=https"}},
+		{name: "X-Forwarded-Proto empty first element skipped", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": ", https"}},
+		{name: "X-Forwarded-Host empty elements skipped", host: "backend", tls: true, cfg: Config[cart]{Domain: "example.com"}, headers: map[string]string{"X-Forwarded-Host": " , ,app.example.com, example.net"}},
+		{name: "X-Forwarded-Proto only commas", host: "10.0.0.5:8080", headers: map[string]string{"X-Forwarded-Proto": ",,"}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
 		{name: "Forwarded second element not read", host: "10.0.0.5:8080", headers: map[string]string{"Forwarded": `for="x,y", proto=https`}, want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
 		// Parameter by parameter: a Forwarded header without proto or host
 		// leaves them to X-Forwarded-Proto and X-Forwarded-Host.

@@ -396,13 +396,21 @@ func (f *KeyringFile) checkNotStale(ring *Keyring, now time.Time) error {
 // was in a keyring file.
 func (f *KeyringFile) use(ring *Keyring, sum [sha256.Size]byte) {
 	now := f.now()
-	for _, k := range ring.keys {
-		if !k.CanOpen(now) {
-			f.ended[k.ID] = true
+	// The keyring it replaces too: a key whose retire-after time passed
+	// while that keyring was in use ended then, and a file that leaves it
+	// out must not let a later one bring it back.
+	for _, r := range [2]*Keyring{f.ring.Load(), ring} {
+		if r == nil {
+			continue
 		}
-	}
-	for _, id := range ring.deleted { // pruned: they could open nothing
-		f.ended[id] = true
+		for _, k := range r.keys {
+			if !k.CanOpen(now) {
+				f.ended[k.ID] = true
+			}
+		}
+		for _, id := range r.deleted { // pruned: they could open nothing
+			f.ended[id] = true
+		}
 	}
 	f.ring.Store(ring)
 	f.sum = sum

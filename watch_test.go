@@ -981,6 +981,43 @@ func TestKeyringFileRefusesRevival(t *testing.T) {
 	lcWantKeyErr(t, codec.Decode("session", va, &s), ErrUnknownKey, a)
 }
 
+// TestKeyringFileRefusesRevivalOfKeyEndedInUse: a key whose retire-after
+// time passes while its keyring is in use has ended, and stays ended
+// after a file without it: a later file that brings it back is refused.
+func TestKeyringFileRefusesRevivalOfKeyEndedInUse(t *testing.T) {
+	r1, _ := wRings(t)
+	a := r1.Keys()[0].ID
+	r2, b, err := r1.Rotate(lcT0, &RotateOptions{ActivationDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retiring, err := r2.Retire(a, wNow.Add(time.Hour), wNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := retiring.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, _, clock := wWatch(t, path, KeyringFileConfig{})
+	clock.Advance(2 * time.Hour) // a's retire-after passes while the file is in use
+	if err := lcRing(t, nil, b).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reload(); err != nil {
+		t.Fatalf("Reload of a file without a: %v", err)
+	}
+	if err := r2.Save(path); err != nil { // a active again
+		t.Fatal(err)
+	}
+	if err := f.Reload(); !errors.Is(err, ErrKeyRevived) {
+		t.Fatalf("Reload of a file that brings back a key ended in use: %v, want ErrKeyRevived", err)
+	}
+	if f.Keyring().index(a) >= 0 {
+		t.Error("the ended key is in use again")
+	}
+}
+
 // TestKeyringFileRefusesRetiredRevival checks the same for a key retired
 // past its retire-after time: an old copy of the file from before the
 // retirement, where it is still active, is refused.
