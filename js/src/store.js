@@ -27,7 +27,8 @@ export class SessionStore {
    * @param {object} [opts] see index.d.ts
    */
   constructor(keys, opts = {}) {
-    if (opts.domain !== undefined && typeof opts.domain !== 'string') throw new TypeError('cookiesession: domain is a string');
+    // null, like undefined, is no domain: a host-only cookie.
+    if (opts.domain != null && typeof opts.domain !== 'string') throw new TypeError('cookiesession: domain is a string');
     this.domain = (opts.domain ?? '').replace(/^\./, '').toLowerCase();
     this.insecure = Boolean(opts.insecure);
     this.path = opts.path ?? '/';
@@ -35,7 +36,9 @@ export class SessionStore {
     // store with either gets a __Secure- name.
     this.name = opts.name ?? (this.insecure ? 'session'
       : this.domain || this.path !== '/' ? '__Secure-session' : '__Host-session');
-    this.sameSite = opts.sameSite ?? 'Lax';
+    // Browsers read SameSite's value without regard to case: 'lax' is Lax,
+    // written as Go writes it.
+    this.sameSite = typeof opts.sameSite === 'string' ? (SAME_SITE_SPELLING.get(opts.sameSite.toLowerCase()) ?? opts.sameSite) : opts.sameSite ?? 'Lax';
     this.httpOnly = !opts.scriptAccess;
     this.lifetime = opts.lifetime ?? 7 * 86400;
     this.browserSessionCookies = Boolean(opts.browserSessionCookies);
@@ -314,6 +317,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // The bytes of a cookie Path that Go's net/http writes: printable ASCII but ';'.
 const PATH = /^[\x20-\x3a\x3c-\x7e]*$/;
 const SAME_SITE = new Set(['Lax', 'Strict', 'None', '']);
+const SAME_SITE_SPELLING = new Map([...SAME_SITE].map((v) => [v.toLowerCase(), v]));
 
 // checkCookieConfig refuses, as Go's NewStore does (Config.normalize), a
 // configuration whose Set-Cookie lines browsers would drop or that would
@@ -350,8 +354,22 @@ function checkDomain(d, bad) {
     throw bad(`domain "localhost" cannot be shared (browsers treat it as a top-level domain); use a name under it, such as example.localhost, or leave domain empty`);
   }
   if (isIP(d.replace(/^\[+|\]+$/g, ''))) throw bad(`domain ${JSON.stringify(d)} is an IP address; leave domain empty for a host-only cookie`);
+  if (endsInNumber(d)) {
+    // Browsers parse such a host as an IPv4 address (0x7f.0.0.1 is
+    // 127.0.0.1: WHATWG URL, "ends in a number"), where a Domain is refused.
+    throw bad(`domain ${JSON.stringify(d)} ends in a number, which browsers read as an IPv4 address; leave domain empty for a host-only cookie`);
+  }
   if (!isCookieDomainName(d)) throw bad(`domain ${JSON.stringify(d)} is not a domain name`);
   if (!d.includes('.')) throw bad(`domain ${JSON.stringify(d)} is a public suffix; use your registrable domain`);
+}
+
+// endsInNumber reports whether a browser parses host d as an IPv4 address:
+// its last label is decimal digits, or 0x and hexadecimal digits, as Go's
+// endsInNumber.
+function endsInNumber(d) {
+  const last = d.slice(d.lastIndexOf('.') + 1).toLowerCase();
+  if (last.startsWith('0x')) return /^[0-9a-f]*$/.test(last.slice(2));
+  return /^[0-9]+$/.test(last);
 }
 
 // isCookieDomainName is net/http's check of a Cookie's Domain: labels of

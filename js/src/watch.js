@@ -169,10 +169,16 @@ export class KeyringFile {
   // anything.
   #use(ring, sum) {
     const now = this.#now();
-    for (const k of ring.keys()) {
-      if (!k.canOpen(now)) this.#ended.add(k.id);
+    // The keyring it replaces too: a key whose retire_after passed while
+    // that keyring was in use ended then, and a file that leaves it out
+    // must not let a later one bring it back.
+    for (const r of [this.#ring, ring]) {
+      if (!r) continue;
+      for (const k of r.keys()) {
+        if (!k.canOpen(now)) this.#ended.add(k.id);
+      }
+      for (const id of r.deleted()) this.#ended.add(id); // pruned: they could open nothing
     }
-    for (const id of ring.deleted()) this.#ended.add(id); // pruned: they could open nothing
     this.#ring = ring;
     this.#sum = sum;
   }

@@ -244,7 +244,7 @@ test('cookie settings Go refuses are refused: names, paths, domains, prefixes, S
     { domain: 'example.com; Secure' }, { domain: 'com' }, { domain: '.com' }, { domain: 'localhost' }, { domain: 'example.com.' },
     { domain: '127.0.0.1' }, { domain: '::1' }, { domain: '[::1]' }, { domain: 'ex ample.com' }, { domain: 'exa_mple.com' },
     { domain: '-example.com' }, { domain: 'example-.com' }, { domain: 'a..com' }, { domain: 'x'.repeat(64) + '.com' },
-    { sameSite: 'None' }, { sameSite: 'Lax; Domain=evil.example' }, { sameSite: 'lax' },
+    { sameSite: 'None' }, { sameSite: 'Lax; Domain=evil.example' },
     { name: '__host-s' }, { name: '__SECURE-s' },
   ];
   for (const o of refused) {
@@ -379,4 +379,21 @@ test('JSON.stringify of every error that carries a header works and holds no pay
   }
   const far = { ...errs[0].header };
   assert.equal(JSON.stringify(errs[0].header.toJSON.call({ ...far, issuedAtUnix: 1n << 62n })).includes('"issuedAt":null'), true);
+});
+
+test('SessionStore: sameSite in any case, a null domain, and domains that end in a number', () => {
+  for (const [given, want] of [['lax', 'Lax'], ['STRICT', 'Strict'], ['None', 'None'], ['', '']]) {
+    const st = new SessionStore(ring, { sameSite: given });
+    assert.equal(st.sameSite, want, given);
+    if (want) assert.match(st.clearCookieHeaders()[0], new RegExp(`; SameSite=${want}$`));
+  }
+  assert.throws(() => new SessionStore(ring, { sameSite: 'laxx' }), RangeError);
+  assert.equal(new SessionStore(ring, { domain: null }).domain, '');
+  assert.equal(new SessionStore(ring, { domain: null }).name, '__Host-session');
+  for (const d of ['0x7f.0.0.1', 'example.0x1f', 'foo.0x', 'example.123']) {
+    assert.throws(() => new SessionStore(ring, { domain: d }), /ends in a number/, d);
+  }
+  for (const d of ['123.example.com', 'example.com', 'xn--bcher-kva.example', 'a0x.example.org']) {
+    assert.doesNotThrow(() => new SessionStore(ring, { domain: d }), d);
+  }
 });

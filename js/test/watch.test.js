@@ -180,3 +180,19 @@ test('a KeyringFile refuses a file that revives a revoked, retired or deleted ke
     assert.ok(new KeyringFile(q, { now }).keyring().key('000000dd'));
   });
 });
+
+test('a KeyringFile refuses to bring back a key that ended while its keyring was in use, after a file without it', (t) => {
+  let n = 1748779200n * 1_000_000_000n; // 2025-06-01T12:00:00Z
+  const dir = tempDir(t);
+  const primary = keyJSON('0000000a');
+  const retiring = keyJSON('0000000c', { state: 'retired', retire_after: '2025-06-01T13:00:00Z' });
+  const p = writeKeyring(dir, 'keys.json', keyringText([primary, retiring]));
+  const f = new KeyringFile(p, { now: () => n, unknownKeyReloadInterval: -1 });
+  n += 2n * 3600n * 1_000_000_000n; // its retire_after passes while the file is in use
+  fs.writeFileSync(p, keyringText([primary]));
+  assert.equal(f.reload(), null);
+  fs.writeFileSync(p, keyringText([primary, { ...retiring, retire_after: '2030-01-01T00:00:00Z' }]));
+  const e = f.reload();
+  assert.ok(e instanceof KeyRevivedError, `reload: ${e}`);
+  assert.equal(f.keyring().key('0000000c'), undefined);
+});
