@@ -156,13 +156,9 @@ const maxProxyHeader = 1024
 // element nor hides the parameters after it. Bounded: at most
 // maxProxyHeader bytes are read.
 func forwardedParams(h http.Header) (proto, host string) {
-	v := h["Forwarded"]
-	if len(v) == 0 {
+	s := firstValue(h, "Forwarded")
+	if s == "" {
 		return "", "" // no proxy's word, as on most requests
-	}
-	s := v[0]
-	if len(s) > maxProxyHeader {
-		s = s[:maxProxyHeader]
 	}
 	empty := true // the element so far holds nothing but blanks
 	for {
@@ -258,19 +254,11 @@ func asciiLower(s string) string {
 }
 
 // proxyHeader returns the first element of h's comma-separated header
-// key, bounded: of its first value, which is what h.Get(key) returns, as
-// key is in canonical form. Get canonicalizes its key byte by byte on
-// every call; for these constant keys that costs more than the rest of
-// checkRequest, which runs on every save of a request over TLS.
+// key, of its first value (firstValue: Get would canonicalize these
+// constant keys byte by byte on every save over TLS, at more than the
+// cost of the rest of checkRequest).
 func proxyHeader(h http.Header, key string) string {
-	v := h[key]
-	if len(v) == 0 {
-		return "" // no proxy's word, as on most requests
-	}
-	s := v[0]
-	if len(s) > maxProxyHeader {
-		s = s[:maxProxyHeader]
-	}
+	s := firstValue(h, key)
 	for {
 		first, rest, more := strings.Cut(s, ",")
 		// An empty element (", https") is skipped, as a list's reader
@@ -280,6 +268,20 @@ func proxyHeader(h http.Header, key string) string {
 		}
 		s = rest
 	}
+}
+
+// firstValue returns the first value of h's header key, a canonical name
+// (what h.Get(key) returns, without Get's canonicalization on every call),
+// cut to maxProxyHeader bytes; "" when there is none, as on most requests.
+func firstValue(h http.Header, key string) string {
+	v := h[key]
+	if len(v) == 0 {
+		return ""
+	}
+	if len(v[0]) > maxProxyHeader {
+		return v[0][:maxProxyHeader]
+	}
+	return v[0]
 }
 
 // withoutPort returns host without its port and, for an IPv6 address,

@@ -231,15 +231,23 @@ func tokenOf(input string, asToken bool) (string, bool) {
 	if strings.ContainsAny(v, "\r\n") {
 		return v, asToken // several lines: a Cookie header or Set-Cookie lines, not one token
 	}
-	if len(v) >= len("authorization:") && strings.EqualFold(v[:len("authorization:")], "authorization:") {
-		v = strings.TrimSpace(v[len("authorization:"):])
+	if rest, ok := cutPrefixFold(v, "authorization:"); ok {
+		v = strings.TrimSpace(rest)
 	}
 	// The scheme, in any case, then one or more spaces (RFC 6750).
-	const scheme = "bearer "
-	if len(v) > len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
-		return unquote(strings.TrimSpace(v[len(scheme):])), true
+	if rest, ok := cutPrefixFold(v, "bearer "); ok && rest != "" {
+		return unquote(strings.TrimSpace(rest)), true
 	}
 	return unquote(v), asToken
+}
+
+// cutPrefixFold is strings.CutPrefix with prefix in any case, as header
+// names and schemes are pasted.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
 }
 
 // chunksOf finds, in input, the value to open: a lone value, or the
@@ -253,8 +261,8 @@ func chunksOf(name, input string) ([]string, error) {
 	for line := range strings.Lines(input) {
 		line = strings.TrimSpace(line)
 		for _, prefix := range []string{"cookie:", "set-cookie:"} {
-			if len(line) >= len(prefix) && strings.EqualFold(line[:len(prefix)], prefix) {
-				line = strings.TrimSpace(line[len(prefix):])
+			if rest, ok := cutPrefixFold(line, prefix); ok {
+				line = strings.TrimSpace(rest)
 			}
 		}
 		if line != "" {
@@ -376,14 +384,15 @@ func explain(ring *cookiesession.Keyring, opts decodeOptions, chunks []string, h
 		return fmt.Errorf("%w: the value was sealed by key %s, %s", err, ke.ID, why)
 	case errors.As(err, &ke) && errors.Is(err, cookiesession.ErrRevokedKey):
 		return fmt.Errorf("%w: key %s is %s at %s", err, ke.ID, ring.Status(ke.ID, opts.now), opts.now.UTC().Format(time.RFC3339))
-	case errors.Is(err, cookiesession.ErrTampered) && opts.token:
-		return fmt.Errorf("%w: it claims key %s but does not authenticate as a bearer token of cookie name %q and purpose %q: "+
-			"it was changed or cut short, or sealed for another --name or --purpose, "+
-			"or it is a cookie value (decode it without --token)", err, claimed, opts.name, opts.purpose)
 	case errors.Is(err, cookiesession.ErrTampered):
-		return fmt.Errorf("%w: it claims key %s but does not authenticate for cookie name %q and purpose %q: "+
-			"it was changed or cut short, or sealed for another --name or --purpose, "+
-			"or it is a bearer token (give --token)", err, claimed, opts.name, opts.purpose)
+		// Either form given as the other fails here: say which to try.
+		as, other := "for", "a bearer token (give --token)"
+		if opts.token {
+			as, other = "as a bearer token of", "a cookie value (decode it without --token)"
+		}
+		return fmt.Errorf("%w: it claims key %s but does not authenticate %s cookie name %q and purpose %q: "+
+			"it was changed or cut short, or sealed for another --name or --purpose, or it is %s",
+			err, claimed, as, opts.name, opts.purpose, other)
 	case errors.Is(err, cookiesession.ErrExpired):
 		return fmt.Errorf("%w: it expired at %s; it is %s (clock skew %v)", err,
 			h.Expires.UTC().Format(time.RFC3339), opts.now.UTC().Format(time.RFC3339), opts.skew)
