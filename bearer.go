@@ -233,12 +233,20 @@ func (st *Store[T]) saveBearer(w http.ResponseWriter, r *http.Request, s *Sessio
 	}
 	h := w.Header()
 	h.Set(TokenHeader, token)
-	// The response carries a credential: no cache may keep it.
-	h.Set("Cache-Control", "no-store")
+	setTokenCacheHeaders(h)
+	s.cache |= cacheToken
+	return nil
+}
+
+// setTokenCacheHeaders marks a response that carries a new token: it is a
+// credential, which no cache may keep.
+func setTokenCacheHeaders(h http.Header) {
+	if !headerHasToken(h, "Cache-Control", "no-store") {
+		h.Set("Cache-Control", "no-store")
+	}
 	if !headerHasToken(h, "Vary", "authorization") && !headerHasToken(h, "Vary", "*") {
 		h.Add("Vary", "Authorization")
 	}
-	return nil
 }
 
 // sealToken seals s as a token, valid until the end of its lifetime or of

@@ -97,6 +97,31 @@ func (st *Store[T]) appendSetCookies(lines []string, name string, parts [][]byte
 	return lines
 }
 
+// cacheNeed records what the saves of one response asked of caches, so
+// that the middleware can hold the response to it when its header goes
+// out (keepCacheHeaders).
+type cacheNeed uint8
+
+const (
+	cachePrivate cacheNeed = 1 << iota // a session cookie was set
+	cacheNoStore                       // the cookies were expired: a logout
+	cacheToken                         // a token was issued
+)
+
+// keepCacheHeaders applies again, just before the header goes out, the
+// cache headers that a save earlier in the response set. A handler that
+// calls Save and then sets "Cache-Control: public" (or deletes Vary), as
+// a page's own caching policy might, would otherwise let a shared cache
+// keep the response, and hand one user's session to everyone it serves.
+func keepCacheHeaders(h http.Header, need cacheNeed) {
+	if need&(cachePrivate|cacheNoStore) != 0 {
+		setCacheHeaders(h, need&cacheNoStore != 0)
+	}
+	if need&cacheToken != 0 {
+		setTokenCacheHeaders(h)
+	}
+}
+
 // setCacheHeaders keeps shared caches from storing a response that sets
 // a session cookie and serving it to someone else: Vary: Cookie, and
 // Cache-Control private (no-store on logout).

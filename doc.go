@@ -111,7 +111,11 @@
 //
 // Caches. Every response that sets a session cookie also carries
 // Vary: Cookie and Cache-Control: private (no-store on logout), so that a
-// shared cache never hands one user's cookie to another.
+// shared cache never hands one user's cookie to another. Under the
+// middleware they hold even when a handler sets its own Cache-Control
+// after calling Save: the middleware applies them again as the header
+// goes out, keeping the handler's other directives (max-age, say) and
+// dropping only public and s-maxage.
 //
 // # Bearer tokens
 //

@@ -127,7 +127,13 @@ type sessionWriter[T any] struct {
 func (w *sessionWriter[T]) commit() {
 	if !w.committed {
 		w.committed = true
+		// What a Save that the handler called asked of caches: the
+		// handler may have changed the cache headers since.
+		asked := w.s.cache
 		w.st.Save(w.ResponseWriter, w.r, w.s) // failures are reported by Save
+		if asked != 0 {
+			keepCacheHeaders(w.ResponseWriter.Header(), w.s.cache)
+		}
 	}
 }
 

@@ -352,3 +352,84 @@ func TestZeroSessionSaysWhereSessionsComeFrom(t *testing.T) {
 		t.Errorf("a zero and a nil Session print as %q", got)
 	}
 }
+
+// A handler that saves the session itself, then sets its own caching
+// policy, cannot make a shared cache keep the response: the cache headers
+// the save asked for are applied again when the header goes out, so that
+// one user's cookie or token is never served to others.
+func TestMiddlewareKeepsCacheHeadersAfterSave(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Transport: TransportCookie | TransportBearer})
+	respond := func(change func(s *Session[cart]), after func(h http.Header)) http.Handler {
+		return st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			if change != nil {
+				change(s)
+				if err := st.Save(w, r, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			after(w.Header())
+			fmt.Fprint(w, "page")
+		}))
+	}
+	visit := func(s *Session[cart]) { s.Update(func(c *cart) { c.Visits++ }) }
+	public := func(h http.Header) {
+		h.Del("Vary")
+		h.Set("Cache-Control", "public, max-age=600")
+	}
+	login := httptest.NewRecorder()
+	respond(visit, func(http.Header) {}).ServeHTTP(login, localRequest("POST", "/"))
+	token := func() string {
+		w := httptest.NewRecorder()
+		var tok string
+		st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			s.Update(func(c *cart) { c.User = "app" })
+			var err error
+			if tok, err = s.Token(); err != nil {
+				t.Fatal(err)
+			}
+		})).ServeHTTP(w, localRequest("POST", "/token"))
+		return tok
+	}()
+	withCookie := func() *http.Request {
+		r := requestWith(login)
+		r.Host = "localhost:8080"
+		return r
+	}
+	withToken := func() *http.Request {
+		r := localRequest("GET", "/api")
+		r.Header.Set("Authorization", "Bearer "+token)
+		return r
+	}
+	for _, tc := range []struct {
+		name             string
+		r                *http.Request
+		change           func(*Session[cart])
+		after            func(http.Header)
+		wantVary, wantCC string
+	}{
+		{"cookie set, then public", withCookie(), visit, public, "Cookie", "private, max-age=600"},
+		{"cookie set, then s-maxage", withCookie(), visit, func(h http.Header) {
+			h.Set("Cache-Control", "s-maxage=60, max-age=10")
+		}, "Cookie", "private, max-age=10"},
+		{"cookie set, then private kept", withCookie(), visit, func(h http.Header) {
+			h.Set("Cache-Control", "private, max-age=5")
+		}, "Cookie", "private, max-age=5"},
+		{"logout, then public", withCookie(), func(s *Session[cart]) { s.Destroy() }, public, "Cookie", "no-store"},
+		{"token sent, then public", withToken(), visit, public, "Authorization", "no-store"},
+		{"token sent, then no-store kept", withToken(), visit, func(h http.Header) {
+			h.Set("Cache-Control", "no-store, max-age=0")
+		}, "Authorization", "no-store, max-age=0"},
+		{"nothing saved: the handler's policy", withCookie(), nil, public, "", "public, max-age=600"},
+	} {
+		w := httptest.NewRecorder()
+		respond(tc.change, tc.after).ServeHTTP(w, tc.r)
+		if got := strings.Join(w.Result().Header.Values("Vary"), ", "); got != tc.wantVary {
+			t.Errorf("%s: Vary %q, want %q", tc.name, got, tc.wantVary)
+		}
+		if got := strings.Join(w.Result().Header.Values("Cache-Control"), ", "); got != tc.wantCC {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.wantCC)
+		}
+	}
+}

@@ -29,12 +29,13 @@ type Session[T any] struct {
 	destroyed bool
 	reseal    bool // sealed by a key that is no longer primary, or idle window half used
 
-	carried       seen   // the chunks the request carried
-	host          string // the request's Host, as sent: where twins of the cookies may sit (see requestHost)
-	written       int    // chunks this response set so far
-	legacyCarried bool   // the request carried a gorilla cookie to expire
-	dead          bool   // the carried cookies can never open: expire them
-	bearer        bool   // it travels by token, not cookie (see bearer.go)
+	carried       seen      // the chunks the request carried
+	host          string    // the request's Host, as sent: where twins of the cookies may sit (see requestHost)
+	written       int       // chunks this response set so far
+	legacyCarried bool      // the request carried a gorilla cookie to expire
+	dead          bool      // the carried cookies can never open: expire them
+	bearer        bool      // it travels by token, not cookie (see bearer.go)
+	cache         cacheNeed // what the cache headers of this response's saves asked for
 
 	out *sessionWriter[T] // the middleware's writer, if the session came from it
 

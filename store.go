@@ -499,6 +499,7 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	s.keyID = keyID
 	s.changed, s.renewed, s.destroyed, s.reseal = false, false, false, false
 	setCacheHeadersIn(h, false, spare)
+	s.cache |= cachePrivate
 	return nil
 }
 
@@ -522,6 +523,7 @@ func (st *Store[T]) expire(w http.ResponseWriter, s *Session[T], from int) {
 		s.written = 0
 		s.destroyed = false
 		setCacheHeaders(w.Header(), true)
+		s.cache |= cacheNoStore
 	}
 	s.dead = false
 }
