@@ -402,11 +402,17 @@ export function readEnvelope(v: unknown, serializer?: 'cbor' | 'json'): {
 
 export const MAX_NESTING: 32;
 export const MAX_ELEMENTS: 65536;
+/**
+ * A CBOR tag other than the bignums (2, 3), which decode to BigInt. The
+ * number is an integer from 0 to 2^64 − 1 (a BigInt beyond 2^53); tag 0
+ * holds text, tag 1 an integer or a float.
+ */
 export class Tagged {
   constructor(tag: number | bigint, value: unknown);
   tag: number | bigint;
   value: unknown;
 }
+/** A CBOR simple value other than false, true, null and undefined: 0–19 or 32–255. */
 export class Simple {
   constructor(value: number);
   value: number;
@@ -414,8 +420,12 @@ export class Simple {
 export function decodeCBOR(bytes: Uint8Array, limits?: { maxDepth?: number; maxElements?: number }): unknown;
 /**
  * Throws RangeError beyond the nesting and element limits, and TypeError
- * for what has no CBOR form or a map whose keys encode as one key (1 and
- * 1n, null and undefined), which the decoder would refuse as a duplicate.
+ * for what has no CBOR form, or that the decoder would refuse or give back
+ * as another value: a map whose keys encode as one key (1 and 1n, null and
+ * undefined), a Simple outside 0–19 and 32–255, a Tagged whose number is
+ * not an integer from 0 to 2^64 − 1, a Tagged of tag 2 or 3, a Tagged of
+ * tag 0 around what is not text or of tag 1 around what is not an integer
+ * (of at most 64 bits) or a float, once encoded.
  */
 export function encodeCBOR(v: unknown): Uint8Array;
 /** RFC 3339 as FORMAT.md allows it, to BigInt nanoseconds; null when not. */

@@ -8,7 +8,11 @@
 //   - duplicate map keys;
 //   - reserved additional information (28–30), simple values 0–31 written
 //     in two bytes, and truncated items;
+//   - tags 0–3 around content of the wrong kind (tagContentProblem);
 //   - data after the first item, and an empty payload.
+//
+// The encoder refuses whatever the decoder would refuse, before anything
+// is sealed, so that whatever seals also opens, and comes back equal.
 //
 // Every loop is bounded by the input's length or by these limits. Errors
 // never quote the input: it is a session's plaintext.
@@ -23,7 +27,11 @@ export const MAX_NESTING = 32;
 /** The most elements of an array, or pairs of a map. */
 export const MAX_ELEMENTS = 65536;
 
-/** A CBOR tag other than the bignums (2, 3), which decode to BigInt. */
+/**
+ * A CBOR tag other than the bignums (2, 3), which decode to BigInt. The
+ * encoder takes tag numbers from 0 to 2^64 − 1, and refuses tags 2 and 3
+ * and tags 0 and 1 around content the decoder refuses there.
+ */
 export class Tagged {
   /** @param {number | bigint} tag @param {unknown} value */
   constructor(tag, value) {
@@ -32,7 +40,10 @@ export class Tagged {
   }
 }
 
-/** A CBOR simple value other than false, true, null and undefined. */
+/**
+ * A CBOR simple value other than false, true, null and undefined: 0–19 or
+ * 32–255, the only ones that decode as a Simple.
+ */
 export class Simple {
   /** @param {number} value */
   constructor(value) {
@@ -112,7 +123,9 @@ class Decoder {
       case 2: {
         const n = this.length(arg);
         this.need(n);
-        const v = this.b.slice(this.off, this.off + n);
+        // A copy, as a plain Uint8Array: a Buffer's slice would be a view
+        // into the input, which the Codec wipes once it is decoded.
+        const v = new Uint8Array(this.b.subarray(this.off, this.off + n));
         this.off += n;
         return v;
       }
@@ -143,9 +156,15 @@ class Decoder {
         // The Go decoder counts a tag whose content is another tag as one
         // more level of nesting; a single tag adds none.
         this.need(1);
-        if (this.b[this.off] >> 5 === 6 && ++depth > this.maxDepth) {
+        const ib = this.b[this.off];
+        if (ib >> 5 === 6 && ++depth > this.maxDepth) {
           throw bad(`nested deeper than ${this.maxDepth} levels`);
         }
+        // The kind of the content is judged by its initial byte, as the Go
+        // decoder does: the decoded value alone cannot tell an integer
+        // from a bignum (both may be a BigInt here).
+        const problem = tagContentProblem(arg, ib);
+        if (problem !== null) throw bad(problem);
         const content = this.item(depth);
         return this.tag(arg, content);
       }
@@ -162,9 +181,11 @@ class Decoder {
     for (let i = 0; i < pairs; i++) {
       const kstart = this.off;
       const k = this.item(depth);
-      const id = keyIdentity(k, this.b.subarray(kstart, this.off));
-      if (seen.has(id)) throw bad('duplicate map key');
-      seen.add(id);
+      const id = keyIdentity(this.b.subarray(kstart, this.off));
+      if (id !== null) {
+        if (seen.has(id)) throw bad('duplicate map key');
+        seen.add(id);
+      }
       if (typeof k !== 'string') allText = false;
       keys.push(k);
       vals.push(this.item(depth));
@@ -179,24 +200,12 @@ class Decoder {
     return obj;
   }
 
+  // tag builds the value of a tag whose content tagContentProblem passed.
   tag(num, content) {
-    switch (num) {
-      case 2:
-      case 3: {
-        if (!(content instanceof Uint8Array)) throw bad('bignum tag without a byte string');
-        let v = 0n;
-        for (const x of content) v = (v << 8n) | BigInt(x);
-        return num === 2 ? v : -1n - v;
-      }
-      case 0:
-        // RFC 8949 wants text here. Whether the text must also be an RFC
-        // 3339 date-time depends, in Go, on the type decoded into (a time
-        // or an any refuses it, a string does not), so it is not checked.
-        if (typeof content !== 'string') throw bad('date-time tag without a text string');
-        break;
-      case 1:
-        if (typeof content !== 'number' && typeof content !== 'bigint') throw bad('epoch time tag without a number');
-        break;
+    if (num === 2 || num === 3) {
+      let v = 0n;
+      for (const x of content) v = (v << 8n) | BigInt(x);
+      return num === 2 ? v : -1n - v;
     }
     return new Tagged(num, content);
   }
@@ -215,27 +224,139 @@ class Decoder {
   }
 }
 
-// keyIdentity names a map key by its decoded value, so that two encodings
-// of one key (a short and a long length, say) are still duplicates.
-function keyIdentity(k, raw) {
-  const major = raw[0] >> 5;
-  if (major === 3) {
-    // Text by its bytes, after the head: bytes that are not UTF-8 may
-    // decode to the same U+FFFD, but are different keys.
-    const ai = raw[0] & 0x1f;
-    const headLen = ai < 24 ? 1 : { 24: 2, 25: 3, 26: 5, 27: 9 }[ai];
-    return 't' + Buffer.from(raw.subarray(headLen)).toString('hex');
+// tagContentProblem says what is wrong with the content of tag num, given
+// the initial byte ib of that content, or null when nothing is: FORMAT.md
+// ("Payload") refuses tag 0 around anything but a text string, tag 1
+// around anything but an integer (major type 0 or 1, not a bignum) or a
+// float, and tags 2 and 3 around anything but a byte string, as the Go
+// decoder does (fxamacker/cbor's validBuiltinTag). Other tags take any
+// content. The encoder asks the same question of the bytes it wrote, so
+// that it refuses exactly what the decoder would.
+//
+// Whether tag 0's text is also an RFC 3339 date-time, and whether tag 1's
+// seconds fit in 64 bits, depends in Go on the type decoded into (a time
+// or an any refuses them, a string or an integer does not), so neither is
+// checked.
+function tagContentProblem(num, ib) {
+  const major = ib >> 5;
+  switch (num) {
+    case 0:
+      return major === 3 ? null : 'date-time tag without a text string';
+    case 1:
+      // 0xf9–0xfb: a float of two, four or eight bytes. The other simple
+      // values (false, null, …) are not numbers.
+      return major === 0 || major === 1 || (ib >= 0xf9 && ib <= 0xfb) ? null : 'epoch time tag without an integer or a float';
+    case 2:
+    case 3:
+      return major === 2 ? null : 'bignum tag without a byte string';
+    default:
+      return null;
   }
-  if (major === 0 || major === 1) return 'i' + BigInt(k);
-  if (major === 2) return 'b' + Buffer.from(k).toString('hex');
-  if (major === 7 && typeof k === 'number') {
-    // A float of any size, by its value: 1.0 in two bytes and in eight is
-    // one key, the integer 1 another.
-    const b = Buffer.alloc(8);
-    b.writeDoubleBE(k);
-    return 'f' + b.toString('hex');
+}
+
+// A key that holds a NaN equals no key, itself included.
+const INCOMPARABLE = Symbol('incomparable');
+
+// keyIdentity names a map key, given its encoding raw (one well-formed
+// item), by the value it decodes to, whatever its encoding: two keys are
+// duplicates exactly when their identities are equal (FORMAT.md,
+// "Payload": keys are equal when they decode to the same value). So a
+// short and a long length, or a tag around 1 and around 1 in two bytes,
+// are one key. Values compare as Go compares the keys of its generic map:
+//
+//   - text by its bytes: bytes that are not UTF-8 may decode to the same
+//     U+FFFD, but are different keys;
+//   - integers (major types 0 and 1) by value, and floats of any size by
+//     value, apart from integers (1.0 is not the key 1); -0.0 equals 0.0,
+//     and a NaN equals nothing, so a key holding one is never a duplicate
+//     (identity null);
+//   - a bignum (tags 2, 3) by its value, apart from integers;
+//   - other tags by number and content, arrays element by element, maps by
+//     their pairs in any order, simple values by number, but null and
+//     undefined are one value.
+//
+// The encoder names the keys it writes with the same function, so that it
+// refuses the duplicates the decoder would refuse.
+function keyIdentity(raw) {
+  const ib = raw[0];
+  if (ib >> 5 === 3) {
+    // Text, the usual key: by its bytes, after the head.
+    const ai = ib & 0x1f;
+    const headLen = ai < 24 ? 1 : 1 + (1 << (ai - 24));
+    return 't' + Buffer.from(raw.subarray(headLen)).toString('hex') + ';';
   }
-  return 'r' + Buffer.from(raw).toString('hex');
+  // An integer of up to 32 bits, the envelope's keys: no decoder needed.
+  if (ib < 0x40 && (ib & 0x1f) <= 26) {
+    const ai = ib & 0x1f;
+    let n = ai;
+    if (ai === 24) n = raw[1];
+    else if (ai === 25) n = raw[1] * 0x100 + raw[2];
+    else if (ai === 26) n = ((raw[1] * 0x100 + raw[2]) * 0x100 + raw[3]) * 0x100 + raw[4];
+    return 'i' + (ib < 0x20 ? n : -1 - n) + ';';
+  }
+  const d = new Decoder(raw, MAX_NESTING, MAX_ELEMENTS);
+  try {
+    return identityOf(d);
+  } catch (e) {
+    if (e === INCOMPARABLE) return null;
+    throw e;
+  }
+}
+
+// identityOf reads one item from d and returns its identity. Every
+// identity starts with a letter for its kind and ends with a closing
+// character, so that those of the parts of an array, a map or a tag,
+// written one after the other, name them without ambiguity.
+function identityOf(d) {
+  const start = d.off;
+  const { major, ai, arg } = d.head();
+  switch (major) {
+    case 0:
+      return 'i' + arg + ';';
+    case 1:
+      return 'i' + (-1n - BigInt(arg)) + ';';
+    case 2:
+    case 3: {
+      const n = Number(arg);
+      const hex = Buffer.from(d.b.subarray(d.off, d.off + n)).toString('hex');
+      d.off += n;
+      return (major === 2 ? 'b' : 't') + hex + ';';
+    }
+    case 4: {
+      let s = 'a[';
+      for (let i = 0; i < arg; i++) s += identityOf(d);
+      return s + ']';
+    }
+    case 5: {
+      const pairs = [];
+      for (let i = 0; i < arg; i++) pairs.push(identityOf(d) + identityOf(d));
+      return 'm{' + pairs.sort().join('') + '}';
+    }
+    case 6: {
+      if (arg === 2 || arg === 3) {
+        const n = Number(d.head().arg);
+        let v = 0n;
+        for (const x of d.b.subarray(d.off, d.off + n)) v = (v << 8n) | BigInt(x);
+        d.off += n;
+        return 'n' + (arg === 2 ? v : -1n - v) + ';';
+      }
+      return 'g' + arg + '(' + identityOf(d) + ')';
+    }
+    default: {
+      if (ai >= 25 && ai <= 27) {
+        const f = d.simple(ai, arg, start);
+        if (Number.isNaN(f)) throw INCOMPARABLE;
+        const b = Buffer.alloc(8);
+        b.writeDoubleBE(f === 0 ? 0 : f); // -0.0 is 0.0
+        return 'f' + b.toString('hex') + ';';
+      }
+      // null and undefined are one key, as in Go, where both decode to nil
+      // (and as the encoder writes undefined: as null).
+      if (arg === 23) return 's22;';
+      // false, true, null and the other simple values.
+      return 's' + arg + ';';
+    }
+  }
 }
 
 function halfToNumber(h) {
@@ -347,7 +468,10 @@ class Encoder {
     if (n > MAX_ELEMENTS) throw new RangeError(`cookiesession: ${what} of ${n} entries, at most ${MAX_ELEMENTS}`);
   }
 
-  value(v, depth) {
+  // value writes v at nesting depth. inTag says that v is directly the
+  // content of a tag, where a value written as another tag is one more
+  // level, as the decoder counts it.
+  value(v, depth, inTag = false) {
     switch (typeof v) {
       case 'undefined':
         return this.push(Uint8Array.of(0xf6)); // as null: undefined has no place in a Go value
@@ -362,7 +486,7 @@ class Encoder {
           return this.push(b);
         }
       case 'bigint':
-        return this.bigint(v);
+        return this.bigint(v, depth, inTag);
       case 'string': {
         const b = Buffer.from(v, 'utf8');
         this.head(3, b.length);
@@ -380,20 +504,18 @@ class Encoder {
     }
     if (v instanceof JSONNumber) {
       // A JSON number no double holds: CBOR has no decimal of its own here.
-      return this.value(Number(v.text), depth);
+      return this.value(Number(v.text), depth, inTag);
     }
     if (v instanceof Date) {
       // As the Go serializer writes a time.Time: RFC 3339 text, untagged.
-      return this.value(formatRFC3339(toNanos(v)), depth);
+      return this.value(formatRFC3339(toNanos(v)), depth, inTag);
     }
-    if (v instanceof Tagged) {
-      this.head(6, v.tag);
-      if (v.value instanceof Tagged && ++depth > MAX_NESTING) throw tooDeep();
-      return this.value(v.value, depth);
-    }
-    if (v instanceof Simple) {
-      if (v.value < 24) return this.push(Uint8Array.of(0xe0 | v.value));
-      return this.push(Uint8Array.of(0xf8, v.value));
+    if (v instanceof Tagged) return this.tagged(v, depth, inTag);
+    if (v instanceof Simple) return this.simple(v.value);
+    // An object that stands for another value (toJSON) is that value, at
+    // the same depth: it is no level of its own.
+    if (typeof v.toJSON === 'function' && !Array.isArray(v) && !(v instanceof Map)) {
+      return this.value(v.toJSON(), depth, inTag);
     }
     if (++depth > MAX_NESTING) throw tooDeep();
     if (Array.isArray(v)) {
@@ -412,15 +534,14 @@ class Encoder {
       for (const [k, x] of v) {
         const start = this.chunks.length;
         this.value(k, depth);
-        const id = encodedKeyIdentity(Buffer.concat(this.chunks.slice(start)));
-        if (seen.has(id)) throw duplicateKey();
-        seen.add(id);
+        const id = keyIdentity(Buffer.concat(this.chunks.slice(start)));
+        if (id !== null) {
+          if (seen.has(id)) throw duplicateKey();
+          seen.add(id);
+        }
         this.value(x, depth);
       }
       return;
-    }
-    if (typeof v.toJSON === 'function') {
-      return this.value(v.toJSON(), depth - 1);
     }
     const keys = Object.keys(v);
     this.count(keys.length, 'map');
@@ -439,12 +560,49 @@ class Encoder {
     }
   }
 
-  bigint(v) {
+  // tagged writes a Tagged, refusing what the decoder would refuse or give
+  // back as something else.
+  tagged(v, depth, inTag) {
+    const num = tagNumber(v.tag);
+    // The decoder turns tags 2 and 3 into a BigInt, never into a Tagged
+    // (and refuses them around anything but bytes): a BigInt beyond 64
+    // bits is how a bignum is written.
+    if (num === 2 || num === 3) {
+      throw new TypeError('cookiesession: a Tagged with tag 2 or 3 (a bignum) would open as a BigInt; encode the BigInt itself');
+    }
+    if (inTag && ++depth > MAX_NESTING) throw tooDeep();
+    this.head(6, num);
+    const at = this.chunks.length;
+    this.value(v.value, depth, true);
+    // Judged on the bytes written, as the decoder judges them: a Date is
+    // text, a BigInt beyond 64 bits a bignum, a JSONNumber a number.
+    const problem = tagContentProblem(num, this.chunks[at][0]);
+    if (problem !== null) throw new TypeError(`cookiesession: ${problem}, which opening refuses`);
+  }
+
+  // simple writes a Simple of number n.
+  simple(n) {
+    // Only 0–19 and 32–255 decode as a Simple: 20–23 are false, true, null
+    // and undefined, 24–31 have no valid encoding (RFC 8949, section 3.3)
+    // and the decoder refuses them, and there are no others. Anything else
+    // would write another value, or bytes that do not decode.
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 255 || (n >= 20 && n < 32)) {
+      throw new TypeError('cookiesession: a CBOR simple value is an integer from 0 to 19 or from 32 to 255 ' +
+        '(20–23 are false, true, null and undefined; 24–31 have no encoding)');
+    }
+    if (n < 20) return this.push(Uint8Array.of(0xe0 | n));
+    return this.push(Uint8Array.of(0xf8, n));
+  }
+
+  bigint(v, depth, inTag) {
     if (v >= 0n && v < 1n << 64n) return this.head(0, v < BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
     if (v < 0n && v >= -(1n << 64n)) {
       const n = -1n - v;
       return this.head(1, n < BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n);
     }
+    // Beyond 64 bits, a bignum: a tag, one more level when it is directly
+    // the content of another tag.
+    if (inTag && depth + 1 > MAX_NESTING) throw tooDeep();
     const neg = v < 0n;
     let n = neg ? -1n - v : v;
     const bytes = [];
@@ -466,18 +624,20 @@ function duplicateKey() {
   return new TypeError('cookiesession: two map keys encode as one CBOR key, a duplicate that opening refuses');
 }
 
-// encodedKeyIdentity is keyIdentity for a key the encoder wrote, raw: the
-// identity the decoder gives the same bytes when it checks for duplicates.
-function encodedKeyIdentity(raw) {
-  const d = new Decoder(raw, MAX_NESTING, MAX_ELEMENTS);
-  const { major, ai, arg } = d.head();
-  switch (major) {
-    case 0: return keyIdentity(arg, raw);
-    case 1: return keyIdentity(-1n - BigInt(arg), raw);
-    case 2: return keyIdentity(raw.subarray(d.off), raw);
-    case 7: return keyIdentity(ai >= 25 && ai <= 27 ? d.simple(ai, arg, 0) : null, raw);
-    default: return keyIdentity(null, raw);
+const MAX_U64 = (1n << 64n) - 1n;
+
+// tagNumber checks the number of a Tagged: CBOR tag numbers are the
+// integers from 0 to 2^64 − 1, and any other would be written as another
+// tag or as bytes that do not decode. It returns the number as the
+// decoder gives it: a Number when it is safe, else a BigInt.
+function tagNumber(t) {
+  let big;
+  if (typeof t === 'number' && Number.isInteger(t)) big = BigInt(t);
+  else if (typeof t === 'bigint') big = t;
+  if (big === undefined || big < 0n || big > MAX_U64) {
+    throw new TypeError('cookiesession: a CBOR tag number is an integer from 0 to 2^64 − 1');
   }
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
 function tooDeep() {
@@ -488,8 +648,13 @@ function tooDeep() {
  * Encodes a value as CBOR: objects and Maps as maps (in insertion order),
  * arrays as arrays, integers as integers (BigInt beyond 64 bits as a
  * bignum), other numbers as 64-bit floats, Uint8Array as byte strings,
- * Dates as RFC 3339 text. Refuses what could not be opened again: nesting
- * beyond 32 levels or more than 65536 entries.
+ * Dates as RFC 3339 text, Tagged and Simple as the tag or simple value
+ * they hold. Refuses what could not be opened again, or would open as
+ * another value: nesting beyond 32 levels or more than 65536 entries
+ * (RangeError); map keys that decode as one key, a Simple outside 0–19 and
+ * 32–255, a tag number outside 0 to 2^64 − 1, a Tagged of tag 2 or 3, and
+ * a Tagged of tag 0 or 1 around content the decoder refuses there
+ * (TypeError).
  * @param {unknown} v
  * @returns {Uint8Array}
  */

@@ -1,0 +1,322 @@
+// Whatever the CBOR encoder accepts, the decoder opens, and gives back
+// equal; what the decoder would refuse, the encoder refuses first, with a
+// TypeError or RangeError of the package, before anything is sealed. And
+// the decoder's rules are those of FORMAT.md ("Payload"), as Go reads them.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  decodeCBOR, encodeCBOR, Tagged, Simple, MalformedError, Codec, SessionStore, parseKeyring, JSONNumber, MAX_NESTING,
+} from '../src/index.js';
+import { keyJSON, keyringText } from './fixtures.js';
+
+const hex = (h) => new Uint8Array(Buffer.from(h.replaceAll(' ', ''), 'hex'));
+const enc = (v) => Buffer.from(encodeCBOR(v)).toString('hex');
+const now = 1748779200n * 1_000_000_000n;
+const ring = parseKeyring(keyringText([keyJSON('0000000a')]));
+
+// refusedAtEncode checks that v is refused by encodeCBOR, by Codec.seal
+// before it draws a nonce, and by SessionStore.seal, each with a
+// TypeError (or RangeError) whose message starts with "cookiesession: ".
+function refusedAtEncode(v, what, Err = TypeError) {
+  const ours = (e) => e instanceof Err && e.message.startsWith('cookiesession: ');
+  assert.throws(() => encodeCBOR(v), ours, what);
+  let nonces = 0;
+  const codec = new Codec(ring, { now: () => now, random: (n) => { nonces++; return new Uint8Array(n); } });
+  assert.throws(() => codec.seal('c', v), ours, what);
+  assert.equal(nonces, 0, `${what}: no nonce drawn`);
+  assert.throws(() => new SessionStore(ring, { now: () => now }).seal({ data: { v } }), ours, what);
+}
+
+function roundTrips(v, want, what) {
+  assert.deepStrictEqual(decodeCBOR(encodeCBOR(v)), want, what);
+  const codec = new Codec(ring, { now: () => now });
+  assert.deepStrictEqual(codec.open('c', codec.seal('c', v)).value, want, what);
+}
+
+test('a Simple the decoder would refuse, or read as another value, is refused at encode', () => {
+  // 24–31 have no valid encoding (f8 18 … f8 1f are not well-formed); 20–23
+  // are false, true, null and undefined; the rest is not a simple value
+  // (256 wrapped to f8 00, -1 to the break byte ff, 1.5 to simple(1)).
+  for (const n of [20, 21, 22, 23, 24, 25, 28, 31, 256, 300, 1000, -1, -24, 1.5, 31.5, NaN, Infinity, 5n, '5', null, undefined]) {
+    refusedAtEncode(new Simple(n), `Simple(${String(n)})`);
+  }
+  for (const n of [0, 1, 16, 19, 32, 33, 100, 254, 255]) roundTrips(new Simple(n), new Simple(n), `Simple(${n})`);
+  assert.equal(enc(new Simple(19)), 'f3');
+  assert.equal(enc(new Simple(32)), 'f820');
+  assert.equal(enc(new Simple(255)), 'f8ff');
+  refusedAtEncode({ deep: [new Map([[1, new Simple(24)]])] }, 'nested Simple(24)');
+  refusedAtEncode(new Map([[new Simple(24), 1]]), 'Simple(24) as a key');
+});
+
+test('a tag number outside 0 to 2^64 − 1 is refused at encode', () => {
+  // -1 wrote the break byte, 1.5 tag 1, 2^64 tag 0 (wrapped), '5' tag 5.
+  for (const t of [-1, -1n, 1.5, 2 ** 64, 2n ** 64n, 2n ** 70n, NaN, Infinity, '5', null, undefined]) {
+    refusedAtEncode(new Tagged(t, 0), `Tagged(${String(t)}, 0)`);
+  }
+  roundTrips(new Tagged(2n ** 64n - 1n, 0), new Tagged(2n ** 64n - 1n, 0), 'the largest tag');
+  roundTrips(new Tagged(2 ** 60, 0), new Tagged(2n ** 60n, 0), 'a tag number beyond 2^53, as a Number');
+  roundTrips(new Tagged(100n, 0), new Tagged(100, 0), 'a small tag number, as a BigInt');
+});
+
+test('tags 0–3 around content the decoder refuses are refused at encode, whatever the content is written from', () => {
+  const refused = {
+    'tag 0 around an integer': new Tagged(0, 1),
+    'tag 0 around bytes': new Tagged(0, new Uint8Array([0x61])),
+    'tag 0 around null': new Tagged(0, null),
+    'tag 0 around a tag': new Tagged(0, new Tagged(100, 'x')),
+    'tag 1 around text': new Tagged(1, 'x'),
+    'tag 1 around a Date (written as text)': new Tagged(1, new Date(0)),
+    'tag 1 around a BigInt beyond 64 bits (a bignum)': new Tagged(1, 2n ** 64n),
+    'tag 1 around a negative BigInt beyond 64 bits': new Tagged(1, -(2n ** 64n) - 1n),
+    'tag 1 around false': new Tagged(1, false),
+    'tag 1 around undefined (written as null)': new Tagged(1, undefined),
+    'tag 1 around a Simple': new Tagged(1, new Simple(32)),
+    'tag 1 around an array': new Tagged(1, [1]),
+    'tag 1 around a tag': new Tagged(1, new Tagged(1, 1)),
+    'tag 1 around what toJSON gives: text': new Tagged(1, { toJSON: () => 'x' }),
+    // The decoder gives tags 2 and 3 back as a BigInt, never as a Tagged,
+    // and refuses them around anything but bytes.
+    'tag 2 around bytes': new Tagged(2, new Uint8Array([1])),
+    'tag 3 around bytes': new Tagged(3, new Uint8Array([1])),
+    'tag 2 around an integer': new Tagged(2, 5),
+    'tag 3 around text': new Tagged(3, 'x'),
+    'a bad tag inside another tag': new Tagged(100, new Tagged(0, 1)),
+    'a bad tag in a map of a session': { a: [new Map([['t', new Tagged(1, 'x')]])] },
+  };
+  for (const [what, v] of Object.entries(refused)) refusedAtEncode(v, what);
+  const accepted = [
+    [new Tagged(0, '2025-06-01T12:00:00Z'), new Tagged(0, '2025-06-01T12:00:00Z')],
+    [new Tagged(0, 'not a date'), new Tagged(0, 'not a date')],
+    [new Tagged(0, new Date(0)), new Tagged(0, '1970-01-01T00:00:00Z')],
+    [new Tagged(1, 1748779200), new Tagged(1, 1748779200)],
+    [new Tagged(1, -1), new Tagged(1, -1)],
+    [new Tagged(1, 1.5), new Tagged(1, 1.5)],
+    [new Tagged(1, NaN), new Tagged(1, NaN)],
+    [new Tagged(1, 2n ** 64n - 1n), new Tagged(1, 2n ** 64n - 1n)],
+    [new Tagged(1, -(2n ** 64n)), new Tagged(1, -(2n ** 64n))],
+    [new Tagged(1, new JSONNumber('1e400')), new Tagged(1, Infinity)],
+    [new Tagged(24, 1), new Tagged(24, 1)], // tags other than 0–3 take any content
+    [new Tagged(100, 2n ** 64n), new Tagged(100, 2n ** 64n)],
+  ];
+  for (const [v, want] of accepted) roundTrips(v, want, enc(v));
+});
+
+test('a bignum or a Tagged directly in a tag is one more level when encoding, as when decoding', () => {
+  const nest = (n, v) => {
+    for (let i = 0; i < n; i++) v = [v];
+    return v;
+  };
+  // 31 arrays, a tag, and a tag in it (the bignum) are 32 levels.
+  roundTrips(nest(31, new Tagged(100, 2n ** 64n)), nest(31, new Tagged(100, 2n ** 64n)), '32 levels');
+  assert.throws(() => decodeCBOR(hex('81'.repeat(32) + 'd864 c249010000000000000000')), /nested deeper than 32/);
+  refusedAtEncode(nest(32, new Tagged(100, 2n ** 64n)), 'a bignum in a tag at level 33', RangeError);
+  refusedAtEncode(nest(32, new Tagged(100, -(2n ** 64n) - 1n)), 'a negative bignum in a tag at level 33', RangeError);
+  refusedAtEncode(nest(32, new Tagged(100, { toJSON: () => new Tagged(5, 1) })), 'a Tagged from toJSON at level 33', RangeError);
+  refusedAtEncode(nest(32, new Tagged(100, new Tagged(5, 1))), 'a Tagged at level 33', RangeError);
+  // An object that toJSON turns into text is no level of its own.
+  roundTrips(nest(MAX_NESTING, { toJSON: () => 'x' }), nest(MAX_NESTING, 'x'), 'toJSON at the deepest level');
+});
+
+test('the decoder refuses tag 1 around a bignum, as FORMAT.md and Go do, and takes integers and floats', () => {
+  const refuse = (h, what) => assert.throws(() => decodeCBOR(hex(h)), (e) => e instanceof MalformedError && /epoch time tag/.test(e.message), what);
+  refuse('c1 c2 4101', 'tag 1 around tag 2');
+  refuse('c1 c3 4101', 'tag 1 around tag 3');
+  refuse('c1 d864 01', 'tag 1 around another tag');
+  refuse('c1 f4', 'tag 1 around false');
+  refuse('c1 f6', 'tag 1 around null');
+  refuse('c1 f7', 'tag 1 around undefined');
+  refuse('c1 f820', 'tag 1 around simple(32)');
+  refuse('c1 6178', 'tag 1 around text');
+  refuse('c1 4101', 'tag 1 around bytes');
+  refuse('c1 80', 'tag 1 around an array');
+  refuse('d864 c1 c2 4101', 'tag 1 around a bignum, inside another tag');
+  assert.deepStrictEqual(decodeCBOR(hex('c1 1a683c40c0')), new Tagged(1, 1748779200));
+  assert.deepStrictEqual(decodeCBOR(hex('c1 3bffffffffffffffff')), new Tagged(1, -(2n ** 64n)));
+  assert.deepStrictEqual(decodeCBOR(hex('c1 f93e00')), new Tagged(1, 1.5));
+  assert.deepStrictEqual(decodeCBOR(hex('c1 fa3fc00000')), new Tagged(1, 1.5));
+  assert.deepStrictEqual(decodeCBOR(hex('c1 fb3ff8000000000000')), new Tagged(1, 1.5));
+  assert.deepStrictEqual(decodeCBOR(hex('c1 f97e00')), new Tagged(1, NaN));
+  assert.throws(() => decodeCBOR(hex('c0 01')), /date-time tag/);
+  assert.throws(() => decodeCBOR(hex('c2 01')), /bignum tag/);
+  assert.throws(() => decodeCBOR(hex('c3 6178')), /bignum tag/);
+});
+
+test('map keys are duplicates when they decode to the same value, whatever their encodings', () => {
+  const dup = (h, what) => assert.throws(() => decodeCBOR(hex(h)), (e) => e instanceof MalformedError && /duplicate map key/.test(e.message), what);
+  // Compound keys by value: a short and a long argument inside them are
+  // one key, as the text "user" in two lengths is (vector
+  // payload-cbor-duplicate-key-long-form).
+  dup('a2 d864 01 01 d864 1801 02', 'tag 100 around 1, then around 1 in two bytes');
+  dup('a2 d864 6161 01 d864 780161 02', 'tag 100 around "a" in two lengths');
+  dup('a2 d8 64 01 01 d9 0064 01 02', 'tag 100 in one byte and in two');
+  dup('a2 81 01 01 81 1801 02', '[1] twice, once with a long argument');
+  dup('a2 a2 6161 01 6162 02 01 a2 6162 02 6161 01 02', 'one map in two orders');
+  dup('a2 c2 4101 01 c2 420001 02', 'the bignum 1 with a leading zero byte');
+  dup('a2 f98000 01 f90000 02', '-0.0 and 0.0, equal floats');
+  dup('a2 f98000 01 fb0000000000000000 02', '-0.0 and 0.0 in eight bytes');
+  dup('a2 f820 01 f820 02', 'simple(32) twice');
+  dup('a2 f6 01 f7 02', 'null and undefined, both nil in Go (and one key for the encoder)');
+  dup('a2 81f6 01 81f7 02', '[null] and [undefined]');
+  dup('a2 1a80000000 01 1b0000000080000000 02', '2^31 in four bytes and in eight');
+  dup('a2 3a7fffffff 01 3b000000007fffffff 02', '-2^31 in four bytes and in eight');
+  dup('a2 1bffffffffffffffff 01 1bffffffffffffffff 02', '2^64 − 1 twice');
+  // Not duplicates: a NaN equals no value, as in Go, where a map may hold
+  // NaN keys side by side (a JavaScript Map keeps one, the later).
+  assert.deepStrictEqual(decodeCBOR(hex('a2 f97e00 01 fb7ff8000000000000 02')), new Map([[NaN, 2]]));
+  assert.equal(decodeCBOR(hex('a2 81f97e00 01 81f97e00 02')).size, 2, '[NaN] twice');
+  assert.equal(decodeCBOR(hex('a2 d864 01 01 d864 02 02')).size, 2, 'tags around different values');
+  assert.equal(decodeCBOR(hex('a2 d864 01 01 d865 01 02')).size, 2, 'different tags around one value');
+  assert.equal(decodeCBOR(hex('a2 81 01 01 81 f93c00 02')).size, 2, '[1] and [1.0]');
+  assert.equal(decodeCBOR(hex('a2 c2 4101 01 01 02')).size, 2, 'a bignum is not an integer');
+});
+
+test('a float key 2^53 beside the integer key 2^53 is two keys, as in Go', () => {
+  const m = decodeCBOR(hex('a2 fb4340000000000000 01 1b0020000000000000 02'));
+  assert.deepStrictEqual(m, new Map([[2 ** 53, 1], [2n ** 53n, 2]]));
+  roundTrips(new Map([[2 ** 53, 1], [2n ** 53n, 2]]), m, 'sealed in Node');
+  assert.deepStrictEqual(decodeCBOR(hex('a2 fbc340000000000000 01 3b001fffffffffffff 02')), new Map([[-(2 ** 53), 1], [-(2n ** 53n), 2]]));
+});
+
+test('the encoder refuses the NaN keys and -0 it cannot tell apart only when the decoder would', () => {
+  // A Map holds one NaN and no -0 (it is 0): such keys encode and come back.
+  roundTrips(new Map([[NaN, 1], [0, 2], [0.5, 3]]), new Map([[NaN, 1], [0, 2], [0.5, 3]]), 'NaN, 0, 0.5');
+  // Two arrays holding NaN are two keys for the decoder too.
+  const two = new Map([[[NaN], 1], [[NaN], 2]]);
+  assert.equal(decodeCBOR(encodeCBOR(two)).size, 2);
+  // [-0] and [0] decode to equal floats and integers: -0 is a float, 0 an
+  // integer, so they are two keys; two [-0] are one.
+  assert.equal(decodeCBOR(encodeCBOR(new Map([[[-0], 1], [[0], 2]]))).size, 2);
+  refusedAtEncode(new Map([[[-0], 1], [[-0], 2]]), '[-0] twice');
+});
+
+// ---- Property: refused at encode, or back equal -----------------------------
+
+// A small deterministic generator (mulberry32), so that a failure repeats.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generator(seed) {
+  const r = rng(seed);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
+  const numbers = [0, -0, 1, -1, 23, 24, 255, 256, 65535, 65536, 2 ** 32, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 60,
+    -(2 ** 64), 2 ** 64, 0.5, -1.5, 1e300, 5e-324, NaN, Infinity, -Infinity];
+  const bigints = [0n, 1n, -1n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n), 2n ** 63n, 2n ** 64n - 1n, 2n ** 64n, -(2n ** 64n),
+    -(2n ** 64n) - 1n, 2n ** 100n, -(2n ** 100n)];
+  const strings = ['', 'a', 'user', '__proto__', 'é', '☕', '\u{1f600}', '\ud800', '\udc00', '\ufffd', 'x'.repeat(30), '1', 'constructor'];
+  const simples = [0, 1, 19, 20, 22, 23, 24, 27, 31, 32, 200, 255, 256, -1, 1.5, 5n];
+  const tags = [0, 1, 2, 3, 4, 21, 24, 100, 1000, 55799, 2 ** 53, 2n ** 64n - 1n, 2n ** 64n, -1, 1.5, 100n];
+  const leaf = () => {
+    switch (int(0, 11)) {
+      case 0: return pick(numbers);
+      case 1: return int(-100000, 100000);
+      case 2: return pick(bigints);
+      case 3: return pick(strings);
+      case 4: return pick([true, false, null, undefined]);
+      case 5: return new Uint8Array(Array.from({ length: int(0, 4) }, () => int(0, 255)));
+      case 6: return new Simple(pick(simples));
+      case 7: return new Date(pick([0, 1748779200000, 1748779200250, -1000]));
+      case 8: return new JSONNumber(pick(['1.5', '1e400', '12345678901234567890']));
+      case 9: return r() * 1e6;
+      default: return pick(strings);
+    }
+  };
+  const value = (depth) => {
+    // Mostly shallow, sometimes a long chain of containers or tags, so that
+    // the nesting limit is crossed now and then.
+    if (depth > 0 && r() < 0.02) {
+      let v = leaf();
+      for (let i = 0, n = int(28, 36); i < n; i++) v = r() < 0.7 ? [v] : new Tagged(pick([100, 5]), v);
+      return v;
+    }
+    if (depth >= 4 || r() < 0.35) return leaf();
+    switch (int(0, 4)) {
+      case 0: return Array.from({ length: int(0, 4) }, () => value(depth + 1));
+      case 1: {
+        const o = {};
+        for (let i = 0, n = int(0, 4); i < n; i++) Object.defineProperty(o, pick(strings), { value: value(depth + 1), enumerable: true, configurable: true, writable: true });
+        return o;
+      }
+      case 2: {
+        const m = new Map();
+        for (let i = 0, n = int(0, 4); i < n; i++) m.set(r() < 0.6 ? leaf() : value(depth + 1), value(depth + 1));
+        return m;
+      }
+      default: return new Tagged(pick(tags), value(depth + 1));
+    }
+  };
+  return () => value(0);
+}
+
+// expected is what v decodes back to after encoding, by the conversions the
+// package documents: undefined as null, integers as a Number when safe and
+// a BigInt otherwise, Dates as RFC 3339 text, JSONNumbers as Numbers, text
+// with lone surrogates as U+FFFD, byte strings as plain Uint8Arrays, maps
+// with text keys only as objects, tag numbers as the decoder gives them.
+function expected(v) {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) && BigInt(Number(v)) === v ? Number(v) : v;
+  if (typeof v === 'string') return v.toWellFormed();
+  if (typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  if (v instanceof JSONNumber) return Number(v.text);
+  if (v instanceof Date) return decodeCBOR(encodeCBOR(v)); // its RFC 3339 text
+  if (v instanceof Simple) return new Simple(v.value);
+  if (v instanceof Tagged) return new Tagged(expected(BigInt(v.tag)), expected(v.value));
+  if (Array.isArray(v)) return v.map(expected);
+  const entries = v instanceof Map ? [...v].map(([k, x]) => [expected(k), expected(x)]) : Object.keys(v).map((k) => [expected(k), expected(v[k])]);
+  if (entries.every(([k]) => typeof k === 'string')) {
+    const o = {};
+    for (const [k, x] of entries) Object.defineProperty(o, k, { value: x, enumerable: true, configurable: true, writable: true });
+    return o;
+  }
+  return new Map(entries);
+}
+
+test('property: a value built from plain values, Tagged and Simple is refused at encode, or decodes back equal', () => {
+  const next = generator(20250601);
+  const codec = new Codec(ring, { now: () => now, maxLength: 1 << 20 });
+  let accepted = 0;
+  let refused = 0;
+  for (let i = 0; i < 4000; i++) {
+    const v = next();
+    let bytes;
+    try {
+      bytes = encodeCBOR(v);
+    } catch (e) {
+      // Refused: with the package's own error, never a bare JavaScript one.
+      assert.ok((e instanceof TypeError || e instanceof RangeError) && e.message.startsWith('cookiesession: '), `value ${i}: ${e.message}`);
+      assert.throws(() => codec.seal('c', v), e.constructor, `value ${i}: seal refuses it too`);
+      refused++;
+      continue;
+    }
+    let back;
+    try {
+      back = decodeCBOR(bytes);
+    } catch (e) {
+      assert.fail(`value ${i} encodes as ${Buffer.from(bytes).toString('hex').slice(0, 200)} but does not decode: ${e.message}`);
+    }
+    assert.deepStrictEqual(back, expected(v), `value ${i}: ${Buffer.from(bytes).toString('hex').slice(0, 200)}`);
+    if (i % 8 === 0) assert.deepStrictEqual(codec.open('c', codec.seal('c', v)).value, back, `value ${i} sealed`);
+    accepted++;
+  }
+  // The generator makes plenty of both.
+  assert.ok(accepted > 1000 && refused > 400, `${accepted} accepted, ${refused} refused`);
+});
+
+test('byte strings decode to copies, plain Uint8Arrays, even from a Buffer', () => {
+  const input = Buffer.from('a1616143010203', 'hex');
+  const v = decodeCBOR(input);
+  assert.deepStrictEqual(v, { a: new Uint8Array([1, 2, 3]) });
+  input.fill(0); // as the Codec wipes a plaintext once it is decoded
+  assert.deepStrictEqual(v.a, new Uint8Array([1, 2, 3]));
+});
