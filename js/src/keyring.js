@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { KeyringError, PermissionError, NoPrimaryKeyError } from './errors.js';
+import { CookieSessionError, KeyringError, PermissionError, NoPrimaryKeyError } from './errors.js';
 import { parseJSON, RawNumber } from './json.js';
 import { parseRFC3339, formatRFC3339, NS } from './time.js';
 import { decodeStd } from './base64.js';
@@ -282,6 +282,21 @@ function buildKeyring(fields, deleted, path) {
 
 /** @internal reads a keyring file's bytes under the permission rules. */
 export function readKeyringFileSync(path, opts = {}) {
+  try {
+    return readFileChecked(path, opts);
+  } catch (e) {
+    if (e instanceof CookieSessionError) throw e;
+    // The file system's own errors (a missing file, a directory on the
+    // path, no permission to read) are keyring errors too, which say what
+    // to do, so that every failure is a CookieSessionError.
+    const problem = e?.code === 'ENOENT'
+      ? `no such file; create it with "cookiesession keyring init ${path}"`
+      : 'cannot be read';
+    throw new KeyringError({ path, problem, cause: e });
+  }
+}
+
+function readFileChecked(path, opts) {
   // stat follows symlinks, as a Kubernetes Secret volume needs; checking
   // before opening keeps a FIFO from blocking the open.
   let st = fs.statSync(path);

@@ -142,7 +142,10 @@ test('the file permission rules', async (t) => {
   assert.equal(loadKeyringSync(path.join(dir, 'linked.json')).keys()[0].id, '0000000a');
   // A folder is not a keyring file; a missing file is the system's error.
   assert.throws(() => loadKeyringSync(dir), (e) => e instanceof KeyringError && /not a regular file/.test(e.message));
-  assert.throws(() => loadKeyringSync(path.join(dir, 'missing.json')), (e) => e.code === 'ENOENT');
+  // A missing file is a KeyringError that says how to make one, with the
+  // file system's error as its cause.
+  assert.throws(() => loadKeyringSync(path.join(dir, 'missing.json')), (e) =>
+    e instanceof KeyringError && e.cause?.code === 'ENOENT' && /cookiesession keyring init/.test(e.message));
   // An invalid file names its path.
   const broken = writeKeyring(dir, 'broken.json', '{"version":1}');
   assert.throws(() => loadKeyringSync(broken), (e) => e instanceof KeyringError && e.path === broken && e.message.includes(broken));

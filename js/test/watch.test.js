@@ -33,7 +33,7 @@ test('a KeyringFile follows the file, and keeps the last good keyring', (t) => {
   fs.writeFileSync(p, keyringText([keyJSON('0000000c', { activates_at: '2030-01-01T00:00:00Z' })]));
   assert.match(f.reload().message, /no key can seal at 2025-06-01T12:00:00Z/);
   fs.rmSync(p);
-  assert.equal(f.reload().code, 'ENOENT');
+  assert.equal(f.reload().cause?.code, 'ENOENT');
   assert.equal(f.keyring(), good);
   assert.deepEqual(events, ['reloaded', 'unchanged', 'reloaded', 'rejected', 'rejected', 'rejected', 'rejected']);
 });
