@@ -164,20 +164,9 @@ func (st *Store[T]) loadBearer(r *http.Request, s *Session[T], now time.Time) (d
 
 // openToken opens a token and makes it the request's session.
 func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now time.Time) error {
-	if len(token) > st.cfg.MaxSize {
-		return &TooLargeError{What: "bearer token", Size: len(token), Limit: st.cfg.MaxSize}
-	}
-	// A token is never split. A value that says it is (the first chunk of
-	// a session's cookies, say) is refused before any key is looked up.
-	n, err := peekChunks(token)
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		return fmt.Errorf("%w: the bearer token says it is split over %d chunks; tokens never are", ErrMalformed, n)
-	}
 	o := opened[T]{env: &s.env}
-	if o.h, err = st.codec.open(st.tokenName, []string{token}, o.env, 1); err != nil {
+	var err error
+	if o.h, err = st.codec.openToken(st.tokenName, token, st.cfg.MaxSize, o.env); err != nil {
 		return err
 	}
 	if err := st.checkOpened(o, now); err != nil {
@@ -247,6 +236,25 @@ func setTokenCacheHeaders(h http.Header) {
 	if !headerHasToken(h, "Vary", "authorization") && !headerHasToken(h, "Vary", "*") {
 		h.Add("Vary", "Authorization")
 	}
+}
+
+// openToken opens a bearer token sealed under name into dst: the value
+// of one chunk, at most maxSize bytes long (FORMAT.md, Bearer tokens,
+// step 4).
+func (c *Codec) openToken(name, token string, maxSize int, dst any) (Header, error) {
+	if len(token) > maxSize {
+		return Header{}, &TooLargeError{What: "bearer token", Size: len(token), Limit: maxSize}
+	}
+	// A token is never split. A value that says it is (the first chunk of
+	// a session's cookies, say) is refused before any key is looked up.
+	n, err := peekChunks(token)
+	if err != nil {
+		return Header{}, err
+	}
+	if n != 1 {
+		return Header{}, fmt.Errorf("%w: the bearer token says it is split over %d chunks; tokens never are", ErrMalformed, n)
+	}
+	return c.open(name, []string{token}, dst, 1)
 }
 
 // sealToken seals s as a token, valid until the end of its lifetime or of

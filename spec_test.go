@@ -111,6 +111,19 @@ var specMutations = map[string]string{
 	"header-all-combinations":      "every combination of candidates tried",
 	"header-quotes-kept":           "double quotes kept as part of the value",
 	"header-join-header-order":     "chunks joined in header order",
+	// Bearer tokens.
+	"bearer-first-header":          "the first of several Authorization headers taken",
+	"bearer-no-trim":               "whitespace around the header's value kept",
+	"bearer-scheme-case-sensitive": "the scheme's name compared case-sensitively",
+	"bearer-prefix-scheme":         "a scheme whose name starts with Bearer taken as Bearer",
+	"bearer-empty-malformed":       "an empty Authorization header taken as a malformed token",
+	"bearer-tab-separator":         "a tab accepted between the scheme and the token",
+	"bearer-one-space":             "exactly one space required between the scheme and the token",
+	"bearer-rest-ignored":          "whatever follows the token's first word ignored",
+	"bearer-length-after-chars":    "the header's length checked after its characters",
+	"bearer-length-token-only":     "the token's length checked, not the trimmed header's",
+	"bearer-chunks-any":            "a token's chunk count not checked",
+	"bearer-cookie-name":           "a token opened under the cookie name rather than \"Bearer \" and the name",
 	// Keyring.
 	"keyring-size-unlimited":            "no limit on the file's size",
 	"keyring-trailing":                  "data after the JSON object ignored",
@@ -155,6 +168,7 @@ type specVector struct {
 	body   []byte
 	value  string   // input "", "seal" or "cookie-header": the body's line
 	chunks []string // input "chunks"
+	auth   []string // input "bearer": the Authorization headers
 }
 
 func parseSpecVector(data []byte) (*specVector, error) {
@@ -176,6 +190,10 @@ func parseSpecVector(data []byte) (*specVector, error) {
 		v.value = lines
 	case "chunks":
 		v.chunks = strings.Split(lines, "\n")
+	case "bearer":
+		if len(body) > 0 {
+			v.auth = strings.Split(lines, "\n")
+		}
 	}
 	return v, nil
 }
@@ -206,6 +224,8 @@ func (r specReader) run(ring *specRing, v *specVector) string {
 		o, class = r.openChunks(ring, v.h, v.chunks)
 	case "cookie-header":
 		o, class = r.readCookieHeader(ring, v.h, v.value)
+	case "bearer":
+		o, class = r.readBearer(ring, v.h, v.auth)
 	case "", "seal":
 		o, class = r.open(ring, v.h, v.value, 1)
 	default:
@@ -317,6 +337,75 @@ func (r specReader) openChunks(ring *specRing, h map[string]string, chunks []str
 		h = withField(h, "max-length", strconv.Itoa(math.MaxInt32))
 	}
 	return r.open(ring, h, strings.Join(chunks, ""), n)
+}
+
+// readBearer follows Bearer tokens, Reading, with MaxSize = max-length.
+func (r specReader) readBearer(ring *specRing, h map[string]string, lines []string) (specOpened, string) {
+	maxSize, _ := strconv.Atoi(h["max-length"])
+	switch { // step 1
+	case len(lines) == 0:
+		return specOpened{}, "absent"
+	case len(lines) > 1 && !r.is("bearer-first-header"):
+		return specOpened{}, "malformed"
+	}
+	v := lines[0]
+	if !r.is("bearer-no-trim") { // step 2
+		v = strings.Trim(v, " \t")
+	}
+	if v == "" && r.is("bearer-empty-malformed") {
+		return specOpened{}, "malformed"
+	}
+	const scheme = "Bearer"
+	isScheme := len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme)
+	if r.is("bearer-scheme-case-sensitive") {
+		isScheme = strings.HasPrefix(v, scheme)
+	}
+	// RFC 9110's token characters: "Bearerx" is another scheme.
+	const tchar = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	if !isScheme || len(v) > len(scheme) && strings.IndexByte(tchar, v[len(scheme)]) >= 0 && !r.is("bearer-prefix-scheme") {
+		return specOpened{}, "absent"
+	}
+	tooLong := len(v) > len(scheme)+1+maxSize
+	if tooLong && !r.is("bearer-length-after-chars") && !r.is("bearer-length-token-only") { // step 3
+		return specOpened{}, "too-large"
+	}
+	rest := v[len(scheme):]
+	var token string
+	switch {
+	case r.is("bearer-tab-separator") && strings.HasPrefix(rest, "\t"):
+		token = strings.TrimLeft(rest, " \t")
+	case r.is("bearer-one-space"):
+		token, _ = strings.CutPrefix(rest, " ")
+	case !strings.HasPrefix(rest, " "):
+		return specOpened{}, "malformed"
+	default:
+		token = strings.TrimLeft(rest, " ")
+	}
+	if r.is("bearer-rest-ignored") {
+		token, _, _ = strings.Cut(token, " ")
+		token, _, _ = strings.Cut(token, ",")
+	}
+	const b64token = "-._~+/=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	if token == "" || strings.Trim(token, b64token) != "" {
+		return specOpened{}, "malformed"
+	}
+	if tooLong && r.is("bearer-length-after-chars") {
+		return specOpened{}, "too-large"
+	}
+	if len(token) > maxSize { // step 4
+		return specOpened{}, "too-large"
+	}
+	n, class := r.peek(token)
+	if class != "ok" {
+		return specOpened{}, class
+	}
+	if n != 1 && !r.is("bearer-chunks-any") {
+		return specOpened{}, "malformed"
+	}
+	if !r.is("bearer-cookie-name") {
+		h = withField(h, "cookie-name", scheme+" "+h["cookie-name"])
+	}
+	return r.open(ring, h, token, 1)
 }
 
 // withField returns a copy of h with k set to v.

@@ -518,3 +518,72 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 		}, "a Cookie header of 65537 bytes that holds the session"),
 	}
 }
+
+// vectorBearerSpecs are the bearer token vectors: how a reader finds the
+// token in the request's Authorization headers, its bounds, and the name
+// it is sealed under.
+func vectorBearerSpecs(t testing.TB) []vectorSpec {
+	// The length of the vectors' token, sealed as bearer-one is: the same
+	// payload, name and key make a value of the same length.
+	fixture := vectorKeyring(t)
+	tokenLen := len(makeVector(t, vectorSpec{name: "bearer-length", expect: "tampered"}, fixture).Value)
+	b := func(name, expect string, auth func(v string) []string, comment string) vectorSpec {
+		return vectorSpec{name: name, expect: expect, authorization: auth, comment: comment}
+	}
+	one := func(prefix, suffix string) func(string) []string {
+		return func(v string) []string { return []string{prefix + v + suffix} }
+	}
+	fixed := func(lines ...string) func(string) []string { return func(string) []string { return lines } }
+	sized := func(spec vectorSpec, maxLength int) vectorSpec {
+		spec.maxLength = maxLength
+		return spec
+	}
+	cookieValue := b("bearer-cookie-value", "tampered", one("Bearer ", ""),
+		"a cookie's value, sealed under the name session, sent as a token: a token is opened under the name \"Bearer session\"")
+	cookieValue.sealName = "session"
+	twoChunks := b("bearer-two-chunks", "malformed", one("Bearer ", ""),
+		"a value whose header says it is split over 2 chunks, sent as a token: a token is never split")
+	twoChunks.chunks = 2
+	expired := b("bearer-expired", "expired", one("Bearer ", ""), "a token past its expiry and the clock skew")
+	expired.issued = vectorEpoch.Add(-48 * time.Hour)
+	unknown := b("bearer-unknown-key", "unknown-key", one("Bearer ", ""), "a token sealed under a key in no keyring")
+	unknown.key = vkUnknown
+	tokenAsCookie := vectorSpec{name: "cookie-header-token-value", expect: "tampered", chunkSize: 3800, maxLength: 6144,
+		sealName: bearerScheme + " session", cookieHeader: func(c []string) string { return "session=" + c[0] },
+		comment: "a bearer token, sealed under the name \"Bearer session\", sent as the cookie session: it does not open as a cookie"}
+	return []vectorSpec{
+		b("bearer-one", "ok", one("Bearer ", ""), "one Authorization header: the Bearer scheme, a space, the token"),
+		b("bearer-scheme-case", "ok", one("bEARER ", ""), "the scheme's name in any case"),
+		b("bearer-whitespace", "ok", one(" \tBearer   ", " \t"),
+			"spaces and tabs around the header's value, and several spaces between the scheme and the token"),
+		sized(b("bearer-max-size", "ok", one("Bearer ", ""), "a token of exactly MaxSize bytes (max-length)"), tokenLen),
+		b("bearer-absent", "absent", fixed(), "no Authorization header"),
+		b("bearer-other-scheme", "absent", fixed("Basic dXNlcjpwYXNzd29yZA=="), "another scheme: no token, and the cookies decide"),
+		b("bearer-scheme-prefix", "absent", one("Bearerx ", ""),
+			"a scheme whose name starts with Bearer: the 7th byte is a token character, so it is another scheme"),
+		b("bearer-empty-header", "absent", fixed(""), "an empty Authorization header: shorter than the scheme, so another scheme"),
+		b("bearer-two-headers", "malformed", func(v string) []string { return []string{"Bearer " + v, "Bearer " + v} },
+			"two Authorization headers, both with the token"),
+		b("bearer-scheme-only", "malformed", fixed("Bearer"), "the scheme without a token"),
+		b("bearer-scheme-then-spaces", "malformed", fixed("Bearer   "),
+			"the scheme and spaces: trimmed, the scheme without a token"),
+		b("bearer-tab", "malformed", one("Bearer\t", ""), "a tab between the scheme and the token"),
+		b("bearer-comma-after-scheme", "malformed", one("Bearer,", ""),
+			"a comma after the scheme: not a token character, so the Bearer scheme, and not followed by a space"),
+		b("bearer-second-word", "malformed", one("Bearer ", " x"), "a second word after the token"),
+		b("bearer-credentials-list", "malformed", one("Bearer ", ", Basic dXNlcjpwYXNzd29yZA=="),
+			"a comma and other credentials after the token"),
+		b("bearer-padding", "malformed", one("Bearer ", "="),
+			"a token ending in =, a b64token character but not base64url without padding"),
+		cookieValue,
+		twoChunks,
+		expired,
+		unknown,
+		sized(b("bearer-too-large", "too-large", one("Bearer ", ""), "a token one byte longer than MaxSize (max-length)"), tokenLen-1),
+		sized(b("bearer-too-large-spaces", "too-large", one("Bearer  ", ""),
+			"a token of exactly MaxSize bytes after two spaces: the header, trimmed, is longer than 7 + MaxSize"), tokenLen),
+		sized(b("bearer-order-length-first", "too-large", one("Bearer ", ","),
+			"a token of MaxSize bytes and a comma: the header's length is checked before its characters"), tokenLen),
+		tokenAsCookie,
+	}
+}

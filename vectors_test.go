@@ -59,7 +59,7 @@ var vectorClasses = map[string]error{
 	"not-yet-valid":       ErrNotYetValid,
 	"expired":             ErrExpired,
 	"too-large":           ErrTooLarge,
-	"absent":              ErrAbsent, // reading a Cookie header only
+	"absent":              ErrAbsent, // reading a Cookie or Authorization header only
 }
 
 // vectorEpoch is when the vectors are opened unless they say otherwise.
@@ -232,6 +232,11 @@ type vectorSpec struct {
 	// cookieHeader, when set, makes a Cookie header vector: it returns the
 	// header that carries the chunks (split with chunkSize).
 	cookieHeader func(chunks []string) string
+	// authorization, when set, makes a bearer token vector: it returns
+	// the request's Authorization headers, given the value. The value is
+	// sealed under "Bearer " and the cookie name unless sealName says
+	// otherwise.
+	authorization func(value string) []string
 
 	// maxAge, when set, makes a sealing vector: the value is what
 	// Codec.Encode writes at now with this MaxAge, the vector's nonce
@@ -386,6 +391,7 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 	specs = append(specs, vectorPayloadSpecs()...)
 	specs = append(specs, vectorChunkSpecs(t)...)
 	specs = append(specs, vectorCookieHeaderSpecs(t)...)
+	specs = append(specs, vectorBearerSpecs(t)...)
 	return append(specs, vectorKeyringSpecs(t)...)
 }
 
@@ -412,7 +418,7 @@ func vectorReplaceMiddle(c byte) func(string) string {
 type vectorFile struct {
 	Name       string
 	Comment    string
-	Input      string // "" (one value), "chunks", "cookie-header", "seal" or "keyring"
+	Input      string // "" (one value), "chunks", "cookie-header", "bearer", "seal" or "keyring"
 	CookieName string
 	Purpose    string
 	Now        time.Time
@@ -433,6 +439,7 @@ type vectorFile struct {
 
 	Value   string   // the value, for Input "", or the Cookie header
 	Chunks  []string // the chunks, for "chunks"
+	Auth    []string // the Authorization headers, for "bearer"
 	Keyring []byte   // the file, for "keyring"
 }
 
@@ -457,6 +464,8 @@ func vectorRequired(input, expect string) []string {
 	switch input {
 	case "chunks", "cookie-header":
 		req = append(req, "input", "chunk-size")
+	case "bearer":
+		req = append(req, "input")
 	case "seal":
 		req = append(req, "input", "max-age", "payload-hex", "nonce")
 	}
@@ -541,6 +550,10 @@ func (v *vectorFile) marshal() []byte {
 		for _, c := range v.Chunks {
 			b.WriteString(c + "\n")
 		}
+	case "bearer":
+		for _, line := range v.Auth {
+			b.WriteString(line + "\n")
+		}
 	default:
 		b.WriteString(v.Value + "\n")
 	}
@@ -582,7 +595,7 @@ func parseVector(data []byte) (*vectorFile, error) {
 			return nil, fmt.Errorf("header %s: %w", k, err)
 		}
 	}
-	if !slices.Contains([]string{"", "chunks", "cookie-header", "seal", "keyring"}, v.Input) {
+	if !slices.Contains([]string{"", "chunks", "cookie-header", "bearer", "seal", "keyring"}, v.Input) {
 		return nil, fmt.Errorf("unknown input %q", v.Input)
 	}
 	for _, k := range vectorRequired(v.Input, v.Expect) {
@@ -594,12 +607,19 @@ func parseVector(data []byte) (*vectorFile, error) {
 		v.Keyring = body
 		return v, nil
 	}
+	if v.Input == "bearer" && len(body) == 0 {
+		return v, nil // a request without an Authorization header
+	}
 	lines, ok := bytes.CutSuffix(body, []byte("\n"))
 	if !ok || bytes.Contains(lines, []byte("\r")) {
 		return nil, errors.New("the body is not lines ending in LF")
 	}
-	if v.Input == "chunks" {
+	switch v.Input {
+	case "chunks":
 		v.Chunks = strings.Split(string(lines), "\n")
+		return v, nil
+	case "bearer":
+		v.Auth = strings.Split(string(lines), "\n")
 		return v, nil
 	}
 	if bytes.Contains(lines, []byte("\n")) {
@@ -637,6 +657,8 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		v.Input, v.MaxAge = "seal", spec.maxAge
 	case spec.cookieHeader != nil:
 		v.Input = "cookie-header"
+	case spec.authorization != nil:
+		v.Input = "bearer"
 	case spec.chunkSize != 0:
 		v.Input = "chunks"
 	}
@@ -661,6 +683,9 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		ring = vectorSealingKeyring(t, keyID)
 	}
 	name, purpose := vectorOr(spec.sealName, v.CookieName), vectorOr(spec.sealPurpose, v.Purpose)
+	if spec.authorization != nil && spec.sealName == "" {
+		name = bearerScheme + " " + v.CookieName
+	}
 	issued := spec.issued
 	if issued.IsZero() {
 		issued = v.Now
@@ -731,6 +756,9 @@ func makeVector(t testing.TB, spec vectorSpec, fixture *Keyring) *vectorFile {
 		if spec.cookieHeader != nil {
 			v.Value, v.Chunks = spec.cookieHeader(v.Chunks), nil
 		}
+	}
+	if spec.authorization != nil {
+		v.Auth, v.Value = spec.authorization(v.Value), ""
 	}
 	if spec.expect == "ok" {
 		iat := int64(binary.BigEndian.Uint64(hdr[7:15]))
@@ -930,6 +958,8 @@ func checkVector(t *testing.T, ring *Keyring, v *vectorFile) {
 			return c.OpenChunks(v.CookieName, v.Chunks, dst)
 		case "cookie-header":
 			return vectorReadCookieHeader(c, v, dst)
+		case "bearer":
+			return vectorReadBearer(c, v, dst)
 		}
 		return c.Open(v.CookieName, v.Value, dst)
 	}
@@ -1040,6 +1070,22 @@ func vectorReadCookieHeader(c *Codec, v *vectorFile, dst any) (Header, error) {
 	}
 	reflect.ValueOf(dst).Elem().Set(payloads[best].Elem())
 	return headers[best], nil
+}
+
+// vectorReadBearer reads v's Authorization headers as Store.Load does,
+// with the store's own functions (bearerToken, Codec.openToken), but
+// opens the token with c rather than into a session envelope: MaxSize is
+// v's max length.
+func vectorReadBearer(c *Codec, v *vectorFile, dst any) (Header, error) {
+	h := http.Header{}
+	if v.Auth != nil {
+		h["Authorization"] = v.Auth
+	}
+	token, _, err := bearerToken(h, v.MaxLength)
+	if err != nil {
+		return Header{}, err
+	}
+	return c.openToken(bearerScheme+" "+v.CookieName, token, v.MaxLength, dst)
 }
 
 func checkVectorClass(t *testing.T, err error, class string) {
@@ -1184,7 +1230,7 @@ func TestVectorsPeek(t *testing.T) {
 		}
 		value := v.Value
 		switch v.Input {
-		case "keyring", "cookie-header":
+		case "keyring", "cookie-header", "bearer":
 			continue
 		case "seal":
 			value = v.Value

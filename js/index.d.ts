@@ -247,6 +247,21 @@ export function openCookieHeader<R = { value: unknown; header: Header }>(
   name: string,
   opts?: { chunkSize?: number; maxSize?: number; check?: (r: { value: unknown; header: Header }) => R | void },
 ): R & { carried: number; twins: boolean };
+/**
+ * Opens the bearer token of a request's Authorization header(s) as the Go
+ * store reads it (FORMAT.md, Bearer tokens): sealed under "Bearer " + name
+ * (or tokenName), at most maxSize bytes (default: codec.maxLength), never
+ * split. Pass req.headersDistinct.authorization, as Node's req.headers
+ * keeps only the first of two headers. Throws AbsentError without a token
+ * (no header, or another scheme), TooLargeError, MalformedError, or the
+ * failure of opening the value.
+ */
+export function openBearerToken(
+  codec: Codec,
+  authorization: string | string[] | undefined,
+  name: string,
+  opts?: { maxSize?: number; tokenName?: string },
+): { value: unknown; header: Header };
 /** The chunk limit L: min(255, floor(maxSize / chunkSize) + 1). */
 export function chunkLimit(chunkSize: number, maxSize: number): number;
 
@@ -315,9 +330,11 @@ export interface SessionStoreOptions {
   clockSkew?: number;
   /** Bytes of name plus value per cookie. Default 3800. */
   chunkSize?: number;
-  /** Bytes the cookies may add to a Cookie header. Default 6144. */
+  /** Bytes the cookies may add to a Cookie header, and the longest bearer token. Default 6144. */
   maxSize?: number;
   purpose?: string;
+  /** Seal and open bearer tokens under the cookie name, not "Bearer " + name, as Go's Config.ShareTokenAndCookie. */
+  shareTokenAndCookie?: boolean;
   serializer?: 'cbor' | 'json' | Serializer;
   now?: () => Instant;
   random?: (n: number) => Uint8Array;
@@ -381,6 +398,14 @@ export class SessionStore {
   load<T = unknown>(cookieHeader: string | string[] | undefined, opts?: { host?: string }): LoadedSession<T>;
   /** Throws TooLargeError for more than MAX_FLASHES flashes or MAX_FLASH_BYTES of them, or cookies past maxSize. */
   seal(session: SessionToSeal): SealedSession;
+  /**
+   * Loads the session of a bearer token from the Authorization header(s)
+   * (pass req.headersDistinct.authorization), with the checks of load.
+   * Throws AbsentError when there is no token, or why it cannot be used.
+   */
+  loadToken<T = unknown>(authorization: string | string[] | undefined): Omit<LoadedSession<T>, 'carried' | 'twins' | 'host'>;
+  /** Seals a session as a bearer token of at most maxSize bytes; throws TooLargeError past it. */
+  sealToken(session: SessionToSeal): { id: Uint8Array; createdUnix: bigint; keyId: string; token: string };
   /** Also expires the chunks of a larger session carried, and, with twins (from carried or else session), every chunk in the other forms. */
   setCookieHeaders(session: SessionToSeal & { twins?: boolean; host?: string }, carried?: Carried): string[];
   /** Expires every chunk carried, chunk 0 in any case, and with twins every chunk in the other forms. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Codec } from './codec.js';
 import { MalformedError, ExpiredError, TooLargeError, CookieSessionError } from './errors.js';
+import { openBearerToken } from './bearer.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 
 const MAX_MAX_SIZE = MAX_COOKIE_HEADER - (16 << 10);
@@ -73,6 +74,10 @@ export class SessionStore {
     // Every chunk but the last fills chunkSize bytes and adds more than
     // that to the Cookie header.
     this.maxChunks = chunkLimit(this.chunkSize, this.maxSize);
+    // Tokens are sealed under a name of their own, as in Go, so that a
+    // cookie's value never opens as a token nor a token as a cookie,
+    // unless the configuration asks for one value for both.
+    this.tokenName = opts.shareTokenAndCookie ? this.name : `Bearer ${this.name}`;
     this.random = opts.random ?? randomBytes;
   }
 
@@ -151,21 +156,8 @@ export class SessionStore {
    * @returns {{id: Uint8Array, createdUnix: bigint, keyId: string, maxAge: number, cookies: {name: string, value: string}[]}}
    */
   seal(session) {
-    const now = this.codec.now();
-    const id = session.id ?? new Uint8Array(this.random(SESSION_ID_LENGTH));
-    if (!(id instanceof Uint8Array) || id.length !== SESSION_ID_LENGTH) throw new TypeError('cookiesession: a session id is 16 bytes');
-    let created = floorSeconds(now);
-    if (session.createdUnix !== undefined) created = BigInt(session.createdUnix);
-    else if (session.created instanceof Date) created = BigInt(Math.floor(session.created.getTime() / 1000));
-    const lifeEnd = (created + BigInt(this.lifetime)) * NS;
-    let exp = lifeEnd;
-    if (this.idleTimeout > 0 && now + BigInt(this.idleTimeout) * NS < exp) exp = now + BigInt(this.idleTimeout) * NS;
-    if (exp - now < NS) throw new ExpiredError("the session's lifetime has run out");
-    const flashes = checkFlashes(session.flashes ?? []);
-    const persistent = session.persistent ?? null;
-    if (persistent !== null && typeof persistent !== 'boolean') throw new TypeError('cookiesession: persistent is true, false or null');
+    const { now, id, created, lifeEnd, exp, env, persistent } = this.envelopeOf(session);
     const name = this.name;
-    const env = envelope(id, created, session.data, flashes, persistent, this.codec.serializer.name);
     let n = 0;
     const sealed = this.codec.sealAt(name, env, now, exp, (encLen) => {
       n = chunkCount(name, encLen, this.chunkSize, this.maxChunks);
@@ -182,6 +174,64 @@ export class SessionStore {
       id, createdUnix: created, keyId: sealed.keyId, persistent: persists, maxAge,
       cookies: parts.map((value, i) => ({ name: chunkName(name, i), value })),
     };
+  }
+
+  /**
+   * Reads the session of a client that keeps no cookies from its
+   * Authorization header, as the Go store's bearer transport does
+   * (FORMAT.md, "Bearer tokens"): the token sealed under "Bearer " and the
+   * store's name (the name itself with shareTokenAndCookie), judged as
+   * load judges cookies. Pass req.headersDistinct.authorization: Node's
+   * req.headers keeps only the first of two Authorization headers, which
+   * must fail. Throws AbsentError when the request carries no token (no
+   * header, or another scheme), and otherwise the reason it cannot be used.
+   * @param {string | string[] | undefined} authorization
+   */
+  loadToken(authorization) {
+    return this.checkOpened(openBearerToken(this.codec, authorization, this.name, {
+      maxSize: this.maxSize,
+      tokenName: this.tokenName,
+    }));
+  }
+
+  /**
+   * Seals a session as a bearer token, as the Go store's Session.Token
+   * does: one value, at most maxSize bytes, valid until the end of its
+   * lifetime or idle window. Send it to the client in the body of the
+   * login response, or in the Session-Token header when the session
+   * changed, with Cache-Control: no-store: it is a credential.
+   * @param {{id?: Uint8Array, created?: Date | bigint, data: unknown}} session
+   * @returns {{id: Uint8Array, createdUnix: bigint, keyId: string, token: string}}
+   */
+  sealToken(session) {
+    const { now, id, created, exp, env } = this.envelopeOf(session);
+    const sealed = this.codec.sealAt(this.tokenName, env, now, exp, (encLen) => {
+      if (encLen > this.maxSize) throw new TooLargeError('bearer token', encLen, this.maxSize);
+      return 1;
+    });
+    return { id, createdUnix: created, keyId: sealed.keyId, token: sealed.value };
+  }
+
+  // envelopeOf checks a session to seal and returns its envelope, and when
+  // a value of it sealed now expires: at the end of its lifetime or of its
+  // idle window, whichever comes first. A session without an id gets a
+  // new random one, and one without a creation time starts now.
+  envelopeOf(session) {
+    const now = this.codec.now();
+    const id = session.id ?? new Uint8Array(this.random(SESSION_ID_LENGTH));
+    if (!(id instanceof Uint8Array) || id.length !== SESSION_ID_LENGTH) throw new TypeError('cookiesession: a session id is 16 bytes');
+    let created = floorSeconds(now);
+    if (session.createdUnix !== undefined) created = BigInt(session.createdUnix);
+    else if (session.created instanceof Date) created = BigInt(Math.floor(session.created.getTime() / 1000));
+    const lifeEnd = (created + BigInt(this.lifetime)) * NS;
+    let exp = lifeEnd;
+    if (this.idleTimeout > 0 && now + BigInt(this.idleTimeout) * NS < exp) exp = now + BigInt(this.idleTimeout) * NS;
+    if (exp - now < NS) throw new ExpiredError("the session's lifetime has run out");
+    const flashes = checkFlashes(session.flashes ?? []);
+    const persistent = session.persistent ?? null;
+    if (persistent !== null && typeof persistent !== 'boolean') throw new TypeError('cookiesession: persistent is true, false or null');
+    const env = envelope(id, created, session.data, flashes, persistent, this.codec.serializer.name);
+    return { now, id, created, lifeEnd, exp, env, persistent };
   }
 
   /**

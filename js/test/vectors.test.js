@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import {
   Codec, loadKeyringSync, parseKeyring, parseRFC3339, formatRFC3339, CookieSessionError, openCookieHeader,
-  splitValue, chunkCount, cbor, json,
+  openBearerToken, splitValue, chunkCount, cbor, json,
 } from '../src/index.js';
 import { parseJSON } from '../src/json.js';
 import { VECTOR_DIR, normalize } from './helpers.js';
@@ -23,6 +23,7 @@ const EXPECT = {
   '': ['ok', ...OPEN_CLASSES],
   chunks: ['ok', ...OPEN_CLASSES],
   'cookie-header': ['ok', 'absent', ...OPEN_CLASSES],
+  bearer: ['ok', 'absent', ...OPEN_CLASSES],
   seal: ['ok'],
   keyring: ['ok', 'invalid-keyring'],
 };
@@ -35,6 +36,7 @@ const REQUIRED = {
   '': VALUE_FIELDS,
   chunks: [...VALUE_FIELDS, 'input', 'chunk-size'],
   'cookie-header': [...VALUE_FIELDS, 'input', 'chunk-size'],
+  bearer: [...VALUE_FIELDS, 'input'],
   seal: [...VALUE_FIELDS, 'input', 'max-age', 'payload-hex', 'nonce'],
   keyring: ['name', 'comment', 'input', 'expect'],
 };
@@ -42,6 +44,7 @@ const OK_ONLY = {
   '': ['key-id', 'issued-at', 'expires', 'payload', 'payload-hex', 'payload-sha256'],
   chunks: ['key-id', 'issued-at', 'expires', 'payload', 'payload-hex', 'payload-sha256'],
   'cookie-header': ['key-id', 'issued-at', 'expires', 'payload', 'payload-hex', 'payload-sha256'],
+  bearer: ['key-id', 'issued-at', 'expires', 'payload', 'payload-hex', 'payload-sha256'],
   seal: ['key-id', 'issued-at', 'expires', 'payload', 'payload-sha256'],
   keyring: ['now', 'primary'],
 };
@@ -49,6 +52,7 @@ const OK_REQUIRED = {
   '': ['key-id', 'issued-at', 'expires'],
   chunks: ['key-id', 'issued-at', 'expires'],
   'cookie-header': ['key-id', 'issued-at', 'expires'],
+  bearer: ['key-id', 'issued-at', 'expires'],
   seal: ['key-id', 'issued-at', 'expires'],
   keyring: ['now', 'primary'],
 };
@@ -133,6 +137,7 @@ test('the vector folder holds vectors of every kind and class', () => {
       // Seals are all ok; every other pair FORMAT.md lists has vectors.
       if (input === 'chunks' && ['malformed', 'unknown-key', 'revoked-key', 'not-yet-valid', 'expired'].includes(e)) continue;
       if (input === 'cookie-header' && ['malformed', 'unsupported-version', 'revoked-key', 'not-yet-valid', 'expired'].includes(e)) continue;
+      if (input === 'bearer' && ['unsupported-version', 'incomplete', 'revoked-key', 'not-yet-valid'].includes(e)) continue;
       assert.ok(seen.get(`${input}/${e}`) > 0, `no vector of input ${JSON.stringify(input)} expects ${e}`);
     }
   }
@@ -159,8 +164,10 @@ for (const file of files) {
     assert.notEqual(now, null, 'now is not RFC 3339');
     const ser = fields.get('serializer');
     assert.ok(ser === 'cbor' || ser === 'json', `serializer ${ser}`);
-    const lines = bodyLines(body);
-    if (input !== 'chunks') assert.equal(lines.length, 1, 'the body is not one line');
+    // A bearer vector's body is the Authorization headers, one a line:
+    // none for a request without one.
+    const lines = input === 'bearer' && body.length === 0 ? [] : bodyLines(body);
+    if (input !== 'chunks' && input !== 'bearer') assert.equal(lines.length, 1, 'the body is not one line');
     const name = fields.get('cookie-name');
     const opts = {
       purpose: fields.get('purpose'),
@@ -175,6 +182,8 @@ for (const file of files) {
           return codec.openChunks(name, lines);
         case 'cookie-header':
           return openCookieHeader(codec, lines[0], name, { chunkSize, maxSize: opts.maxLength });
+        case 'bearer':
+          return openBearerToken(codec, lines, name, { maxSize: opts.maxLength });
         default:
           return codec.open(name, lines[0]);
       }
