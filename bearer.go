@@ -59,7 +59,18 @@ func tokenName[T any](cfg Config[T]) string {
 // errNotBearer is the outcome for an Authorization header of another
 // scheme, such as the Basic credentials of a staging site's password: not
 // a session token, so no session.
-var errNotBearer = fmt.Errorf("%w: the Authorization header is not of the Bearer scheme", ErrAbsent)
+var errNotBearer error = noToken("cookiesession: no bearer token: the Authorization header is not of the Bearer scheme")
+
+// errNoAuthorization is the outcome for a request without an
+// Authorization header.
+var errNoAuthorization error = noToken("cookiesession: no bearer token: the request has no Authorization header")
+
+// noToken is an ErrAbsent that speaks of a token, not of a cookie: what a
+// store that serves only tokens says of a request that carries none.
+type noToken string
+
+func (e noToken) Error() string { return string(e) }
+func (e noToken) Unwrap() error { return ErrAbsent }
 
 // bearerToken finds the request's token. It reports whether the request
 // carries an Authorization header that the bearer transport must decide
@@ -73,7 +84,7 @@ func bearerToken(h http.Header, maxSize int) (token string, ours bool, err error
 	lines := h["Authorization"]
 	switch len(lines) {
 	case 0:
-		return "", false, ErrAbsent
+		return "", false, errNoAuthorization
 	case 1:
 	default:
 		// Authorization is not a list header: two of them are either a

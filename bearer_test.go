@@ -477,3 +477,22 @@ func TestTokenCarriesFlashes(t *testing.T) {
 		t.Errorf("flashes through a token: %+v, want the one added", fl)
 	}
 }
+
+// A store that serves only tokens says of a request without one that it
+// carries no token, not no cookie; the error is still ErrAbsent.
+func TestBearerAbsentSpeaksOfTokens(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Transport: TransportBearer})
+	for _, auth := range []string{"", "Basic dXNlcjpwYXNz"} {
+		r := localRequest("GET", "/api")
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		s, err := st.Load(r)
+		if !errors.Is(err, ErrAbsent) || !errors.Is(s.LoadError(), ErrAbsent) {
+			t.Fatalf("Authorization %q: %v, want ErrAbsent", auth, err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "bearer token") || strings.Contains(msg, "session cookie") {
+			t.Errorf("Authorization %q: %q, want it to speak of a bearer token", auth, msg)
+		}
+	}
+}

@@ -249,8 +249,6 @@ func (c *Config[T]) normalize() error {
 	return nil
 }
 
-// checkDomain refuses a cookie Domain that would share the session beyond
-// one site: a public suffix, which browsers refuse anyway, or an IP address.
 // endsInNumber reports whether a browser parses host d as an IPv4 address
 // (WHATWG URL, "ends in a number"): its last label is decimal digits, or
 // 0x and hexadecimal digits.
@@ -262,7 +260,15 @@ func endsInNumber(d string) bool {
 	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
+// checkDomain refuses a cookie Domain that would share the session beyond
+// one site: a public suffix, which browsers refuse anyway, or an IP address;
+// and one that names no host in the way browsers read a Domain.
 func checkDomain(d string) error {
+	if strings.ContainsAny(d, ":/") && net.ParseIP(strings.Trim(d, "[]")) == nil {
+		// A URL or host:port pasted in: net/http would only say
+		// "invalid Cookie.Domain".
+		return fmt.Errorf("Domain %q is not a host name; give the name alone, without a scheme, port or path (example.com)", d)
+	}
 	if strings.HasSuffix(d, ".") {
 		// Browsers refuse a cookie whose Domain ends with a dot: every
 		// session would be dropped without a word.

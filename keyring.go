@@ -489,6 +489,11 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 	if len(data) > maxKeyringFile {
 		return nil, bad("", fmt.Sprintf("file is %d bytes, larger than %d", len(data), maxKeyringFile), nil)
 	}
+	if len(bytes.Trim(data, " \t\r\n")) == 0 {
+		// A file truncated to nothing, or created empty: say so, rather
+		// than the JSON reader's "unexpected EOF".
+		return nil, bad("", `the file is empty (see FORMAT.md for what it holds); create one with "cookiesession keyring init FILE"`, nil)
+	}
 	// encoding/json lets a later field silently override an earlier one
 	// of the same name; a second "secret" in a key must not go unnoticed.
 	if err := checkJSONStrict(data); err != nil {

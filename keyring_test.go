@@ -123,7 +123,7 @@ func TestParseKeyringInvalid(t *testing.T) {
 	for _, tc := range []struct {
 		name, data, key, problem string
 	}{
-		{"empty", ``, "", "not a single strict JSON object"},
+		{"empty", ``, "", `the file is empty (see FORMAT.md for what it holds); create one with "cookiesession keyring init FILE"`},
 		{"not json", `hello`, "", "not a single strict JSON object"},
 		{"truncated", validKeyring[:200], "", "not a single strict JSON object"},
 		{"array", `[]`, "", "bad JSON"},

@@ -39,3 +39,18 @@ func TestKeyringMessagesSayWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// A file with nothing in it (created empty, or truncated) says so.
+func TestKeyringMessageEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, content := range []string{"", " \n\t\r\n"} {
+		path := filepath.Join(dir, "keys.json")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadKeyring(path, nil)
+		if !errors.Is(err, ErrInvalidKeyring) || !strings.Contains(err.Error(), "the file is empty") {
+			t.Errorf("%q: %v, want ErrInvalidKeyring saying the file is empty", content, err)
+		}
+	}
+}

@@ -56,10 +56,10 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 	name := st.cfg.Name
 	if insecure && !secureHost(asciiLower(host)) && st.reported.insecure.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request for %+q came over plain http (%s), so the browser drops "+
-			"the Secure cookie %q and every request starts a fresh session; serve the site over https, open it "+
-			"as http://localhost instead (browsers treat localhost as secure), or set Config.Insecure on a "+
-			"development server; behind a proxy that terminates TLS, have it send X-Forwarded-Proto: https",
-			ErrInsecureRequest, reportedHost(host), o.via+o.viaValue, name))
+			"the Secure cookie %q and every request starts a fresh session; serve the site over https, %s"+
+			"or set Config.Insecure on a development server; behind a proxy that terminates TLS, have it send "+
+			"X-Forwarded-Proto: https",
+			ErrInsecureRequest, reportedHost(host), o.via+o.viaValue, name, st.secureDevHost()))
 	}
 	if d := st.cfg.Domain; outside && !domainMatch(host, d) && st.reported.outside.CompareAndSwap(false, true) {
 		st.warn(r, "set cookie", fmt.Errorf("%w: the request is for %+q, which is not %s or a subdomain of it, so the "+
@@ -67,6 +67,20 @@ func (st *Store[T]) checkRequest(r *http.Request) {
 			"under %s, set Config.Domain to the site's own registrable domain, or leave Domain empty for a "+
 			"host-only cookie", ErrHostOutsideDomain, reportedHost(host), d, name, d, d))
 	}
+}
+
+// secureDevHost suggests a name browsers treat as secure over plain http
+// that the store's cookie can be set for: localhost for a host-only
+// cookie, the Domain itself when it is under localhost, and none for any
+// other Domain (localhost is outside it).
+func (st *Store[T]) secureDevHost() string {
+	switch d := st.cfg.Domain; {
+	case d == "":
+		return "open it as http://localhost instead (browsers treat localhost as secure), "
+	case strings.HasSuffix(d, ".localhost"):
+		return "open it as http://" + d + " or a name under it instead (browsers treat *.localhost as secure), "
+	}
+	return ""
 }
 
 // domainMatch reports whether host is domain or one of its subdomains, by

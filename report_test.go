@@ -25,9 +25,14 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 		lines   map[string][]string // header lines as a server's parser gives them, repeated ones in order
 		want    error               // nil: no report
 		fix     string
+		notFix  string // advice the message must not give
 	}{
 		{name: "plain http to an IP", host: "192.168.1.20:8080", want: ErrInsecureRequest, fix: "Config.Insecure"},
 		{name: "plain http to a name", host: "dev.example.com", want: ErrInsecureRequest, fix: "X-Forwarded-Proto: https"},
+		{name: "plain http to a name, host-only: localhost is advised", host: "dev.example.com", want: ErrInsecureRequest, fix: "http://localhost instead"},
+		// localhost is outside the Domain: the cookie cannot be set there.
+		{name: "plain http under a Domain: localhost is not advised", host: "dev.example.com", cfg: Config[cart]{Domain: "example.com"},
+			want: ErrInsecureRequest, fix: "Config.Insecure", notFix: "localhost"},
 		{name: "plain http to localhost", host: "localhost:8080"},
 		{name: "plain http to a .localhost name", host: "app.example.localhost:8080"},
 		{name: "plain http to 127.0.0.1", host: "127.0.0.1:8080"},
@@ -134,6 +139,9 @@ func TestStoreReportsDroppedCookies(t *testing.T) {
 			if msg := got[0].Error(); !strings.Contains(msg, tc.fix) {
 				t.Errorf("message %q does not contain %q", msg, tc.fix)
 			}
+			if msg := got[0].Error(); tc.notFix != "" && strings.Contains(msg, tc.notFix) {
+				t.Errorf("message %q advises %q", msg, tc.notFix)
+			}
 			if log := rec.log(); !strings.Contains(log, "level=WARN") || strings.Count(log, "level=") != 1 {
 				t.Errorf("log: %q, want one WARN record", log)
 			}
@@ -216,4 +224,19 @@ func lowerASCII(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// The insecure-request report advises a name browsers treat as secure
+// only where the store's cookie can be set.
+func TestSecureDevHost(t *testing.T) {
+	for domain, want := range map[string]string{
+		"":                  "http://localhost instead",
+		"example.localhost": "http://example.localhost or a name under it",
+		"example.com":       "",
+	} {
+		st, _ := newStore(t, testRing(t), Config[cart]{Domain: domain})
+		if got := st.secureDevHost(); want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("Domain %q: %q, want it to advise %q", domain, got, want)
+		}
+	}
 }

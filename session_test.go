@@ -940,6 +940,8 @@ func TestConfigValidation(t *testing.T) {
 		{"Domain with an empty label", Config[cart]{Domain: "..example.com"}, "empty label"},
 		{"Domain with an empty label inside", Config[cart]{Domain: "app..example.com"}, "empty label"},
 		{"Domain in hexadecimal IPv4", Config[cart]{Domain: "0x7f.0.0.1"}, "ends in a number"},
+		{"Domain with a port", Config[cart]{Domain: "example.localhost:8080"}, "without a scheme, port or path"},
+		{"Domain as a URL", Config[cart]{Domain: "https://example.com"}, "without a scheme, port or path"},
 		{"Domain ending in a number", Config[cart]{Domain: "example.123"}, "ends in a number"},
 		{"Domain ending in 0x", Config[cart]{Domain: "a.0X"}, "ends in a number"},
 		{"SameSite negative", Config[cart]{SameSite: http.SameSite(-1)}, "SameSite -1 is not"},

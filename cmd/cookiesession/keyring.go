@@ -387,7 +387,7 @@ Retiring the only key that can seal is refused: rotate with
 --activate-in 0 first (or promote the pending key).
 `, "FILE", "ID")
 	until := &timeFlag{}
-	in := &durationFlag{}
+	in := &durationFlag{optional: true}
 	var ff fileFlags
 	s.flags.Var(until, "until", "open values until `TIME`")
 	s.flags.Var(in, "in", "open values for `DURATION` from now; 0 means stop at once")

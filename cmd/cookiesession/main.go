@@ -243,7 +243,8 @@ func (s *subcommand) printHelp(w io.Writer) {
 			value = ""
 		}
 		fmt.Fprintf(w, "  --%s%s\n", f.Name, value)
-		if f.DefValue != "" && f.DefValue != "false" {
+		hidden, _ := f.Value.(interface{ hideDefault() bool })
+		if f.DefValue != "" && f.DefValue != "false" && (hidden == nil || !hidden.hideDefault()) {
 			usage += " (default " + f.DefValue + ")"
 		}
 		fmt.Fprintf(w, "      %s\n", usage)
@@ -255,7 +256,12 @@ func (s *subcommand) printHelp(w io.Writer) {
 type durationFlag struct {
 	d   time.Duration
 	set bool
+	// optional: left out, the flag is no duration at all (the command
+	// does something else), so the help shows no default.
+	optional bool
 }
+
+func (f *durationFlag) hideDefault() bool { return f.optional }
 
 func (f *durationFlag) String() string {
 	if f == nil {

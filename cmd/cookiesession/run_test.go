@@ -57,3 +57,21 @@ func TestParseDuration(t *testing.T) {
 		t.Errorf("formatDuration(1h) = %q", got)
 	}
 }
+
+// A flag that, left out, is no duration at all shows no default: retire's
+// --in, whose absence keeps the key's retire-after time, is not "0s".
+func TestHelpHidesOptionalDefault(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if status := run([]string{"keyring", "retire", "--help"}, strings.NewReader(""), &stdout, &stderr); status != exitOK {
+		t.Fatalf("status %d: %s", status, stderr.String())
+	}
+	_, in, _ := strings.Cut(stdout.String(), "--in DURATION")
+	if in, _, _ = strings.Cut(in, "--"); strings.Contains(in, "(default") {
+		t.Errorf("--in shows a default: %q", in)
+	}
+	stdout.Reset()
+	run([]string{"keyring", "rotate", "--help"}, strings.NewReader(""), &stdout, &stderr)
+	if !strings.Contains(stdout.String(), "(default") {
+		t.Errorf("rotate's durations lost their defaults:\n%s", stdout.String())
+	}
+}
