@@ -488,6 +488,9 @@ class Encoder {
       case 'bigint':
         return this.bigint(v, depth, inTag);
       case 'string': {
+        // A lone surrogate has no UTF-8 form: Buffer writes U+FFFD in
+        // its place, and the value would open as another string.
+        if (!v.isWellFormed()) throw new TypeError('cookiesession: a string with a lone surrogate, which UTF-8 cannot hold, would open as another string');
         const b = Buffer.from(v, 'utf8');
         this.head(3, b.length);
         return this.push(b);
@@ -546,15 +549,9 @@ class Encoder {
     const keys = Object.keys(v);
     this.count(keys.length, 'map');
     this.head(5, keys.length);
-    // An object's keys are distinct strings, but those with lone
-    // surrogates encode to U+FFFD and may collide ("\ud800", "\ufffd").
-    const seen = keys.every((k) => k.isWellFormed()) ? null : new Set();
+    // An object's keys are distinct strings, and each is well formed
+    // (the string case refuses a lone surrogate), so none collide.
     for (const k of keys) {
-      if (seen) {
-        const id = Buffer.from(k, 'utf8').toString('latin1');
-        if (seen.has(id)) throw duplicateKey();
-        seen.add(id);
-      }
       this.value(k, depth);
       this.value(v[k], depth);
     }
