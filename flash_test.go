@@ -80,6 +80,31 @@ func TestFlashBounds(t *testing.T) {
 	}
 }
 
+// A flash that is not UTF-8 is refused when it is added, on every
+// serializer: under JSON the save would otherwise fail and drop the
+// session's other change with it. The session is unchanged.
+func TestFlashNotUTF8(t *testing.T) {
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		st, _ := newStore(t, testRing(t), Config[cart]{Serializer: ser})
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Update(func(c *cart) { c.User = "ada" })
+		for _, kf := range [][2]string{{"info", "\xff\xfe"}, {"\xc3", "text"}} {
+			err := s.AddFlash(kf[0], kf[1])
+			if !errors.Is(err, ErrUnsupportedValue) || strings.Contains(err.Error(), "\xff") {
+				t.Errorf("%s: AddFlash(%q, %q) = %v, want a *ValueError", typeName(ser), kf[0], kf[1], err)
+			}
+		}
+		rec := httptest.NewRecorder()
+		if err := st.Save(rec, nil, s); err != nil {
+			t.Fatalf("%s: Save: %v", typeName(ser), err)
+		}
+		got, err := st.Load(requestWith(rec))
+		if err != nil || got.Get().User != "ada" || len(got.Flashes()) != 0 {
+			t.Errorf("%s: loaded %+v, %v", typeName(ser), got.Get(), err)
+		}
+	}
+}
+
 // Reading no flashes is no change: a page view of a session without
 // flashes sets no cookie.
 func TestFlashesReadEmptyIsNoChange(t *testing.T) {

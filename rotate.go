@@ -72,8 +72,10 @@ type RotateOptions struct {
 }
 
 // Rotate returns a keyring with a new key, drawn from crypto/rand, that
-// becomes the primary at now + ActivationDelay (rounded down to the second
-// unless that would tie it with another key's activation; just after a key
+// becomes the primary at now + ActivationDelay, rounded up to the second so
+// that the delay the file has to reach every server never shrinks (with a
+// negative ActivationDelay, at once: now rounded down to the second unless
+// that would tie it with another key's activation, and just after a key
 // activated at that very instant). Until then it is pending:
 // it opens values (a server that already has it can open what a server
 // with a fast clock sealed) but never seals. Every active key that has

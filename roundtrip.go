@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"reflect"
 	"slices"
 	"strconv"
@@ -254,6 +255,13 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 			return &ValueError{Field: path, Type: e.Type().String(),
 				Problem: "a struct with keyasint fields, written as a map with integer keys, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 		}
+		// Below an interface every part decodes into the generic form,
+		// whose maps have text keys only: a map with other keys anywhere
+		// in the value (a struct's field, a slice's element) fails too.
+		if cbor && roundTripPlanOf(e.Type()).otherKeys {
+			return &ValueError{Field: path, Type: e.Type().String(),
+				Problem: "it holds a map with keys other than text, which, held in an interface, decodes as a map[string]any and fails: give the field its type"}
+		}
 		return checkValue(e, path, levels, hops+1, ser)
 	case reflect.Struct:
 		if t == cborTagType {
@@ -341,7 +349,10 @@ type roundTripPlan struct {
 	// as a map with integer keys: held in an interface, it does not
 	// decode again (see checkValue).
 	intKeys bool
-	deep    bool // it may nest without bound: an interface, or a recursive type
+	// otherKeys: it has a map, among its statically typed parts, whose
+	// keys are not text: held in an interface, it does not decode again.
+	otherKeys bool
+	deep      bool // it may nest without bound: an interface, or a recursive type
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -409,12 +420,12 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	visiting[t] = true
 	defer delete(visiting, t)
 	if customDecoding(t) {
-		return roundTripPlan{verify: true}
+		return roundTripPlan{verify: true, lostCBOR: textOnlyCBOR(t)}
 	}
 	var p roundTripPlan
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
-		p.intKeys = p.intKeys || q.intKeys
+		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
 	}
 	switch t.Kind() {
@@ -424,6 +435,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	case reflect.Pointer, reflect.Slice, reflect.Array:
 		add(buildRoundTripPlan(t.Elem(), visiting))
 	case reflect.Map:
+		p.otherKeys = t.Key().Kind() != reflect.String
 		add(buildRoundTripPlan(t.Key(), visiting))
 		add(buildRoundTripPlan(t.Elem(), visiting))
 	case reflect.Struct:
@@ -446,6 +458,37 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		}
 	}
 	return p
+}
+
+var (
+	textMarshalerType   = reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
+	binaryMarshalerType = reflect.TypeFor[interface{ MarshalBinary() ([]byte, error) }]()
+	cborMarshalerType   = reflect.TypeFor[cbor.Marshaler]()
+	bigIntType          = reflect.TypeFor[big.Int]()
+)
+
+// textOnlyCBOR describes, for struct type t that decodes itself, what
+// fxamacker/cbor loses of its values, or returns "": it calls
+// MarshalBinary and MarshalCBOR but not MarshalText, so a struct that
+// writes itself as text alone (big.Rat, big.Float, a type of the
+// application's) is written as its exported fields, and one that keeps
+// its state in unexported fields comes back zero. encoding/json calls
+// MarshalText, so the JSON serializer keeps such values.
+func textOnlyCBOR(t reflect.Type) string {
+	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType {
+		return "" // time.Time and big.Int are written by rules of their own
+	}
+	p := reflect.PointerTo(t)
+	if !p.Implements(textMarshalerType) || p.Implements(binaryMarshalerType) || p.Implements(cborMarshalerType) {
+		return ""
+	}
+	for i := range t.NumField() {
+		if !t.Field(i).IsExported() {
+			return t.String() + " writes itself with MarshalText, which CBOR does not call: CBOR writes its exported fields " +
+				"only, so a value of it would come back without the rest; store its text in a string field, or use the JSON serializer"
+		}
+	}
+	return ""
 }
 
 // lostField describes a field of struct type t that Go's encoders leave

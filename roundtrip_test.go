@@ -3,6 +3,7 @@ package cookiesession
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 	"net/http/httptest"
 	"reflect"
 	"strconv"
@@ -79,6 +80,16 @@ func TestSaveRefusesWhatCannotOpen(t *testing.T) {
 
 func refuses[T any](t *testing.T, ser Serializer, v T, field string) {
 	t.Helper()
+	if ve := refusedBy(t, ser, v); ve.Field != field {
+		t.Fatalf("Save(%T): %v, want a *ValueError for field %s", v, ve, field)
+	}
+}
+
+// refusedBy saves v and returns the *ValueError Save must give, having
+// checked that the error quotes nothing of the value and nothing was
+// written.
+func refusedBy[T any](t *testing.T, ser Serializer, v T) *ValueError {
+	t.Helper()
 	ring := testRing(t)
 	st, _ := newStore(t, ring, Config[T]{Serializer: ser})
 	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
@@ -86,15 +97,16 @@ func refuses[T any](t *testing.T, ser Serializer, v T, field string) {
 	rec := httptest.NewRecorder()
 	err := st.Save(rec, nil, s)
 	var ve *ValueError
-	if !errors.Is(err, ErrUnsupportedValue) || !errors.As(err, &ve) || ve.Field != field {
-		t.Fatalf("Save(%T): %v, want a *ValueError for field %s", v, err, field)
+	if !errors.Is(err, ErrUnsupportedValue) || !errors.As(err, &ve) {
+		t.Fatalf("Save(%T): %v, want a *ValueError", v, err)
 	}
-	if strings.Contains(err.Error(), "secret") {
+	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "hello") {
 		t.Errorf("the error quotes the value: %v", err)
 	}
 	if got := rec.Header().Values("Set-Cookie"); len(got) != 0 {
 		t.Errorf("Save wrote %q, want nothing", got)
 	}
+	return ve
 }
 
 // TestSaveKeepsWhatOpens checks the other side: times RFC 3339 writes
@@ -505,5 +517,104 @@ func roundTrips[T any](t *testing.T, ser Serializer, v T) {
 		}
 	} else if !reflect.DeepEqual(got.Get(), v) {
 		t.Fatalf("%T: loaded %#v, want %#v", ser, got.Get(), v)
+	}
+}
+
+type withIntMap struct{ M map[int]string }
+
+type holdsAny struct {
+	Name string
+	V    any
+}
+
+// textOnly writes itself as text alone, and keeps its state unexported.
+type textOnly struct{ s string }
+
+func (v textOnly) MarshalText() ([]byte, error) { return []byte(v.s), nil }
+func (v *textOnly) UnmarshalText(b []byte) error {
+	v.s = string(b)
+	return nil
+}
+
+// textExported writes itself as text, but its exported field holds all
+// of it: CBOR writes the field, and it comes back.
+type textExported struct{ S string }
+
+func (v textExported) MarshalText() ([]byte, error) { return []byte(v.S), nil }
+func (v *textExported) UnmarshalText(b []byte) error {
+	v.S = string(b)
+	return nil
+}
+
+type withText struct {
+	R *big.Rat
+	F *big.Float
+	T textOnly
+	E textExported
+}
+
+// Below an interface, CBOR decodes into the generic form, whose maps have
+// text keys only: a map with integer keys anywhere in a value held there,
+// a struct's field or a slice's element, is refused by Save, as one held
+// directly is. JSON writes such keys as text, and opens them.
+func TestSaveRefusesIntKeysBelowAnInterface(t *testing.T) {
+	m := withIntMap{M: map[int]string{1: "x"}}
+	for _, v := range []any{m, &m, []withIntMap{m}, map[string]withIntMap{"a": m}, [1]withIntMap{m}} {
+		refuses(t, CBOR{}, holdsAny{Name: "ada", V: v}, "V")
+	}
+	refuses(t, CBOR{}, map[string]any{"a": m}, "[…]")
+	st, _ := newStore(t, testRing(t), Config[holdsAny]{Serializer: JSON{}})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(holdsAny{V: m})
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	got, err := st.Load(requestWith(rec))
+	want := map[string]any{"M": map[string]any{"1": "x"}}
+	if err != nil || !reflect.DeepEqual(got.Get().V, want) {
+		t.Errorf("JSON: loaded %#v, %v; want %#v", got.Get().V, err, want)
+	}
+}
+
+// A struct that writes itself with MarshalText alone, and keeps its state
+// in unexported fields (big.Rat, big.Float, a type of the application's),
+// would come back zero from CBOR, which does not call MarshalText: Save
+// refuses it. JSON calls MarshalText, and keeps it.
+func TestSaveRefusesTextOnlyStructsInCBOR(t *testing.T) {
+	// The type is refused whatever its value holds, as a field the
+	// encoder leaves out is: the first Save shows it, not the first one
+	// with the field set.
+	for _, v := range []withText{{R: big.NewRat(1, 3)}, {F: big.NewFloat(2.5)}, {T: textOnly{"hello"}}, {}} {
+		err := refusedBy(t, CBOR{}, v)
+		if !strings.Contains(err.Problem, "MarshalText") || !strings.Contains(err.Problem, "big.Rat") {
+			t.Errorf("%+v: %v, want it to name big.Rat and MarshalText", v, err)
+		}
+	}
+	if err := refusedBy(t, CBOR{}, holdsAny{V: textOnly{"hello"}}); err.Field != "V" || !strings.Contains(err.Problem, "textOnly") {
+		t.Errorf("textOnly held in an interface: %v, want field V", err)
+	}
+	// Exported state, or nothing set: nothing is lost.
+	cst, _ := newStore(t, testRing(t), Config[textExported]{})
+	s, _ := cst.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(textExported{S: "kept"})
+	rec := httptest.NewRecorder()
+	if err := cst.Save(rec, nil, s); err != nil {
+		t.Fatalf("CBOR, exported state: %v", err)
+	}
+	if got, err := cst.Load(requestWith(rec)); err != nil || got.Get().S != "kept" {
+		t.Errorf("CBOR, exported state: loaded %+v, %v", got.Get(), err)
+	}
+	st, _ := newStore(t, testRing(t), Config[withText]{Serializer: JSON{}})
+	v := withText{R: big.NewRat(1, 3), F: big.NewFloat(2.5), T: textOnly{"hello"}, E: textExported{"e"}}
+	js, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	js.Set(v)
+	rec = httptest.NewRecorder()
+	if err := st.Save(rec, nil, js); err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	got, err := st.Load(requestWith(rec))
+	if g := got.Get(); err != nil || g.R.Cmp(v.R) != 0 || g.F.Cmp(v.F) != 0 || g.T != v.T || g.E != v.E {
+		t.Errorf("JSON: loaded %+v, %v; want %+v", g, err, v)
 	}
 }

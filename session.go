@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"time"
+	"unicode/utf8"
 )
 
 // A Session is one request's view of a user's session. It is not safe for
@@ -91,7 +92,9 @@ func (s *Session[T]) must() {
 const sessionIDLen = 16
 
 // Get returns the session's data. Change it with Set or Update, so that
-// the change is saved.
+// the change is saved. Of a store whose T is a map type ([MapStore]'s),
+// the data is never nil: a new session's is an empty map, and a nil map
+// saved comes back empty, so that a handler can write into it at once.
 func (s *Session[T]) Get() T {
 	s.must()
 	return s.env.Data
@@ -189,9 +192,16 @@ const (
 // flash is sealed beside the session's data and saved with it. If the
 // session already holds [MaxFlashes] flashes, or the new one would take
 // their Kind and Text past [MaxFlashBytes], AddFlash adds nothing and
-// returns a *[TooLargeError].
+// returns a *[TooLargeError]; if kind or text is not UTF-8, it adds
+// nothing and returns a *[ValueError].
 func (s *Session[T]) AddFlash(kind, text string) error {
 	s.must()
+	if !utf8.ValidString(kind) || !utf8.ValidString(text) {
+		// A flash is text to show: JSON cannot hold bytes that are not
+		// UTF-8 (the save would fail, and lose the session's change with
+		// it), and a reader in another language sees them replaced.
+		return &ValueError{Field: "flash", Problem: "its kind or text is not UTF-8"}
+	}
 	if len(s.env.Flashes) >= MaxFlashes {
 		return &TooLargeError{What: "flashes", Size: len(s.env.Flashes) + 1, Limit: MaxFlashes, Unit: "flashes"}
 	}
