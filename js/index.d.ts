@@ -163,6 +163,8 @@ export class KeyringFile implements KeySource {
   close(): void;
   /** Checks the file now: null when in use, else why it was rejected. */
   reload(): Error | null;
+  /** Why the last check rejected the file, or null: while set, the keyring in use is older than the file. */
+  lastError(): Error | null;
 }
 
 // ---- Values ---------------------------------------------------------------
@@ -230,6 +232,8 @@ export class Codec {
   seal(name: string, value: unknown): string;
   open(name: string, value: string): { value: unknown; header: Header };
   openChunks(name: string, chunks: string[]): { value: unknown; header: Header };
+  /** For each key that opened a value through this codec: how many, and when the last; by key id. */
+  keyUsage(): KeyUsage[];
 }
 
 /**
@@ -262,6 +266,22 @@ export function openBearerToken(
   name: string,
   opts?: { maxSize?: number; tokenName?: string },
 ): { value: unknown; header: Header };
+/** How many values a key opened through a codec, and when the last did. */
+export interface KeyUsage {
+  id: string;
+  opened: number;
+  lastSeen: Date;
+  lastSeenUnixNano: bigint;
+}
+/**
+ * A node:http handler serving the key usage of a SessionStore or Codec as
+ * JSON, as the Go store's KeyUsageHandler does, for `cookiesession keyring
+ * usage`: {keys: [{id, opened, last_seen}], loaded: [ids], keyring_error?}.
+ * GET and HEAD only; mount it on an internal listener.
+ */
+export function keyUsageHandler(
+  source: SessionStore | Codec,
+): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
 /** The chunk limit L: min(255, floor(maxSize / chunkSize) + 1). */
 export function chunkLimit(chunkSize: number, maxSize: number): number;
 
@@ -410,6 +430,8 @@ export class SessionStore {
   setCookieHeaders(session: SessionToSeal & { twins?: boolean; host?: string }, carried?: Carried): string[];
   /** Expires every chunk carried, chunk 0 in any case, and with twins every chunk in the other forms. */
   clearCookieHeaders(carried?: Carried): string[];
+  /** The key usage of the store's codec (see keyUsageHandler). */
+  keyUsage(): KeyUsage[];
   /** The Domain attributes ('' for host-only) other than the store's own under which twins may sit for a Host header. */
   twinDomains(host: string): string[];
 }

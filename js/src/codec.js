@@ -86,6 +86,11 @@ export class Codec {
       throw new RangeError(`cookiesession: maxLength ${this.maxLength} is not between ${MIN_MAX_LENGTH} and ${MAX_MAX_LENGTH}`);
     }
     this.serializer = serializerOf(opts.serializer);
+    // Key id → { opened, lastSeen }: how many values each key opened
+    // through this codec, and when the last did (keyUsage). Recorded only
+    // after a value authenticated and decoded, so it holds ids of real
+    // keys, never ids an attacker made up.
+    this.usage = new Map();
     const now = opts.now ?? systemNow;
     this.now = () => toNanos(now());
     this.random = opts.random ?? randomBytes;
@@ -249,7 +254,26 @@ export class Codec {
     } finally {
       if (owns) plain.fill(0);
     }
+    const u = this.usage.get(id);
+    if (u === undefined) this.usage.set(id, { opened: 1, lastSeen: now });
+    else {
+      u.opened++;
+      u.lastSeen = now;
+    }
     return { value: v, header };
+  }
+
+  /**
+   * For each key that opened at least one value through this codec, how
+   * many it opened and when it last did, ordered by key id, as Go's
+   * Codec.KeyUsage: a key whose count has stopped growing opens nothing
+   * any more, and may be retired.
+   * @returns {{id: string, opened: number, lastSeen: Date, lastSeenUnixNano: bigint}[]}
+   */
+  keyUsage() {
+    return [...this.usage].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, u]) => ({
+      id, opened: u.opened, lastSeen: new Date(Number(u.lastSeen / 1_000_000n)), lastSeenUnixNano: u.lastSeen,
+    }));
   }
 }
 

@@ -8,6 +8,7 @@ export { KeyringFile } from './watch.js';
 export { SessionStore, readEnvelope, SESSION_ID_LENGTH, MAX_FLASHES, MAX_FLASH_BYTES } from './store.js';
 export { splitValue, joinChunks, scanCookies, openCookieHeader, chunkLimit, chunkName, chunkCount, BROWSER_COOKIE_LIMIT, MAX_CANDIDATES, MAX_COOKIE_HEADER } from './chunk.js';
 export { openBearerToken } from './bearer.js';
+export { keyUsageHandler } from './usage.js';
 export { cbor, json } from './serializer.js';
 export { JSONNumber } from './json.js';
 export { decodeCBOR, encodeCBOR, Tagged, Simple, MAX_NESTING, MAX_ELEMENTS } from './cbor.js';

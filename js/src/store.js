@@ -176,6 +176,11 @@ export class SessionStore {
     };
   }
 
+  /** The key usage of the store's codec: see Codec.keyUsage and keyUsageHandler. */
+  keyUsage() {
+    return this.codec.keyUsage();
+  }
+
   /**
    * Reads the session of a client that keeps no cookies from its
    * Authorization header, as the Go store's bearer transport does

@@ -34,6 +34,7 @@ export class KeyringFile {
   // the keys an operator ends, each of which was in a keyring file.
   #ended = new Set();
   #lastEarly = null;
+  #lastError = null;
   #timer = null;
 
   /**
@@ -64,6 +65,16 @@ export class KeyringFile {
   /** The keyring in use. */
   keyring() {
     return this.#ring;
+  }
+
+  /**
+   * The error of the last check that rejected the file, or null when the
+   * last check took it (or found it unchanged): while it is set, the
+   * server goes on with an older keyring than the file's. As Go's
+   * KeyringFile.LastError; keyUsageHandler reports it.
+   */
+  lastError() {
+    return this.#lastError;
   }
 
   /** Checks the file every interval until close(). The timer does not keep the process alive. */
@@ -142,6 +153,7 @@ export class KeyringFile {
       ev.outcome = 'rejected';
       ev.error = e;
     }
+    this.#lastError = ev.error;
     this.#report(ev);
     return ev;
   }
