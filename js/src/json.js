@@ -243,6 +243,11 @@ export function stringifyJSON(v) {
   const out = JSON.stringify(v, function (k, x) {
     // this[k] is the value before toJSON, which a Buffer has.
     const raw = this[k];
+    // A lone surrogate has no UTF-8 form: Go reads its \u escape as
+    // U+FFFD, and the value would open as another string.
+    if (!k.isWellFormed() || (typeof x === 'string' && !x.isWellFormed())) {
+      throw new TypeError('cookiesession: a string with a lone surrogate, which UTF-8 cannot hold, would open as another string');
+    }
     if (typeof x === 'bigint') return { __bigint: x.toString() };
     if (raw instanceof JSONNumber && DECIMAL.test(raw.text)) return { __bigint: raw.text };
     if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');

@@ -125,10 +125,11 @@ export class SessionStore {
     }
     const now = this.codec.now();
     const skew = this.codec.skew;
-    if (!(now < (env.created + BigInt(this.lifetime)) * NS + skew)) {
+    if (!(now < (env.created + BigInt(this.lifetime)) * NS + skew) || pastInt64(env.created, this.lifetime, skew)) {
       throw withHeader(new ExpiredError('older than the lifetime'), header);
     }
-    if (this.idleTimeout > 0 && !(now < (header.issuedAtUnix + BigInt(this.idleTimeout)) * NS + skew)) {
+    if (this.idleTimeout > 0 && (!(now < (header.issuedAtUnix + BigInt(this.idleTimeout)) * NS + skew) ||
+        pastInt64(header.issuedAtUnix, this.idleTimeout, skew))) {
       throw withHeader(new ExpiredError('idle for longer than the idle timeout'), header);
     }
     let reseal = false;
@@ -228,6 +229,9 @@ export class SessionStore {
     let created = floorSeconds(now);
     if (session.createdUnix !== undefined) created = BigInt(session.createdUnix);
     else if (session.created instanceof Date) created = BigInt(Math.floor(session.created.getTime() / 1000));
+    // The envelope holds it as a signed 64-bit integer: beyond, no reader
+    // opens the session.
+    if (created < MIN_I64 || created > MAX_I64) throw new RangeError('cookiesession: created is not a signed 64-bit number of seconds');
     const lifeEnd = (created + BigInt(this.lifetime)) * NS;
     let exp = lifeEnd;
     if (this.idleTimeout > 0 && now + BigInt(this.idleTimeout) * NS < exp) exp = now + BigInt(this.idleTimeout) * NS;
@@ -529,6 +533,15 @@ function checkFlashes(flashes) {
   }
   if (size > MAX_FLASH_BYTES) throw new TooLargeError('flashes', size, MAX_FLASH_BYTES);
   return flashes;
+}
+
+// pastInt64 reports whether sec seconds plus a duration of seconds and a
+// skew in nanoseconds lies beyond what signed 64-bit seconds hold: as in
+// Go, such a deadline counts as reached, so the check fails closed rather
+// than open a session no Go server opens.
+function pastInt64(sec, seconds, skewNs) {
+  const ds = BigInt(seconds) + skewNs / NS - (skewNs % NS < 0n ? 1n : 0n);
+  return ds > 0n && sec > MAX_I64 - ds;
 }
 
 function withHeader(err, header) {

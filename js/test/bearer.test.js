@@ -85,3 +85,29 @@ test('SessionStore seals a session as a token and loads it with the session chec
   assert.equal(shared.loadToken(`Bearer ${t2}`).data, 2);
   assert.throws(() => shared.sealToken({ data: 'x'.repeat(7000) }), TooLargeError);
 });
+
+test('a created so late that adding the lifetime leaves 64-bit seconds is expired, as in Go; sealing refuses one beyond them', async () => {
+  const { SessionStore, ExpiredError } = await import('../src/index.js');
+  const ring = parseKeyring(keyringText([keyJSON('0000000a')]));
+  const now = 1748779200n * 1_000_000_000n;
+  const st = new SessionStore(ring, { domain: 'example.com', now: () => now });
+  const max = (1n << 63n) - 1n;
+  // Sealed as the Go envelope, with a created near the end of int64: Go
+  // says expired (its check fails closed), and so must this reader.
+  for (const created of [max, max - 1000n]) {
+    const env = new Map([[1, new Uint8Array(16)], [2, created], [3, 'x']]);
+    const token = new Codec(ring, { now: () => now, maxAge: 3600 }).seal('Bearer ' + st.name, env);
+    assert.throws(() => st.loadToken(`Bearer ${token}`), ExpiredError, String(created));
+  }
+  assert.throws(() => st.sealToken({ data: 1, createdUnix: (1n << 64n) - 1n }), RangeError);
+  assert.throws(() => st.seal({ data: 1, createdUnix: -(1n << 63n) - 1n }), RangeError);
+});
+
+test('the JSON serializer refuses a string with a lone surrogate, as CBOR does', async () => {
+  const { SessionStore } = await import('../src/index.js');
+  const st = new SessionStore(parseKeyring(keyringText([keyJSON('0000000a')])), { domain: 'example.com', serializer: 'json' });
+  assert.throws(() => st.seal({ data: { a: 'x\ud800y' } }), /lone surrogate/);
+  assert.throws(() => st.seal({ data: { '\udc00': 1 } }), /lone surrogate/);
+  assert.throws(() => st.seal({ data: 1, flashes: [{ kind: 'k', text: 'a\udc00' }] }), /lone surrogate/);
+  assert.equal(st.load(st.seal({ data: { a: '\u{1f600}' } }).cookies.map((c) => `${c.name}=${c.value}`).join('; ')).data.a, '\u{1f600}');
+});
