@@ -153,20 +153,39 @@ func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 	switch {
 	case noStore:
 		h.Set("Cache-Control", "no-store")
-	case headerHasToken(h, "Cache-Control", "private") || headerHasToken(h, "Cache-Control", "no-store"):
+	case headerHasBareToken(h, "Cache-Control", "no-store"):
+	case headerHasBareToken(h, "Cache-Control", "private") && !headerHasToken(h, "Cache-Control", "public") &&
+		!headerHasToken(h, "Cache-Control", "s-maxage"):
 	default:
+		// private, alone: a private="Set-Cookie" only keeps the header
+		// out of a shared cache, which may store and serve the rest of
+		// the response (RFC 9111, 5.2.2.7), and public or s-maxage beside
+		// private invite a cache to guess which one wins.
 		var keep []string
 		for _, v := range h.Values("Cache-Control") {
 			for d := range strings.SplitSeq(v, ",") {
 				d = strings.TrimSpace(d)
 				name, _, _ := strings.Cut(strings.ToLower(d), "=")
-				if d != "" && name != "public" && name != "s-maxage" {
+				if d != "" && name != "public" && name != "s-maxage" && name != "private" {
 					keep = append(keep, d)
 				}
 			}
 		}
 		h.Set("Cache-Control", strings.Join(append([]string{"private"}, keep...), ", "))
 	}
+}
+
+// headerHasBareToken reports whether a comma-separated header lists token
+// without an argument: private, not private="Set-Cookie".
+func headerHasBareToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for d := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(d), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // headerHasToken reports whether a comma-separated header lists token

@@ -421,6 +421,17 @@ func TestMiddlewareKeepsCacheHeadersAfterSave(t *testing.T) {
 		{"token sent, then no-store kept", withToken(), visit, func(h http.Header) {
 			h.Set("Cache-Control", "no-store, max-age=0")
 		}, "Authorization", "no-store, max-age=0"},
+		// A qualified private keeps only the header out of a shared
+		// cache; public or s-maxage beside private are dropped.
+		{"cookie set, then private=\"Set-Cookie\"", withCookie(), visit, func(h http.Header) {
+			h.Set("Cache-Control", `private="Set-Cookie", max-age=600`)
+		}, "Cookie", "private, max-age=600"},
+		{"cookie set, then public, private, s-maxage", withCookie(), visit, func(h http.Header) {
+			h.Set("Cache-Control", "public, private, s-maxage=600")
+		}, "Cookie", "private"},
+		{"token sent, then no-store=\"x\"", withToken(), visit, func(h http.Header) {
+			h.Set("Cache-Control", `no-store="x", max-age=60`)
+		}, "Authorization", "no-store"},
 		{"nothing saved: the handler's policy", withCookie(), nil, public, "", "public, max-age=600"},
 	} {
 		w := httptest.NewRecorder()

@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -87,10 +88,10 @@ func sealableBefore(v any, ser encoder) error {
 	if err := lostError(plan, ser, "", dataType(rv.Type())); err != nil {
 		return err
 	}
-	if !plan.walk() {
+	if !plan.walk() && !(ser == encCBOR && plan.textOnly) {
 		return nil
 	}
-	if err := checkValue(rv, "", 0, 0, ser); err != nil {
+	if err := checkValue(rv, "", 0, 0, ser, false); err != nil {
 		var ve *ValueError
 		if errors.As(err, &ve) {
 			ve.Field, _ = userPath(rv.Type(), ve.Field)
@@ -195,7 +196,7 @@ func serializeError(v any, err error) error {
 // MaxNesting or that holds itself (a map of any holding itself, a pointer
 // cycle), before an encoder recurses into it without end. It descends
 // only into the parts whose type can hold one of those.
-func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) error {
+func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, generic bool) error {
 	cbor := ser == encCBOR
 	if hops > 4*(MaxNesting+1) { // pointers and interfaces without end
 		return &ValueError{Field: path, Type: v.Type().String(), Problem: "it holds itself"}
@@ -210,17 +211,23 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 		}
 		return nil
 	}
-	if !roundTripPlanOf(t).walk() {
+	// Below an interface (generic), a map's keys are looked at too.
+	if p := roundTripPlanOf(t); !p.walk() && !(generic && cbor && p.otherKeys) && !(cbor && p.textOnly) {
 		return nil
 	}
 	if customDecoding(t) {
+		if cbor && textOnlyCBOR(t) && v.CanInterface() && textLostInCBOR(v) {
+			return &ValueError{Field: path, Type: t.String(), Problem: "it writes itself with MarshalText, which CBOR does " +
+				"not call: CBOR writes its exported fields only, and this value would come back as another; store its " +
+				"text in a string field, or use the JSON serializer"}
+		}
 		// Its parts are its own business, but for a time.Time embedded in
 		// a struct, whose methods the struct takes on: encoding/json
 		// writes such a struct as that time.
 		if t.Kind() == reflect.Struct {
 			for i := range t.NumField() {
 				if f := t.Field(i); f.Anonymous && f.Type == timeType {
-					return checkValue(v.Field(i), path, levels, hops, ser)
+					return checkValue(v.Field(i), path, levels, hops, ser, generic)
 				}
 			}
 		}
@@ -235,7 +242,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 	switch t.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return checkValue(v.Elem(), path, levels, hops+1, ser)
+			return checkValue(v.Elem(), path, levels, hops+1, ser, generic)
 		}
 	case reflect.Interface:
 		if v.IsNil() {
@@ -247,26 +254,19 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 		if err := lostError(roundTripPlanOf(e.Type()), ser, path, e.Type()); err != nil {
 			return err
 		}
-		if cbor && e.Kind() == reflect.Map && e.Type().Key().Kind() != reflect.String && !customDecoding(e.Type()) {
-			return &ValueError{Field: path, Type: e.Type().String(),
-				Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its map type"}
-		}
 		if cbor && roundTripPlanOf(e.Type()).intKeys {
 			return &ValueError{Field: path, Type: e.Type().String(),
 				Problem: "a struct with keyasint fields, written as a map with integer keys, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 		}
 		// Below an interface every part decodes into the generic form,
-		// whose maps have text keys only: a map with other keys anywhere
-		// in the value (a struct's field, a slice's element) fails too.
-		if cbor && roundTripPlanOf(e.Type()).otherKeys {
-			return &ValueError{Field: path, Type: e.Type().String(),
-				Problem: "it holds a map with keys other than text, which, held in an interface, decodes as a map[string]any and fails: give the field its type"}
-		}
-		return checkValue(e, path, levels, hops+1, ser)
+		// whose maps have text keys only: a map that holds another key,
+		// anywhere in the value (the value itself, a struct's field, a
+		// slice's element), fails (see the reflect.Map case).
+		return checkValue(e, path, levels, hops+1, ser, true)
 	case reflect.Struct:
 		if t == cborTagType {
 			// A tag wraps its content without a level of its own.
-			return checkValue(v.Field(1), path, levels, hops+1, ser)
+			return checkValue(v.Field(1), path, levels, hops+1, ser, generic)
 		}
 		if err := container(); err != nil {
 			return err
@@ -277,7 +277,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 				if path != "" {
 					name = path + "." + f.Name
 				}
-				if err := checkValue(v.Field(i), name, levels, hops, ser); err != nil {
+				if err := checkValue(v.Field(i), name, levels, hops, ser, generic); err != nil {
 					return err
 				}
 			}
@@ -293,7 +293,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 			return err
 		}
 		for i := range v.Len() {
-			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser); err != nil {
+			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -305,10 +305,14 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 			return err
 		}
 		for it := v.MapRange(); it.Next(); {
-			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser); err != nil {
+			if k := it.Key(); cbor && generic && !textKey(k) {
+				return &ValueError{Field: path, Type: t.String(),
+					Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its type"}
+			}
+			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser, generic); err != nil {
 				return err
 			}
-			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser); err != nil {
+			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -317,6 +321,15 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder) err
 }
 
 var cborTagType = reflect.TypeFor[cbor.Tag]()
+
+// textKey reports whether map key k is written as text: a string, or an
+// interface that holds one.
+func textKey(k reflect.Value) bool {
+	if k.Kind() == reflect.Interface {
+		k = k.Elem()
+	}
+	return k.IsValid() && k.Kind() == reflect.String
+}
 
 // timeProblem says why RFC 3339 cannot write t exactly, or "". CBOR
 // writes a zero time as null, whatever its zone; other serializers are
@@ -350,9 +363,13 @@ type roundTripPlan struct {
 	// decode again (see checkValue).
 	intKeys bool
 	// otherKeys: it has a map, among its statically typed parts, whose
-	// keys are not text: held in an interface, it does not decode again.
+	// keys may not be text: held in an interface, checkValue looks at its
+	// keys, since one that is not text does not decode again.
 	otherKeys bool
-	deep      bool // it may nest without bound: an interface, or a recursive type
+	// textOnly: it has a struct that writes itself with MarshalText
+	// alone, which CBOR does not call (see textOnlyCBOR).
+	textOnly bool
+	deep     bool // it may nest without bound: an interface, or a recursive type
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -420,12 +437,12 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	visiting[t] = true
 	defer delete(visiting, t)
 	if customDecoding(t) {
-		return roundTripPlan{verify: true, lostCBOR: textOnlyCBOR(t)}
+		return roundTripPlan{verify: true, textOnly: textOnlyCBOR(t)}
 	}
 	var p roundTripPlan
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
-		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
+		p.intKeys, p.otherKeys, p.textOnly = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys, p.textOnly || q.textOnly
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
 	}
 	switch t.Kind() {
@@ -467,28 +484,46 @@ var (
 	bigIntType          = reflect.TypeFor[big.Int]()
 )
 
-// textOnlyCBOR describes, for struct type t that decodes itself, what
-// fxamacker/cbor loses of its values, or returns "": it calls
-// MarshalBinary and MarshalCBOR but not MarshalText, so a struct that
-// writes itself as text alone (big.Rat, big.Float, a type of the
-// application's) is written as its exported fields, and one that keeps
-// its state in unexported fields comes back zero. encoding/json calls
+// textOnlyCBOR reports whether struct type t, which decodes itself,
+// writes itself as text alone: fxamacker/cbor calls MarshalBinary and
+// MarshalCBOR but not MarshalText, so it writes such a struct (big.Rat,
+// big.Float, a type of the application's) as its exported fields, and a
+// value whose state is elsewhere comes back as another (zero, for
+// big.Rat). textLostInCBOR tells, value by value. encoding/json calls
 // MarshalText, so the JSON serializer keeps such values.
-func textOnlyCBOR(t reflect.Type) string {
+func textOnlyCBOR(t reflect.Type) bool {
 	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType {
-		return "" // time.Time and big.Int are written by rules of their own
+		return false // time.Time and big.Int are written by rules of their own
 	}
 	p := reflect.PointerTo(t)
-	if !p.Implements(textMarshalerType) || p.Implements(binaryMarshalerType) || p.Implements(cborMarshalerType) {
-		return ""
+	return p.Implements(textMarshalerType) && !p.Implements(binaryMarshalerType) && !p.Implements(cborMarshalerType)
+}
+
+// textLostInCBOR reports whether v, a value of a type textOnlyCBOR holds,
+// comes back from CBOR as another value: by its own measure, the text its
+// MarshalText writes, before and after. A value whose exported fields
+// hold its state (and a zero value) comes back equal and is kept.
+func textLostInCBOR(v reflect.Value) bool {
+	text := func(v reflect.Value) ([]byte, error) {
+		p := reflect.New(v.Type()) // MarshalText may have a pointer receiver
+		p.Elem().Set(v)
+		return p.Interface().(interface{ MarshalText() ([]byte, error) }).MarshalText()
 	}
-	for i := range t.NumField() {
-		if !t.Field(i).IsExported() {
-			return t.String() + " writes itself with MarshalText, which CBOR does not call: CBOR writes its exported fields " +
-				"only, so a value of it would come back without the rest; store its text in a string field, or use the JSON serializer"
-		}
+	want, err := text(v)
+	if err != nil {
+		return false // the encoder does not call it; nor can this check
 	}
-	return ""
+	modes := cborModesOnce()
+	enc, err := modes.enc.Marshal(v.Interface())
+	if err != nil {
+		return true
+	}
+	back := reflect.New(v.Type())
+	if err := modes.dec.Unmarshal(enc, back.Interface()); err != nil {
+		return true
+	}
+	got, err := text(back.Elem())
+	return err != nil || !bytes.Equal(want, got)
 }
 
 // lostField describes a field of struct type t that Go's encoders leave

@@ -105,6 +105,7 @@ func (s *Session[T]) Set(v T) {
 	s.must()
 	s.env.Data = v
 	s.changed = true
+	s.keepMap()
 }
 
 // Update calls fn with a pointer to the session's data and marks it changed.
@@ -112,6 +113,17 @@ func (s *Session[T]) Update(fn func(*T)) {
 	s.must()
 	fn(&s.env.Data)
 	s.changed = true
+	s.keepMap()
+}
+
+// keepMap keeps the data of a store whose T is a map type a map, as Get
+// promises: a nil one set becomes empty, as it would come back.
+func (s *Session[T]) keepMap() {
+	if t := s.store.mapType; t != nil {
+		if v := reflect.ValueOf(&s.env.Data).Elem(); v.IsNil() {
+			v.Set(reflect.MakeMap(t))
+		}
+	}
 }
 
 // ID returns the session's random identifier, base64url-encoded. Renew

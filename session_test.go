@@ -1424,3 +1424,20 @@ func TestSealingMatchesTimeArithmetic(t *testing.T) {
 		t.Fatal("no session was refused: the cases miss the lifetime's end")
 	}
 }
+
+// The data of a map store is never nil, within a request as after one: a
+// nil map set, or set by Update, reads back as an empty map that a
+// handler can write into.
+func TestMapDataNeverNil(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[map[string]any]{})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(nil)
+	if s.Get() == nil {
+		t.Fatal("after Set(nil): Get() is nil")
+	}
+	s.Get()["a"] = int64(1)
+	s.Update(func(m *map[string]any) { *m = nil })
+	if s.Get() == nil {
+		t.Fatal("after Update to nil: Get() is nil")
+	}
+}
