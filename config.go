@@ -25,6 +25,12 @@ const (
 	// MaxLifetime is the longest lifetime browsers honour: they clamp a
 	// cookie's Max-Age to 400 days.
 	MaxLifetime = 400 * 24 * time.Hour
+
+	// minLifetime is the shortest Lifetime a store takes: a value is
+	// sealed only with a second or more left (a shorter one would be dead
+	// on arrival), and a session of a 1 s lifetime never has that by the
+	// time the request that made it saves it.
+	minLifetime = 2 * time.Second
 )
 
 // Config configures a [Store]. The zero value of every field means the
@@ -63,7 +69,7 @@ type Config[T any] struct {
 
 	// Lifetime is the absolute lifetime of a session, from its creation or
 	// its last Renew: no activity extends it. It also sets the cookies'
-	// Max-Age. Default 7 days; at most 400 days.
+	// Max-Age. Default 7 days; at least 2 seconds, at most 400 days.
 	Lifetime time.Duration
 
 	// BrowserSessionCookies makes the cookies of a session that has not
@@ -196,8 +202,8 @@ func (c *Config[T]) normalize() error {
 	}
 
 	switch {
-	case c.Lifetime < time.Second || c.Lifetime > MaxLifetime:
-		return bad("Lifetime %v is not between 1s and 400 days", c.Lifetime)
+	case c.Lifetime < minLifetime || c.Lifetime > MaxLifetime:
+		return bad("Lifetime %v is not between 2s and 400 days", c.Lifetime)
 	case c.IdleTimeout != 0 && c.IdleTimeout < time.Second:
 		return bad("IdleTimeout %v is shorter than 1s", c.IdleTimeout)
 	case c.ChunkSize < 256 || c.ChunkSize > BrowserCookieLimit:

@@ -935,6 +935,10 @@ func TestConfigValidation(t *testing.T) {
 		{"chunk size tiny", Config[cart]{ChunkSize: 100}, "ChunkSize"},
 		{"max size over the header cap", Config[cart]{MaxSize: 1 << 20}, "MaxSize"},
 		{"lifetime over 400 days", Config[cart]{Lifetime: 401 * 24 * time.Hour}, "Lifetime"},
+		// A session of a 1 s lifetime never has the second left that a
+		// seal needs by the time its request saves it.
+		{"lifetime of 1s", Config[cart]{Lifetime: time.Second}, "between 2s and 400 days"},
+		{"lifetime under 2s", Config[cart]{Lifetime: 1999 * time.Millisecond}, "between 2s and 400 days"},
 		{"SameSite None insecure", Config[cart]{SameSite: http.SameSiteNoneMode, Insecure: true}, "SameSite"},
 		{"SameSite unknown", Config[cart]{SameSite: http.SameSite(9)}, "SameSite 9 is not"},
 		{"Domain with an empty label", Config[cart]{Domain: "..example.com"}, "empty label"},
@@ -1439,5 +1443,24 @@ func TestMapDataNeverNil(t *testing.T) {
 	s.Update(func(m *map[string]any) { *m = nil })
 	if s.Get() == nil {
 		t.Fatal("after Update to nil: Get() is nil")
+	}
+}
+
+// The shortest Lifetime a store takes seals a session, and a token, that
+// opens: a store never takes a setting under which nothing can be saved.
+func TestShortestLifetimeSeals(t *testing.T) {
+	st, _ := newStore(t, testRing(t), Config[cart]{Lifetime: minLifetime, Transport: TransportCookie | TransportBearer, Now: time.Now})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(cart{User: "ada"})
+	time.Sleep(10 * time.Millisecond) // the save comes a little after the load, as in a request
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if got, err := st.Load(requestWith(rec)); err != nil || got.Get().User != "ada" {
+		t.Fatalf("Load: %+v, %v", got.Get(), err)
+	}
+	if _, err := s.Token(); err != nil {
+		t.Fatalf("Token: %v", err)
 	}
 }

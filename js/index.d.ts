@@ -337,7 +337,7 @@ export interface SessionStoreOptions {
   scriptAccess?: boolean;
   /** Default 'Lax'; '' writes no SameSite attribute. 'None' needs Secure. */
   sameSite?: 'Lax' | 'Strict' | 'None' | '';
-  /** Absolute lifetime in seconds. Default 7 days; at most 400 days. */
+  /** Absolute lifetime in whole seconds, from 2 to 400 days' worth. Default (and 0): 7 days, as Go's. */
   lifetime?: number;
   /**
    * Cookies of a session that made no choice (persistent null) are
@@ -345,7 +345,7 @@ export interface SessionStoreOptions {
    * Default false: they carry a Max-Age.
    */
   browserSessionCookies?: boolean;
-  /** Idle timeout in seconds. Default 86400; negative: none. */
+  /** Idle timeout in whole seconds. Default (and 0): 86400, as Go's; negative: none. */
   idleTimeout?: number;
   clockSkew?: number;
   /** Bytes of name plus value per cookie. Default 3800. */

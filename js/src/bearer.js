@@ -35,7 +35,7 @@ const B64TOKEN = /^[-._~+/=0-9A-Za-z]+$/;
  */
 export function openBearerToken(codec, authorization, name, { maxSize = codec.maxLength, tokenName = `${SCHEME} ${name}` } = {}) {
   const lines = authorization === undefined ? [] : Array.isArray(authorization) ? authorization : [authorization];
-  if (lines.length === 0) throw new AbsentError('no Authorization header');
+  if (lines.length === 0) throw noToken('the request has no Authorization header');
   // Authorization is not a list header: two are a broken client, or an
   // attempt to make two parsers disagree on which one counts.
   if (lines.length > 1) throw new MalformedError(`${lines.length} Authorization headers, want one`);
@@ -45,7 +45,7 @@ export function openBearerToken(codec, authorization, name, { maxSize = codec.ma
   // long, is settled before its length is looked at.
   if (v.length < SCHEME.length || v.slice(0, SCHEME.length).toLowerCase() !== 'bearer' ||
       (v.length > SCHEME.length && TCHAR.test(v[SCHEME.length]))) {
-    throw new AbsentError('the Authorization header is not of the Bearer scheme');
+    throw noToken('the Authorization header is not of the Bearer scheme');
   }
   // The bound comes before the characters are scanned, so that the work
   // on a hostile header is bounded by maxSize.
@@ -62,4 +62,12 @@ export function openBearerToken(codec, authorization, name, { maxSize = codec.ma
   const n = peekChunks(token);
   if (n !== 1) throw new MalformedError(`the bearer token says it is split over ${n} chunks; tokens never are`);
   return codec.open(tokenName, token);
+}
+
+// noToken is an AbsentError that speaks of a token, not of a cookie, as
+// Go's does.
+function noToken(detail) {
+  const e = new AbsentError();
+  e.message = `cookiesession: no bearer token: ${detail}`;
+  return e;
 }

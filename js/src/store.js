@@ -41,14 +41,18 @@ export class SessionStore {
     // written as Go writes it.
     this.sameSite = typeof opts.sameSite === 'string' ? (SAME_SITE_SPELLING.get(opts.sameSite.toLowerCase()) ?? opts.sameSite) : opts.sameSite ?? 'Lax';
     this.httpOnly = !opts.scriptAccess;
-    this.lifetime = opts.lifetime ?? 7 * 86400;
+    // 0, as Go's zero Duration, is the default.
+    this.lifetime = opts.lifetime == null || opts.lifetime === 0 ? 7 * 86400 : opts.lifetime;
     this.browserSessionCookies = Boolean(opts.browserSessionCookies);
-    this.idleTimeout = opts.idleTimeout ?? 86400;
+    // 0 is the default, as in Go; negative means none.
+    this.idleTimeout = opts.idleTimeout == null || opts.idleTimeout === 0 ? 86400 : opts.idleTimeout;
     if (this.idleTimeout < 0) this.idleTimeout = 0; // negative: no idle timeout
     this.chunkSize = opts.chunkSize ?? 3800;
     this.maxSize = opts.maxSize ?? 6144;
-    if (!Number.isInteger(this.lifetime) || this.lifetime < 1 || this.lifetime > 400 * 86400) {
-      throw new RangeError(`cookiesession: lifetime ${this.lifetime} is not between 1s and 400 days`);
+    // At least 2 s, as in Go: a value is sealed only with a second left,
+    // which a session of a 1 s lifetime never has once its request saves.
+    if (!Number.isInteger(this.lifetime) || this.lifetime < 2 || this.lifetime > 400 * 86400) {
+      throw new RangeError(`cookiesession: lifetime ${this.lifetime} is not a whole number of seconds between 2 and 400 days`);
     }
     if (!Number.isInteger(this.idleTimeout) || (this.idleTimeout !== 0 && this.idleTimeout < 1)) {
       throw new RangeError(`cookiesession: idleTimeout ${this.idleTimeout} is not a whole number of seconds`);
