@@ -750,7 +750,11 @@ func readKeyringFile(path string, opts *KeyringFileOptions) ([]byte, error) {
 	// opened is checked again, so one swapped in between is caught too.
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf(`cookiesession: keyring: %w; create it with "cookiesession keyring init %s" (see FORMAT.md for its JSON)`, err, path)
+		// Two different cases: a first start, and a file gone from under
+		// a running fleet, where a new keyring would log everyone out.
+		return nil, fmt.Errorf(`cookiesession: keyring: %w; on a first start, create it with "cookiesession keyring init %s" `+
+			`(see FORMAT.md for its JSON); if it went missing from a running fleet, put back the file the other servers hold `+
+			`(a new keyring would end every session)`, err, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cookiesession: keyring: %w", err)

@@ -290,7 +290,8 @@ export function readKeyringFileSync(path, opts = {}) {
     // path, no permission to read) are keyring errors too, which say what
     // to do, so that every failure is a CookieSessionError.
     const problem = e?.code === 'ENOENT'
-      ? `no such file; create it with "cookiesession keyring init ${path}"`
+      ? `no such file; on a first start, create it with "cookiesession keyring init ${path}"; if it went missing ` +
+        'from a running fleet, put back the file the other servers hold (a new keyring would end every session)'
       : 'cannot be read';
     throw new KeyringError({ path, problem, cause: e });
   }
