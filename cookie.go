@@ -175,26 +175,25 @@ func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 	}
 }
 
-// headerHasBareToken reports whether a comma-separated header lists token
-// without an argument: private, not private="Set-Cookie".
-func headerHasBareToken(h http.Header, key, token string) bool {
-	for _, v := range h.Values(key) {
-		for d := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(d), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // headerHasToken reports whether a comma-separated header lists token
 // (a directive name, case-insensitively).
 func headerHasToken(h http.Header, key, token string) bool {
+	return headerLists(h, key, token, false)
+}
+
+// headerHasBareToken reports whether a comma-separated header lists token
+// without an argument: private, not private="Set-Cookie".
+func headerHasBareToken(h http.Header, key, token string) bool {
+	return headerLists(h, key, token, true)
+}
+
+// headerLists reports whether a comma-separated header lists the
+// directive token, case-insensitively, and without an argument if bare.
+func headerLists(h http.Header, key, token string, bare bool) bool {
 	for _, v := range h.Values(key) {
 		for d := range strings.SplitSeq(v, ",") {
-			name, _, _ := strings.Cut(strings.TrimSpace(d), "=")
-			if strings.EqualFold(name, token) {
+			name, _, hasArg := strings.Cut(strings.TrimSpace(d), "=")
+			if strings.EqualFold(name, token) && !(bare && hasArg) {
 				return true
 			}
 		}

@@ -3,6 +3,7 @@ package cookiesession
 import (
 	"bytes"
 	"cmp"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,10 +252,11 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		e := v.Elem()
 		// What the field holds is known only now: a struct whose
 		// encoder leaves a field out (see lostField).
-		if err := lostError(roundTripPlanOf(e.Type()), ser, path, e.Type()); err != nil {
+		ep := roundTripPlanOf(e.Type())
+		if err := lostError(ep, ser, path, e.Type()); err != nil {
 			return err
 		}
-		if cbor && roundTripPlanOf(e.Type()).intKeys {
+		if cbor && ep.intKeys {
 			return &ValueError{Field: path, Type: e.Type().String(),
 				Problem: "a struct with keyasint fields, written as a map with integer keys, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 		}
@@ -478,8 +480,8 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 }
 
 var (
-	textMarshalerType   = reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
-	binaryMarshalerType = reflect.TypeFor[interface{ MarshalBinary() ([]byte, error) }]()
+	textMarshalerType   = reflect.TypeFor[encoding.TextMarshaler]()
+	binaryMarshalerType = reflect.TypeFor[encoding.BinaryMarshaler]()
 	cborMarshalerType   = reflect.TypeFor[cbor.Marshaler]()
 	bigIntType          = reflect.TypeFor[big.Int]()
 )
@@ -507,7 +509,7 @@ func textLostInCBOR(v reflect.Value) bool {
 	text := func(v reflect.Value) ([]byte, error) {
 		p := reflect.New(v.Type()) // MarshalText may have a pointer receiver
 		p.Elem().Set(v)
-		return p.Interface().(interface{ MarshalText() ([]byte, error) }).MarshalText()
+		return p.Interface().(encoding.TextMarshaler).MarshalText()
 	}
 	want, err := text(v)
 	if err != nil {

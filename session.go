@@ -117,7 +117,8 @@ func (s *Session[T]) Update(fn func(*T)) {
 }
 
 // keepMap keeps the data of a store whose T is a map type a map, as Get
-// promises: a nil one set becomes empty, as it would come back.
+// promises: a new session's, one that opened as null, and a nil one set
+// become empty, as the last would come back.
 func (s *Session[T]) keepMap() {
 	if t := s.store.mapType; t != nil {
 		if v := reflect.ValueOf(&s.env.Data).Elem(); v.IsNil() {
@@ -272,9 +273,7 @@ func (s *Session[T]) Persistent() bool {
 // reset makes s a fresh, empty session.
 func (st *Store[T]) reset(s *Session[T], now time.Time) {
 	s.env = envelope[T]{}
-	if st.mapType != nil {
-		s.env.Data = reflect.MakeMap(st.mapType).Interface().(T)
-	}
+	s.keepMap()
 	s.created = now
 	s.keyID = 0
 	s.fresh = true

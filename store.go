@@ -317,9 +317,7 @@ func (st *Store[T]) accept(r *http.Request, s *Session[T], o opened[T], now time
 		s.env = *o.env
 	}
 	s.created, s.keyID = time.Unix(s.env.Created, 0), o.h.KeyID
-	if st.mapType != nil && reflect.ValueOf(&s.env.Data).Elem().IsNil() {
-		s.env.Data = reflect.MakeMap(st.mapType).Interface().(T)
-	}
+	s.keepMap()
 	// Re-seal a session opened by a key that no longer seals, so that it
 	// moves to the primary before its key is retired; and one whose idle
 	// window is half used, so that an active user's session slides.

@@ -2,15 +2,12 @@ package main
 
 import (
 	"bufio"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cookiesession/cookiesession"
 )
 
 // usageNodeScript serves a Node.js service's key usage with the package's
@@ -76,16 +73,7 @@ func TestKeyringUsageCountsNodeServices(t *testing.T) {
 		t.Fatal("the Node.js service did not start")
 	}
 
-	f, err := cookiesession.NewKeyringFile(path, cookiesession.KeyringFileConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := cookiesession.NewStore(f, cookiesession.Config[login]{Name: "session", Insecure: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(st.KeyUsageHandler())
-	defer srv.Close()
+	_, srv := usageServer(t, path, time.Now)
 	goURL := srv.URL
 
 	var stdout, stderr strings.Builder

@@ -135,16 +135,7 @@ func TestKeyringUsageReportsRejectedFile(t *testing.T) {
 	if err := ring.SaveNew(path); err != nil {
 		t.Fatal(err)
 	}
-	f, err := cookiesession.NewKeyringFile(path, cookiesession.KeyringFileConfig{Now: func() time.Time { return decodeNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := cookiesession.NewStore(f, cookiesession.Config[login]{Name: "session", Insecure: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(st.KeyUsageHandler())
-	defer srv.Close()
+	f, srv := usageServer(t, path, func() time.Time { return decodeNow })
 	usage := func() (int, string) {
 		var stdout, stderr strings.Builder
 		c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
@@ -172,4 +163,21 @@ func TestSatAdd(t *testing.T) {
 			t.Errorf("satAdd(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
+}
+
+// usageServer serves the key usage of a store that follows the keyring
+// file at path, on a clock of now, as a server of a fleet does.
+func usageServer(t *testing.T, path string, now func() time.Time) (*cookiesession.KeyringFile, *httptest.Server) {
+	t.Helper()
+	f, err := cookiesession.NewKeyringFile(path, cookiesession.KeyringFileConfig{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cookiesession.NewStore(f, cookiesession.Config[login]{Name: "session", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(st.KeyUsageHandler())
+	t.Cleanup(srv.Close)
+	return f, srv
 }

@@ -7,8 +7,10 @@ import { AbsentError, MalformedError, TooLargeError } from './errors.js';
 
 const SCHEME = 'Bearer';
 
-// RFC 9110's token characters: a scheme named "Bearerx" is another scheme.
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/;
+// An RFC 9110 token (RFC 7230's): a cookie name is one, and a scheme
+// whose name goes on past "Bearer" with a token character ("Bearerx") is
+// another scheme.
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 6750's b64token characters; the codec then refuses all but base64url.
 const B64TOKEN = /^[-._~+/=0-9A-Za-z]+$/;
 
@@ -44,7 +46,7 @@ export function openBearerToken(codec, authorization, name, { maxSize = codec.ma
   // The scheme is read from the first seven bytes only: any header, however
   // long, is settled before its length is looked at.
   if (v.length < SCHEME.length || v.slice(0, SCHEME.length).toLowerCase() !== 'bearer' ||
-      (v.length > SCHEME.length && TCHAR.test(v[SCHEME.length]))) {
+      (v.length > SCHEME.length && TOKEN.test(v[SCHEME.length]))) {
     throw noToken('the Authorization header is not of the Bearer scheme');
   }
   // The bound comes before the characters are scanned, so that the work

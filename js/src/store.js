@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Codec } from './codec.js';
 import { MalformedError, ExpiredError, TooLargeError, CookieSessionError } from './errors.js';
-import { openBearerToken } from './bearer.js';
+import { openBearerToken, TOKEN } from './bearer.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 
 const MAX_MAX_SIZE = MAX_COOKIE_HEADER - (16 << 10);
@@ -129,11 +129,10 @@ export class SessionStore {
     }
     const now = this.codec.now();
     const skew = this.codec.skew;
-    if (!(now < (env.created + BigInt(this.lifetime)) * NS + skew) || pastInt64(env.created, this.lifetime, skew)) {
+    if (atOrAfter(now, env.created, this.lifetime, skew)) {
       throw withHeader(new ExpiredError('older than the lifetime'), header);
     }
-    if (this.idleTimeout > 0 && (!(now < (header.issuedAtUnix + BigInt(this.idleTimeout)) * NS + skew) ||
-        pastInt64(header.issuedAtUnix, this.idleTimeout, skew))) {
+    if (this.idleTimeout > 0 && atOrAfter(now, header.issuedAtUnix, this.idleTimeout, skew)) {
       throw withHeader(new ExpiredError('idle for longer than the idle timeout'), header);
     }
     let reseal = false;
@@ -375,8 +374,6 @@ function cookieDomains(host, domain) {
   return out;
 }
 
-// An RFC 7230 token: the characters a cookie name may have.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // The bytes of a cookie Path that Go's net/http writes: printable ASCII but ';'.
 const PATH = /^[\x20-\x3a\x3c-\x7e]*$/;
 const SAME_SITE = new Set(['Lax', 'Strict', 'None', '']);
@@ -539,13 +536,14 @@ function checkFlashes(flashes) {
   return flashes;
 }
 
-// pastInt64 reports whether sec seconds plus a duration of seconds and a
-// skew in nanoseconds lies beyond what signed 64-bit seconds hold: as in
-// Go, such a deadline counts as reached, so the check fails closed rather
-// than open a session no Go server opens.
-function pastInt64(sec, seconds, skewNs) {
-  const ds = BigInt(seconds) + skewNs / NS - (skewNs % NS < 0n ? 1n : 0n);
-  return ds > 0n && sec > MAX_I64 - ds;
+// atOrAfter reports whether now (nanoseconds) is at or after sec seconds
+// plus a duration of seconds and the skew (nanoseconds, never negative),
+// as Go's atOrAfter: a deadline beyond what signed 64-bit seconds hold
+// counts as reached, so the check fails closed rather than open a session
+// no Go server opens.
+function atOrAfter(now, sec, seconds, skew) {
+  if (sec > MAX_I64 - (BigInt(seconds) + skew / NS)) return true;
+  return !(now < (sec + BigInt(seconds)) * NS + skew);
 }
 
 function withHeader(err, header) {
