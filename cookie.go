@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"iter"
 	"net"
 	"net/http"
 	"slices"
@@ -163,7 +164,7 @@ func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 		// private invite a cache to guess which one wins.
 		var keep []string
 		for _, v := range h.Values("Cache-Control") {
-			for d := range strings.SplitSeq(v, ",") {
+			for d := range directives(v) {
 				d = strings.TrimSpace(d)
 				name, _, _ := strings.Cut(strings.ToLower(d), "=")
 				if d != "" && name != "public" && name != "s-maxage" && name != "private" {
@@ -187,11 +188,34 @@ func headerHasBareToken(h http.Header, key, token string) bool {
 	return headerLists(h, key, token, true)
 }
 
+// directives yields the comma-separated elements of a header value, as
+// written: a comma inside a quoted string (private="Set-Cookie, X-Foo")
+// separates nothing (RFC 9110, 5.6.4, with its backslash escapes).
+func directives(v string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		start, quoted := 0, false
+		for i := 0; i < len(v); i++ {
+			switch c := v[i]; {
+			case quoted && c == '\\':
+				i++ // the escaped byte, whatever it is
+			case c == '"':
+				quoted = !quoted
+			case c == ',' && !quoted:
+				if !yield(v[start:i]) {
+					return
+				}
+				start = i + 1
+			}
+		}
+		yield(v[start:])
+	}
+}
+
 // headerLists reports whether a comma-separated header lists the
 // directive token, case-insensitively, and without an argument if bare.
 func headerLists(h http.Header, key, token string, bare bool) bool {
 	for _, v := range h.Values(key) {
-		for d := range strings.SplitSeq(v, ",") {
+		for d := range directives(v) {
 			name, _, hasArg := strings.Cut(strings.TrimSpace(d), "=")
 			if strings.EqualFold(name, token) && !(bare && hasArg) {
 				return true

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,17 @@ func TestSetCacheHeadersFresh(t *testing.T) {
 		if diff := cmp.Diff(want, h); diff != "" {
 			t.Errorf("noStore %v, after adding (-want +got):\n%s", noStore, diff)
 		}
+	}
+}
+
+// A comma inside a quoted argument separates no directive.
+func TestDirectivesQuoted(t *testing.T) {
+	var got []string
+	for d := range directives(`private="Set-Cookie, X-Foo", max-age=60, x="a\"b,c", y`) {
+		got = append(got, strings.TrimSpace(d))
+	}
+	want := []string{`private="Set-Cookie, X-Foo"`, "max-age=60", `x="a\"b,c"`, "y"}
+	if !slices.Equal(got, want) {
+		t.Errorf("directives: %q, want %q", got, want)
 	}
 }

@@ -114,11 +114,11 @@
 // shared cache never hands one user's cookie to another. Under the
 // middleware they hold even when a handler sets its own Cache-Control
 // after calling Save: the middleware applies them again as the header
-// goes out. For a session cookie it keeps the handler's other directives
-// (max-age, say), dropping public, s-maxage and a qualified
-// private="Set-Cookie" (which would let a cache keep the rest of the
-// response); on logout, and for a new bearer token, no-store replaces
-// them all.
+// goes out. A handler's own no-store stands as it is. Otherwise, for a
+// session cookie, it keeps the handler's other directives (max-age, say),
+// dropping public, s-maxage and a qualified private="Set-Cookie" (which
+// would let a cache keep the rest of the response); on logout, and for a
+// new bearer token, no-store replaces them all.
 //
 // # Bearer tokens
 //

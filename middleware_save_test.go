@@ -426,6 +426,9 @@ func TestMiddlewareKeepsCacheHeadersAfterSave(t *testing.T) {
 		{"cookie set, then private=\"Set-Cookie\"", withCookie(), visit, func(h http.Header) {
 			h.Set("Cache-Control", `private="Set-Cookie", max-age=600`)
 		}, "Cookie", "private, max-age=600"},
+		{"cookie set, then a private whose argument holds a comma", withCookie(), visit, func(h http.Header) {
+			h.Set("Cache-Control", `private="Set-Cookie, X-Foo", max-age=60`)
+		}, "Cookie", "private, max-age=60"},
 		{"cookie set, then public, private, s-maxage", withCookie(), visit, func(h http.Header) {
 			h.Set("Cache-Control", "public, private, s-maxage=600")
 		}, "Cookie", "private"},

@@ -414,3 +414,23 @@ func TestGorillaConversionStartsAfresh(t *testing.T) {
 		})
 	}
 }
+
+// A map store's Convert that gives a nil map gives a session whose data is
+// an empty map all the same, as Get promises: a handler writes into it.
+func TestGorillaConversionToNilMap(t *testing.T) {
+	m := GorillaMigration[map[string]any]{
+		CookieName: "gsession", KeyPairs: [][]byte{gorillaHash, gorillaBlock},
+		Convert: func(map[any]any) (map[string]any, error) { return nil, nil },
+		Sunset:  t0.Add(30 * 24 * time.Hour),
+	}
+	st, _ := newStore(t, testRing(t), Config[map[string]any]{Now: (&clock{t0}).Now, Gorilla: &m})
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(mintGorilla(t, "gsession", map[any]any{"user": "ada"}, gorillaHash, gorillaBlock))
+	s, err := st.Load(r)
+	if err != nil || s.IsNew() {
+		t.Fatalf("Load: %v, new %v", err, s.IsNew())
+	}
+	if s.Get() == nil {
+		t.Fatal("converted to a nil map: Get() is nil")
+	}
+}

@@ -493,12 +493,32 @@ var (
 // value whose state is elsewhere comes back as another (zero, for
 // big.Rat). textLostInCBOR tells, value by value. encoding/json calls
 // MarshalText, so the JSON serializer keeps such values.
+//
+// A struct whose fields are all exported, and none of them of such a type,
+// comes back whole (a field the encoder leaves out is lostField's), so
+// its values need no check: the check costs an encoding and a decoding
+// of each value, on every save.
 func textOnlyCBOR(t reflect.Type) bool {
-	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType {
+	return textOnlyStruct(t, 0)
+}
+
+func textOnlyStruct(t reflect.Type, depth int) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType || depth > MaxNesting {
 		return false // time.Time and big.Int are written by rules of their own
 	}
 	p := reflect.PointerTo(t)
-	return p.Implements(textMarshalerType) && !p.Implements(binaryMarshalerType) && !p.Implements(cborMarshalerType)
+	if !p.Implements(textMarshalerType) || p.Implements(binaryMarshalerType) || p.Implements(cborMarshalerType) {
+		return false
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); !f.IsExported() || textOnlyStruct(f.Type, depth+1) {
+			return true // state CBOR may not write
+		}
+	}
+	return false
 }
 
 // textLostInCBOR reports whether v, a value of a type textOnlyCBOR holds,

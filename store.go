@@ -235,6 +235,7 @@ func (st *Store[T]) openLegacy(r *http.Request, s *Session[T], now time.Time, er
 	// cookie choice, not its id.
 	st.reset(s, now)
 	s.env.Data = data
+	s.keepMap() // Convert may give a nil map
 	s.fresh, s.changed = false, true
 	return st.validate(r, s)
 }

@@ -235,6 +235,11 @@ export class SessionStore {
     // The envelope holds it as a signed 64-bit integer: beyond, no reader
     // opens the session.
     if (created < MIN_I64 || created > MAX_I64) throw new RangeError('cookiesession: created is not a signed 64-bit number of seconds');
+    // Nor may its lifetime run past them: every reader, this one and Go's,
+    // counts such a session as expired.
+    if (beyondInt64(created, this.lifetime, this.codec.skew)) {
+      throw new RangeError('cookiesession: created plus the lifetime is beyond 64-bit seconds, where no reader opens the session');
+    }
     const lifeEnd = (created + BigInt(this.lifetime)) * NS;
     let exp = lifeEnd;
     if (this.idleTimeout > 0 && now + BigInt(this.idleTimeout) * NS < exp) exp = now + BigInt(this.idleTimeout) * NS;
@@ -542,8 +547,13 @@ function checkFlashes(flashes) {
 // counts as reached, so the check fails closed rather than open a session
 // no Go server opens.
 function atOrAfter(now, sec, seconds, skew) {
-  if (sec > MAX_I64 - (BigInt(seconds) + skew / NS)) return true;
-  return !(now < (sec + BigInt(seconds)) * NS + skew);
+  return beyondInt64(sec, seconds, skew) || !(now < (sec + BigInt(seconds)) * NS + skew);
+}
+
+// beyondInt64 reports whether sec seconds plus a duration of seconds and
+// the skew (nanoseconds) is past the last signed 64-bit second.
+function beyondInt64(sec, seconds, skew) {
+  return sec > MAX_I64 - (BigInt(seconds) + skew / NS);
 }
 
 function withHeader(err, header) {

@@ -101,6 +101,10 @@ test('a created so late that adding the lifetime leaves 64-bit seconds is expire
     assert.throws(() => st.loadToken(`Bearer ${token}`), ExpiredError, String(created));
   }
   assert.throws(() => st.sealToken({ data: 1, createdUnix: (1n << 64n) - 1n }), RangeError);
+  // Within 64 bits, but its lifetime runs past them: no reader opens it.
+  for (const created of [max - 10n, max - 7n * 86400n]) {
+    assert.throws(() => st.seal({ data: 1, createdUnix: created }), /beyond 64-bit seconds/, String(created));
+  }
   assert.throws(() => st.seal({ data: 1, createdUnix: -(1n << 63n) - 1n }), RangeError);
 });
 
