@@ -325,6 +325,12 @@ func TestKeyringUsage(t *testing.T) {
 	if d := cmp.Diff(want, got.Keys); d != "" || got.Servers != 2 {
 		t.Errorf("servers %d, keys (-want +got):\n%s", got.Servers, d)
 	}
+	// The pending key, which no server has seen, has a null last_seen,
+	// not the zero time; the other its time.
+	if out := stdout.String(); strings.Count(out, `"last_seen": null`) != 1 || strings.Contains(out, "0001-01-01") ||
+		!strings.Contains(out, `"last_seen": "`+decodeNow.Add(time.Minute).UTC().Format(time.RFC3339)) {
+		t.Errorf("last_seen of a key never seen:\n%s", out)
+	}
 
 	// A server still on the keyring from before the rotation: it lacks
 	// the pending key, which must not activate yet.

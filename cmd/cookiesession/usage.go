@@ -49,6 +49,21 @@ type usageKey struct {
 	Missing  []string  `json:"missing,omitempty"` // with --keyring: servers that lack it
 }
 
+// MarshalJSON writes a key that no server has seen with a null
+// last_seen, rather than the zero time (year 1), which a script would
+// read as a date.
+func (k usageKey) MarshalJSON() ([]byte, error) {
+	type plain usageKey // without this method
+	out := struct {
+		plain
+		LastSeen *time.Time `json:"last_seen"`
+	}{plain: plain(k)}
+	if !k.LastSeen.IsZero() {
+		out.LastSeen = &k.LastSeen
+	}
+	return json.Marshal(out)
+}
+
 // usageReply is what Store.KeyUsageHandler serves.
 type usageReply struct {
 	Keys         []usageKey `json:"keys"`
@@ -65,7 +80,7 @@ func (c *cli) keyringUsage(args []string) int {
 		ff      fileFlags
 	)
 	s.flags.StringVar(&keyring, "keyring", "", "list every key of the keyring `FILE` with its status")
-	s.flags.BoolVar(&asJSON, "json", false, "print JSON")
+	s.flags.BoolVar(&asJSON, "json", false, "print JSON instead of a table (a key no server has seen has a null last_seen)")
 	s.flags.Var(&timeout, "timeout", "how long to wait for each server")
 	ff.register(s)
 	urls, status, ok := s.parseOptional(c, args, 1<<10)
