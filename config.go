@@ -117,7 +117,12 @@ type Config[T any] struct {
 	Now func() time.Time
 
 	// Logger receives a record for every session that fails to load or
-	// save (an absent cookie is not a failure). Default nil: silent.
+	// save (an absent cookie is not a failure), and for the mistakes a
+	// store notices in how it is used (a change after the response's
+	// header, a cookie the browser would drop). Default nil: the
+	// [slog.Default] logger at the time of the record, so that nothing
+	// fails without a word; give slog.New(slog.DiscardHandler) for
+	// silence.
 	Logger *slog.Logger
 
 	// OnError, if set, is called with the request and the error for every

@@ -323,6 +323,16 @@ func secureHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// logger is l, or when l is nil the default logger as it is now: an
+// application that calls slog.SetDefault after building its store still
+// gets the store's records in its own logger.
+func logger(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
 // warn reports a problem that is not a failed load or save of the
 // session's own data: to OnError, and to the Logger at Warn, with the
 // error's text, which says what to change, as the message. The path
@@ -331,7 +341,5 @@ func (st *Store[T]) warn(r *http.Request, op string, err error) {
 	if st.cfg.OnError != nil {
 		st.cfg.OnError(r, err)
 	}
-	if l := st.cfg.Logger; l != nil {
-		l.Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", r.URL.Path)
-	}
+	logger(st.cfg.Logger).Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", r.URL.Path)
 }

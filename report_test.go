@@ -1,10 +1,14 @@
 package cookiesession
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -238,5 +242,47 @@ func TestSecureDevHost(t *testing.T) {
 		if got := st.secureDevHost(); want == "" && got != "" || !strings.Contains(got, want) {
 			t.Errorf("Domain %q: %q, want it to advise %q", domain, got, want)
 		}
+	}
+}
+
+// TestLoggerDefaultsToSlogDefault checks that a store and a keyring file
+// given no Logger report to slog's default logger, as it is when the
+// record is made (an application may call slog.SetDefault after building
+// its store), and that a discarding logger silences them.
+func TestLoggerDefaultsToSlogDefault(t *testing.T) {
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	st, _ := newStore(t, testRing(t), Config[cart]{})
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := testRing(t).SaveNew(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewKeyringFile(path, KeyringFileConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+
+	tampered := httptest.NewRequest("GET", "/", nil)
+	tampered.AddCookie(&http.Cookie{Name: st.Name(), Value: "~AQAB" + strings.Repeat("A", 60)})
+	st.Load(tampered)
+	if out := buf.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "cookiesession: load failed") {
+		t.Errorf("a tampered cookie, no Logger: the default logger got %q", out)
+	}
+	buf.Reset()
+	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.Reload()
+	if out := buf.String(); !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "keyring file rejected") {
+		t.Errorf("a broken keyring file, no Logger: the default logger got %q", out)
+	}
+
+	buf.Reset()
+	quiet, _ := newStore(t, testRing(t), Config[cart]{Logger: slog.New(slog.DiscardHandler)})
+	quiet.Load(tampered)
+	if buf.Len() != 0 {
+		t.Errorf("a discarding Logger: the default logger got %q", buf.String())
 	}
 }

@@ -541,22 +541,21 @@ func (st *Store[T]) reportVia(r *http.Request, op string, bearer bool, err error
 	if st.cfg.OnError != nil {
 		st.cfg.OnError(r, err)
 	}
-	if l := st.cfg.Logger; l != nil {
-		level := slog.LevelWarn
-		switch {
-		case op == "save":
-			level = slog.LevelError
-		case errors.Is(err, ErrExpired):
-			level = slog.LevelDebug
-		}
-		ctx := context.Background()
-		if r != nil { // Save accepts a nil request
-			ctx = r.Context()
-		}
-		where := []any{"cookie", st.cfg.Name}
-		if bearer {
-			where = []any{"transport", "bearer token"}
-		}
-		l.Log(ctx, level, "cookiesession: "+op+" failed", append(where, "err", err)...)
+	l := logger(st.cfg.Logger)
+	level := slog.LevelWarn
+	switch {
+	case op == "save":
+		level = slog.LevelError
+	case errors.Is(err, ErrExpired):
+		level = slog.LevelDebug
 	}
+	ctx := context.Background()
+	if r != nil { // Save accepts a nil request
+		ctx = r.Context()
+	}
+	where := []any{"cookie", st.cfg.Name}
+	if bearer {
+		where = []any{"transport", "bearer token"}
+	}
+	l.Log(ctx, level, "cookiesession: "+op+" failed", append(where, "err", err)...)
 }

@@ -41,9 +41,11 @@ type KeyringFileConfig struct {
 	// means such values never trigger a reload.
 	UnknownKeyReloadInterval time.Duration
 
-	// Logger, if not nil, receives a record of every check of the file:
-	// a new keyring at Info, a rejected file at Error (at Debug while the
-	// same problem repeats), an unchanged file at Debug.
+	// Logger receives a record of every check of the file: a new keyring
+	// at Info, a rejected file at Error (at Debug while the same problem
+	// repeats), an unchanged file at Debug. Default nil: the
+	// [slog.Default] logger at the time of the record; give
+	// slog.New(slog.DiscardHandler) for silence.
 	Logger *slog.Logger
 
 	// OnReload, if not nil, is called after every check of the file,
@@ -419,33 +421,32 @@ func (f *KeyringFile) use(ring *Keyring, sum [sha256.Size]byte) {
 // report logs an outcome and passes it to the callback. prevErr is the
 // text of the previous check's rejection, if it was one.
 func (f *KeyringFile) report(ev ReloadEvent, prevErr *string, cause string) {
-	if l := f.logger; l != nil {
-		ctx := context.Background()
-		attrs := []slog.Attr{slog.String("path", ev.Path)}
-		if cause != "" {
-			attrs = append(attrs, slog.String("cause", cause))
+	l := logger(f.logger)
+	ctx := context.Background()
+	attrs := []slog.Attr{slog.String("path", ev.Path)}
+	if cause != "" {
+		attrs = append(attrs, slog.String("cause", cause))
+	}
+	switch ev.Outcome {
+	case KeyringReloaded:
+		attrs = append(attrs, slog.Int("keys", len(ev.Keyring.keys)))
+		if p, err := ev.Keyring.Primary(f.now()); err == nil {
+			attrs = append(attrs, slog.String("primary", p.ID.String()))
 		}
-		switch ev.Outcome {
-		case KeyringReloaded:
-			attrs = append(attrs, slog.Int("keys", len(ev.Keyring.keys)))
-			if p, err := ev.Keyring.Primary(f.now()); err == nil {
-				attrs = append(attrs, slog.String("primary", p.ID.String()))
-			}
-			l.LogAttrs(ctx, slog.LevelInfo, "cookiesession: keyring loaded", attrs...)
-		case KeyringUnchanged:
-			level, msg := slog.LevelDebug, "cookiesession: keyring unchanged"
-			if prevErr != nil {
-				level, msg = slog.LevelInfo, "cookiesession: keyring file usable again, unchanged"
-			}
-			l.LogAttrs(ctx, level, msg, attrs...)
-		case KeyringRejected:
-			level := slog.LevelError
-			if prevErr != nil && *prevErr == ev.Err.Error() {
-				level = slog.LevelDebug
-			}
-			attrs = append(attrs, slog.Any("error", ev.Err))
-			l.LogAttrs(ctx, level, "cookiesession: keyring file rejected, keeping the last good keyring", attrs...)
+		l.LogAttrs(ctx, slog.LevelInfo, "cookiesession: keyring loaded", attrs...)
+	case KeyringUnchanged:
+		level, msg := slog.LevelDebug, "cookiesession: keyring unchanged"
+		if prevErr != nil {
+			level, msg = slog.LevelInfo, "cookiesession: keyring file usable again, unchanged"
 		}
+		l.LogAttrs(ctx, level, msg, attrs...)
+	case KeyringRejected:
+		level := slog.LevelError
+		if prevErr != nil && *prevErr == ev.Err.Error() {
+			level = slog.LevelDebug
+		}
+		attrs = append(attrs, slog.Any("error", ev.Err))
+		l.LogAttrs(ctx, level, "cookiesession: keyring file rejected, keeping the last good keyring", attrs...)
 	}
 	if f.onReload != nil {
 		f.onReload(ev)
