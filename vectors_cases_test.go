@@ -575,6 +575,9 @@ func vectorBearerSpecs(t testing.TB) []vectorSpec {
 			"a comma and other credentials after the token"),
 		b("bearer-padding", "malformed", one("Bearer ", "="),
 			"a token ending in =, a b64token character but not base64url without padding"),
+		b("bearer-equals-inside", "unsupported-version", func(v string) []string {
+			return []string{"Bearer ~AgAB" + v[5:20] + "=" + v[20:]}
+		}, "a token of version 2 with an = inside: the characters pass, so the early read decides, not the b64token grammar"),
 		cookieValue,
 		twoChunks,
 		expired,
