@@ -201,6 +201,8 @@ func vectorPayloadSpecs() []vectorSpec {
 			payloadJSON: `{"user":"\ufffd\ufffd(","uid":42}`, comment: "a string with the bytes e2 82 28: each of e2 and 82 reads as U+FFFD"},
 		{name: "payload-json-lone-surrogate", expect: "ok", json: true, payload: []byte(`{"user":"\ud800","uid":42}`),
 			payloadJSON: `{"user":"\ufffd","uid":42}`, comment: "a string with an escaped lone surrogate: it reads as U+FFFD"},
+		{name: "payload-json-surrogate-pair", expect: "ok", json: true, payload: []byte(`{"user":"\ud83d\ude00","uid":42}`),
+			payloadJSON: `{"user":"😀","uid":42}`, comment: "a string with an escaped surrogate pair: it reads as the one character U+1F600"},
 		{name: "payload-json-big-number", expect: "ok", json: true, payload: []byte(`{"n":123456789012345678901234567890.5,"m":-1e400}`),
 			comment: "numbers beyond every binary format: they open"},
 	}
@@ -333,6 +335,10 @@ func vectorKeyringSpecs(t testing.TB) []vectorSpec {
 		bad("keyring-too-large", "a valid file padded with spaces to 1048577 bytes, one over the limit",
 			append(bytes.Clone(base), bytes.Repeat([]byte(" "), maxKeyringFile+1-len(base))...)),
 		bad("keyring-second-value", "a second JSON value after the object", append(bytes.Clone(base), "{}\n"...)),
+		bad("keyring-bom", "a UTF-8 byte order mark before the object: it is not whitespace", append([]byte("\ufeff"), base...)),
+		bad("keyring-deleted-null", "null among the deleted ids", edit(`[
+    `+deleted+`
+  ]`, "["+deleted+", null]")),
 		bad("keyring-not-object", "a JSON array, not an object", []byte("[]\n")),
 		bad("keyring-duplicate-member", "a key with two secret members", edit(secret1, secret1+`,
       "secret": "swAAcEuyo67Lt+KiP+Z+7d2vbDDDyu7oVkU/iOYW3/w="`)),
@@ -516,7 +522,24 @@ func vectorCookieHeaderSpecs(t testing.TB) []vectorSpec {
 			s := "session=" + c[0] + "; pad="
 			return s + strings.Repeat("a", 65537-len(s))
 		}, "a Cookie header of 65537 bytes that holds the session"),
+		h("cookie-header-64k", "ok", nil, func(c []string) string {
+			s := "session=" + c[0] + "; pad="
+			return s + strings.Repeat("a", 65536-len(s))
+		}, "a Cookie header of exactly 65536 bytes, the most a reader reads, that holds the session"),
+		fiveChunkLimit(h("cookie-header-four-chunks", "ok", vectorSizedPayload(t, ser, 200), func(c []string) string {
+			return "session.3=" + c[3] + "; session.2=" + c[2] + "; session.1=" + c[1] + "; session=" + c[0]
+		}, "four chunks, last chunk first, with chunk-size 100 and max-length 400")),
+		fiveChunkLimit(h("cookie-header-index-at-limit", "incomplete", vectorSizedPayload(t, ser, 200), func(c []string) string {
+			return "session.4=" + c[1]
+		}, "a cookie named session.4 alone: with chunk-size 100 and max-length 400, L = 400/100 + 1 = 5, so index 4 is a chunk, and the session is incomplete, not absent")),
 	}
+}
+
+// fiveChunkLimit makes spec's chunk-size 100 and max-length 400: L = 5,
+// where a reader that took L for ⌈MaxSize / C⌉ would have 4.
+func fiveChunkLimit(spec vectorSpec) vectorSpec {
+	spec.chunkSize, spec.maxLength = 100, 400
+	return spec
 }
 
 // vectorBearerSpecs are the bearer token vectors: how a reader finds the
