@@ -55,8 +55,11 @@ type Config[T any] struct {
 	Path string
 
 	// Insecure drops the Secure attribute, so that the cookie also travels
-	// over plain HTTP. Leave it false: browsers treat http://localhost as
-	// secure, so development does not need it.
+	// over plain HTTP. Leave it false: browsers treat http://localhost and
+	// http://*.localhost as secure, so development does not need it. curl
+	// is not a browser: its cookie jar keeps a Secure cookie for
+	// http://localhost but drops one for http://*.localhost, so script a
+	// shared Domain such as "example.localhost" over https.
 	Insecure bool
 
 	// ScriptAccess drops the HttpOnly attribute, letting page scripts read
