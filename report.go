@@ -26,12 +26,63 @@ var (
 	// answer to a request for a host that is neither that domain nor one
 	// of its subdomains.
 	ErrHostOutsideDomain = errors.New("cookiesession: request host outside Config.Domain")
+
+	// ErrCookieNameMismatch means a request carried no cookie of the
+	// store's name but one of the name the store would give its cookie
+	// under another configuration: "__Secure-session", which a store with
+	// a Domain writes, reaching a store without one ("__Host-session"),
+	// or the other way round. The servers and services that share the
+	// session disagree on Domain (or Path, or Insecure), and the store
+	// sees every such request as one without a session. The session's
+	// load error matches both it and [ErrAbsent]; the store reports it
+	// once.
+	ErrCookieNameMismatch = errors.New("cookiesession: session cookie under another name")
 )
 
 // hostReports remembers which misconfigurations a store reported, so that
 // each is reported once, not on every request.
 type hostReports struct {
-	insecure, outside atomic.Bool
+	insecure, outside, otherName atomic.Bool
+}
+
+// otherNameError is the load error of a request that carries the
+// store's session cookie under another name (ErrCookieNameMismatch).
+type otherNameError struct{ want, got string }
+
+func (e *otherNameError) Error() string {
+	why := "a name the store's cookie gets under another configuration"
+	switch {
+	case strings.HasPrefix(e.got, "__Secure-") && strings.HasPrefix(e.want, "__Host-"):
+		why = "the name a store with Config.Domain set gives it (a __Host- cookie cannot carry a Domain)"
+	case strings.HasPrefix(e.got, "__Host-") && strings.HasPrefix(e.want, "__Secure-"):
+		why = "the name a store without Config.Domain gives it"
+	}
+	return fmt.Sprintf("%v %q: the request carries %q, %s; every server and service that shares the session "+
+		"needs the same Name, Domain, Path and Insecure", ErrAbsent, e.want, e.got, why)
+}
+
+func (e *otherNameError) Unwrap() []error { return []error{ErrAbsent, ErrCookieNameMismatch} }
+
+// otherName returns the name, other than the store's own, under which
+// the Cookie header h carries the store's session cookie: the store's
+// name with its __Host- or __Secure- prefix swapped, added or taken away.
+// It runs only for a request that carries no session cookie, and reads
+// nothing but the cookies' names.
+func (st *Store[T]) otherName(h http.Header) string {
+	name := st.cfg.Name
+	base := strings.TrimPrefix(strings.TrimPrefix(name, "__Host-"), "__Secure-")
+	for _, line := range h["Cookie"] {
+		if !strings.Contains(line, base) {
+			continue
+		}
+		for part := range strings.SplitSeq(line, ";") {
+			k, _, _ := strings.Cut(trimBlanks(part), "=")
+			if k != name && (k == base || k == "__Host-"+base || k == "__Secure-"+base) {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // checkRequest reports, once per store and cause, a request on which the
@@ -341,5 +392,9 @@ func (st *Store[T]) warn(r *http.Request, op string, err error) {
 	if st.cfg.OnError != nil {
 		st.cfg.OnError(r, err)
 	}
-	logger(st.cfg.Logger).Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", r.URL.Path)
+	path := ""
+	if r.URL != nil { // a request built by hand for Load may have none
+		path = r.URL.Path
+	}
+	logger(st.cfg.Logger).Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", path)
 }

@@ -286,3 +286,59 @@ func TestLoggerDefaultsToSlogDefault(t *testing.T) {
 		t.Errorf("a discarding Logger: the default logger got %q", buf.String())
 	}
 }
+
+// TestCookieUnderAnotherName checks that a request carrying the store's
+// session cookie under the name another configuration gives it (a Domain
+// set on one server and not on another) loads as absent, with a load
+// error that says so and matches ErrCookieNameMismatch, reported once.
+func TestCookieUnderAnotherName(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		domain  string
+		cookies string
+		other   string // the name the error quotes; "" for a plain absent
+		says    string
+	}{
+		{"domain elsewhere", "", "theme=dark; __Secure-session=~AQAB", "__Secure-session", "a store with Config.Domain set"},
+		{"no domain elsewhere", "example.com", "__Host-session=~AQAB", "__Host-session", "a store without Config.Domain"},
+		{"insecure elsewhere", "", "session=~AQAB", "session", "another configuration"},
+		{"chunk of the other name", "", "__Secure-session.1=x", "", ""},
+		{"names that only start alike", "", "__Secure-sessionid=1; session2=x; xsession=1", "", ""},
+		{"none", "", "theme=dark", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var reports []error
+			st, _ := newStore(t, testRing(t), Config[cart]{Domain: tc.domain, OnError: func(_ *http.Request, err error) {
+				reports = append(reports, err)
+			}, Logger: slog.New(slog.DiscardHandler)})
+			for range 2 {
+				r := httptest.NewRequest("GET", "https://app.example.com/", nil)
+				r.Header.Set("Cookie", tc.cookies)
+				s, err := st.Load(r)
+				if !errors.Is(err, ErrAbsent) || !s.IsNew() {
+					t.Fatalf("err %v, new %v: want an absent session", err, s.IsNew())
+				}
+				if tc.other == "" {
+					if err != ErrAbsent {
+						t.Errorf("err %q, want ErrAbsent itself", err)
+					}
+					continue
+				}
+				if !errors.Is(err, ErrCookieNameMismatch) || !strings.Contains(err.Error(), `the request carries "`+tc.other+`"`) ||
+					!strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), `"`+st.Name()+`"`) {
+					t.Errorf("err %q", err)
+				}
+			}
+			if want := min(1, len(tc.other)); len(reports) != want {
+				t.Errorf("%d reports %v, want %d", len(reports), reports, want)
+			}
+		})
+	}
+
+	// A request built by hand, without a URL, reports without failing.
+	st, _ := newStore(t, testRing(t), Config[cart]{Logger: slog.New(slog.DiscardHandler)})
+	r := &http.Request{Header: http.Header{"Cookie": {"__Secure-session=x"}}}
+	if _, err := st.Load(r); !errors.Is(err, ErrCookieNameMismatch) {
+		t.Errorf("err %v", err)
+	}
+}

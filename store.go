@@ -167,6 +167,14 @@ func (st *Store[T]) load(r *http.Request, s *Session[T]) error {
 	if st.legacy != nil {
 		err = st.openLegacy(r, s, now, err)
 	}
+	if err == ErrAbsent {
+		if other := st.otherName(r.Header); other != "" {
+			err = &otherNameError{want: st.cfg.Name, got: other}
+			if st.reported.otherName.CompareAndSwap(false, true) {
+				st.warn(r, "load", err)
+			}
+		}
+	}
 	if err != nil {
 		st.reset(s, now)
 		s.loadErr = err
