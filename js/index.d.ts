@@ -23,7 +23,17 @@ export class CookieSessionError extends Error {
   host?: string;
 }
 /** The request carried no session cookie. */
-export class AbsentError extends CookieSessionError { readonly kind: 'absent'; }
+export class AbsentError extends CookieSessionError {
+  readonly kind: 'absent';
+  /**
+   * Set by SessionStore.load when the Cookie header carries the store's
+   * session cookie under the name another configuration gives it
+   * ("__Secure-session" from a store with a domain, reaching one without):
+   * the services that share the session disagree on domain, path or
+   * insecure. The message says so.
+   */
+  readonly otherName?: string;
+}
 /** Not a value of this format, or an authentic payload that does not deserialize. */
 export class MalformedError extends CookieSessionError { readonly kind: 'malformed'; }
 /** Authentication failed; deliberately says nothing more. */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Codec } from './codec.js';
-import { MalformedError, ExpiredError, TooLargeError, CookieSessionError } from './errors.js';
+import { MalformedError, ExpiredError, TooLargeError, CookieSessionError, AbsentError } from './errors.js';
 import { openBearerToken, TOKEN } from './bearer.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
 
@@ -112,6 +112,7 @@ export class SessionStore {
       return s;
     } catch (e) {
       if (e instanceof CookieSessionError && e.carried !== undefined) e.host = host;
+      if (e instanceof AbsentError) explainOtherName(e, cookieHeader, this.name);
       throw e;
     }
   }
@@ -750,4 +751,32 @@ function readJSONEnvelope(v) {
   if (id.length !== SESSION_ID_LENGTH) throw bad(`id of ${id.length} bytes`);
   const flashes = store.slice(0, len).map((f) => ({ kind: f.kind, text: f.text }));
   return { id, created, data: unraw(data), flashes, persistent };
+}
+
+// explainOtherName says, in the AbsentError e, when the Cookie header
+// carries the store's session cookie under the name another configuration
+// gives it, as Go's store does: "__Secure-session", which a store with a
+// domain writes, reaching a store without one ("__Host-session"), or the
+// other way round. The servers and services that share the session then
+// disagree on domain (or path, or insecure). e.otherName is that name.
+function explainOtherName(e, header, name) {
+  const base = name.replace(/^__(Host|Secure)-/, '');
+  const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : [];
+  for (const line of lines) {
+    if (typeof line !== 'string' || !line.includes(base)) continue;
+    for (const part of line.split(';')) {
+      const k = part.replace(/^[ \t]+|[ \t]+$/g, '').split('=', 1)[0];
+      if (k === name || (k !== base && k !== `__Host-${base}` && k !== `__Secure-${base}`)) continue;
+      let why = "a name the store's cookie gets under another configuration";
+      if (k.startsWith('__Secure-') && name.startsWith('__Host-')) {
+        why = 'the name a store with a domain gives it (a __Host- cookie cannot carry a Domain)';
+      } else if (k.startsWith('__Host-') && name.startsWith('__Secure-')) {
+        why = 'the name a store without a domain gives it';
+      }
+      e.message = `cookiesession: no session cookie "${name}": the request carries "${k}", ${why}; ` +
+        'every server and service that shares the session needs the same name, domain, path and insecure';
+      e.otherName = k;
+      return;
+    }
+  }
 }

@@ -397,3 +397,26 @@ test('SessionStore: sameSite in any case, a null domain, and domains that end in
     assert.doesNotThrow(() => new SessionStore(ring, { domain: d }), d);
   }
 });
+
+test('an absent session says when the cookie came under the name of another configuration', () => {
+  const cases = [
+    [{}, 'theme=dark; __Secure-session=~AQAB', '__Secure-session', 'a store with a domain'],
+    [{ domain: 'example.com' }, '__Host-session=~AQAB', '__Host-session', 'a store without a domain'],
+    [{}, 'session=~AQAB', 'session', 'another configuration'],
+    [{}, '__Secure-session.1=x; __Secure-sessionid=1; xsession=1', undefined, undefined],
+  ];
+  for (const [opts, cookies, other, says] of cases) {
+    const st = storeAt(epoch, opts);
+    assert.throws(() => st.load(cookies), (e) => {
+      assert.ok(e instanceof AbsentError, e.message);
+      assert.equal(e.otherName, other);
+      if (other === undefined) {
+        assert.equal(e.message, 'cookiesession: no session cookie');
+      } else {
+        assert.ok(e.message.includes(`the request carries "${other}"`) && e.message.includes(says) &&
+          e.message.includes(`"${st.name}"`), e.message);
+      }
+      return true;
+    });
+  }
+});
