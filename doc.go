@@ -86,7 +86,9 @@
 // unexported one, or one that Go's embedding rules shadow, opens as its
 // zero value. Two or more fields that claim one name at one depth
 // (promoted from two embedded structs, or tagged alike), which Go's
-// encoders do not all write, are refused by Save. Printing a [Key],
+// encoders do not all write, are refused by Save, and a session type of
+// which the serializer writes no field (every one unexported or tagged
+// "-") by NewStore. Printing a [Key],
 // a [Keyring] or a [Session], a pointer to one, or a slice, map or
 // exported struct field that holds them, with any verb of fmt or through
 // slog, shows no key's secret and no session's data, id or cookies. (fmt

@@ -141,6 +141,67 @@ func sealable(ser Serializer, v any, enc []byte) error {
 	return sealableAfter(ser, v, enc)
 }
 
+// checkSessionType refuses a session type that this package's serializer
+// would seal as nothing: a struct (or a pointer to one) that has fields
+// but writes none of them, since all are unexported, or tagged "-",
+// and that does not encode itself. Every Save of it would succeed and
+// every Load give back the zero value, with no error anywhere; the fields
+// of a struct nested in the session are the application's to choose, and
+// lostField and the round-trip checks cover what is lost there.
+func checkSessionType(t reflect.Type, ser Serializer) error {
+	var cbor bool
+	switch ser.(type) {
+	case CBOR, nil: // nil: the default, CBOR
+		cbor = true
+	case JSON:
+	default:
+		return nil // an application's serializer follows rules of its own
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || customDecoding(t) || !writesNoField(t, cbor, 0) {
+		return nil
+	}
+	hooks := "MarshalCBOR and UnmarshalCBOR"
+	if !cbor {
+		hooks = "MarshalJSON and UnmarshalJSON"
+	}
+	return fmt.Errorf("cookiesession: NewStore: the session type %s has no field the serializer writes "+
+		"(unexported fields, and fields tagged \"-\", are left out), so every session would come back as its "+
+		"zero value: export the fields that make up the session, or give the type %s", t, hooks)
+}
+
+// writesNoField reports whether struct type t has fields, none of which
+// the serializer writes: every field unexported (an embedded struct's
+// exported fields are promoted, and count), or tagged "-". A struct with
+// no fields, or only blank ones, holds nothing to lose. Embedding is
+// followed at most MaxNesting levels deep.
+func writesNoField(t reflect.Type, cbor bool, depth int) bool {
+	held := false
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Name == "_" {
+			continue // a blank field holds nothing the program can set
+		}
+		held = true
+		if fieldTag(f, cbor) == "-" {
+			continue
+		}
+		if f.IsExported() {
+			return false
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && ft.Kind() == reflect.Struct && depth < MaxNesting && !writesNoField(ft, cbor, depth+1) {
+			return false // it promotes an exported field
+		}
+	}
+	return held
+}
+
 // userPath turns the path of a field in a value of type t into the path
 // the application knows: within a session's envelope, the path in its
 // data. It reports false for a field of the envelope itself.

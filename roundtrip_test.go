@@ -662,3 +662,79 @@ func TestSaveRefusesTextOnlyStructsInCBOR(t *testing.T) {
 		t.Errorf("JSON: loaded %+v, %v; want %+v", g, err, v)
 	}
 }
+
+// TestNewStoreRefusesTypeWritingNothing checks that a session type whose
+// serializer writes none of its fields is refused when the store is
+// built, rather than saved as nothing and loaded as its zero value, and
+// that types that hold nothing to lose, or write something, are taken.
+func TestNewStoreRefusesTypeWritingNothing(t *testing.T) {
+	type hidden struct {
+		name   string
+		visits int
+	}
+	type skipped struct {
+		Name string `cbor:"-" json:"-"`
+		note string
+	}
+	type inner struct{ id int }
+	type embedsHidden struct {
+		inner
+		count int
+	}
+	type Promoted struct{ ID int }
+	type embedsExported struct {
+		Promoted
+		secret string
+	}
+	type blank struct{ _ [0]func() }
+	type nested struct{ Prefs hidden } // a nested struct's fields are the application's to choose
+	type jsonOnly struct {
+		Name string `json:"-"`
+	}
+	ring := testRing(t)
+	refused := func(err error) bool {
+		return err != nil && strings.Contains(err.Error(), "has no field the serializer writes")
+	}
+	check := func(name string, err error, want bool) {
+		t.Helper()
+		if refused(err) != want {
+			t.Errorf("%s: err %v, refused %v, want %v", name, err, refused(err), want)
+		}
+	}
+	_, err := NewStore(ring, Config[hidden]{})
+	check("unexported fields", err, true)
+	if err != nil && !strings.Contains(err.Error(), "MarshalCBOR") {
+		t.Errorf("the CBOR refusal names no way out: %v", err)
+	}
+	_, err = NewStore(ring, Config[*hidden]{})
+	check("a pointer to one", err, true)
+	_, err = NewStore(ring, Config[skipped]{})
+	check(`tagged "-" and unexported`, err, true)
+	_, err = NewStore(ring, Config[embedsHidden]{})
+	check("an embedded struct of unexported fields", err, true)
+	_, err = NewStore(ring, Config[hidden]{Serializer: JSON{}})
+	check("unexported fields, JSON", err, true)
+	if err != nil && !strings.Contains(err.Error(), "MarshalJSON") {
+		t.Errorf("the JSON refusal names no way out: %v", err)
+	}
+	_, err = NewStore(ring, Config[jsonOnly]{})
+	check(`json:"-" alone, with CBOR, which reads json tags when there is no cbor tag`, err, true)
+	_, err = NewStore(ring, Config[jsonOnly]{Serializer: JSON{}})
+	check(`json:"-", with JSON`, err, true)
+	_, err = NewStore(ring, Config[embedsExported]{})
+	check("an embedded struct that promotes an exported field", err, false)
+	_, err = NewStore(ring, Config[blank]{})
+	check("a blank field only", err, false)
+	_, err = NewStore(ring, Config[struct{}]{})
+	check("no fields", err, false)
+	_, err = NewStore(ring, Config[nested]{})
+	check("an exported field of such a type", err, false)
+	_, err = NewStore(ring, Config[time.Time]{})
+	check("a type that encodes itself", err, false)
+	_, err = NewStore(ring, Config[hidden]{Serializer: rawSerializer{}})
+	check("an application's serializer", err, false)
+
+	if _, err := NewStore[cart](nil, Config[cart]{}); err == nil || !strings.Contains(err.Error(), "NewStore: nil key source") {
+		t.Errorf("a nil key source: %v", err)
+	}
+}

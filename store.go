@@ -37,6 +37,9 @@ type MapStore = Store[map[string]any]
 // NewStore returns a store whose sessions are sealed with keys from keys:
 // a *Keyring, or a watched keyring file that picks up rotations.
 func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
+	if keys == nil {
+		return nil, errors.New("cookiesession: NewStore: nil key source; give it the *KeyringFile of the fleet's keyring file (NewKeyringFile), or a *Keyring")
+	}
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
@@ -64,6 +67,9 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 	}
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Map {
 		st.mapType = t
+	}
+	if err := checkSessionType(reflect.TypeFor[T](), cfg.Serializer); err != nil {
+		return nil, err
 	}
 	if cfg.Gorilla != nil {
 		if st.legacy, err = newMigration(cfg.Gorilla); err != nil {
