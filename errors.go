@@ -90,10 +90,16 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 type KeyError struct {
 	ID  KeyID
 	Err error
+
+	why string // what the keyring knows of the id, for an operator
 }
 
 func (e *KeyError) Error() string {
-	return "cookiesession: key " + e.ID.String() + ": " + strings.TrimPrefix(e.Err.Error(), "cookiesession: ")
+	s := "cookiesession: key " + e.ID.String() + ": " + strings.TrimPrefix(e.Err.Error(), "cookiesession: ")
+	if e.why != "" {
+		s += " (" + e.why + ")"
+	}
+	return s
 }
 
 func (e *KeyError) Unwrap() error { return e.Err }

@@ -367,7 +367,14 @@ func (r *Keyring) index(id KeyID) int {
 func (r *Keyring) opener(id KeyID, now time.Time) (cipher.AEAD, error) {
 	i := r.index(id)
 	if i < 0 {
-		return nil, &KeyError{ID: id, Err: ErrUnknownKey}
+		// What the server's log then says: the operator's first
+		// question is whether the key is gone or was never here.
+		why := "in no keyring this server holds: sealed by a server with another keyring file, " +
+			"or under a key newer than this server's copy of the file"
+		if slices.Contains(r.deleted, id) {
+			why = "pruned from the keyring: no server opens it any more"
+		}
+		return nil, &KeyError{ID: id, Err: ErrUnknownKey, why: why}
 	}
 	if !r.keys[i].CanOpen(now) {
 		return nil, &KeyError{ID: id, Err: ErrRevokedKey}

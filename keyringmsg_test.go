@@ -58,3 +58,44 @@ func TestKeyringMessageEmptyFile(t *testing.T) {
 		}
 	}
 }
+
+// A value under a key the server does not hold says whether the key was
+// pruned, or was never in this server's keyring: the operator's first
+// question when every request logs it.
+func TestUnknownKeySaysWhy(t *testing.T) {
+	sealer := testRing(t)
+	c, _ := testCodec(t, sealer, CodecConfig{})
+	value, err := c.Encode("session", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sealer.keys[sealer.primary(t0)].ID
+	var others []Key
+	for _, k := range sealer.keys {
+		if k.ID != id {
+			others = append(others, k)
+		}
+	}
+	pruned, err := buildKeyring(others, []KeyID{id}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown, err := buildKeyring(others, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ring *Keyring
+		says string
+	}{
+		{pruned, "pruned from the keyring: no server opens it any more"},
+		{unknown, "in no keyring this server holds: sealed by a server with another keyring file"},
+	} {
+		var s string
+		c, _ := testCodec(t, tc.ring, CodecConfig{})
+		err := c.Decode("session", value, &s)
+		if !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), "key "+id.String()+": unknown key ("+tc.says) {
+			t.Errorf("err %v, want ErrUnknownKey saying %q", err, tc.says)
+		}
+	}
+}
