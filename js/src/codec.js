@@ -218,7 +218,14 @@ export class Codec {
         key = ring.key(id);
       }
     }
-    if (key === undefined) throw new UnknownKeyError(id);
+    if (key === undefined) {
+      // What the log then says, as in Go: the operator's first question
+      // is whether the key is gone or was never here.
+      throw new UnknownKeyError(id, typeof ring.isDeleted === 'function' && ring.isDeleted(id)
+        ? 'pruned from the keyring: no server opens it any more'
+        : 'in no keyring this server holds: sealed by a server with another keyring file, ' +
+          "or under a key newer than this server's copy of the file");
+    }
     if (!key.canOpen(now)) throw new RevokedKeyError(id);
     let plain;
     try {

@@ -53,7 +53,8 @@ export class KeyError extends CookieSessionError {
 
 /** No key with this id in the keyring (never there, or deleted). */
 export class UnknownKeyError extends KeyError {
-  constructor(keyId) { super(keyId, 'unknown key'); }
+  /** @param {string} keyId @param {string} [why] what the keyring knows of the id, as Go says it */
+  constructor(keyId, why) { super(keyId, why ? `unknown key (${why})` : 'unknown key'); }
 }
 UnknownKeyError.prototype.kind = 'unknown-key';
 UnknownKeyError.prototype.code = 'COOKIESESSION_UNKNOWN_KEY';

@@ -257,3 +257,19 @@ test("custom serializers in a SessionStore: the session's byte data survives", (
   assert.deepEqual([...loaded.data], [5, 6]);
   assert.deepEqual([...loaded.id], [...sealed.id]);
 });
+
+test('an unknown key says whether it was pruned or never in this keyring, as Go does', async () => {
+  const { readFileSync } = await import('node:fs');
+  const value = (name) => readFileSync(path.join(VECTOR_DIR, `${name}.txt`), 'utf8').split('\n\n')[1].trim();
+  const c = codecAt(epoch);
+  for (const [name, says] of [
+    ['deleted-key', 'pruned from the keyring: no server opens it any more'],
+    ['unknown-key', 'in no keyring this server holds: sealed by a server with another keyring file'],
+  ]) {
+    assert.throws(() => c.open('session', value(name)), (e) => {
+      assert.ok(e instanceof UnknownKeyError, e.message);
+      assert.ok(e.message.startsWith(`cookiesession: key ${e.keyId}: unknown key (${says}`), e.message);
+      return true;
+    });
+  }
+});
