@@ -117,6 +117,13 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 		var de *DecodeError
 		if errors.As(decodeFailure(ser, enc, dst), &de) {
 			ve.Field, ve.Type = de.Field, de.Type
+			if _, t, ok := typePathWhere(rv.Type(), methodInterface); ok && t.String() == de.Type {
+				// An error, a fmt.Stringer: written as what it holds,
+				// and decoded into nothing, since no decoder knows
+				// which concrete type to make.
+				ve.Problem = "a field of an interface type with methods (an error, a fmt.Stringer) is written, " +
+					"but no decoder can make one again; keep its text instead (err.Error()), or a concrete type"
+			}
 		}
 		return ve
 	}
@@ -241,13 +248,95 @@ func serializeError(v any, err error) error {
 	var cborType *cbor.UnsupportedTypeError
 	var jsonType *json.UnsupportedTypeError
 	problem := "the serializer cannot encode it"
+	var unsupported reflect.Type
 	switch {
-	case errors.As(err, &cborType), errors.As(err, &jsonType):
-		problem = err.Error()
+	case errors.As(err, &cborType):
+		problem, unsupported = err.Error(), cborType.Type
+	case errors.As(err, &jsonType):
+		problem, unsupported = err.Error(), jsonType.Type
 	case errors.Is(err, errTooDeep):
 		problem = "nested deeper than MaxNesting"
 	}
-	return &ValueError{Type: dataType(reflect.TypeOf(v)).String(), Problem: problem}
+	root := reflect.TypeOf(v)
+	if unsupported != nil {
+		// Name the field and the way out: the encoders name the type
+		// alone, and leave the application to look for it.
+		// (fxamacker/cbor names the struct that holds the field.)
+		ve := &ValueError{Type: unsupported.String(), Problem: "no serializer can write a value of this kind " +
+			"(a func, a channel, a complex number); keep it out of the session: make the field unexported, or tag it " +
+			"`cbor:\"-\" json:\"-\"`"}
+		if path, t, ok := typePathWhere(root, unwritable); ok {
+			ve.Field, _ = userPath(root, path)
+			ve.Type = t.String()
+		}
+		return ve
+	}
+	return &ValueError{Type: dataType(root).String(), Problem: problem}
+}
+
+// unwritable reports whether t is of a kind that neither CBOR nor JSON
+// writes.
+func unwritable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Func, reflect.Chan, reflect.Complex64, reflect.Complex128, reflect.UnsafePointer:
+		return true
+	}
+	return false
+}
+
+// methodInterface reports whether t is an interface type with methods,
+// which no decoder can fill.
+func methodInterface(t reflect.Type) bool { return t.Kind() == reflect.Interface && t.NumMethod() > 0 }
+
+// typePathWhere returns the path, from type root, of the first type that
+// match reports, and that type, as the encoders reach it: exported fields
+// not tagged "-", the elements of pointers, slices, arrays and maps
+// ("[]"), to MaxNesting levels. It finds no type held in an interface. ok
+// is false if there is none, or root itself matches.
+func typePathWhere(root reflect.Type, match func(reflect.Type) bool) (path string, found reflect.Type, ok bool) {
+	type step struct {
+		t    reflect.Type
+		path string
+	}
+	level, seen := []step{{root, ""}}, map[reflect.Type]bool{root: true}
+	for depth := 0; len(level) > 0 && depth <= MaxNesting; depth++ {
+		var next []step
+		add := func(t reflect.Type, path string) (string, bool) {
+			if match(t) {
+				found = t
+				return strings.TrimPrefix(path, "."), path != ""
+			}
+			if !seen[t] {
+				seen[t] = true
+				next = append(next, step{t, path})
+			}
+			return "", false
+		}
+		for _, s := range level {
+			switch s.t.Kind() {
+			case reflect.Pointer:
+				if p, ok := add(s.t.Elem(), s.path); ok {
+					return p, found, true
+				}
+			case reflect.Slice, reflect.Array, reflect.Map:
+				if p, ok := add(s.t.Elem(), s.path+"[]"); ok {
+					return p, found, true
+				}
+			case reflect.Struct:
+				for i := range s.t.NumField() {
+					f := s.t.Field(i)
+					if (!f.IsExported() && !f.Anonymous) || fieldTag(f, true) == "-" && fieldTag(f, false) == "-" {
+						continue
+					}
+					if p, ok := add(f.Type, s.path+"."+f.Name); ok {
+						return p, found, true
+					}
+				}
+			}
+		}
+		level = next
+	}
+	return "", nil, false
 }
 
 // checkValue walks v and refuses the first part that would not open again

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net/http/httptest"
 	"reflect"
@@ -737,4 +738,60 @@ func TestNewStoreRefusesTypeWritingNothing(t *testing.T) {
 	if _, err := NewStore[cart](nil, Config[cart]{}); err == nil || !strings.Contains(err.Error(), "NewStore: nil key source") {
 		t.Errorf("a nil key source: %v", err)
 	}
+}
+
+// TestValueErrorNamesUnwritableField checks that a field no serializer
+// can write (a func, a channel, a complex number) or read back (an
+// interface with methods, such as error) is named, with the way out.
+func TestValueErrorNamesUnwritableField(t *testing.T) {
+	type item struct {
+		Name string
+		Done chan struct{}
+	}
+	type withFunc struct {
+		User     string
+		Callback func()
+	}
+	type withChanDeep struct {
+		User  string
+		Items []item
+	}
+	type withComplex struct{ Z complex128 }
+	type withError struct {
+		User string
+		Err  error
+	}
+	for _, tc := range []struct {
+		name  string
+		save  func(ser Serializer) error
+		field string
+		says  string
+	}{
+		{"func", func(ser Serializer) error { return saveWith(t, ser, withFunc{"ada", func() {}}) }, "Callback", "keep it out of the session"},
+		{"chan in a slice", func(ser Serializer) error {
+			return saveWith(t, ser, withChanDeep{"ada", []item{{"a", make(chan struct{})}}})
+		}, "Items[].Done", "keep it out of the session"},
+		{"complex", func(ser Serializer) error { return saveWith(t, ser, withComplex{1i}) }, "Z", "a complex number"},
+		{"error", func(ser Serializer) error { return saveWith(t, ser, withError{"ada", errors.New("boom")}) }, "Err", "err.Error()"},
+	} {
+		for _, ser := range []Serializer{CBOR{}, JSON{}} {
+			err := tc.save(ser)
+			var ve *ValueError
+			if !errors.As(err, &ve) || ve.Field != tc.field || !strings.Contains(ve.Problem, tc.says) {
+				t.Errorf("%s, %T: err %v, want a *ValueError for field %s saying %q", tc.name, ser, err, tc.field, tc.says)
+			}
+			if err != nil && strings.Contains(err.Error(), "boom") {
+				t.Errorf("%s, %T: the error quotes the value: %v", tc.name, ser, err)
+			}
+		}
+	}
+}
+
+// saveWith saves v in a session of a store of v's type with serializer ser.
+func saveWith[T any](t *testing.T, ser Serializer, v T) error {
+	t.Helper()
+	st, _ := newStore(t, testRing(t), Config[T]{Serializer: ser, Logger: slog.New(slog.DiscardHandler)})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(v)
+	return st.Save(httptest.NewRecorder(), nil, s)
 }
