@@ -28,6 +28,16 @@ func versionLine(info *debug.BuildInfo, ok bool) string {
 		if version == "" {
 			version = "(devel)" // a test binary, or a build outside module mode
 		}
+		if r := info.Main.Replace; r != nil {
+			// Built from a copy that a replace directive points at: the
+			// version the requirement names says nothing (the zero
+			// pseudo-version, most often), the copy's path does.
+			version = "(devel)"
+			if r.Version != "" && r.Version != "(devel)" {
+				version = r.Version
+			}
+			extra = append(extra, "from "+r.Path)
+		}
 		var revision, modified string
 		for _, s := range info.Settings {
 			switch s.Key {
