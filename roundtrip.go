@@ -89,7 +89,7 @@ func sealableBefore(v any, ser encoder) error {
 	if err := lostError(plan, ser, "", dataType(rv.Type())); err != nil {
 		return err
 	}
-	if !plan.walk() && !(ser == encCBOR && plan.textOnly) {
+	if !plan.walk() && !plan.selfLost(ser) {
 		return nil
 	}
 	if err := checkValue(rv, "", 0, 0, ser, false); err != nil {
@@ -363,14 +363,12 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		return nil
 	}
 	// Below an interface (generic), a map's keys are looked at too.
-	if p := roundTripPlanOf(t); !p.walk() && !(generic && cbor && p.otherKeys) && !(cbor && p.textOnly) {
+	if p := roundTripPlanOf(t); !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) {
 		return nil
 	}
 	if customDecoding(t) {
-		if cbor && textOnlyCBOR(t) && v.CanInterface() && textLostInCBOR(v) {
-			return &ValueError{Field: path, Type: t.String(), Problem: "it writes itself with MarshalText, which CBOR does " +
-				"not call: CBOR writes its exported fields only, and this value would come back as another; store its " +
-				"text in a string field, or use the JSON serializer"}
+		if ignoredMarshaler(t, cbor) && v.CanInterface() && lostThroughFields(v, cbor) {
+			return &ValueError{Field: path, Type: t.String(), Problem: ignoredMarshalerProblem(cbor)}
 		}
 		// Its parts are its own business, but for a time.Time embedded in
 		// a struct, whose methods the struct takes on: encoding/json
@@ -518,10 +516,11 @@ type roundTripPlan struct {
 	// keys may not be text: held in an interface, checkValue looks at its
 	// keys, since one that is not text does not decode again.
 	otherKeys bool
-	// textOnly: it has a struct that writes itself with MarshalText
-	// alone, which CBOR does not call (see textOnlyCBOR).
-	textOnly bool
-	deep     bool // it may nest without bound: an interface, or a recursive type
+	// selfCBOR, selfJSON: it has a struct that writes itself with a
+	// method that CBOR's encoder, or JSON's, does not call (see
+	// ignoredMarshaler).
+	selfCBOR, selfJSON bool
+	deep               bool // it may nest without bound: an interface, or a recursive type
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -589,12 +588,13 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	visiting[t] = true
 	defer delete(visiting, t)
 	if customDecoding(t) {
-		return roundTripPlan{verify: true, textOnly: textOnlyCBOR(t)}
+		return roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false)}
 	}
 	var p roundTripPlan
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
-		p.intKeys, p.otherKeys, p.textOnly = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys, p.textOnly || q.textOnly
+		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
+		p.selfCBOR, p.selfJSON = p.selfCBOR || q.selfCBOR, p.selfJSON || q.selfJSON
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
 	}
 	switch t.Kind() {
@@ -636,65 +636,149 @@ var (
 	bigIntType          = reflect.TypeFor[big.Int]()
 )
 
-// textOnlyCBOR reports whether struct type t, which decodes itself,
-// writes itself as text alone: fxamacker/cbor calls MarshalBinary and
-// MarshalCBOR but not MarshalText, so it writes such a struct (big.Rat,
-// big.Float, a type of the application's) as its exported fields, and a
-// value whose state is elsewhere comes back as another (zero, for
-// big.Rat). textLostInCBOR tells, value by value. encoding/json calls
-// MarshalText, so the JSON serializer keeps such values.
+// selfLost reports whether ser's encoder ignores the marshaler of a
+// struct among the type's parts (see ignoredMarshaler), so that its
+// values must be looked at.
+func (p roundTripPlan) selfLost(ser encoder) bool {
+	return ser == encCBOR && p.selfCBOR || ser == encJSON && p.selfJSON
+}
+
+var jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+
+// ignoredMarshaler reports whether struct type t, which decodes itself,
+// writes itself only with methods that the serializer's encoder does not
+// call, and keeps state elsewhere than in its exported fields: the
+// encoder then writes its exported fields alone, and a value whose state
+// is elsewhere comes back as another (zero, for big.Rat).
+// fxamacker/cbor calls MarshalCBOR and MarshalBinary, not MarshalText or
+// MarshalJSON (big.Rat, big.Float, a type of the application's);
+// encoding/json calls MarshalJSON and MarshalText, not MarshalBinary or
+// MarshalCBOR (url.URL, whose Userinfo holds its state unexported).
+// lostThroughFields tells, value by value.
 //
 // A struct whose fields are all exported, and none of them of such a type,
 // comes back whole (a field the encoder leaves out is lostField's), so
 // its values need no check: the check costs an encoding and a decoding
 // of each value, on every save.
-func textOnlyCBOR(t reflect.Type) bool {
-	return textOnlyStruct(t, 0)
+func ignoredMarshaler(t reflect.Type, cbor bool) bool {
+	return ignoredMarshalerAt(t, cbor, 0)
 }
 
-func textOnlyStruct(t reflect.Type, depth int) bool {
+func ignoredMarshalerAt(t reflect.Type, cbor bool, depth int) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType || depth > MaxNesting {
 		return false // time.Time and big.Int are written by rules of their own
 	}
-	p := reflect.PointerTo(t)
-	if !p.Implements(textMarshalerType) || p.Implements(binaryMarshalerType) || p.Implements(cborMarshalerType) {
+	if called, ignored := marshalersOf(t, cbor); called != nil || ignored == nil {
 		return false
 	}
+	return hiddenState(t, cbor, depth)
+}
+
+// hiddenState reports whether struct type t, written field by field,
+// keeps state the encoder does not write: an unexported field, or a
+// field of a struct type (through pointers, not through slices or maps)
+// that does and does not write itself.
+func hiddenState(t reflect.Type, cbor bool, depth int) bool {
 	for i := range t.NumField() {
-		if f := t.Field(i); !f.IsExported() || textOnlyStruct(f.Type, depth+1) {
-			return true // state CBOR may not write
+		f := t.Field(i)
+		if !f.IsExported() {
+			return true
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() != reflect.Struct || ft == timeType || ft == bigIntType || depth >= MaxNesting {
+			continue
+		}
+		if called, _ := marshalersOf(ft, cbor); called == nil && hiddenState(ft, cbor, depth+1) {
+			return true
 		}
 	}
 	return false
 }
 
-// textLostInCBOR reports whether v, a value of a type textOnlyCBOR holds,
-// comes back from CBOR as another value: by its own measure, the text its
-// MarshalText writes, before and after. A value whose exported fields
-// hold its state (and a zero value) comes back equal and is kept.
-func textLostInCBOR(v reflect.Value) bool {
-	text := func(v reflect.Value) ([]byte, error) {
-		p := reflect.New(v.Type()) // MarshalText may have a pointer receiver
-		p.Elem().Set(v)
-		return p.Interface().(encoding.TextMarshaler).MarshalText()
+// marshalersOf returns, of the marshaling interfaces *t implements, the
+// first that the serializer's encoder calls and the first it does not
+// (nil when there is none).
+func marshalersOf(t reflect.Type, cbor bool) (called, ignored reflect.Type) {
+	calls := []reflect.Type{cborMarshalerType, binaryMarshalerType}
+	ignores := []reflect.Type{textMarshalerType, jsonMarshalerType}
+	if !cbor {
+		calls, ignores = []reflect.Type{jsonMarshalerType, textMarshalerType}, []reflect.Type{binaryMarshalerType, cborMarshalerType}
 	}
-	want, err := text(v)
+	p := reflect.PointerTo(t)
+	for _, i := range calls {
+		if p.Implements(i) {
+			called = i
+			break
+		}
+	}
+	for _, i := range ignores {
+		if p.Implements(i) {
+			ignored = i
+			break
+		}
+	}
+	return called, ignored
+}
+
+// ignoredMarshalerProblem is the refusal of a value that
+// lostThroughFields found to come back as another.
+func ignoredMarshalerProblem(cbor bool) string {
+	if cbor {
+		return "it writes itself with MarshalText or MarshalJSON, which CBOR does not call: CBOR writes its " +
+			"exported fields only, and this value would come back as another; store its text in a string field, " +
+			"give it MarshalBinary and UnmarshalBinary, or use the JSON serializer"
+	}
+	return "it writes itself with MarshalBinary or MarshalCBOR, which encoding/json does not call: JSON writes its " +
+		"exported fields only, and this value would come back as another; store its text in a string field, " +
+		"give it MarshalText and UnmarshalText, or use the CBOR serializer"
+}
+
+// lostThroughFields reports whether v, a value of a type ignoredMarshaler
+// holds, comes back from the serializer as another value: by its own
+// measure, what its ignored marshaler writes, before and after. A value
+// whose exported fields hold its state (and a zero value) comes back
+// equal and is kept.
+func lostThroughFields(v reflect.Value, isCBOR bool) bool {
+	_, ignored := marshalersOf(v.Type(), isCBOR)
+	measure := func(v reflect.Value) ([]byte, error) {
+		p := reflect.New(v.Type()) // the method may have a pointer receiver
+		p.Elem().Set(v)
+		switch m := p.Interface(); ignored {
+		case textMarshalerType:
+			return m.(encoding.TextMarshaler).MarshalText()
+		case jsonMarshalerType:
+			return m.(json.Marshaler).MarshalJSON()
+		case binaryMarshalerType:
+			return m.(encoding.BinaryMarshaler).MarshalBinary()
+		case cborMarshalerType:
+			return m.(cbor.Marshaler).MarshalCBOR()
+		}
+		return nil, errors.New("no marshaler")
+	}
+	want, err := measure(v)
 	if err != nil {
 		return false // the encoder does not call it; nor can this check
 	}
-	modes := cborModesOnce()
-	enc, err := modes.enc.Marshal(v.Interface())
-	if err != nil {
-		return true
-	}
 	back := reflect.New(v.Type())
-	if err := modes.dec.Unmarshal(enc, back.Interface()); err != nil {
-		return true
+	if isCBOR {
+		modes := cborModesOnce()
+		enc, err := modes.enc.Marshal(v.Interface())
+		if err != nil || modes.dec.Unmarshal(enc, back.Interface()) != nil {
+			return true
+		}
+	} else {
+		enc, err := json.Marshal(v.Interface())
+		if err != nil || json.Unmarshal(enc, back.Interface()) != nil {
+			return true
+		}
 	}
-	got, err := text(back.Elem())
+	got, err := measure(back.Elem())
 	return err != nil || !bytes.Equal(want, got)
 }
 

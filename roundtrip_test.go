@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -661,6 +662,69 @@ func TestSaveRefusesTextOnlyStructsInCBOR(t *testing.T) {
 	got, err := st.Load(requestWith(rec))
 	if g := got.Get(); err != nil || g.R.Cmp(v.R) != 0 || g.F.Cmp(v.F) != 0 || g.T != v.T || g.E != v.E {
 		t.Errorf("JSON: loaded %+v, %v; want %+v", g, err, v)
+	}
+}
+
+// jsonWritten writes itself with MarshalJSON alone, and keeps its state
+// unexported; binaryWritten with MarshalBinary alone.
+type jsonWritten struct{ s string }
+
+func (v jsonWritten) MarshalJSON() ([]byte, error)  { return json.Marshal(v.s) }
+func (v *jsonWritten) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &v.s) }
+
+type binaryWritten struct{ s string }
+
+func (v binaryWritten) MarshalBinary() ([]byte, error) { return []byte(v.s), nil }
+func (v *binaryWritten) UnmarshalBinary(b []byte) error {
+	v.s = string(b)
+	return nil
+}
+
+type withSelfWritten struct {
+	J jsonWritten
+	B binaryWritten
+	U *url.URL
+}
+
+// Each serializer's encoder calls some marshalers and not others: CBOR
+// neither MarshalText nor MarshalJSON, JSON neither MarshalBinary nor
+// MarshalCBOR. A struct that writes itself only by a method the encoder
+// does not call, and keeps state it cannot see (unexported, or in a
+// nested struct's unexported fields: url.URL's Userinfo), comes back as
+// another value: Save refuses it, value by value, and keeps what comes
+// back equal.
+func TestSaveRefusesStructsWrittenByIgnoredMarshalers(t *testing.T) {
+	withUser, _ := url.Parse("https://ada:secret@example.com/a?b=c")
+	plain, _ := url.Parse("https://example.com/a?b=c")
+	refuses(t, CBOR{}, withSelfWritten{J: jsonWritten{"x"}}, "J")
+	refuses(t, JSON{}, withSelfWritten{B: binaryWritten{"x"}}, "B")
+	refuses(t, JSON{}, withSelfWritten{U: withUser}, "U")
+	refuses(t, JSON{}, holdsAny{V: binaryWritten{"x"}}, "V")
+	if ve := refusedBy(t, JSON{}, withSelfWritten{U: withUser}); strings.Contains(ve.Error(), "secret") {
+		t.Errorf("the refusal quotes the value: %v", ve)
+	}
+	for _, tc := range []struct {
+		ser Serializer
+		v   withSelfWritten
+	}{
+		{CBOR{}, withSelfWritten{B: binaryWritten{"x"}, U: withUser}}, // CBOR calls MarshalBinary
+		{JSON{}, withSelfWritten{J: jsonWritten{"x"}, U: plain}},      // JSON calls MarshalJSON; no Userinfo to lose
+		{CBOR{}, withSelfWritten{}},
+		{JSON{}, withSelfWritten{}},
+	} {
+		st, _ := newStore(t, testRing(t), Config[withSelfWritten]{Serializer: tc.ser})
+		s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+		s.Set(tc.v)
+		rec := httptest.NewRecorder()
+		if err := st.Save(rec, nil, s); err != nil {
+			t.Errorf("%T %+v: Save: %v", tc.ser, tc.v, err)
+			continue
+		}
+		got, err := st.Load(requestWith(rec))
+		if g := got.Get(); err != nil || g.J != tc.v.J || g.B != tc.v.B || (g.U == nil) != (tc.v.U == nil) ||
+			g.U != nil && g.U.String() != tc.v.U.String() {
+			t.Errorf("%T: loaded %+v, %v; want %+v", tc.ser, g, err, tc.v)
+		}
 	}
 }
 
