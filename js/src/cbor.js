@@ -19,7 +19,7 @@
 
 import { MalformedError } from './errors.js';
 import { decodeUTF8 } from './utf8.js';
-import { JSONNumber } from './json.js';
+import { JSONNumber, notPlainObject } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -546,6 +546,8 @@ class Encoder {
       }
       return;
     }
+    const problem = notPlainObject(v);
+    if (problem !== null) throw new TypeError(`cookiesession: ${problem}`);
     const keys = Object.keys(v);
     this.count(keys.length, 'map');
     this.head(5, keys.length);

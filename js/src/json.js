@@ -238,6 +238,23 @@ export function parseJSON(input, opts) {
   return v;
 }
 
+/**
+ * What is wrong with sealing object v as a map of its own keys, or null
+ * when nothing is: v is an object of a class (a Set, a RegExp, an Error,
+ * an ArrayBuffer, a typed array other than Uint8Array, a boxed Number, an
+ * instance of the application's), which would open as a plain object, a
+ * value of another kind. Plain objects (and those of no prototype) are
+ * what opening gives back.
+ * @param {object} v
+ */
+export function notPlainObject(v) {
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) return null;
+  const kind = typeof v.constructor === 'function' && v.constructor.name ? v.constructor.name : Object.prototype.toString.call(v).slice(8, -1);
+  return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} would open as a plain object, another value; convert it first ` +
+    '(to an array, a plain object, a Uint8Array for bytes), or give its class a toJSON method';
+}
+
 /** JSON text of a value, as Go's encoding/json writes it: BigInt as a number, bytes as base64. */
 export function stringifyJSON(v) {
   const out = JSON.stringify(v, function (k, x) {
@@ -251,6 +268,10 @@ export function stringifyJSON(v) {
     if (typeof x === 'bigint') return { __bigint: x.toString() };
     if (raw instanceof JSONNumber && DECIMAL.test(raw.text)) return { __bigint: raw.text };
     if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
+    if (typeof x === 'object' && x !== null && !Array.isArray(x) && !(raw instanceof JSONNumber)) {
+      const problem = notPlainObject(x);
+      if (problem !== null) throw new TypeError(`cookiesession: ${problem}`);
+    }
     return x;
   });
   if (out === undefined) throw new TypeError('cookiesession: value has no JSON form');

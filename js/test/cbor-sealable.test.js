@@ -320,3 +320,24 @@ test('byte strings decode to copies, plain Uint8Arrays, even from a Buffer', () 
   input.fill(0); // as the Codec wipes a plaintext once it is decoded
   assert.deepStrictEqual(v.a, new Uint8Array([1, 2, 3]));
 });
+
+test('an object of a class, which would open as a plain object, is refused by both serializers', () => {
+  class Visit { constructor() { this.path = '/'; } }
+  class Stamp { toJSON() { return 'stamp'; } } // as a URL and a Date, it stands for its toJSON
+  const refused = [new Set([1]), new ArrayBuffer(2), /x/, new Error('e'), new Number(3), new Int32Array([7]), new Visit(),
+    new WeakMap()];
+  for (const serializer of ['cbor', 'json']) {
+    const c = new Codec(ring, { now: () => now, serializer });
+    for (const v of refused) {
+      assert.throws(() => c.seal('session', { v }), (e) => e instanceof TypeError && /^cookiesession: an? \w+ would open as a plain object/.test(e.message),
+        `${serializer}: ${Object.prototype.toString.call(v)}`);
+    }
+    const plain = { a: 1, n: Object.assign(Object.create(null), { b: 2 }), s: new Stamp(), d: new Date(0), bytes: new Uint8Array([1]) };
+    const back = c.open('session', c.seal('session', plain)).value;
+    assert.equal(back.a, 1);
+    assert.equal(back.n.b, 2);
+    assert.equal(back.s, 'stamp');
+  }
+  // A Map is CBOR's map of any keys; JSON has none.
+  assert.throws(() => new Codec(ring, { now: () => now, serializer: 'json' }).seal('session', new Map([['a', 1]])), TypeError);
+});
