@@ -175,7 +175,7 @@ func (st *Store[T]) loadBearer(r *http.Request, s *Session[T], now time.Time) (d
 
 // openToken opens a token and makes it the request's session.
 func (st *Store[T]) openToken(r *http.Request, s *Session[T], token string, now time.Time) error {
-	o := opened[T]{env: &s.env}
+	o := opened[T]{env: s.env}
 	var err error
 	if o.h, err = st.codec.openToken(st.tokenName, token, st.cfg.MaxSize, o.env); err != nil {
 		return err

@@ -54,9 +54,10 @@ func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		// The session, its writer and its context in one allocation.
+		// The session, its parts, its writer and its context in one
+		// allocation.
 		rs := new(requestState[T])
-		s := &rs.s
+		s := rs.p.init()
 		st.load(r, s) // the error is reported, and kept in s
 		// Field by field, into memory that is still zero: a whole
 		// struct assigned at once is copied with the garbage
@@ -77,7 +78,7 @@ func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 
 // requestState is what the middleware keeps for one request.
 type requestState[T any] struct {
-	s   Session[T]
+	p   sessionParts[T]
 	w   sessionWriter[T]
 	ctx sessionContext
 }

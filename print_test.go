@@ -93,7 +93,9 @@ func TestPrintingHidesSecrets(t *testing.T) {
 	text := slog.New(slog.NewTextHandler(&out, nil))
 	js := slog.New(slog.NewJSONHandler(&out, nil))
 	for name, v := range values {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%o", "%b"} {
+		// %p, %t, %c, %U, %e: verbs that do not fit the type, which fmt
+		// answers by printing the fields itself, bypassing Format.
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%o", "%b", "%p", "%t", "%c", "%U", "%e"} {
 			fmt.Fprintf(&out, "%s %s: "+verb+"\n", name, verb, v)
 		}
 		fmt.Fprintln(&out, v)

@@ -19,7 +19,12 @@ type Session[T any] struct {
 	// candidate opens straight into it, and a save seals it as it is,
 	// so that neither copies the data nor allocates an envelope. Its
 	// Created is written from created when it is sealed.
-	env     envelope[T]
+	//
+	// env and lines are pointers, into the allocation that holds the
+	// session (sessionParts), so that nothing prints them: fmt's %p of a
+	// Session value, which bypasses Format, prints its fields, but a
+	// pointer below the top level only as an address.
+	env     *envelope[T]
 	created time.Time
 	keyID   KeyID // the key that sealed it, as loaded or last saved
 	fresh   bool  // it did not come with the request, or was destroyed
@@ -43,8 +48,23 @@ type Session[T any] struct {
 	// lines is room for the header lines of a save of up to smallChunks
 	// cookies (their Set-Cookie lines, Vary and Cache-Control), so that
 	// they take no allocation of their own; linesUsed says it is taken.
-	lines     [smallChunks + 2]string
+	lines     *[smallChunks + 2]string
 	linesUsed bool
+}
+
+// sessionParts is a session and what it points to, in one allocation.
+type sessionParts[T any] struct {
+	s     Session[T]
+	env   envelope[T]
+	lines [smallChunks + 2]string
+}
+
+// init points the session at its parts. Field by field, into memory that
+// is still zero: a whole struct assigned at once is copied with the
+// garbage collector's bulk barrier whenever it is marking.
+func (p *sessionParts[T]) init() *Session[T] {
+	p.s.env, p.s.lines = &p.env, &p.lines
+	return &p.s
 }
 
 // envelope is what a session seals: its id, its creation time and the
@@ -63,7 +83,7 @@ type envelope[T any] struct {
 // envelope returns what s seals: its own envelope, with its creation time.
 func (s *Session[T]) envelope() *envelope[T] {
 	s.env.Created = s.created.Unix()
-	return &s.env
+	return s.env
 }
 
 // errNilSession is the panic of a method called on a nil *Session: what
@@ -272,7 +292,7 @@ func (s *Session[T]) Persistent() bool {
 
 // reset makes s a fresh, empty session.
 func (st *Store[T]) reset(s *Session[T], now time.Time) {
-	s.env = envelope[T]{}
+	*s.env = envelope[T]{}
 	s.keepMap()
 	s.created = now
 	s.keyID = 0

@@ -1399,7 +1399,7 @@ func TestSealingMatchesTimeArithmetic(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			age = st.cfg.Lifetime - time.Second + time.Duration(rng.Int64N(5))*time.Second/2 + time.Duration(rng.Int64N(3)) - 1
 		}
-		s := &Session[cart]{store: st, created: now.Add(-age), env: envelope[cart]{ID: make([]byte, sessionIDLen)}}
+		s := &Session[cart]{store: st, created: now.Add(-age), env: &envelope[cart]{ID: make([]byte, sessionIDLen)}}
 
 		want := s.created.Add(st.cfg.Lifetime)
 		if idleEnd := now.Add(st.cfg.IdleTimeout); st.cfg.IdleTimeout > 0 && idleEnd.Before(want) {

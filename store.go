@@ -149,7 +149,7 @@ func (st *Store[T]) KeyUsageHandler() http.Handler {
 // tokens takes the session of a request that carries one from its token
 // alone; see [Store.CarriesToken].
 func (st *Store[T]) Load(r *http.Request) (*Session[T], error) {
-	s := new(Session[T])
+	s := new(sessionParts[T]).init()
 	return s, st.load(r, s)
 }
 
@@ -283,7 +283,7 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Ti
 		if _, err := c.announced(0, st.maxChunks); err != nil {
 			return err
 		}
-		o, err := st.openInto(&s.env, c.cands(0), now)
+		o, err := st.openInto(s.env, c.cands(0), now)
 		if err != nil {
 			return err
 		}
@@ -299,7 +299,7 @@ func (st *Store[T]) open(r *http.Request, s *Session[T], c *carried, now time.Ti
 		// into the session, which is still zero, as a decoding wants it.
 		// Should it lose to another, or fail, the session is overwritten
 		// by the winner, or reset by load.
-		env := &s.env
+		env := s.env
 		if j > 0 {
 			env = new(envelope[T])
 		}
@@ -328,8 +328,8 @@ func (st *Store[T]) openInto(env *envelope[T], parts []string, now time.Time) (o
 // whichever transport carried it, the request's session: the Validate
 // hook, and whether the response must re-seal it.
 func (st *Store[T]) accept(r *http.Request, s *Session[T], o opened[T], now time.Time) error {
-	if o.env != &s.env {
-		s.env = *o.env
+	if o.env != s.env {
+		*s.env = *o.env
 	}
 	s.created, s.keyID = time.Unix(s.env.Created, 0), o.h.KeyID
 	s.keepMap()
