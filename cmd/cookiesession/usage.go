@@ -81,7 +81,7 @@ func (c *cli) keyringUsage(args []string) int {
 	)
 	s.flags.StringVar(&keyring, "keyring", "", "list every key of the keyring `FILE` with its status")
 	s.flags.BoolVar(&asJSON, "json", false, "print JSON instead of a table (a key no server has seen has a null last_seen)")
-	s.flags.Var(&timeout, "timeout", "how long to wait for each server")
+	s.flags.Var(&timeout, "timeout", "how long to wait for each server (more than 0)")
 	ff.register(s)
 	urls, status, ok := s.parseOptional(c, args, 1<<10)
 	if !ok {
@@ -89,6 +89,12 @@ func (c *cli) keyringUsage(args []string) int {
 	}
 	if len(urls) == 0 {
 		return c.usageError("cookiesession keyring usage", "give at least one URL")
+	}
+	if timeout.d <= 0 {
+		// http.Client takes 0 for no timeout at all: a server that
+		// accepts the connection and never answers would hold the
+		// command, and the rotation waiting on it, forever.
+		return c.usageError("cookiesession keyring usage", fmt.Sprintf("--timeout %v: give a positive duration, such as 10s", timeout.d))
 	}
 	for _, u := range urls {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {

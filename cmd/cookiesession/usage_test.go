@@ -181,3 +181,17 @@ func usageServer(t *testing.T, path string, now func() time.Time) (*cookiesessio
 	t.Cleanup(srv.Close)
 	return f, srv
 }
+
+// TestKeyringUsageRefusesNoTimeout checks that --timeout 0, which the
+// HTTP client would take for no timeout, is refused before any server is
+// asked, as a negative one is.
+func TestKeyringUsageRefusesNoTimeout(t *testing.T) {
+	for d, says := range map[string]string{"0": "give a positive duration", "0s": "give a positive duration", "-1s": "is negative"} {
+		var stdout, stderr strings.Builder
+		c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+		status := c.keyringUsage([]string{"--timeout", d, "http://127.0.0.1:1/keys/usage"})
+		if status != exitUsage || !strings.Contains(stderr.String(), says) {
+			t.Errorf("--timeout %s: status %d, stderr %q", d, status, stderr.String())
+		}
+	}
+}
