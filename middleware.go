@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"sync/atomic"
+	"time"
 )
 
 // ErrLateSave means the session changed, or Save was called, after the
@@ -43,7 +45,24 @@ var ErrLateSave = errors.New("cookiesession: session changed after the response'
 // router and again on a route) loads and saves the session once: the
 // inner one passes the request through, and the session the outer one
 // loaded is the request's.
+//
+// Mount it inside [http.TimeoutHandler], never outside:
+// http.TimeoutHandler(store.Middleware(h), d, msg). TimeoutHandler runs
+// the handler in a goroutine of its own and, when the time is up, writes
+// its 503 from the request's goroutine while the handler goes on: a
+// middleware outside it would save the session on the 503 while the
+// handler still changes it. Middleware panics when next is a
+// TimeoutHandler itself; a TimeoutHandler further in (a framework's
+// timeout middleware that uses it) it cannot see. Inside one, a change
+// saved after the time is up is lost with the response: the middleware
+// reports it as [ErrLateSave] when the handler then writes, and cannot
+// tell when the handler returns without writing.
 func (st *Store[T]) Middleware(next http.Handler) http.Handler {
+	if reflect.TypeOf(next) == timeoutHandlerType {
+		panic("cookiesession: Store.Middleware(http.TimeoutHandler(h, …)): TimeoutHandler answers a timed-out " +
+			"request from another goroutine while h still changes the session, so the middleware's save would race " +
+			"with h; mount the middleware inside it: http.TimeoutHandler(store.Middleware(h), …)")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s, ok := st.FromContext(r.Context()); ok && s.out != nil && !s.out.finished.Load() {
 			// This store's middleware runs for this request already,
@@ -75,6 +94,9 @@ func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 		sw.reportLate()
 	})
 }
+
+// timeoutHandlerType is the type of what http.TimeoutHandler returns.
+var timeoutHandlerType = reflect.TypeOf(http.TimeoutHandler(http.NotFoundHandler(), time.Second, ""))
 
 // requestState is what the middleware keeps for one request.
 type requestState[T any] struct {
@@ -122,6 +144,7 @@ type sessionWriter[T any] struct {
 	committed bool // the session was saved, or can no longer be
 	sent      bool // the header went out: nothing can be saved any more
 	hijacked  bool
+	timedOut  bool        // a save's cookies were lost to http.TimeoutHandler, and this was reported
 	finished  atomic.Bool // the middleware returned
 }
 
@@ -184,7 +207,15 @@ func (w *sessionWriter[T]) WriteHeader(code int) {
 func (w *sessionWriter[T]) Write(b []byte) (int, error) {
 	w.commit()
 	w.sent = true
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if err == http.ErrHandlerTimeout && w.s.cache != 0 && !w.timedOut {
+		// Inside http.TimeoutHandler, whose time is up: it has sent its
+		// 503 without the header this response's saves set.
+		w.timedOut = true
+		w.st.warn(w.r, "save", fmt.Errorf("%w: http.TimeoutHandler answered the request when its time was up, "+
+			"without the session's cookies, so the session's change is lost", ErrLateSave))
+	}
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the server's writer.

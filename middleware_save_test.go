@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recorder collects what a store reports through OnError and its Logger.
@@ -445,5 +446,59 @@ func TestMiddlewareKeepsCacheHeadersAfterSave(t *testing.T) {
 		if got := strings.Join(w.Result().Header.Values("Cache-Control"), ", "); got != tc.wantCC {
 			t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.wantCC)
 		}
+	}
+}
+
+// TestMiddlewareAndTimeoutHandler checks that the middleware refuses to
+// wrap an http.TimeoutHandler, whose 503 would save the session from
+// another goroutine while the handler still changes it, and that inside
+// one it runs without a race: a change after the time is up goes out
+// with no response, and nothing is left running.
+func TestMiddlewareAndTimeoutHandler(t *testing.T) {
+	reports := make(chan error, 10)
+	st, _ := newStore(t, testRing(t), Config[cart]{Logger: slog.New(slog.DiscardHandler), OnError: func(_ *http.Request, err error) {
+		reports <- err
+	}})
+	release := make(chan struct{})
+	done := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(done)
+		s, _ := st.FromContext(r.Context())
+		<-release // the time is up meanwhile
+		for range 100 {
+			s.Update(func(c *cart) { c.Visits++ })
+		}
+		w.Write([]byte("late"))
+	})
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "mount the middleware inside it") {
+				t.Errorf("Middleware(TimeoutHandler): recovered %v, want the panic that says what to do", r)
+			}
+		}()
+		st.Middleware(http.TimeoutHandler(h, time.Millisecond, "slow"))
+	}()
+
+	srv := httptest.NewServer(http.TimeoutHandler(st.Middleware(h), 20*time.Millisecond, "slow"))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	close(release)
+	<-done
+	if resp.StatusCode != http.StatusServiceUnavailable || len(resp.Cookies()) != 0 {
+		t.Errorf("status %d, cookies %v: want the 503 alone", resp.StatusCode, resp.Cookies())
+	}
+	// The change, saved when the handler wrote, was lost with the 503,
+	// and reported once.
+	close(reports)
+	var got []error
+	for err := range reports {
+		got = append(got, err)
+	}
+	if len(got) != 1 || !errors.Is(got[0], ErrLateSave) || !strings.Contains(got[0].Error(), "http.TimeoutHandler answered") {
+		t.Errorf("reports %v, want one ErrLateSave about the timeout", got)
 	}
 }
