@@ -363,12 +363,32 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		return nil
 	}
 	// Below an interface (generic), a map's keys are looked at too.
-	if p := roundTripPlanOf(t); !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) {
+	p := roundTripPlanOf(t)
+	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) {
 		return nil
 	}
 	if customDecoding(t) {
-		if ignoredMarshaler(t, cbor) && v.CanInterface() && lostThroughFields(v, cbor) {
-			return &ValueError{Field: path, Type: t.String(), Problem: ignoredMarshalerProblem(cbor)}
+		// The plan of a type that decodes itself says whether the encoder
+		// ignores its marshaler (ignoredMarshaler, once per type).
+		if fields := cbor && p.fieldsCBOR || ser == encJSON && p.fieldsJSON; fields || p.selfLost(ser) && v.CanInterface() {
+			// The encoder writes its fields, as it writes any struct's:
+			// they are checked as such first, since a value that holds
+			// itself through them would have the encoding recurse
+			// without end.
+			if sv := reflect.Indirect(v); fields && sv.Kind() == reflect.Struct {
+				for i := range sv.NumField() {
+					// Not an embedded one, whose methods the struct
+					// may have taken on: it is the struct's own business.
+					if f := sv.Type().Field(i); f.IsExported() && !f.Anonymous {
+						if err := checkValue(sv.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), levels+1, hops, ser, generic); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			if p.selfLost(ser) && v.CanInterface() && lostThroughFields(v, cbor) {
+				return &ValueError{Field: path, Type: t.String(), Problem: ignoredMarshalerProblem(cbor)}
+			}
 		}
 		// Its parts are its own business, but for a time.Time embedded in
 		// a struct, whose methods the struct takes on: encoding/json
@@ -520,7 +540,10 @@ type roundTripPlan struct {
 	// method that CBOR's encoder, or JSON's, does not call (see
 	// ignoredMarshaler).
 	selfCBOR, selfJSON bool
-	deep               bool // it may nest without bound: an interface, or a recursive type
+	// fieldsCBOR, fieldsJSON: it is a struct that decodes itself but that
+	// CBOR's encoder, or JSON's, writes field by field (writtenByFields).
+	fieldsCBOR, fieldsJSON bool
+	deep                   bool // it may nest without bound: an interface, or a recursive type
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -587,10 +610,27 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	}
 	visiting[t] = true
 	defer delete(visiting, t)
-	if customDecoding(t) {
-		return roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false)}
-	}
 	var p roundTripPlan
+	if customDecoding(t) {
+		p = roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false)}
+		if t.Kind() == reflect.Struct && t != timeType && t != bigIntType {
+			// A struct that an encoder writes field by field, as it
+			// calls none of its marshalers: for that encoder its
+			// fields are parts like any struct's, which may hold
+			// times, or hold themselves (checkValue walks them).
+			p.fieldsCBOR = writtenByFields(t, true)
+			p.fieldsJSON = writtenByFields(t, false)
+			if p.fieldsCBOR || p.fieldsJSON {
+				for i := range t.NumField() {
+					if f := t.Field(i); f.IsExported() && !f.Anonymous {
+						q := buildRoundTripPlan(f.Type, visiting)
+						p.times, p.deep = p.times || q.times, p.deep || q.deep
+					}
+				}
+			}
+		}
+		return p
+	}
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
 		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
@@ -674,14 +714,21 @@ func ignoredMarshalerAt(t reflect.Type, cbor bool, depth int) bool {
 	if called, ignored := marshalersOf(t, cbor); called != nil || ignored == nil {
 		return false
 	}
-	return hiddenState(t, cbor, depth)
+	return hiddenState(t, cbor, depth, map[reflect.Type]bool{})
 }
 
 // hiddenState reports whether struct type t, written field by field,
 // keeps state the encoder does not write: an unexported field, or a
 // field of a struct type (through pointers, not through slices or maps)
-// that does and does not write itself.
-func hiddenState(t reflect.Type, cbor bool, depth int) bool {
+// that does and does not write itself. Each type is looked at once
+// (seen): a type met again, as in a list whose items point at items, was
+// answered already or is being answered further up, so the walk is
+// linear in the number of types, not exponential in the depth.
+func hiddenState(t reflect.Type, cbor bool, depth int, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -694,11 +741,19 @@ func hiddenState(t reflect.Type, cbor bool, depth int) bool {
 		if ft.Kind() != reflect.Struct || ft == timeType || ft == bigIntType || depth >= MaxNesting {
 			continue
 		}
-		if called, _ := marshalersOf(ft, cbor); called == nil && hiddenState(ft, cbor, depth+1) {
+		if called, _ := marshalersOf(ft, cbor); called == nil && hiddenState(ft, cbor, depth+1, seen) {
 			return true
 		}
 	}
 	return false
+}
+
+// writtenByFields reports whether the serializer's encoder writes struct
+// type t, which decodes itself, as its fields: it calls none of its
+// marshalers.
+func writtenByFields(t reflect.Type, cbor bool) bool {
+	called, _ := marshalersOf(t, cbor)
+	return called == nil
 }
 
 // marshalersOf returns, of the marshaling interfaces *t implements, the

@@ -859,3 +859,50 @@ func saveWith[T any](t *testing.T, ser Serializer, v T) error {
 	s.Set(v)
 	return st.Save(httptest.NewRecorder(), nil, s)
 }
+
+// playItem points at items of its own type twice: a walk of its type
+// that follows every pointer without remembering what it has seen takes
+// time exponential in the depth of the walk.
+type playItem struct {
+	Prev, Next *playItem
+	Title      string
+}
+
+// playlist writes itself with MarshalJSON, which CBOR does not call, so
+// its type is looked at for state CBOR cannot see.
+type playlist struct{ Head *playItem }
+
+func (p playlist) MarshalJSON() ([]byte, error) { return json.Marshal(p.Head.Title) }
+func (p *playlist) UnmarshalJSON(b []byte) error {
+	p.Head = &playItem{}
+	return json.Unmarshal(b, &p.Head.Title)
+}
+
+// TestSaveOfSelfReferentialTypeEnds checks that the round-trip checks of
+// a type whose parts point back at themselves end at once.
+func TestSaveOfSelfReferentialTypeEnds(t *testing.T) {
+	done := make(chan error, 2)
+	go func() {
+		head := &playItem{Title: "a"}
+		head.Next = &playItem{Title: "b"}
+		done <- saveWith(t, CBOR{}, struct{ P playlist }{playlist{head}})
+		// A value that holds itself through such a type is refused,
+		// not encoded without end.
+		head.Next.Prev = head
+		done <- saveWith(t, CBOR{}, struct{ P playlist }{playlist{head}})
+	}()
+	for i := range 2 {
+		select {
+		case err := <-done:
+			var ve *ValueError
+			if i == 0 && err != nil {
+				t.Errorf("Save of a list: %v", err)
+			}
+			if i == 1 && (!errors.As(err, &ve) || !strings.Contains(ve.Problem, "holds itself")) {
+				t.Errorf("Save of a list that holds itself: %v, want a *ValueError", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("Save of a self-referential type did not return within 20 s")
+		}
+	}
+}
