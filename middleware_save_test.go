@@ -502,3 +502,26 @@ func TestMiddlewareAndTimeoutHandler(t *testing.T) {
 		t.Errorf("reports %v, want one ErrLateSave about the timeout", got)
 	}
 }
+
+// TestLateSaveOfNilRequest checks that a late Save given no request, as
+// Save allows, returns ErrLateSave and reports it, with the default
+// logger and with one of the application's, without a panic.
+func TestLateSaveOfNilRequest(t *testing.T) {
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	for _, l := range []*slog.Logger{nil, slog.New(slog.DiscardHandler)} {
+		st, _ := newStore(t, testRing(t), Config[cart]{Logger: l})
+		var got error
+		h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			w.WriteHeader(http.StatusOK)
+			s.Update(func(c *cart) { c.Visits++ })
+			got = st.Save(w, nil, s)
+		}))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		if !errors.Is(got, ErrLateSave) {
+			t.Errorf("logger %v: late Save(w, nil, s) = %v, want ErrLateSave", l != nil, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -392,9 +393,14 @@ func (st *Store[T]) warn(r *http.Request, op string, err error) {
 	if st.cfg.OnError != nil {
 		st.cfg.OnError(r, err)
 	}
-	path := ""
-	if r.URL != nil { // a request built by hand for Load may have none
-		path = r.URL.Path
+	// Save takes a nil request, and a request built by hand for Load may
+	// have no URL.
+	ctx, path := context.Background(), ""
+	if r != nil {
+		ctx = r.Context()
+		if r.URL != nil {
+			path = r.URL.Path
+		}
 	}
-	logger(st.cfg.Logger).Log(r.Context(), slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", path)
+	logger(st.cfg.Logger).Log(ctx, slog.LevelWarn, err.Error(), "op", op, "cookie", st.cfg.Name, "path", path)
 }
