@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -64,22 +65,41 @@ func (e *otherNameError) Error() string {
 
 func (e *otherNameError) Unwrap() []error { return []error{ErrAbsent, ErrCookieNameMismatch} }
 
-// otherName returns the name, other than the store's own, under which
-// the Cookie header h carries the store's session cookie: the store's
-// name with its __Host- or __Secure- prefix swapped, added or taken away.
-// It runs only for a request that carries no session cookie, and reads
-// nothing but the cookies' names.
+// otherNames returns the names the store's cookie, called name, gets
+// under another configuration: its __Host- prefix swapped for __Secure-
+// or the other way round, and, for a cookie without a prefix (an Insecure
+// store), either prefix. A prefixed store does not look for the bare
+// name, which other applications' cookies often have ("session": gorilla's,
+// Express's), nor for the gorilla cookie it migrates from.
+func otherNames[T any](name string, gorilla *GorillaMigration[T]) []string {
+	var out []string
+	switch {
+	case strings.HasPrefix(name, "__Host-"):
+		out = []string{"__Secure-" + name[len("__Host-"):]}
+	case strings.HasPrefix(name, "__Secure-"):
+		out = []string{"__Host-" + name[len("__Secure-"):]}
+	default:
+		out = []string{"__Host-" + name, "__Secure-" + name}
+	}
+	if gorilla != nil {
+		out = slices.DeleteFunc(out, func(n string) bool { return n == gorilla.CookieName })
+	}
+	return out
+}
+
+// otherName returns which of the store's otherNames the Cookie header h
+// carries a cookie of, or "". It runs only for a request that carries no
+// session cookie, and reads nothing but the cookies' names.
 func (st *Store[T]) otherName(h http.Header) string {
-	name := st.cfg.Name
-	base := strings.TrimPrefix(strings.TrimPrefix(name, "__Host-"), "__Secure-")
 	for _, line := range h["Cookie"] {
-		if !strings.Contains(line, base) {
-			continue
-		}
-		for part := range strings.SplitSeq(line, ";") {
-			k, _, _ := strings.Cut(trimBlanks(part), "=")
-			if k != name && (k == base || k == "__Host-"+base || k == "__Secure-"+base) {
-				return k
+		for _, other := range st.otherNames {
+			if !strings.Contains(line, other) {
+				continue
+			}
+			for part := range strings.SplitSeq(line, ";") {
+				if k, _, _ := strings.Cut(trimBlanks(part), "="); k == other {
+					return k
+				}
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -293,22 +294,26 @@ func TestLoggerDefaultsToSlogDefault(t *testing.T) {
 // error that says so and matches ErrCookieNameMismatch, reported once.
 func TestCookieUnderAnotherName(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		domain  string
-		cookies string
-		other   string // the name the error quotes; "" for a plain absent
-		says    string
+		name     string
+		domain   string
+		insecure bool
+		cookies  string
+		other    string // the name the error quotes; "" for a plain absent
+		says     string
 	}{
-		{"domain elsewhere", "", "theme=dark; __Secure-session=~AQAB", "__Secure-session", "a store with Config.Domain set"},
-		{"no domain elsewhere", "example.com", "__Host-session=~AQAB", "__Host-session", "a store without Config.Domain"},
-		{"insecure elsewhere", "", "session=~AQAB", "session", "another configuration"},
-		{"chunk of the other name", "", "__Secure-session.1=x", "", ""},
-		{"names that only start alike", "", "__Secure-sessionid=1; session2=x; xsession=1", "", ""},
-		{"none", "", "theme=dark", "", ""},
+		{"domain elsewhere", "", false, "theme=dark; __Secure-session=~AQAB", "__Secure-session", "a store with Config.Domain set"},
+		{"no domain elsewhere", "example.com", false, "__Host-session=~AQAB", "__Host-session", "a store without Config.Domain"},
+		{"secure elsewhere", "", true, "__Host-session=~AQAB", "__Host-session", "another configuration"},
+		// Other applications' cookies are often called session (gorilla's,
+		// Express's): a prefixed store does not take one for its own.
+		{"another application's session cookie", "", false, "session=abc", "", ""},
+		{"chunk of the other name", "", false, "__Secure-session.1=x", "", ""},
+		{"names that only start alike", "", false, "__Secure-sessionid=1; session2=x; xsession=1", "", ""},
+		{"none", "", false, "theme=dark", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var reports []error
-			st, _ := newStore(t, testRing(t), Config[cart]{Domain: tc.domain, OnError: func(_ *http.Request, err error) {
+			st, _ := newStore(t, testRing(t), Config[cart]{Domain: tc.domain, Insecure: tc.insecure, OnError: func(_ *http.Request, err error) {
 				reports = append(reports, err)
 			}, Logger: slog.New(slog.DiscardHandler)})
 			for range 2 {
@@ -333,6 +338,11 @@ func TestCookieUnderAnotherName(t *testing.T) {
 				t.Errorf("%d reports %v, want %d", len(reports), reports, want)
 			}
 		})
+	}
+
+	// The gorilla cookie a store migrates from is its own business.
+	if got := otherNames("session", &GorillaMigration[cart]{CookieName: "__Host-session"}); !slices.Equal(got, []string{"__Secure-session"}) {
+		t.Errorf("otherNames beside a gorilla cookie of one of them: %q", got)
 	}
 
 	// A request built by hand, without a URL, reports without failing.

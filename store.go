@@ -27,6 +27,10 @@ type Store[T any] struct {
 	tokenName string        // the name bearer tokens are sealed under
 	reported  hostReports   // the misconfigurations reported so far
 	attrs     cookieAttrs   // the Set-Cookie attributes, written once
+	// otherNames are the names the store's cookie gets under another
+	// configuration, which a request without a session is looked at for
+	// (otherName); none is the gorilla cookie it migrates from.
+	otherNames []string
 }
 
 type contextKey struct{ name string }
@@ -76,6 +80,7 @@ func NewStore[T any](keys KeySource, cfg Config[T]) (*Store[T], error) {
 			return nil, err
 		}
 	}
+	st.otherNames = otherNames(cfg.Name, cfg.Gorilla)
 	return st, nil
 }
 
