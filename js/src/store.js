@@ -760,13 +760,18 @@ function readJSONEnvelope(v) {
 // other way round. The servers and services that share the session then
 // disagree on domain (or path, or insecure). e.otherName is that name.
 function explainOtherName(e, header, name) {
-  const base = name.replace(/^__(Host|Secure)-/, '');
+  // As Go's otherNames: the prefix swapped, or either prefix for a name
+  // without one. A prefixed store does not look for the bare name, which
+  // other applications' cookies often have ("session").
+  const others = name.startsWith('__Host-') ? [`__Secure-${name.slice(7)}`]
+    : name.startsWith('__Secure-') ? [`__Host-${name.slice(9)}`]
+      : [`__Host-${name}`, `__Secure-${name}`];
   const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : [];
   for (const line of lines) {
-    if (typeof line !== 'string' || !line.includes(base)) continue;
+    if (typeof line !== 'string' || !others.some((o) => line.includes(o))) continue;
     for (const part of line.split(';')) {
       const k = part.replace(/^[ \t]+|[ \t]+$/g, '').split('=', 1)[0];
-      if (k === name || (k !== base && k !== `__Host-${base}` && k !== `__Secure-${base}`)) continue;
+      if (!others.includes(k)) continue;
       let why = "a name the store's cookie gets under another configuration";
       if (k.startsWith('__Secure-') && name.startsWith('__Host-')) {
         why = 'the name a store with a domain gives it (a __Host- cookie cannot carry a Domain)';

@@ -402,7 +402,8 @@ test('an absent session says when the cookie came under the name of another conf
   const cases = [
     [{}, 'theme=dark; __Secure-session=~AQAB', '__Secure-session', 'a store with a domain'],
     [{ domain: 'example.com' }, '__Host-session=~AQAB', '__Host-session', 'a store without a domain'],
-    [{}, 'session=~AQAB', 'session', 'another configuration'],
+    [{ insecure: true }, '__Host-session=~AQAB', '__Host-session', 'another configuration'],
+    [{}, 'session=abc', undefined, undefined], // another application's cookie
     [{}, '__Secure-session.1=x; __Secure-sessionid=1; xsession=1', undefined, undefined],
   ];
   for (const [opts, cookies, other, says] of cases) {
