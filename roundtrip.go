@@ -117,7 +117,7 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 		var de *DecodeError
 		if errors.As(decodeFailure(ser, enc, dst), &de) {
 			ve.Field, ve.Type = de.Field, de.Type
-			if _, t, ok := typePathWhere(rv.Type(), methodInterface); ok && t.String() == de.Type {
+			if _, t, ok := typePathWhere(rv.Type(), ser == (CBOR{}), methodInterface); ok && t.String() == de.Type {
 				// An error, a fmt.Stringer: written as what it holds,
 				// and decoded into nothing, since no decoder knows
 				// which concrete type to make.
@@ -259,15 +259,26 @@ func serializeError(v any, err error) error {
 	}
 	root := reflect.TypeOf(v)
 	if unsupported != nil {
-		// Name the field and the way out: the encoders name the type
-		// alone, and leave the application to look for it.
-		// (fxamacker/cbor names the struct that holds the field.)
-		ve := &ValueError{Type: unsupported.String(), Problem: "no serializer can write a value of this kind " +
-			"(a func, a channel, a complex number); keep it out of the session: make the field unexported, or tag it " +
-			"`cbor:\"-\" json:\"-\"`"}
-		if path, t, ok := typePathWhere(root, unwritable); ok {
+		// Name the field: the encoders name the type alone, and leave
+		// the application to look for it. encoding/json names the type
+		// it cannot write; fxamacker/cbor the struct that holds it, so
+		// a func, a channel or a complex number is looked for below it.
+		isCBOR := cborType != nil
+		ve := &ValueError{Type: unsupported.String(), Problem: problem}
+		// A field of a kind no encoder writes, that this one writes (its
+		// tag is its own); else the field of the type the encoder named
+		// (a map with float keys, for JSON).
+		path, t, ok := typePathWhere(root, isCBOR, unwritable)
+		if !ok {
+			path, t, ok = typePathWhere(root, isCBOR, func(t reflect.Type) bool { return t == unsupported })
+		}
+		if ok {
 			ve.Field, _ = userPath(root, path)
 			ve.Type = t.String()
+		}
+		if t != nil && unwritable(t) {
+			ve.Problem = "no serializer can write a value of this kind (a func, a channel, a complex number); keep it " +
+				"out of the session: make the field unexported, or tag it `cbor:\"-\" json:\"-\"`"
 		}
 		return ve
 	}
@@ -293,7 +304,7 @@ func methodInterface(t reflect.Type) bool { return t.Kind() == reflect.Interface
 // not tagged "-", the elements of pointers, slices, arrays and maps
 // ("[]"), to MaxNesting levels. It finds no type held in an interface. ok
 // is false if there is none, or root itself matches.
-func typePathWhere(root reflect.Type, match func(reflect.Type) bool) (path string, found reflect.Type, ok bool) {
+func typePathWhere(root reflect.Type, cbor bool, match func(reflect.Type) bool) (path string, found reflect.Type, ok bool) {
 	type step struct {
 		t    reflect.Type
 		path string
@@ -325,7 +336,7 @@ func typePathWhere(root reflect.Type, match func(reflect.Type) bool) (path strin
 			case reflect.Struct:
 				for i := range s.t.NumField() {
 					f := s.t.Field(i)
-					if (!f.IsExported() && !f.Anonymous) || fieldTag(f, true) == "-" && fieldTag(f, false) == "-" {
+					if (!f.IsExported() && !f.Anonymous) || fieldTag(f, cbor) == "-" {
 						continue
 					}
 					if p, ok := add(f.Type, s.path+"."+f.Name); ok {

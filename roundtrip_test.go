@@ -851,6 +851,31 @@ func TestValueErrorNamesUnwritableField(t *testing.T) {
 	}
 }
 
+// TestValueErrorNamesFieldByItsSerializer checks that the field named is
+// one the serializer in use writes (its own tag decides), and that a type
+// only one encoder refuses keeps that encoder's words.
+func TestValueErrorNamesFieldByItsSerializer(t *testing.T) {
+	type tagged struct {
+		C chan int `cbor:"-"`
+		F func()   `cbor:"f" json:"-"`
+	}
+	for ser, field := range map[Serializer]string{CBOR{}: "F", JSON{}: "C"} {
+		var ve *ValueError
+		if err := saveWith(t, ser, tagged{make(chan int), func() {}}); !errors.As(err, &ve) || ve.Field != field {
+			t.Errorf("%T: %v, want a *ValueError for field %s", ser, err, field)
+		}
+	}
+	type floatKeys struct{ M map[float64]int }
+	var ve *ValueError
+	if err := saveWith(t, JSON{}, floatKeys{map[float64]int{1.5: 1}}); !errors.As(err, &ve) || ve.Field != "M" ||
+		!strings.Contains(ve.Problem, "json: unsupported type") {
+		t.Errorf("JSON, float map keys: %v, want the encoder's words for field M", err)
+	}
+	if err := saveWith(t, CBOR{}, floatKeys{map[float64]int{1.5: 1}}); err != nil {
+		t.Errorf("CBOR, float map keys: %v", err)
+	}
+}
+
 // saveWith saves v in a session of a store of v's type with serializer ser.
 func saveWith[T any](t *testing.T, ser Serializer, v T) error {
 	t.Helper()
