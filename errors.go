@@ -90,14 +90,16 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 type KeyError struct {
 	ID  KeyID
 	Err error
-
-	why string // what the keyring knows of the id, for an operator
+	// Reason says, for an operator, what the keyring knows of the id:
+	// for an unknown key, whether it was pruned or is in no keyring this
+	// server holds; "" when there is nothing more to say.
+	Reason string
 }
 
 func (e *KeyError) Error() string {
 	s := "cookiesession: key " + e.ID.String() + ": " + strings.TrimPrefix(e.Err.Error(), "cookiesession: ")
-	if e.why != "" {
-		s += " (" + e.why + ")"
+	if e.Reason != "" {
+		s += " (" + e.Reason + ")"
 	}
 	return s
 }

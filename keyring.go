@@ -374,7 +374,7 @@ func (r *Keyring) opener(id KeyID, now time.Time) (cipher.AEAD, error) {
 		if slices.Contains(r.deleted, id) {
 			why = "pruned from the keyring: no server opens it any more"
 		}
-		return nil, &KeyError{ID: id, Err: ErrUnknownKey, why: why}
+		return nil, &KeyError{ID: id, Err: ErrUnknownKey, Reason: why}
 	}
 	if !r.keys[i].CanOpen(now) {
 		return nil, &KeyError{ID: id, Err: ErrRevokedKey}

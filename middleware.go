@@ -15,7 +15,9 @@ import (
 // ErrLateSave means the session changed, or Save was called, after the
 // response's header had been written: the cookies can no longer be set,
 // so the change is lost. Change and save the session before the first
-// Write or WriteHeader.
+// Write or WriteHeader. Under [http.TimeoutHandler] it also means that
+// the time ran out and the handler's response, with the session's
+// cookies, was dropped for TimeoutHandler's 503.
 var ErrLateSave = errors.New("cookiesession: session changed after the response's header was written; the change is lost")
 
 // Middleware loads the session of every request into its context, where
@@ -53,9 +55,11 @@ var ErrLateSave = errors.New("cookiesession: session changed after the response'
 // middleware outside it would save the session on the 503 while the
 // handler still changes it. Middleware panics when next is a
 // TimeoutHandler itself; a TimeoutHandler further in (a framework's
-// timeout middleware that uses it) it cannot see. Inside one, a change
-// saved after the time is up is lost with the response: the middleware
-// reports it as [ErrLateSave] when the handler then writes, and cannot
+// timeout middleware that uses it) it cannot see. Inside one, the
+// response goes out only if the handler ends in time (TimeoutHandler
+// holds all of it until then): when it does not, every save of the
+// request is lost with the response, and the middleware reports it as
+// [ErrLateSave] when the handler writes after the time is up; it cannot
 // tell when the handler returns without writing.
 func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 	if reflect.TypeOf(next) == timeoutHandlerType {
@@ -208,7 +212,7 @@ func (w *sessionWriter[T]) Write(b []byte) (int, error) {
 	w.commit()
 	w.sent = true
 	n, err := w.ResponseWriter.Write(b)
-	if err == http.ErrHandlerTimeout && w.s.cache != 0 && !w.timedOut {
+	if errors.Is(err, http.ErrHandlerTimeout) && w.s.cache != 0 && !w.timedOut {
 		// Inside http.TimeoutHandler, whose time is up: it has sent its
 		// 503 without the header this response's saves set.
 		w.timedOut = true

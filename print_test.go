@@ -93,8 +93,9 @@ func TestPrintingHidesSecrets(t *testing.T) {
 	text := slog.New(slog.NewTextHandler(&out, nil))
 	js := slog.New(slog.NewJSONHandler(&out, nil))
 	for name, v := range values {
-		// %p, %t, %c, %U, %e: verbs that do not fit the type, which fmt
-		// answers by printing the fields itself, bypassing Format.
+		// %p bypasses Format: fmt prints a value's fields itself (a
+		// pointer below the top level as an address); the others go
+		// through Format, and are tried for good measure.
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%o", "%b", "%p", "%t", "%c", "%U", "%e"} {
 			fmt.Fprintf(&out, "%s %s: "+verb+"\n", name, verb, v)
 		}

@@ -331,6 +331,10 @@ func TestKeyringUsage(t *testing.T) {
 		!strings.Contains(out, `"last_seen": "`+decodeNow.Add(time.Minute).UTC().Format(time.RFC3339)) {
 		t.Errorf("last_seen of a key never seen:\n%s", out)
 	}
+	if out := stdout.String(); !strings.Contains(out, "\"opened\": 5,\n      \"last_seen\": \"") ||
+		!strings.Contains(out, "\"last_seen\": null,\n      \"servers\": 0,") {
+		t.Errorf("the members are out of their order:\n%s", out)
+	}
 
 	// A server still on the keyring from before the rotation: it lacks
 	// the pending key, which must not activate yet.

@@ -51,17 +51,21 @@ type usageKey struct {
 
 // MarshalJSON writes a key that no server has seen with a null
 // last_seen, rather than the zero time (year 1), which a script would
-// read as a date.
+// read as a date; the members keep the order of usageKey's fields.
 func (k usageKey) MarshalJSON() ([]byte, error) {
-	type plain usageKey // without this method
-	out := struct {
-		plain
-		LastSeen *time.Time `json:"last_seen"`
-	}{plain: plain(k)}
+	var last *time.Time
 	if !k.LastSeen.IsZero() {
-		out.LastSeen = &k.LastSeen
+		last = &k.LastSeen
 	}
-	return json.Marshal(out)
+	return json.Marshal(struct {
+		ID       string     `json:"id"`
+		Status   string     `json:"status,omitempty"`
+		Opened   uint64     `json:"opened"`
+		LastSeen *time.Time `json:"last_seen"`
+		Servers  int        `json:"servers"`
+		LoadedBy int        `json:"loaded_by"`
+		Missing  []string   `json:"missing,omitempty"`
+	}{k.ID, k.Status, k.Opened, last, k.Servers, k.LoadedBy, k.Missing})
 }
 
 // usageReply is what Store.KeyUsageHandler serves.
