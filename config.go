@@ -124,8 +124,10 @@ type Config[T any] struct {
 	// store notices in how it is used (a change after the response's
 	// header, a cookie the browser would drop). Default nil: the
 	// [slog.Default] logger at the time of the record, so that nothing
-	// fails without a word; give slog.New(slog.DiscardHandler) for
-	// silence.
+	// fails without a word, but with one failed load of each kind (a
+	// tampered cookie, an unknown key, …) a minute, since any client can
+	// send a bad cookie on every request; OnError, and a Logger given
+	// here, get every one. slog.New(slog.DiscardHandler) silences it.
 	Logger *slog.Logger
 
 	// OnError, if set, is called with the request and the error for every

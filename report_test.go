@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -350,5 +351,47 @@ func TestCookieUnderAnotherName(t *testing.T) {
 	r := &http.Request{Header: http.Header{"Cookie": {"__Secure-session=x"}}}
 	if _, err := st.Load(r); !errors.Is(err, ErrCookieNameMismatch) {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestDefaultLoggerLimitsFailedLoads checks that, with no Logger of the
+// application's, the default logger gets one failed load of each kind a
+// minute (a client can send a tampered cookie on every request), while
+// OnError and an application's Logger get every one.
+func TestDefaultLoggerLimitsFailedLoads(t *testing.T) {
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	var def bytes.Buffer
+	slog.SetDefault(slog.New(slog.NewTextHandler(&def, nil)))
+	tampered := httptest.NewRequest("GET", "/", nil)
+	tampered.AddCookie(&http.Cookie{Name: "__Host-session", Value: "~AQAB" + strings.Repeat("A", 60)})
+	absent := httptest.NewRequest("GET", "/", nil)
+	for _, own := range []bool{false, true} {
+		def.Reset()
+		var mine bytes.Buffer
+		cfg := Config[cart]{}
+		if own {
+			cfg.Logger = slog.New(slog.NewTextHandler(&mine, nil))
+		}
+		errs := 0
+		cfg.OnError = func(*http.Request, error) { errs++ }
+		st, clk := newStore(t, testRing(t), cfg)
+		for range 3 {
+			st.Load(tampered)
+		}
+		clk.now = clk.now.Add(61 * time.Second)
+		st.Load(tampered)
+		st.Load(absent) // no failure
+		logged := strings.Count(def.String(), "load failed") + strings.Count(mine.String(), "load failed")
+		want := 2 // the first, and the first a minute later
+		if own {
+			want = 4
+		}
+		if logged != want || errs != 4 {
+			t.Errorf("own logger %v: %d records, %d OnError calls; want %d and 4\n%s%s", own, logged, errs, want, def.String(), mine.String())
+		}
+		if !own && !strings.Contains(def.String(), "one failed load of each kind a minute") {
+			t.Errorf("the default logger's record does not say it is limited:\n%s", def.String())
+		}
 	}
 }

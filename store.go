@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,34 @@ type Store[T any] struct {
 	// configuration, which a request without a session is looked at for
 	// (otherName); none is the gorilla cookie it migrates from.
 	otherNames []string
+	loadLogs   loadLogLimit // with the default logger, how often failed loads were logged
+}
+
+// loadLogLimit lets the default logger have one record a minute of each
+// kind of failed load. Any client can send a tampered or foreign cookie
+// on every request: an application that gave no Logger of its own must
+// not have its log flooded by them. An application's own Logger, and
+// OnError, get every one.
+type loadLogLimit struct {
+	last [len(loadLogKinds) + 1]atomic.Int64 // Unix nanoseconds of the last record of each kind
+}
+
+var loadLogKinds = [...]error{ErrTampered, ErrMalformed, ErrUnknownKey, ErrRevokedKey, ErrExpired, ErrNotYetValid,
+	ErrIncomplete, ErrTooLarge, ErrUnsupportedVersion, ErrRejected}
+
+// allow reports whether a failed load with err may be logged at now, and
+// if so counts it as logged.
+func (l *loadLogLimit) allow(err error, now time.Time) bool {
+	kind := len(loadLogKinds) // any other
+	for i, k := range loadLogKinds {
+		if errors.Is(err, k) {
+			kind = i
+			break
+		}
+	}
+	last, t := &l.last[kind], now.UnixNano()
+	prev := last.Load()
+	return (prev == 0 || t-prev >= int64(time.Minute) || t < prev) && last.CompareAndSwap(prev, t)
 }
 
 type contextKey struct{ name string }
@@ -560,6 +589,10 @@ func (st *Store[T]) reportVia(r *http.Request, op string, bearer bool, err error
 	if st.cfg.OnError != nil {
 		st.cfg.OnError(r, err)
 	}
+	quiet := st.cfg.Logger == nil && op == "load"
+	if quiet && !st.loadLogs.allow(err, st.cfg.Now()) {
+		return // OnError had it; the default logger had one of its kind this minute
+	}
 	l := logger(st.cfg.Logger)
 	level := slog.LevelWarn
 	switch {
@@ -575,6 +608,10 @@ func (st *Store[T]) reportVia(r *http.Request, op string, bearer bool, err error
 	where := []any{"cookie", st.cfg.Name}
 	if bearer {
 		where = []any{"transport", "bearer token"}
+	}
+	if quiet {
+		where = append(where, "note", "the default logger gets one failed load of each kind a minute; "+
+			"OnError gets each, and so does a Config.Logger")
 	}
 	l.Log(ctx, level, "cookiesession: "+op+" failed", append(where, "err", err)...)
 }
