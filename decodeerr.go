@@ -37,6 +37,13 @@ func decodeFailure(s Serializer, plain []byte, dst any) error {
 	g, err := d.generic(plain)
 	if err != nil {
 		e.Problem = "not well-formed, or beyond the decoding limits"
+		if !d.json && strings.Contains(err.Error(), "time.Time") {
+			// fxamacker/cbor reads tags 0 and 1 as times, even into an
+			// any: the payload is well-formed (FORMAT.md allows any
+			// text in tag 0), but holds what Go reads as no time.
+			e.Problem = "it holds a tag 0 or 1 (a time) whose content Go reads as no time: well-formed, " +
+				"but of no type Go's decoder reads"
+		}
 		return e
 	}
 	path, ft, got, found := d.find(g, t, "", 0)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fxamacker/cbor/v2"
 )
 
 // The shapes a session had in an old release ...
@@ -161,5 +163,35 @@ func TestDecodeErrorKeepsCookies(t *testing.T) {
 	}
 	if back, err := old.Load(requestWith(rec)); err != nil || back.Get().Count != 987654321 {
 		t.Errorf("the old release: %+v, %v", back.Get(), err)
+	}
+}
+
+// TestDecodeErrorOfTimeTagThatIsNoTime checks that a payload holding a
+// tag 0 whose text is no date-time, well-formed by FORMAT.md but read by
+// Go's decoder as a time, is refused as a payload of no type Go reads,
+// not as one that is not well-formed, without quoting the text; and that
+// the session's cookies are left in place, as for any type mismatch.
+func TestDecodeErrorOfTimeTagThatIsNoTime(t *testing.T) {
+	ring := testRing(t)
+	env := map[int]any{1: make([]byte, sessionIDLen), 2: t0.Unix(), 3: map[string]any{"x": cbor.Tag{Number: 0, Content: "hello-secret"}}}
+	b, err := cbor.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := testCodec(t, ring, CodecConfig{Serializer: rawSerializer{}, MaxAge: 7 * 24 * time.Hour})
+	st, _ := newStore(t, ring, Config[map[string]any]{Logger: slog.New(slog.DiscardHandler)})
+	v, err := c.Encode(st.Name(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: st.Name(), Value: v})
+	s, err := st.Load(r)
+	var de *DecodeError
+	if !errors.As(err, &de) || !strings.Contains(de.Problem, "whose content Go reads as no time") || strings.Contains(err.Error(), "hello-secret") {
+		t.Errorf("err %v, want a DecodeError about the time tag, quoting nothing", err)
+	}
+	if s.dead {
+		t.Error("the cookie is to be expired; a payload of another type is left in place")
 	}
 }
