@@ -595,6 +595,7 @@ func (c *Codec) KeyUsage() []KeyUsage {
 // serializers. The caller hands that buffer (nil for other serializers)
 // to putBuffer once it is done with payload, even if err is not nil.
 func serialize(s Serializer, v any) (payload []byte, pooled *bytes.Buffer, err error) {
+	defer recoverMethodPanic(&err)
 	if a, ok := s.(bufferSerializer); ok {
 		b := bufPool.Get().(*bytes.Buffer)
 		b.Reset()
@@ -636,9 +637,26 @@ func putBuffer(b *bytes.Buffer) {
 // deserialize runs s on plaintext that lives in a pooled buffer. This
 // package's serializers copy what they keep; any other gets its own copy,
 // since it might keep a reference to the bytes.
-func deserialize(s Serializer, plain []byte, dst any) error {
+func deserialize(s Serializer, plain []byte, dst any) (err error) {
+	defer recoverMethodPanic(&err)
 	if _, ok := s.(bufferSerializer); !ok {
 		plain = bytes.Clone(plain)
 	}
 	return s.Deserialize(plain, dst)
+}
+
+// errMethodPanic is what a serializer's panic becomes. Encoders and
+// decoders call the value's own methods (MarshalText, UnmarshalBinary, …),
+// and a method promoted from a nil embedded pointer (a struct{ *big.Rat })
+// panics there: the request gets an error, a fresh session or a refused
+// save, rather than a dropped connection. The panic's value is not kept:
+// it may quote the session's data.
+var errMethodPanic = errors.New("a method of the value's type (a marshaler or an unmarshaler) panicked")
+
+// recoverMethodPanic turns a panic of the deferring serializer call into
+// errMethodPanic in *err.
+func recoverMethodPanic(err *error) {
+	if recover() != nil {
+		*err = errMethodPanic
+	}
 }

@@ -143,7 +143,7 @@ func (d diagnosis) fits(g any, t reflect.Type) bool {
 	if err != nil {
 		return false
 	}
-	return d.ser.Deserialize(b, reflect.New(t).Interface()) == nil
+	return deserialize(d.ser, b, reflect.New(t).Interface()) == nil // a panic of t's own methods does not fit
 }
 
 // find returns the path, the expected type and the generic value of the

@@ -110,7 +110,7 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 		return nil
 	}
 	dst := reflect.New(rv.Type()).Interface()
-	if err := ser.Deserialize(enc, dst); err != nil {
+	if err := deserialize(ser, enc, dst); err != nil {
 		// decodeFailure names the field and the type without the
 		// serializer's message, which may quote the value.
 		ve := &ValueError{Type: dataType(rv.Type()).String(), Problem: "its encoding does not decode again"}
@@ -256,6 +256,8 @@ func serializeError(v any, err error) error {
 		problem, unsupported = err.Error(), jsonType.Type
 	case errors.Is(err, errTooDeep):
 		problem = "nested deeper than MaxNesting"
+	case errors.Is(err, errMethodPanic):
+		problem = errMethodPanic.Error() + " while it was encoded (a method promoted from a nil embedded pointer?)"
 	}
 	root := reflect.TypeOf(v)
 	if unsupported != nil {
@@ -810,10 +812,16 @@ func ignoredMarshalerProblem(cbor bool) string {
 // measure, what its ignored marshaler writes, before and after. A value
 // whose exported fields hold its state (and a zero value) comes back
 // equal and is kept.
-func lostThroughFields(v reflect.Value, isCBOR bool) bool {
+func lostThroughFields(v reflect.Value, isCBOR bool) (lost bool) {
+	defer func() {
+		if recover() != nil {
+			lost = true // the encoder or a method of the value panicked: refused as lost
+		}
+	}()
 	_, ignored := marshalersOf(v.Type(), isCBOR)
-	measure := func(v reflect.Value) ([]byte, error) {
-		p := reflect.New(v.Type()) // the method may have a pointer receiver
+	measure := func(v reflect.Value) (b []byte, err error) {
+		defer recoverMethodPanic(&err) // a method promoted from a nil embedded pointer
+		p := reflect.New(v.Type())     // the method may have a pointer receiver
 		p.Elem().Set(v)
 		switch m := p.Interface(); ignored {
 		case textMarshalerType:

@@ -931,3 +931,63 @@ func TestSaveOfSelfReferentialTypeEnds(t *testing.T) {
 		}
 	}
 }
+
+// ratQuote and urlLink embed pointers to types whose marshalers have
+// pointer receivers: the struct takes the methods on, and they panic
+// when the pointer is nil, as it is when a decoder makes such a struct.
+type ratQuote struct {
+	*big.Rat
+	Name string
+}
+
+type urlLink struct {
+	*url.URL
+	Note string
+}
+
+// TestPanickingMethodsAreErrors checks that a value whose own methods
+// panic while it is encoded or decoded gives an error, never a panic: a
+// refused Save, or a fresh session whose load error is a *DecodeError.
+func TestPanickingMethodsAreErrors(t *testing.T) {
+	u, _ := url.Parse("https://example.com/a")
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		for _, save := range []func() error{
+			func() error { return saveWith(t, ser, ratQuote{big.NewRat(1, 3), "third"}) },
+			func() error { return saveWith(t, ser, urlLink{u, "home"}) },
+		} {
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Errorf("%T: Save panicked: %v", ser, p)
+					}
+				}()
+				save() // refused or saved, but not a panic
+			}()
+		}
+	}
+	// An older release's byte string where the type now decodes itself
+	// through a nil embedded pointer: a fresh session, left in place.
+	type oldLink struct{ Link []byte }
+	type newLink struct{ Link urlLink }
+	ring := testRing(t)
+	old, _ := newStore(t, ring, Config[oldLink]{Logger: slog.New(slog.DiscardHandler)})
+	s, _ := old.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(oldLink{[]byte("https://example.com/")})
+	rec := httptest.NewRecorder()
+	if err := old.Save(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	nw, _ := newStore(t, ring, Config[newLink]{Logger: slog.New(slog.DiscardHandler)})
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("Load panicked: %v", p)
+			}
+		}()
+		got, err := nw.Load(requestWith(rec))
+		var de *DecodeError
+		if !errors.As(err, &de) || !got.IsNew() || got.dead {
+			t.Errorf("Load: %v, new %v, dead %v: want a DecodeError, a fresh session, the cookie left in place", err, got.IsNew(), got.dead)
+		}
+	}()
+}
