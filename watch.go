@@ -112,11 +112,13 @@ type ReloadEvent struct {
 // A value can name a key that a server's keyring lacks when another
 // server already has a newer file. Then, rather than wait for the next
 // check, the [Codec] asks the KeyringFile to read the file at once, in
-// the background: the request that asked fails with [ErrUnknownKey] (its
-// cookies are left alone, since another server opens them) and does not
-// wait, and the requests after the check see the new keyring. So rotate
-// with an activation delay (the default), which has every server hold the
-// new key before any seals with it. Such reloads happen
+// the background: the request that asked fails with [ErrUnknownKey] (the
+// store does not expire its cookies, since another server opens them; a
+// handler that saves the fresh session it got replaces them, and that
+// session is lost) and does not wait, and the requests after the check
+// see the new keyring. So rotate with an activation delay (the default),
+// which has every server hold the new key before any seals with it, and
+// check that they do with keyring usage before it activates. Such reloads happen
 // at most once per UnknownKeyReloadInterval for the whole KeyringFile,
 // however many values name unknown keys, and never for the ids of pruned
 // keys, so forged values cannot make a server read its disk more often.
