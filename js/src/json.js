@@ -249,7 +249,9 @@ export function parseJSON(input, opts) {
  */
 export function notPlainObject(v) {
   const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return null;
+  // Object.prototype of this realm or of another (a vm context's), whose
+  // own prototype is null, or none at all.
+  if (proto === null || Object.getPrototypeOf(proto) === null) return null;
   const kind = typeof v.constructor === 'function' && v.constructor.name ? v.constructor.name : Object.prototype.toString.call(v).slice(8, -1);
   return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} would open as a plain object, another value; convert it first ` +
     '(to an array, a plain object, a Uint8Array for bytes), or give its class a toJSON method';
@@ -266,6 +268,15 @@ export function stringifyJSON(v) {
       throw new TypeError('cookiesession: a string with a lone surrogate, which UTF-8 cannot hold, would open as another string');
     }
     if (typeof x === 'bigint') return { __bigint: x.toString() };
+    // What JSON.stringify would write as null, or leave out: NaN and the
+    // infinities (Go's encoding/json refuses them too), functions and
+    // symbols.
+    if (typeof x === 'number' && !Number.isFinite(x)) {
+      throw new TypeError(`cookiesession: the number ${x} has no JSON form; it would open as null`);
+    }
+    if (typeof x === 'function' || typeof x === 'symbol') {
+      throw new TypeError(`cookiesession: a ${typeof x} has no JSON form; it would be left out`);
+    }
     if (raw instanceof JSONNumber && DECIMAL.test(raw.text)) return { __bigint: raw.text };
     if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
     if (typeof x === 'object' && x !== null && !Array.isArray(x) && !(raw instanceof JSONNumber)) {

@@ -5,6 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import {
   decodeCBOR, encodeCBOR, Tagged, Simple, MalformedError, Codec, SessionStore, parseKeyring, JSONNumber, MAX_NESTING,
 } from '../src/index.js';
@@ -337,6 +338,17 @@ test('an object of a class, which would open as a plain object, is refused by bo
     assert.equal(back.a, 1);
     assert.equal(back.n.b, 2);
     assert.equal(back.s, 'stamp');
+  }
+  // A plain object of another realm (a vm context's) is a plain object.
+  const realm = vm.runInNewContext('({ cart: [1, 2] })');
+  for (const serializer of ['cbor', 'json']) {
+    const c = new Codec(ring, { now: () => now, serializer });
+    assert.deepEqual(c.open('session', c.seal('session', realm)).value, { cart: [1, 2] });
+  }
+  // What JSON.stringify would write as null or leave out.
+  const js = new Codec(ring, { now: () => now, serializer: 'json' });
+  for (const v of [NaN, Infinity, -Infinity, () => 1, Symbol('s')]) {
+    assert.throws(() => js.seal('session', { v }), (e) => e instanceof TypeError && /has no JSON form/.test(e.message), String(v));
   }
   // A Map is CBOR's map of any keys; JSON has none.
   assert.throws(() => new Codec(ring, { now: () => now, serializer: 'json' }).seal('session', new Map([['a', 1]])), TypeError);
