@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -59,8 +60,7 @@ var ErrLateSave = errors.New("cookiesession: session changed after the response'
 // response goes out only if the handler ends in time (TimeoutHandler
 // holds all of it until then): when it does not, every save of the
 // request is lost with the response, and the middleware reports it as
-// [ErrLateSave] when the handler writes after the time is up; it cannot
-// tell when the handler returns without writing.
+// [ErrLateSave].
 func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 	if reflect.TypeOf(next) == timeoutHandlerType {
 		panic("cookiesession: Store.Middleware(http.TimeoutHandler(h, …)): TimeoutHandler answers a timed-out " +
@@ -96,6 +96,12 @@ func (st *Store[T]) Middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		sw.commit()
 		sw.reportLate()
+		if sw.s.cache != 0 && !sw.timedOut && reflect.TypeOf(w) == timeoutWriterType() &&
+			errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+			// Inside http.TimeoutHandler, whose time ran out before the
+			// handler ended: its 503 went out instead of this response.
+			sw.lostToTimeout()
+		}
 	})
 }
 
@@ -215,12 +221,34 @@ func (w *sessionWriter[T]) Write(b []byte) (int, error) {
 	if errors.Is(err, http.ErrHandlerTimeout) && w.s.cache != 0 && !w.timedOut {
 		// Inside http.TimeoutHandler, whose time is up: it has sent its
 		// 503 without the header this response's saves set.
-		w.timedOut = true
-		w.st.warn(w.r, "save", fmt.Errorf("%w: http.TimeoutHandler answered the request when its time was up, "+
-			"without the session's cookies, so the session's change is lost", ErrLateSave))
+		w.lostToTimeout()
 	}
 	return n, err
 }
+
+// lostToTimeout reports, once, that http.TimeoutHandler answered the
+// request without the header this response's saves set.
+func (w *sessionWriter[T]) lostToTimeout() {
+	w.timedOut = true
+	w.st.warn(w.r, "save", fmt.Errorf("%w: http.TimeoutHandler answered the request when its time was up, "+
+		"without the session's cookies, so the session's change is lost", ErrLateSave))
+}
+
+// timeoutWriterType is the type of the ResponseWriter that
+// http.TimeoutHandler gives its handler, found by running one once.
+var timeoutWriterType = sync.OnceValue(func() reflect.Type {
+	var t reflect.Type
+	h := http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { t = reflect.TypeOf(w) }), time.Minute, "")
+	h.ServeHTTP(discardResponse{http.Header{}}, new(http.Request))
+	return t
+})
+
+// discardResponse is a ResponseWriter that keeps nothing.
+type discardResponse struct{ h http.Header }
+
+func (d discardResponse) Header() http.Header       { return d.h }
+func (discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (discardResponse) WriteHeader(int)             {}
 
 // Unwrap lets http.ResponseController reach the server's writer.
 func (w *sessionWriter[T]) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -525,3 +525,70 @@ func TestLateSaveOfNilRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutHandlerLostSaveReported checks that a save that
+// http.TimeoutHandler's 503 dropped is reported whether the handler then
+// writes only its header (a redirect after a login) or nothing at all,
+// and that a handler that ends in time reports nothing.
+func TestTimeoutHandlerLostSaveReported(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		late  bool
+		write func(w http.ResponseWriter)
+	}{
+		{"header only", true, func(w http.ResponseWriter) { w.WriteHeader(http.StatusSeeOther) }},
+		{"nothing written", true, func(http.ResponseWriter) {}},
+		{"in time", false, func(w http.ResponseWriter) { w.WriteHeader(http.StatusSeeOther) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var reports []error
+			st, _ := newStore(t, testRing(t), Config[cart]{Logger: slog.New(slog.DiscardHandler), OnError: func(_ *http.Request, err error) {
+				mu.Lock()
+				reports = append(reports, err)
+				mu.Unlock()
+			}})
+			done := make(chan struct{})
+			h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer close(done)
+				if tc.late {
+					<-r.Context().Done()
+				}
+				s, _ := st.FromContext(r.Context())
+				s.Update(func(c *cart) { c.User = "ada" })
+				tc.write(w)
+			}))
+			srv := httptest.NewServer(http.TimeoutHandler(h, 50*time.Millisecond, "slow"))
+			defer srv.Close()
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := client.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			<-done
+			want := 0
+			if tc.late {
+				want = 1
+			}
+			// The middleware ends just after the handler.
+			for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				mu.Lock()
+				n := len(reports)
+				mu.Unlock()
+				if n >= want {
+					break
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(reports) != want || want == 1 && !errors.Is(reports[0], ErrLateSave) {
+				t.Errorf("reports %v, want %d ErrLateSave", reports, want)
+			}
+			if !tc.late && (resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0) {
+				t.Errorf("in time: status %d, cookies %v", resp.StatusCode, resp.Cookies())
+			}
+		})
+	}
+}
