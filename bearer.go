@@ -241,6 +241,7 @@ func (st *Store[T]) saveBearer(w http.ResponseWriter, r *http.Request, s *Sessio
 // setTokenCacheHeaders marks a response that carries a new token: it is a
 // credential, which no cache may keep.
 func setTokenCacheHeaders(h http.Header) {
+	dropTargetedCacheHeaders(h)
 	if !headerHasBareToken(h, "Cache-Control", "no-store") {
 		h.Set("Cache-Control", "no-store")
 	}

@@ -133,6 +133,7 @@ func setCacheHeaders(h http.Header, noStore bool) { setCacheHeadersIn(h, noStore
 // the caller found neither header set (it looked them up already, so
 // they are not looked up again).
 func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
+	dropTargetedCacheHeaders(h)
 	if len(spare) == 2 || len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
 		// Neither header set yet, as on most responses: both lines
 		// in one allocation, each slice capped so that appending to
@@ -174,6 +175,18 @@ func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 		}
 		h.Set("Cache-Control", strings.Join(append([]string{"private"}, keep...), ", "))
 	}
+}
+
+// dropTargetedCacheHeaders removes the cache headers aimed at CDNs and
+// other shared caches alone: a cache that a targeted header addresses
+// follows it and ignores Cache-Control (RFC 9213), so a handler's
+// "CDN-Cache-Control: max-age=3600" would have a CDN keep one user's
+// Set-Cookie and hand it to everyone. The response's Cache-Control
+// (private, or no-store) then speaks for every cache.
+func dropTargetedCacheHeaders(h http.Header) {
+	delete(h, "Cdn-Cache-Control")
+	delete(h, "Cloudflare-Cdn-Cache-Control")
+	delete(h, "Surrogate-Control")
 }
 
 // headerHasToken reports whether a comma-separated header lists token

@@ -177,3 +177,39 @@ func TestDirectivesQuoted(t *testing.T) {
 		t.Errorf("directives: %q, want %q", got, want)
 	}
 }
+
+// TestTargetedCacheHeadersDropped checks that a response that sets
+// session cookies, expires them or issues a token carries no cache
+// header aimed at CDNs alone, which such a CDN would follow over
+// Cache-Control, set before the save or after it.
+func TestTargetedCacheHeadersDropped(t *testing.T) {
+	targeted := []string{"CDN-Cache-Control", "Cloudflare-CDN-Cache-Control", "Surrogate-Control"}
+	for _, after := range []bool{false, true} {
+		st, _ := newStore(t, testRing(t), Config[cart]{})
+		h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := st.FromContext(r.Context())
+			set := func() {
+				for _, k := range targeted {
+					w.Header().Set(k, "max-age=3600")
+				}
+			}
+			if !after {
+				set()
+			}
+			s.Update(func(c *cart) { c.Visits++ })
+			if err := st.Save(w, r, s); err != nil {
+				t.Fatal(err)
+			}
+			if after {
+				set()
+			}
+		}))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		for _, k := range targeted {
+			if v := rec.Header().Get(k); v != "" || len(rec.Result().Cookies()) == 0 {
+				t.Errorf("set after the save %v: %s: %q, cookies %d", after, k, v, len(rec.Result().Cookies()))
+			}
+		}
+	}
+}

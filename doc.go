@@ -120,7 +120,10 @@
 // session cookie, it keeps the handler's other directives (max-age, say),
 // dropping public, s-maxage and a qualified private="Set-Cookie" (which
 // would let a cache keep the rest of the response); on logout, and for a
-// new bearer token, no-store replaces them all.
+// new bearer token, no-store replaces them all. Cache headers aimed at
+// CDNs alone (CDN-Cache-Control, Cloudflare-CDN-Cache-Control,
+// Surrogate-Control), which such a cache follows over Cache-Control, are
+// removed from those responses.
 //
 // # Bearer tokens
 //
