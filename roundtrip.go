@@ -383,7 +383,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	if customDecoding(t) {
 		// The plan of a type that decodes itself says whether the encoder
 		// ignores its marshaler (ignoredMarshaler, once per type).
-		if fields := cbor && p.fieldsCBOR || ser == encJSON && p.fieldsJSON; fields || p.selfLost(ser) && v.CanInterface() {
+		if fields := p.byFields(ser); fields || p.selfLost(ser) && v.CanInterface() {
 			// The encoder writes its fields, as it writes any struct's:
 			// they are checked as such first, since a value that holds
 			// itself through them would have the encoding recurse
@@ -696,6 +696,12 @@ func (p roundTripPlan) selfLost(ser encoder) bool {
 	return ser == encCBOR && p.selfCBOR || ser == encJSON && p.selfJSON
 }
 
+// byFields reports whether ser's encoder writes the type, a struct that
+// decodes itself, field by field (see writtenByFields).
+func (p roundTripPlan) byFields(ser encoder) bool {
+	return ser == encCBOR && p.fieldsCBOR || ser == encJSON && p.fieldsJSON
+}
+
 var jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
 
 // ignoredMarshaler reports whether struct type t, which decodes itself,
@@ -714,20 +720,16 @@ var jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
 // its values need no check: the check costs an encoding and a decoding
 // of each value, on every save.
 func ignoredMarshaler(t reflect.Type, cbor bool) bool {
-	return ignoredMarshalerAt(t, cbor, 0)
-}
-
-func ignoredMarshalerAt(t reflect.Type, cbor bool, depth int) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType || depth > MaxNesting {
+	if t.Kind() != reflect.Struct || t == timeType || t == bigIntType {
 		return false // time.Time and big.Int are written by rules of their own
 	}
 	if called, ignored := marshalersOf(t, cbor); called != nil || ignored == nil {
 		return false
 	}
-	return hiddenState(t, cbor, depth, map[reflect.Type]bool{})
+	return hiddenState(t, cbor, 0, map[reflect.Type]bool{})
 }
 
 // hiddenState reports whether struct type t, written field by field,
