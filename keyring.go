@@ -75,7 +75,7 @@ func (id *KeyID) UnmarshalText(b []byte) error {
 // ParseKeyID parses the 8 hex digit form that [KeyID.String] returns.
 func ParseKeyID(s string) (KeyID, error) {
 	if len(s) != 8 {
-		return 0, fmt.Errorf("cookiesession: key id %q is not 8 hex digits", s)
+		return 0, fmt.Errorf("cookiesession: key id %s is not 8 hex digits", shownValue(s))
 	}
 	v, err := strconv.ParseUint(s, 16, 32)
 	if err != nil || s != KeyID(v).String() { // refuse upper case: one spelling per id
@@ -545,8 +545,10 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 
 // key converts one key of the file; name is how errors refer to it.
 func (kj keyJSON) key(i int) (k Key, name string, err error) {
+	// Errors name the key by its id, unless the id field is long enough
+	// to hold a secret (see shownValue): then by its place in the file.
 	name = "#" + strconv.Itoa(i)
-	if kj.ID != "" {
+	if kj.ID != "" && len(kj.ID) < secretTextLen {
 		name = kj.ID
 	}
 	if k.ID, err = ParseKeyID(kj.ID); err != nil {
@@ -554,7 +556,7 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 	}
 	var ok bool
 	if k.State, ok = parseKeyState(kj.State); !ok {
-		return k, name, fmt.Errorf("state: %q is not active, retired or revoked", kj.State)
+		return k, name, fmt.Errorf("state: %s is not active, retired or revoked", shownValue(kj.State))
 	}
 	secret, err := base64.StdEncoding.Strict().DecodeString(kj.Secret)
 	// The decoder skips CR and LF; one secret has one spelling.
@@ -583,10 +585,25 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 			return k, name, errors.New(t.field + ": missing")
 		}
 		if *t.dst, err = parseKeyringTime(t.s); err != nil {
-			return k, name, fmt.Errorf("%s: %q is not an RFC 3339 time", t.field, t.s)
+			return k, name, fmt.Errorf("%s: %s is not an RFC 3339 time", t.field, shownValue(t.s))
 		}
 	}
 	return k, name, nil
+}
+
+// secretTextLen is the length of a key's secret in the keyring file:
+// standard base64 of KeySize bytes, with its padding.
+const secretTextLen = (KeySize + 2) / 3 * 4
+
+// shownValue quotes a keyring file's value for an error, which a log may
+// keep, unless it is long enough to hold a key's secret in the file's
+// encoding: a secret pasted into the wrong field must not reach the log.
+// Every valid id, state and time is shorter.
+func shownValue(s string) string {
+	if len(s) >= secretTextLen {
+		return fmt.Sprintf("a value of %d bytes (not shown: as long as a secret)", len(s))
+	}
+	return strconv.Quote(s)
 }
 
 // parseKeyringTime parses an RFC 3339 date-time as the keyring format

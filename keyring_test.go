@@ -157,6 +157,12 @@ func TestParseKeyringInvalid(t *testing.T) {
 		{"field in upper case", `{"VERSION":1,"keys":[{` + good + `}]}`, "", "not a single strict JSON object"},
 		{"field spelled twice in two cases", key(`{` + good + `,"Secret":"` + secretB64(2) + `"}`), "", "not a single strict JSON object"},
 		{"field with a folding letter", key(`{` + strings.Replace(good, `"secret"`, `"ſecret"`, 1) + `}`), "", "not a single strict JSON object"},
+		// A secret pasted into another field reaches no error, which a
+		// log may keep: the key is named by its place, the value by its length.
+		{"secret as id", key(`{` + strings.Replace(good, "0000000a", secretB64(2), 1) + `}`), "#0", "id: not 8 lowercase hex digits"},
+		{"secret as state", key(`{` + strings.Replace(good, `"active"`, `"`+secretB64(2)+`"`, 1) + `}`), "0000000a", "state: a value of 44 bytes (not shown: as long as a secret) is not active, retired or revoked"},
+		{"secret as time", key(`{` + strings.Replace(good, `"created":"2026-11-01T00:00:00Z"`, `"created":"`+secretB64(2)+`"`, 1) + `}`), "0000000a", "created: a value of 44 bytes (not shown: as long as a secret) is not an RFC 3339 time"},
+		{"secret as deleted id", `{"version":1,"keys":[{` + good + `}],"deleted":["` + secretB64(2) + `"]}`, "", "deleted: cookiesession: key id a value of 44 bytes (not shown: as long as a secret) is not 8 hex digits"},
 		{"too large", `{"version":1,"keys":[],"x":"` + strings.Repeat("a", maxKeyringFile) + `"}`, "", "file is 1048606 bytes, larger than 1048576"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
