@@ -205,7 +205,9 @@ export function parseKeyring(data, { path = '' } = {}) {
   if (version !== 1) throw bad('', `version ${version} is not supported (want 1)`);
   if (raw.length > MAX_KEYS) throw bad('', `${raw.length} keys, at most ${MAX_KEYS} allowed`);
   const fields = raw.map((kj, i) => {
-    const name = kj.id ? kj.id : `#${i}`;
+    // Named by its id, unless the id is long enough to hold a secret
+    // (see shownValue): then by its place in the file.
+    const name = kj.id && Buffer.byteLength(kj.id) < SECRET_TEXT_LEN ? kj.id : `#${i}`;
     try {
       return keyFields(kj);
     } catch (e) {
@@ -214,17 +216,30 @@ export function parseKeyring(data, { path = '' } = {}) {
   });
   if (deletedIn.length > MAX_DELETED) throw bad('', `${deletedIn.length} deleted ids, at most ${MAX_DELETED} allowed`);
   const deleted = deletedIn.map((s) => {
-    if (!isKeyId(s ?? '')) throw bad('', `deleted: key id ${JSON.stringify(s ?? '')} is not 8 lowercase hex digits`);
+    if (!isKeyId(s ?? '')) throw bad('', `deleted: key id ${shownValue(s ?? '')} is not 8 lowercase hex digits`);
     return s;
   });
   return buildKeyring(fields, deleted, path);
+}
+
+// The length of a key's secret in the keyring file: standard base64 of
+// KEY_SIZE bytes, with its padding.
+const SECRET_TEXT_LEN = Math.ceil(KEY_SIZE / 3) * 4;
+
+// A keyring file's value quoted for an error, which a log may keep, unless
+// it is long enough to hold a key's secret: a secret pasted into the wrong
+// field must not reach the log. Every valid id, state and time is shorter.
+function shownValue(s) {
+  const n = Buffer.byteLength(s);
+  if (n >= SECRET_TEXT_LEN) return `a value of ${n} bytes (not shown: as long as a secret)`;
+  return JSON.stringify(s);
 }
 
 function keyFields(kj) {
   const f = {};
   if (!isKeyId(kj.id ?? '')) throw new Error('id: not 8 lowercase hex digits');
   f.id = kj.id;
-  if (!STATES.has(kj.state ?? '')) throw new Error(`state: ${JSON.stringify(kj.state ?? '')} is not active, retired or revoked`);
+  if (!STATES.has(kj.state ?? '')) throw new Error(`state: ${shownValue(kj.state ?? '')} is not active, retired or revoked`);
   f.state = kj.state;
   const secret = decodeStd(kj.secret ?? '');
   if (secret === null || !kj.secret) throw new Error('secret: not standard base64');
@@ -239,7 +254,7 @@ function keyFields(kj) {
       continue;
     }
     const t = parseRFC3339(s);
-    if (t === null) throw new Error(`${field}: ${JSON.stringify(s)} is not an RFC 3339 time`);
+    if (t === null) throw new Error(`${field}: ${shownValue(s)} is not an RFC 3339 time`);
     // Go's reader takes its zero time for a missing one.
     f[prop] = t === GO_ZERO_TIME ? null : t;
   }

@@ -23,6 +23,7 @@ test('a valid keyring file parses, with every field', () => {
 
 // Each of these breaks one rule of FORMAT.md's "Validation"; the problem
 // named must be the one the file has.
+const SECRET = Buffer.alloc(32, 2).toString('base64'); // AgICAg…
 const invalid = {
   'not JSON': ['{', /not a single strict JSON object/],
   'two values': [keyringText([keyJSON('0000000a')]) + '{}', /data after the JSON value/],
@@ -67,6 +68,11 @@ const invalid = {
   'a bad deleted id': [keyringText([keyJSON('0000000a')], { deleted: ['0000001'] }), /deleted: key id "0000001"/],
   'a deleted number': [keyringText([keyJSON('0000000a')], { deleted: [1] }), /not a string/],
   '4097 deleted ids': [keyringText([keyJSON('0000000a')], { deleted: Array.from({ length: 4097 }, (_, i) => (i + 1).toString(16).padStart(8, '0')) }), /4097 deleted ids, at most 4096/],
+  // A secret pasted into another field reaches no error, which a log may keep.
+  'a secret as its id': [keyringText([keyJSON('0000000a'), keyJSON('0000000b', { id: SECRET })]), /^(?!.*AgIC).*key #1: id: not 8 lowercase hex digits/],
+  'a secret as its state': [keyringText([keyJSON('0000000a', { state: SECRET })]), /^(?!.*AgIC).*state: a value of 44 bytes \(not shown: as long as a secret\) is not active/],
+  'a secret as its created time': [keyringText([keyJSON('0000000a', { created: SECRET })]), /^(?!.*AgIC).*created: a value of 44 bytes \(not shown/],
+  'a secret as a deleted id': [keyringText([keyJSON('0000000a')], { deleted: [SECRET] }), /^(?!.*AgIC).*deleted: key id a value of 44 bytes \(not shown/],
   'no active key': [keyringText([keyJSON('0000000a', { state: 'revoked' })]), /no usable key/],
   'a file over 1 MiB': [keyringText([keyJSON('0000000a')]) + ' '.repeat(1 << 20), /larger than 1048576/],
 };
