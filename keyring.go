@@ -693,10 +693,10 @@ func checkJSONValue(dec *json.Decoder, depth int) error {
 			// for "secret"), which would let a second spelling of a field
 			// override the first unseen. The schema's names are lower case.
 			if strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_") != "" {
-				return fmt.Errorf("field %q is not a lower-case name", name)
+				return fmt.Errorf("field %s is not a lower-case name", shownValue(name))
 			}
 			if names[name] {
-				return fmt.Errorf("field %q repeated", name)
+				return fmt.Errorf("field %s repeated", shownValue(name))
 			}
 			names[name] = true
 		}

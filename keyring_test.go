@@ -571,3 +571,21 @@ func TestKeyringErrorBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyringErrorHidesSecretAsMemberName checks that a secret pasted as
+// a member name of the keyring file reaches no error, which a log may keep.
+func TestKeyringErrorHidesSecretAsMemberName(t *testing.T) {
+	secret := secretB64(2)
+	for _, file := range []string{
+		strings.Replace(validKeyring, `"version"`, `"`+secret+`":1,"version"`, 1),
+		strings.Replace(validKeyring, `"state"`, `"`+secret+`":"x","state"`, 1),
+	} {
+		_, err := ParseKeyring([]byte(file))
+		if !errors.Is(err, ErrInvalidKeyring) {
+			t.Fatalf("ParseKeyring = %v; want ErrInvalidKeyring", err)
+		}
+		if msg := err.Error(); strings.Contains(msg, secret[:20]) || !strings.Contains(msg, "not shown: as long as a secret") {
+			t.Errorf("error %q shows the secret, or does not say it left it out", msg)
+		}
+	}
+}
