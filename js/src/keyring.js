@@ -164,7 +164,7 @@ export function parseKeyring(data, { path = '' } = {}) {
       // Names are matched exactly, so no second spelling of a member
       // ("Secret" beside "secret") can hide.
       checkName(name) {
-        if (!/^[a-z_]*$/.test(name)) throw new SyntaxError(`field ${JSON.stringify(name)} is not a lower-case name`);
+        if (!/^[a-z_]*$/.test(name)) throw new SyntaxError(`field ${shownValue(name)} is not a lower-case name`);
       },
       number: (text) => new RawNumber(text),
     });

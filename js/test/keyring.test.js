@@ -73,6 +73,7 @@ const invalid = {
   'a secret as its state': [keyringText([keyJSON('0000000a', { state: SECRET })]), /^(?!.*AgIC).*state: a value of 44 bytes \(not shown: as long as a secret\) is not active/],
   'a secret as its created time': [keyringText([keyJSON('0000000a', { created: SECRET })]), /^(?!.*AgIC).*created: a value of 44 bytes \(not shown/],
   'a secret as a deleted id': [keyringText([keyJSON('0000000a')], { deleted: [SECRET] }), /^(?!.*AgIC).*deleted: key id a value of 44 bytes \(not shown/],
+  'a secret as a member name': [keyringText([keyJSON('0000000a')]).replace('"secret"', `"${SECRET}": 1, "secret"`), /^(?!.*AgIC).*field a value of 44 bytes \(not shown/],
   'no active key': [keyringText([keyJSON('0000000a', { state: 'revoked' })]), /no usable key/],
   'a file over 1 MiB': [keyringText([keyJSON('0000000a')]) + ' '.repeat(1 << 20), /larger than 1048576/],
 };
