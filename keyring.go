@@ -545,10 +545,10 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 
 // key converts one key of the file; name is how errors refer to it.
 func (kj keyJSON) key(i int) (k Key, name string, err error) {
-	// Errors name the key by its id, unless the id field is long enough
-	// to hold a secret (see shownValue): then by its place in the file.
+	// Errors name the key by its id, unless the id field might hold a
+	// part of a secret (mayShow): then by its place in the file.
 	name = "#" + strconv.Itoa(i)
-	if kj.ID != "" && len(kj.ID) < secretTextLen {
+	if kj.ID != "" && mayShow(kj.ID) {
 		name = kj.ID
 	}
 	if k.ID, err = ParseKeyID(kj.ID); err != nil {
@@ -591,17 +591,28 @@ func (kj keyJSON) key(i int) (k Key, name string, err error) {
 	return k, name, nil
 }
 
-// secretTextLen is the length of a key's secret in the keyring file:
-// standard base64 of KeySize bytes, with its padding.
-const secretTextLen = (KeySize + 2) / 3 * 4
+// Bounds of what an error quotes of a keyring file's value (mayShow).
+const (
+	maxShownText = 10 // 10 base64 characters: 7.5 of a secret's 32 bytes
+	maxShownTime = 40 // longer than any RFC 3339 time the file may hold
+)
 
-// shownValue quotes a keyring file's value for an error, which a log may
-// keep, unless it is long enough to hold a key's secret in the file's
-// encoding: a secret pasted into the wrong field must not reach the log.
-// Every valid id, state and time is shorter.
+// mayShow reports whether an error may quote s, a keyring file's value
+// that is not valid where it stands. Errors reach logs, and an operator
+// may paste a key's secret, whole or in part, with or without its
+// padding, into the wrong field. So a value is quoted only when it is too
+// short to give away a useful part of a secret (every id and state is),
+// or when it is made of the characters of a time alone, as a mistyped
+// time is and a secret's random base64 text all but never is.
+func mayShow(s string) bool {
+	return len(s) <= maxShownText || len(s) <= maxShownTime && strings.Trim(s, "0123456789-:.+TZtz ") == ""
+}
+
+// shownValue is s quoted for an error, or its length if it may not be
+// shown (mayShow).
 func shownValue(s string) string {
-	if len(s) >= secretTextLen {
-		return fmt.Sprintf("a value of %d bytes (not shown: as long as a secret)", len(s))
+	if !mayShow(s) {
+		return fmt.Sprintf("a value of %d bytes (not shown: it may hold a secret)", len(s))
 	}
 	return strconv.Quote(s)
 }

@@ -160,9 +160,13 @@ func TestParseKeyringInvalid(t *testing.T) {
 		// A secret pasted into another field reaches no error, which a
 		// log may keep: the key is named by its place, the value by its length.
 		{"secret as id", key(`{` + strings.Replace(good, "0000000a", secretB64(2), 1) + `}`), "#0", "id: not 8 lowercase hex digits"},
-		{"secret as state", key(`{` + strings.Replace(good, `"active"`, `"`+secretB64(2)+`"`, 1) + `}`), "0000000a", "state: a value of 44 bytes (not shown: as long as a secret) is not active, retired or revoked"},
-		{"secret as time", key(`{` + strings.Replace(good, `"created":"2026-11-01T00:00:00Z"`, `"created":"`+secretB64(2)+`"`, 1) + `}`), "0000000a", "created: a value of 44 bytes (not shown: as long as a secret) is not an RFC 3339 time"},
-		{"secret as deleted id", `{"version":1,"keys":[{` + good + `}],"deleted":["` + secretB64(2) + `"]}`, "", "deleted: cookiesession: key id a value of 44 bytes (not shown: as long as a secret) is not 8 hex digits"},
+		{"secret as state", key(`{` + strings.Replace(good, `"active"`, `"`+secretB64(2)+`"`, 1) + `}`), "0000000a", "state: a value of 44 bytes (not shown: it may hold a secret) is not active, retired or revoked"},
+		{"secret as time", key(`{` + strings.Replace(good, `"created":"2026-11-01T00:00:00Z"`, `"created":"`+secretB64(2)+`"`, 1) + `}`), "0000000a", "created: a value of 44 bytes (not shown: it may hold a secret) is not an RFC 3339 time"},
+		{"secret as deleted id", `{"version":1,"keys":[{` + good + `}],"deleted":["` + secretB64(2) + `"]}`, "", "deleted: cookiesession: key id a value of 44 bytes (not shown: it may hold a secret) is not 8 hex digits"},
+		{"unpadded secret as id", key(`{` + strings.Replace(good, "0000000a", secretB64(2)[:43], 1) + `}`), "#0", "id: not 8 lowercase hex digits"},
+		{"part of a secret as state", key(`{` + strings.Replace(good, `"active"`, `"`+secretB64(2)[22:]+`"`, 1) + `}`), "0000000a", "state: a value of 22 bytes (not shown: it may hold a secret) is not active, retired or revoked"},
+		{"part of a secret as time", key(`{` + strings.Replace(good, `"created":"2026-11-01T00:00:00Z"`, `"created":"`+secretB64(2)[:11]+`"`, 1) + `}`), "0000000a", "created: a value of 11 bytes (not shown: it may hold a secret) is not an RFC 3339 time"},
+		{"mistyped time", key(`{` + strings.Replace(good, "2026-11-01T00:00:00Z", "2026-11-01 00:00:00+01", 1) + `}`), "0000000a", `created: "2026-11-01 00:00:00+01" is not an RFC 3339 time`},
 		{"too large", `{"version":1,"keys":[],"x":"` + strings.Repeat("a", maxKeyringFile) + `"}`, "", "file is 1048606 bytes, larger than 1048576"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -565,7 +569,7 @@ func TestKeyringErrorBounded(t *testing.T) {
 		}
 		msg := err.Error()
 		// Cut short, or (a value as long as a secret) not shown at all.
-		cut := strings.Contains(msg, "bytes more)") || strings.Contains(msg, "(not shown: as long as a secret)")
+		cut := strings.Contains(msg, "bytes more)") || strings.Contains(msg, "(not shown: it may hold a secret)")
 		if len(msg) > 4*maxErrorText || !utf8.ValidString(msg) || !cut {
 			t.Errorf("%s: error of %d bytes (valid UTF-8: %v): %.200s", name, len(msg), utf8.ValidString(msg), msg)
 		}
@@ -579,12 +583,13 @@ func TestKeyringErrorHidesSecretAsMemberName(t *testing.T) {
 	for _, file := range []string{
 		strings.Replace(validKeyring, `"version"`, `"`+secret+`":1,"version"`, 1),
 		strings.Replace(validKeyring, `"state"`, `"`+secret+`":"x","state"`, 1),
+		strings.Replace(validKeyring, `"state"`, `"`+secret[:30]+`":"x","state"`, 1),
 	} {
 		_, err := ParseKeyring([]byte(file))
 		if !errors.Is(err, ErrInvalidKeyring) {
 			t.Fatalf("ParseKeyring = %v; want ErrInvalidKeyring", err)
 		}
-		if msg := err.Error(); strings.Contains(msg, secret[:20]) || !strings.Contains(msg, "not shown: as long as a secret") {
+		if msg := err.Error(); strings.Contains(msg, secret[:11]) || !strings.Contains(msg, "not shown: it may hold a secret") {
 			t.Errorf("error %q shows the secret, or does not say it left it out", msg)
 		}
 	}
