@@ -205,9 +205,9 @@ export function parseKeyring(data, { path = '' } = {}) {
   if (version !== 1) throw bad('', `version ${version} is not supported (want 1)`);
   if (raw.length > MAX_KEYS) throw bad('', `${raw.length} keys, at most ${MAX_KEYS} allowed`);
   const fields = raw.map((kj, i) => {
-    // Named by its id, unless the id is long enough to hold a secret
-    // (see shownValue): then by its place in the file.
-    const name = kj.id && Buffer.byteLength(kj.id) < SECRET_TEXT_LEN ? kj.id : `#${i}`;
+    // Named by its id, unless the id might hold a part of a secret
+    // (mayShow): then by its place in the file.
+    const name = kj.id && mayShow(kj.id) ? kj.id : `#${i}`;
     try {
       return keyFields(kj);
     } catch (e) {
@@ -222,16 +222,26 @@ export function parseKeyring(data, { path = '' } = {}) {
   return buildKeyring(fields, deleted, path);
 }
 
-// The length of a key's secret in the keyring file: standard base64 of
-// KEY_SIZE bytes, with its padding.
-const SECRET_TEXT_LEN = Math.ceil(KEY_SIZE / 3) * 4;
+// Bounds of what an error quotes of a keyring file's value (mayShow), in
+// UTF-8 bytes as in Go.
+const MAX_SHOWN_TEXT = 10; // 10 base64 characters: 7.5 of a secret's 32 bytes
+const MAX_SHOWN_TIME = 40; // longer than any RFC 3339 time the file may hold
 
-// A keyring file's value quoted for an error, which a log may keep, unless
-// it is long enough to hold a key's secret: a secret pasted into the wrong
-// field must not reach the log. Every valid id, state and time is shorter.
-function shownValue(s) {
+// Whether an error may quote s, a keyring file's value that is not valid
+// where it stands. Errors reach logs, and an operator may paste a key's
+// secret, whole or in part, with or without its padding, into the wrong
+// field. So a value is quoted only when it is too short to give away a
+// useful part of a secret (every id and state is), or when it is made of
+// the characters of a time alone, as a mistyped time is and a secret's
+// random base64 text all but never is.
+function mayShow(s) {
   const n = Buffer.byteLength(s);
-  if (n >= SECRET_TEXT_LEN) return `a value of ${n} bytes (not shown: as long as a secret)`;
+  return n <= MAX_SHOWN_TEXT || (n <= MAX_SHOWN_TIME && /^[0-9\-:.+TZtz ]*$/.test(s));
+}
+
+// s quoted for an error, or its length if it may not be shown (mayShow).
+function shownValue(s) {
+  if (!mayShow(s)) return `a value of ${Buffer.byteLength(s)} bytes (not shown: it may hold a secret)`;
   return JSON.stringify(s);
 }
 

@@ -70,10 +70,14 @@ const invalid = {
   '4097 deleted ids': [keyringText([keyJSON('0000000a')], { deleted: Array.from({ length: 4097 }, (_, i) => (i + 1).toString(16).padStart(8, '0')) }), /4097 deleted ids, at most 4096/],
   // A secret pasted into another field reaches no error, which a log may keep.
   'a secret as its id': [keyringText([keyJSON('0000000a'), keyJSON('0000000b', { id: SECRET })]), /^(?!.*AgIC).*key #1: id: not 8 lowercase hex digits/],
-  'a secret as its state': [keyringText([keyJSON('0000000a', { state: SECRET })]), /^(?!.*AgIC).*state: a value of 44 bytes \(not shown: as long as a secret\) is not active/],
+  'a secret as its state': [keyringText([keyJSON('0000000a', { state: SECRET })]), /^(?!.*AgIC).*state: a value of 44 bytes \(not shown: it may hold a secret\) is not active/],
   'a secret as its created time': [keyringText([keyJSON('0000000a', { created: SECRET })]), /^(?!.*AgIC).*created: a value of 44 bytes \(not shown/],
   'a secret as a deleted id': [keyringText([keyJSON('0000000a')], { deleted: [SECRET] }), /^(?!.*AgIC).*deleted: key id a value of 44 bytes \(not shown/],
   'a secret as a member name': [keyringText([keyJSON('0000000a')]).replace('"secret"', `"${SECRET}": 1, "secret"`), /^(?!.*AgIC).*field a value of 44 bytes \(not shown/],
+  'an unpadded secret as its id': [keyringText([keyJSON('0000000a'), keyJSON('0000000b', { id: SECRET.slice(0, 43) })]), /^(?!.*AgIC).*key #1: id: not 8 lowercase hex digits/],
+  'part of a secret as its state': [keyringText([keyJSON('0000000a', { state: SECRET.slice(22) })]), /^(?!.*ICAg).*state: a value of 22 bytes \(not shown: it may hold a secret\)/],
+  'part of a secret as a member name': [keyringText([keyJSON('0000000a')]).replace('"secret"', `"${SECRET.slice(0, 30)}": 1, "secret"`), /^(?!.*AgIC).*field a value of 30 bytes \(not shown/],
+  'a mistyped time': [keyringText([keyJSON('0000000a', { created: '2025-05-01 00:00:00+01' })]), /created: "2025-05-01 00:00:00\+01" is not an RFC 3339 time/],
   'no active key': [keyringText([keyJSON('0000000a', { state: 'revoked' })]), /no usable key/],
   'a file over 1 MiB': [keyringText([keyJSON('0000000a')]) + ' '.repeat(1 << 20), /larger than 1048576/],
 };
