@@ -602,10 +602,17 @@ const (
 // may paste a key's secret, whole or in part, with or without its
 // padding, into the wrong field. So a value is quoted only when it is too
 // short to give away a useful part of a secret (every id and state is),
-// or when it is made of the characters of a time alone, as a mistyped
-// time is and a secret's random base64 text all but never is.
+// or when it is made of the characters of a time alone, or of a member
+// name's alone (lower-case letters and underscores), as a mistyped time,
+// state or member name is and eleven characters in a row of a secret's
+// random base64 text all but never are (about one secret in a thousand
+// holds such a run of lower-case letters, and the paste would have to be
+// that run exactly).
 func mayShow(s string) bool {
-	return len(s) <= maxShownText || len(s) <= maxShownTime && strings.Trim(s, "0123456789-:.+TZtz ") == ""
+	if len(s) <= maxShownText {
+		return true
+	}
+	return len(s) <= maxShownTime && (strings.Trim(s, "0123456789-:.+TZtz ") == "" || strings.Trim(s, "abcdefghijklmnopqrstuvwxyz_") == "")
 }
 
 // shownValue is s quoted for an error, or its length if it may not be

@@ -166,6 +166,7 @@ func TestParseKeyringInvalid(t *testing.T) {
 		{"unpadded secret as id", key(`{` + strings.Replace(good, "0000000a", secretB64(2)[:43], 1) + `}`), "#0", "id: not 8 lowercase hex digits"},
 		{"part of a secret as state", key(`{` + strings.Replace(good, `"active"`, `"`+secretB64(2)[22:]+`"`, 1) + `}`), "0000000a", "state: a value of 22 bytes (not shown: it may hold a secret) is not active, retired or revoked"},
 		{"part of a secret as time", key(`{` + strings.Replace(good, `"created":"2026-11-01T00:00:00Z"`, `"created":"`+secretB64(2)[:11]+`"`, 1) + `}`), "0000000a", "created: a value of 11 bytes (not shown: it may hold a secret) is not an RFC 3339 time"},
+		{"mistyped state", key(`{` + strings.Replace(good, `"active"`, `"deactivated"`, 1) + `}`), "0000000a", `state: "deactivated" is not active, retired or revoked`},
 		{"mistyped time", key(`{` + strings.Replace(good, "2026-11-01T00:00:00Z", "2026-11-01 00:00:00+01", 1) + `}`), "0000000a", `created: "2026-11-01 00:00:00+01" is not an RFC 3339 time`},
 		{"too large", `{"version":1,"keys":[],"x":"` + strings.Repeat("a", maxKeyringFile) + `"}`, "", "file is 1048606 bytes, larger than 1048576"},
 	} {
@@ -591,6 +592,20 @@ func TestKeyringErrorHidesSecretAsMemberName(t *testing.T) {
 		}
 		if msg := err.Error(); strings.Contains(msg, secret[:11]) || !strings.Contains(msg, "not shown: it may hold a secret") {
 			t.Errorf("error %q shows the secret, or does not say it left it out", msg)
+		}
+	}
+}
+
+// TestKeyringErrorShowsMemberNames checks that the member names of a
+// keyring file, made of lower-case letters, are quoted in its errors,
+// whatever their length: they help find the mistake, and hold no secret.
+func TestKeyringErrorShowsMemberNames(t *testing.T) {
+	for file, want := range map[string]string{
+		strings.Replace(validKeyring, `"state"`, `"activates_at":"2026-11-01T00:00:00Z","state"`, 1): `field "activates_at" repeated`,
+		strings.Replace(validKeyring, `"state"`, `"retire_aftr":"x","state"`, 1):                     `unknown field "retire_aftr"`,
+	} {
+		if _, err := ParseKeyring([]byte(file)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseKeyring = %v; want an error saying %s", err, want)
 		}
 	}
 }
