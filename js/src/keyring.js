@@ -232,11 +232,14 @@ const MAX_SHOWN_TIME = 40; // longer than any RFC 3339 time the file may hold
 // secret, whole or in part, with or without its padding, into the wrong
 // field. So a value is quoted only when it is too short to give away a
 // useful part of a secret (every id and state is), or when it is made of
-// the characters of a time alone, as a mistyped time is and a secret's
-// random base64 text all but never is.
+// the characters of a time alone, or of a member name's alone (lower-case
+// letters and underscores), as a mistyped time, state or member name is
+// and eleven characters in a row of a secret's random base64 text all but
+// never are (about one secret in a thousand holds such a run of lower-case
+// letters, and the paste would have to be that run exactly).
 function mayShow(s) {
   const n = Buffer.byteLength(s);
-  return n <= MAX_SHOWN_TEXT || (n <= MAX_SHOWN_TIME && /^[0-9\-:.+TZtz ]*$/.test(s));
+  return n <= MAX_SHOWN_TEXT || (n <= MAX_SHOWN_TIME && (/^[0-9\-:.+TZtz ]*$/.test(s) || /^[a-z_]*$/.test(s)));
 }
 
 // s quoted for an error, or its length if it may not be shown (mayShow).

@@ -78,6 +78,8 @@ const invalid = {
   'part of a secret as its state': [keyringText([keyJSON('0000000a', { state: SECRET.slice(22) })]), /^(?!.*ICAg).*state: a value of 22 bytes \(not shown: it may hold a secret\)/],
   'part of a secret as a member name': [keyringText([keyJSON('0000000a')]).replace('"secret"', `"${SECRET.slice(0, 30)}": 1, "secret"`), /^(?!.*AgIC).*field a value of 30 bytes \(not shown/],
   'a mistyped time': [keyringText([keyJSON('0000000a', { created: '2025-05-01 00:00:00+01' })]), /created: "2025-05-01 00:00:00\+01" is not an RFC 3339 time/],
+  'a mistyped state': [keyringText([keyJSON('0000000a', { state: 'deactivated' })]), /state: "deactivated" is not active, retired or revoked/],
+  'a long misspelt member': [keyringText([keyJSON('0000000a', { retire_aftr: 'x' })]), /unknown field "retire_aftr"/],
   'no active key': [keyringText([keyJSON('0000000a', { state: 'revoked' })]), /no usable key/],
   'a file over 1 MiB': [keyringText([keyJSON('0000000a')]) + ' '.repeat(1 << 20), /larger than 1048576/],
 };
