@@ -269,7 +269,11 @@
 // Other bounds: at most [MaxChunks] chunks per value (and MaxSize/ChunkSize
 // + 1 per store), a Cookie header scanned only up to 64 KiB, four values
 // tried per cookie name, [MaxNesting] levels of nesting in a payload, and
-// [MaxKeys] keys in a keyring file of at most 1 MiB.
+// [MaxKeys] keys in a keyring file of at most 1 MiB. A value is walked
+// before it is encoded, and one that reaches more than 2^20 parts is
+// refused with a [*TooLargeError] in parts: a pointer, map or slice held
+// in several places (a tree whose nodes share children) is written once
+// for each, so a few dozen nodes can otherwise encode to gigabytes.
 //
 // # Compatibility
 //

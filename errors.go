@@ -66,7 +66,7 @@ type TooLargeError struct {
 	What  string // what was measured: "value", "session cookies", "Cookie header", …
 	Size  int    // its size, in Unit
 	Limit int    // the limit, in Unit
-	Unit  string // "bytes" when empty; "chunks" for a chunk count
+	Unit  string // "bytes" when empty; "chunks" for a chunk count; "parts" for the parts of a value reached before it is encoded, each counted every time it is reached
 }
 
 func (e *TooLargeError) Error() string {
@@ -77,6 +77,9 @@ func (e *TooLargeError) Error() string {
 	s := fmt.Sprintf("cookiesession: %s too large: %d %s, limit %d", e.What, e.Size, unit, e.Limit)
 	if e.What == "session cookies" {
 		s += " (Config.MaxSize: keep less in the session, or raise it within what proxies accept)"
+	}
+	if e.Unit == "parts" {
+		s += " (a part held in several places, a pointer, map or slice, is counted and written once for each)"
 	}
 	return s
 }

@@ -92,7 +92,7 @@ func sealableBefore(v any, ser encoder) error {
 	if !plan.walk() && !plan.selfLost(ser) {
 		return nil
 	}
-	if err := checkValue(rv, "", 0, 0, ser, false); err != nil {
+	if err := checkValue(rv, "", 0, 0, ser, false, new(int)); err != nil {
 		var ve *ValueError
 		if errors.As(err, &ve) {
 			ve.Field, _ = userPath(rv.Type(), ve.Field)
@@ -245,6 +245,10 @@ func serializeError(v any, err error) error {
 	if errors.As(err, &ve) {
 		return ve
 	}
+	var tl *TooLargeError
+	if errors.As(err, &tl) {
+		return tl // too many parts (checkValue)
+	}
 	var cborType *cbor.UnsupportedTypeError
 	var jsonType *json.UnsupportedTypeError
 	problem := "the serializer cannot encode it"
@@ -360,7 +364,17 @@ func typePathWhere(root reflect.Type, cbor bool, match func(reflect.Type) bool) 
 // MaxNesting or that holds itself (a map of any holding itself, a pointer
 // cycle), before an encoder recurses into it without end. It descends
 // only into the parts whose type can hold one of those.
-func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, generic bool) error {
+//
+// parts counts the parts it has reached, each time it reaches one: a
+// pointer, map or slice held in several places (a tree whose nodes share
+// their children) is written out by an encoder once for every place that
+// holds it, so that a value of a few dozen nodes in memory can encode to
+// gigabytes. Past maxParts the walk stops, with the value refused as too
+// large, before an encoder spends minutes and memory on it.
+func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, generic bool, parts *int) error {
+	if *parts++; *parts > maxParts {
+		return &TooLargeError{What: "value", Size: *parts, Limit: maxParts, Unit: "parts"}
+	}
 	cbor := ser == encCBOR
 	if hops > 4*(MaxNesting+1) { // pointers and interfaces without end
 		return &ValueError{Field: path, Type: v.Type().String(), Problem: "it holds itself"}
@@ -393,7 +407,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 					// Not an embedded one, whose methods the struct
 					// may have taken on: it is the struct's own business.
 					if f := sv.Type().Field(i); f.IsExported() && !f.Anonymous {
-						if err := checkValue(sv.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), levels+1, hops, ser, generic); err != nil {
+						if err := checkValue(sv.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), levels+1, hops, ser, generic, parts); err != nil {
 							return err
 						}
 					}
@@ -409,7 +423,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if t.Kind() == reflect.Struct {
 			for i := range t.NumField() {
 				if f := t.Field(i); f.Anonymous && f.Type == timeType {
-					return checkValue(v.Field(i), path, levels, hops, ser, generic)
+					return checkValue(v.Field(i), path, levels, hops, ser, generic, parts)
 				}
 			}
 		}
@@ -424,7 +438,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	switch t.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return checkValue(v.Elem(), path, levels, hops+1, ser, generic)
+			return checkValue(v.Elem(), path, levels, hops+1, ser, generic, parts)
 		}
 	case reflect.Interface:
 		if v.IsNil() {
@@ -445,11 +459,11 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		// whose maps have text keys only: a map that holds another key,
 		// anywhere in the value (the value itself, a struct's field, a
 		// slice's element), fails (see the reflect.Map case).
-		return checkValue(e, path, levels, hops+1, ser, true)
+		return checkValue(e, path, levels, hops+1, ser, true, parts)
 	case reflect.Struct:
 		if t == cborTagType {
 			// A tag wraps its content without a level of its own.
-			return checkValue(v.Field(1), path, levels, hops+1, ser, generic)
+			return checkValue(v.Field(1), path, levels, hops+1, ser, generic, parts)
 		}
 		if err := container(); err != nil {
 			return err
@@ -460,7 +474,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 				if path != "" {
 					name = path + "." + f.Name
 				}
-				if err := checkValue(v.Field(i), name, levels, hops, ser, generic); err != nil {
+				if err := checkValue(v.Field(i), name, levels, hops, ser, generic, parts); err != nil {
 					return err
 				}
 			}
@@ -476,7 +490,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 			return err
 		}
 		for i := range v.Len() {
-			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic); err != nil {
+			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic, parts); err != nil {
 				return err
 			}
 		}
@@ -492,10 +506,10 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 				return &ValueError{Field: path, Type: t.String(),
 					Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 			}
-			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser, generic); err != nil {
+			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser, generic, parts); err != nil {
 				return err
 			}
-			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser, generic); err != nil {
+			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser, generic, parts); err != nil {
 				return err
 			}
 		}
@@ -504,6 +518,13 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 }
 
 var cborTagType = reflect.TypeFor[cbor.Tag]()
+
+// maxParts bounds the parts checkValue reaches in one value. Nearly every
+// part reached is written as at least one byte, and no codec seals a value
+// of more than maxMaxLength bytes: a value that reaches more parts holds
+// more than any cookie can, and is refused in well under a second rather
+// than encoded.
+const maxParts = maxMaxLength
 
 // textKey reports whether map key k is written as text: a string, or an
 // interface that holds one.

@@ -185,6 +185,71 @@ func TestSaveRefusesSelfHoldingValues(t *testing.T) {
 	}
 }
 
+// sharedNode is a tree whose nodes may share their children.
+type sharedNode struct {
+	L, R *sharedNode
+	V    int
+}
+
+// TestSaveRefusesSharedPartsWrittenOutExponentially seals values of a few
+// dozen parts in memory whose parts are held in two places at each level:
+// an encoder writes each part once for every place that holds it, 2^30
+// times here, which would take hours and gigabytes. They are refused as
+// too large, in parts, before anything is encoded; a smaller one, which
+// encodes, is refused as too large in bytes.
+func TestSaveRefusesSharedPartsWrittenOutExponentially(t *testing.T) {
+	shapes := func(depth int) map[string]any {
+		node := &sharedNode{V: 1}
+		m := map[string]any{"v": 1}
+		list := []any{1}
+		for range depth {
+			node = &sharedNode{L: node, R: node}
+			m = map[string]any{"a": m, "b": m}
+			list = []any{list, list}
+		}
+		return map[string]any{"pointers": node, "maps": m, "slices": list}
+	}
+	done := make(chan error)
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		for name, v := range shapes(30) {
+			t.Run(typeName(ser)+"/"+name, func(t *testing.T) {
+				c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser, MaxLength: 1 << 20})
+				go func() {
+					_, err := c.Encode("session", v)
+					done <- err
+				}()
+				var err error
+				select {
+				case err = <-done:
+				case <-time.After(60 * time.Second):
+					t.Fatal("Encode did not return within 60 s")
+				}
+				var tl *TooLargeError
+				if !errors.Is(err, ErrTooLarge) || !errors.As(err, &tl) || tl.Unit != "parts" || tl.Limit != maxParts {
+					t.Fatalf("Encode: %v, want a *TooLargeError in parts", err)
+				}
+			})
+		}
+	}
+	// Under the limit of parts, the encoding is measured as any other.
+	c, _ := testCodec(t, testRing(t), CodecConfig{})
+	var tl *TooLargeError
+	if _, err := c.Encode("session", shapes(12)["pointers"]); !errors.As(err, &tl) || tl.Unit != "" {
+		t.Errorf("Encode of 2^12 parts: %v, want a *TooLargeError in bytes", err)
+	}
+	// A store refuses the save and writes nothing.
+	st, _ := newStore(t, testRing(t), Config[map[string]any]{})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(map[string]any{"tree": shapes(28)["maps"]})
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Save: %v, want ErrTooLarge", err)
+	}
+	if got := rec.Result().Cookies(); len(got) != 0 {
+		t.Errorf("a refused Save set %d cookies", len(got))
+	}
+}
+
 type nilLeaves struct {
 	N *nilLeaves
 	M map[string]any
