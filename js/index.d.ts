@@ -64,7 +64,7 @@ export class TooLargeError extends CookieSessionError {
   readonly what: string;
   readonly size: number;
   readonly limit: number;
-  /** "bytes", "chunks" or "flashes". */
+  /** "bytes", "chunks", "flashes" or "parts" (the parts of a value an encoding reached, each counted every time it is reached). */
   readonly unit: string;
   constructor(what: string, size: number, limit: number, unit?: string);
 }

@@ -19,7 +19,7 @@
 
 import { MalformedError } from './errors.js';
 import { decodeUTF8 } from './utf8.js';
-import { JSONNumber, notPlainObject } from './json.js';
+import { JSONNumber, notPlainObject, countPart } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -439,6 +439,7 @@ class Encoder {
   constructor() {
     this.chunks = [];
     this.len = 0;
+    this.parts = 0; // the parts reached, bounded by countPart
   }
 
   push(u8) {
@@ -472,6 +473,7 @@ class Encoder {
   // content of a tag, where a value written as another tag is one more
   // level, as the decoder counts it.
   value(v, depth, inTag = false) {
+    this.parts = countPart(this.parts);
     switch (typeof v) {
       case 'undefined':
         return this.push(Uint8Array.of(0xf6)); // as null: undefined has no place in a Go value

@@ -72,7 +72,7 @@ export class TooLargeError extends CookieSessionError {
    * @param {string} what what was measured: "value", "session cookies", "Cookie header", "chunk count"
    * @param {number} size its size, in unit
    * @param {number} limit the limit, in unit
-   * @param {string} [unit] "bytes" by default, or "chunks"
+   * @param {string} [unit] "bytes" by default, "chunks", or "parts" (the parts of a value an encoding reached, each counted every time it is reached)
    */
   constructor(what, size, limit, unit = 'bytes') {
     super(`cookiesession: ${what} too large: ${size} ${unit}, limit ${limit}`);

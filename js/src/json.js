@@ -7,6 +7,7 @@
 
 
 import { decodeUTF8 } from './utf8.js';
+import { TooLargeError } from './errors.js';
 
 /**
  * With the parser option `entries`, every object also carries its members
@@ -258,8 +259,30 @@ export function notPlainObject(v) {
 }
 
 /** JSON text of a value, as Go's encoding/json writes it: BigInt as a number, bytes as base64. */
+// MAX_PARTS bounds the parts a value's encoding reaches, each counted
+// every time it is reached: an object or array held in several places (a
+// tree whose nodes share their children) is written once for each, so
+// that a few dozen objects in memory can encode to gigabytes. Nearly
+// every part is written as at least one byte, and no codec seals a value
+// of more than 1 MiB: past the bound the encoding stops, refused as too
+// large, as the Go package refuses it.
+export const MAX_PARTS = 1 << 20;
+
+// countPart returns parts + 1, the parts an encoding has reached, or
+// throws past MAX_PARTS.
+export function countPart(parts) {
+  if (++parts > MAX_PARTS) {
+    const e = new TooLargeError('value', parts, MAX_PARTS, 'parts');
+    e.message += ' (a part held in several places, an object or array, is counted and written once for each)';
+    throw e;
+  }
+  return parts;
+}
+
 export function stringifyJSON(v) {
+  let parts = 0;
   const out = JSON.stringify(v, function (k, x) {
+    parts = countPart(parts);
     // this[k] is the value before toJSON, which a Buffer has.
     const raw = this[k];
     // A lone surrogate has no UTF-8 form: Go reads its \u escape as

@@ -273,3 +273,25 @@ test('an unknown key says whether it was pruned or never in this keyring, as Go 
     });
   }
 });
+
+test('a value whose parts are held in several places is refused as too large before it encodes without end', () => {
+  // Thirty objects in memory, each holding the next twice: 2^30 parts to
+  // write, which would take hours and gigabytes.
+  let m = { v: 1 };
+  let list = [1];
+  for (let i = 0; i < 30; i++) {
+    m = { a: m, b: m };
+    list = [list, list];
+  }
+  for (const serializer of ['cbor', 'json']) {
+    const c = codecAt(epoch, { serializer, maxLength: 1 << 20 });
+    for (const v of [m, list]) {
+      assert.throws(() => c.seal('sid', v), (e) => e instanceof TooLargeError && e.unit === 'parts' && e.limit === 1 << 20,
+        `${serializer}: a shared tree`);
+    }
+  }
+  // Under the bound, the encoding is measured as any other.
+  let small = { v: 1 };
+  for (let i = 0; i < 12; i++) small = { a: small, b: small };
+  assert.throws(() => codecAt(epoch).seal('sid', small), (e) => e instanceof TooLargeError && e.unit === 'bytes');
+});
