@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -132,6 +133,9 @@ func (c *cli) keyringUsage(args []string) int {
 			if urlErr.Timeout() {
 				err = fmt.Errorf("no answer within %v (--timeout)", timeout.d)
 			}
+		} else if netErr := net.Error(nil); errors.As(err, &netErr) && netErr.Timeout() {
+			// The header came in time, the body did not.
+			err = fmt.Errorf("the answer began but did not end within %v (--timeout)", timeout.d)
 		}
 		if err != nil {
 			fmt.Fprintf(c.stderr, "cookiesession: %s: %v\n", u, err)
@@ -249,20 +253,17 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 		Loaded       *[]string `json:"loaded"`
 		KeyringError string    `json:"keyring_error"`
 	}
-	dec := json.NewDecoder(io.LimitReader(resp.Body, maxUsageBody))
+	// One byte past the bound is read, to tell a longer answer from a
+	// broken one.
+	body := &countingReader{r: io.LimitReader(resp.Body, maxUsageBody+1)}
+	dec := json.NewDecoder(body)
 	if err := dec.Decode(&doc); err != nil {
-		// encoding/json's own words name Go types; say it in JSON's.
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			what := "the answer"
-			if typeErr.Field != "" {
-				what = `"` + typeErr.Field + `"`
-			}
-			return nil, notUsage(fmt.Sprintf("%s is a JSON %s, not what a key usage document holds there", what, typeErr.Value))
-		}
-		return nil, notUsage("it is not valid JSON")
+		return nil, answerError(err, body)
 	}
 	if dec.More() {
+		if err := body.err; err != nil && err != io.EOF {
+			return nil, answerError(err, body)
+		}
 		return nil, notUsage("more follows the JSON object")
 	}
 	if doc.Keys == nil || doc.Loaded == nil {
@@ -295,6 +296,50 @@ func fetchUsage(client *http.Client, u string) (*usageReply, error) {
 		reply.Loaded = append(reply.Loaded, id)
 	}
 	return reply, nil
+}
+
+// countingReader counts the bytes read through it and keeps the reader's
+// last error.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// answerError says why an answer could not be read as a key usage
+// document: a failure to read it (the connection cut, the --timeout
+// reached while the body came in) is not a server that sent no JSON, and
+// a body longer than maxUsageBody is neither.
+func answerError(err error, body *countingReader) error {
+	// encoding/json's own words name Go types; say it in JSON's.
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		what := "the answer"
+		if typeErr.Field != "" {
+			what = `"` + typeErr.Field + `"`
+		}
+		return notUsage(fmt.Sprintf("%s is a JSON %s, not what a key usage document holds there", what, typeErr.Value))
+	case body.n > maxUsageBody:
+		return notUsage(fmt.Sprintf("it is longer than %d bytes", maxUsageBody))
+	case body.err != nil && body.err != io.EOF:
+		// The body could not be read to its end: the error is the
+		// transport's, as the caller reports it (a timeout as such).
+		return fmt.Errorf("reading the answer: %w", body.err)
+	case errors.As(err, &syntaxErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return notUsage("it is not valid JSON")
+	}
+	return fmt.Errorf("reading the answer: %w", err)
 }
 
 // clip shortens a string from a server for a message.

@@ -195,3 +195,50 @@ func TestKeyringUsageRefusesNoTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyringUsageAnswerCutShort checks that an answer whose body cannot
+// be read to its end is reported as such, not as a server that sent
+// something other than JSON: a body that stalls past --timeout, a
+// connection closed before the body's Content-Length, and a body longer
+// than the bound.
+func TestKeyringUsageAnswerCutShort(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"keys":[`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+		}
+	})
+	mux.HandleFunc("/cut", func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"keys\":[")
+		buf.Flush()
+	})
+	mux.HandleFunc("/long", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"keys":[],"loaded":[],"pad":"`+strings.Repeat("x", maxUsageBody)+`"}`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, tc := range []struct{ path, says string }{
+		{"/stall", "the answer began but did not end within 500ms (--timeout)"},
+		{"/cut", "reading the answer: unexpected EOF"},
+		{"/long", fmt.Sprintf("the answer is not a key usage document: it is longer than %d bytes; is this the URL of a Store.KeyUsageHandler?", maxUsageBody)},
+	} {
+		var stdout, stderr strings.Builder
+		c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+		status := c.keyringUsage([]string{"--timeout", "500ms", srv.URL + tc.path})
+		want := "cookiesession: " + srv.URL + tc.path + ": " + tc.says + "\n"
+		if status != exitFailure || stderr.String() != want || stdout.Len() != 0 {
+			t.Errorf("%s: status %d\nstdout %q\nstderr %q\nwant   %q", tc.path, status, stdout.String(), stderr.String(), want)
+		}
+	}
+}
