@@ -273,7 +273,7 @@
 // before it is encoded, and one that reaches more than 2^20 parts is
 // refused with a [*TooLargeError] in parts: a pointer, map or slice held
 // in several places (a tree whose nodes share children) is written once
-// for each, so a few dozen nodes can otherwise encode to gigabytes.
+// for each, so thirty nodes can otherwise be written out 2^30 times.
 //
 // # Compatibility
 //
