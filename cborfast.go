@@ -867,6 +867,9 @@ func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) 
 		b = appendHead(b, majorArray, uint64(len(x)))
 		for _, el := range x {
 			var ok bool
+			if tooLong(b) {
+				return b, false
+			}
 			if b, ok = e.appendFastAny(b, el, budget-1); !ok {
 				return b, false
 			}
@@ -882,6 +885,9 @@ func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) 
 		// Go's order, as fxamacker/cbor writes a map without sorting.
 		b = appendHead(b, majorMap, uint64(len(x)))
 		for k, el := range x {
+			if tooLong(b) {
+				return b, false
+			}
 			b = appendText(b, k)
 			var ok bool
 			if b, ok = e.appendFastAny(b, el, budget-1); !ok {
@@ -905,6 +911,15 @@ func (e *fastEncoder) appendFastAny(b []byte, x any, budget int) ([]byte, bool) 
 	}
 	return e.appendFastIface(b, x, p)
 }
+
+// tooLong reports whether an encoding has grown past what any codec
+// seals. The fast path then stops, in the loops over elements where a
+// value that shares its parts (a slice of many references to one long
+// string) writes far more than it holds. The value is left to the slow
+// path, whose check (sealWalk) refuses it before it is encoded; a value
+// whose lower bound there falls short is written by fxamacker/cbor, at
+// most a few times the bound, and refused by its length.
+func tooLong(b []byte) bool { return len(b) > maxMaxLength }
 
 // appendFastFloat writes a finite float64 as a CBOR double, as
 // fxamacker/cbor does without ShortestFloat; NaN and the infinities,
@@ -1132,6 +1147,9 @@ func appendGoMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) 
 	}
 	b = appendHead(b, majorMap, uint64(len(m)))
 	for k, x := range m { // Go's order, as fxamacker/cbor writes it
+		if tooLong(b) {
+			return b, false
+		}
 		b = value(appendText(b, k), x)
 	}
 	return b, true

@@ -302,6 +302,9 @@ func (e *fastEncoder) appendFastAt(b []byte, ptr unsafe.Pointer, p *fastType) ([
 		b = appendHead(b, majorArray, uint64(n))
 		for i := range n {
 			var ok bool
+			if tooLong(b) {
+				return b, false
+			}
 			if b, ok = e.appendFastAt(b, elemAt(s.data, p.elem, i), p.elem); !ok {
 				return b, false
 			}
@@ -361,6 +364,9 @@ func (e *fastEncoder) appendFastMap(b []byte, v reflect.Value, p *fastType) ([]b
 	for it := v.MapRange(); it.Next(); {
 		key.SetIterKey(it)
 		val.Elem().SetIterValue(it)
+		if tooLong(b) {
+			return b, false
+		}
 		b = appendText(b, key.String())
 		var ok bool
 		if b, ok = e.appendFastAt(b, val.UnsafePointer(), p.elem); !ok {

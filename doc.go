@@ -269,11 +269,13 @@
 // Other bounds: at most [MaxChunks] chunks per value (and MaxSize/ChunkSize
 // + 1 per store), a Cookie header scanned only up to 64 KiB, four values
 // tried per cookie name, [MaxNesting] levels of nesting in a payload, and
-// [MaxKeys] keys in a keyring file of at most 1 MiB. A value is walked
-// before it is encoded, and one that reaches more than 2^20 parts is
-// refused with a [*TooLargeError] in parts: a pointer, map or slice held
-// in several places (a tree whose nodes share children) is written once
-// for each, so thirty nodes can otherwise be written out 2^30 times.
+// [MaxKeys] keys in a keyring file of at most 1 MiB. A value is weighed
+// before it is encoded, since an encoder writes a part once for every
+// place that holds it (a slice of many references to one long string, a
+// tree whose nodes share children): one that must encode to more than
+// 1 MiB, more than any codec seals, is refused with a *[TooLargeError]
+// whose AtLeast is set, and, under CBOR, a slice, array or map of more
+// elements than its decoder accepts (65,536) with a *[ValueError].
 //
 // # Compatibility
 //

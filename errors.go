@@ -66,7 +66,12 @@ type TooLargeError struct {
 	What  string // what was measured: "value", "session cookies", "Cookie header", …
 	Size  int    // its size, in Unit
 	Limit int    // the limit, in Unit
-	Unit  string // "bytes" when empty; "chunks" for a chunk count; "parts" for the parts of a value reached before it is encoded, each counted every time it is reached
+	Unit  string // "bytes" when empty; "chunks" for a chunk count; "parts" for the parts of a value reached before it is encoded, each counted every time it is reached (and a text's bytes that its own methods write)
+	// AtLeast says that Size is a lower bound: the value was refused
+	// before it was encoded, once it was plain that its encoding would
+	// be longer than Limit (a part held in several places is written once
+	// for each).
+	AtLeast bool
 }
 
 func (e *TooLargeError) Error() string {
@@ -74,11 +79,18 @@ func (e *TooLargeError) Error() string {
 	if unit == "" {
 		unit = "bytes"
 	}
-	s := fmt.Sprintf("cookiesession: %s too large: %d %s, limit %d", e.What, e.Size, unit, e.Limit)
+	atLeast := ""
+	if e.AtLeast {
+		atLeast = "at least "
+	}
+	s := fmt.Sprintf("cookiesession: %s too large: %s%d %s, limit %d", e.What, atLeast, e.Size, unit, e.Limit)
 	if e.What == "session cookies" {
 		s += " (Config.MaxSize: keep less in the session, or raise it within what proxies accept)"
 	}
-	if e.Unit == "parts" {
+	switch {
+	case e.AtLeast:
+		s += " (weighed before it was encoded: a part held in several places, a pointer, map, slice or string, is written once for each)"
+	case e.Unit == "parts":
 		s += " (a part held in several places, a pointer, map or slice, is counted and written once for each)"
 	}
 	return s

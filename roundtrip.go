@@ -89,10 +89,13 @@ func sealableBefore(v any, ser encoder) error {
 	if err := lostError(plan, ser, "", dataType(rv.Type())); err != nil {
 		return err
 	}
-	if !plan.walk() && !plan.selfLost(ser) {
+	// A value of a type that holds no pointer, slice, array, map or
+	// interface is written once, as long as it is in memory: it has
+	// nothing to weigh.
+	if !plan.walk() && !plan.selfLost(ser) && !(ser != encOther && plan.heavy) {
 		return nil
 	}
-	if err := checkValue(rv, "", 0, 0, ser, false, new(int)); err != nil {
+	if err := checkValue(rv, "", 0, 0, ser, false, &sealWalk{leaves: ser != encOther}); err != nil {
 		var ve *ValueError
 		if errors.As(err, &ve) {
 			ve.Field, _ = userPath(rv.Type(), ve.Field)
@@ -360,20 +363,17 @@ func typePathWhere(root reflect.Type, cbor bool, match func(reflect.Type) bool) 
 // equal: a statically typed time RFC 3339 cannot write (in a field, an
 // element or a map key), and, for the CBOR serializer, a map with keys
 // other than text held in an interface, which decodes as a
-// map[string]any and so fails. It also refuses a value nested deeper than
-// MaxNesting or that holds itself (a map of any holding itself, a pointer
-// cycle), before an encoder recurses into it without end. It descends
-// only into the parts whose type can hold one of those.
-//
-// parts counts the parts it has reached, each time it reaches one: a
-// pointer, map or slice held in several places (a tree whose nodes share
-// their children) is written out by an encoder once for every place that
-// holds it, so that a value of a few dozen nodes in memory can encode to
-// gigabytes. Past maxParts the walk stops, with the value refused as too
-// large, before an encoder spends minutes and memory on it.
-func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, generic bool, parts *int) error {
-	if *parts++; *parts > maxParts {
-		return &TooLargeError{What: "value", Size: *parts, Limit: maxParts, Unit: "parts"}
+// map[string]any and so fails, or a slice, array or map of more than
+// maxElements, which no CBOR decoder of this package accepts. It also
+// refuses a value nested deeper than MaxNesting or that holds itself (a
+// map of any holding itself, a pointer cycle), before an encoder recurses
+// into it without end. It descends only into the parts whose type can
+// hold one of those, or, for this package's serializers, that the
+// encoding must be weighed for (see sealWalk). Fields that the encoder
+// leaves out (tagged "-") are not looked at: they are not written.
+func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, generic bool, w *sealWalk) error {
+	if err := w.visit(1); err != nil {
+		return err
 	}
 	cbor := ser == encCBOR
 	if hops > 4*(MaxNesting+1) { // pointers and interfaces without end
@@ -391,7 +391,12 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	}
 	// Below an interface (generic), a map's keys are looked at too.
 	p := roundTripPlanOf(t)
-	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) {
+	if w.leaves {
+		if err := w.weighLeaf(v, p, ser); err != nil {
+			return err
+		}
+	}
+	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts)) {
 		return nil
 	}
 	if customDecoding(t) {
@@ -407,7 +412,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 					// Not an embedded one, whose methods the struct
 					// may have taken on: it is the struct's own business.
 					if f := sv.Type().Field(i); f.IsExported() && !f.Anonymous {
-						if err := checkValue(sv.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), levels+1, hops, ser, generic, parts); err != nil {
+						if err := checkValue(sv.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), levels+1, hops, ser, generic, w); err != nil {
 							return err
 						}
 					}
@@ -423,7 +428,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if t.Kind() == reflect.Struct {
 			for i := range t.NumField() {
 				if f := t.Field(i); f.Anonymous && f.Type == timeType {
-					return checkValue(v.Field(i), path, levels, hops, ser, generic, parts)
+					return checkValue(v.Field(i), path, levels, hops, ser, generic, w)
 				}
 			}
 		}
@@ -435,10 +440,20 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		}
 		return nil
 	}
+	// elements refuses a slice, array or map of more elements than a CBOR
+	// decoder of this package accepts (maxElements): it would seal, and
+	// never open again.
+	elements := func(n int) error {
+		if cbor && n > maxElements {
+			return &ValueError{Field: path, Type: t.String(),
+				Problem: "it has " + strconv.Itoa(n) + " elements, more than the " + strconv.Itoa(maxElements) + " a CBOR decoder accepts"}
+		}
+		return nil
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return checkValue(v.Elem(), path, levels, hops+1, ser, generic, parts)
+			return checkValue(v.Elem(), path, levels, hops+1, ser, generic, w)
 		}
 	case reflect.Interface:
 		if v.IsNil() {
@@ -459,29 +474,34 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		// whose maps have text keys only: a map that holds another key,
 		// anywhere in the value (the value itself, a struct's field, a
 		// slice's element), fails (see the reflect.Map case).
-		return checkValue(e, path, levels, hops+1, ser, true, parts)
+		return checkValue(e, path, levels, hops+1, ser, true, w)
 	case reflect.Struct:
 		if t == cborTagType {
 			// A tag wraps its content without a level of its own.
-			return checkValue(v.Field(1), path, levels, hops+1, ser, generic, parts)
+			return checkValue(v.Field(1), path, levels, hops+1, ser, generic, w)
 		}
 		if err := container(); err != nil {
 			return err
 		}
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() || f.Anonymous {
-				name := f.Name
-				if path != "" {
-					name = path + "." + f.Name
-				}
-				if err := checkValue(v.Field(i), name, levels, hops, ser, generic, parts); err != nil {
+		for _, f := range walkFieldsOf(t, ser) {
+			fv := v.Field(f.index)
+			if f.written && !(f.omit && mayBeOmitted(fv)) {
+				// A field written is at least one byte: its value.
+				if err := w.weigh(1); err != nil {
 					return err
 				}
+			}
+			name := f.name
+			if path != "" {
+				name = path + "." + f.name
+			}
+			if err := checkValue(fv, name, levels, hops, ser, generic, w); err != nil {
+				return err
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return nil // a byte string
+			return nil // a byte string, weighed as a leaf
 		}
 		if t.Kind() == reflect.Slice && v.IsNil() {
 			return nil // written as null: no level
@@ -489,8 +509,19 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if err := container(); err != nil {
 			return err
 		}
-		for i := range v.Len() {
-			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic, parts); err != nil {
+		n := v.Len()
+		if err := elements(n); err != nil {
+			return err
+		}
+		// Every element is written, and is at least one byte.
+		if err := w.weigh(n); err != nil {
+			return err
+		}
+		if ep := roundTripPlanOf(t.Elem()); w.flat(ep, ser) && !(generic && cbor && ep.otherKeys) {
+			return nil // nothing in them to look at, or to weigh beyond that byte
+		}
+		for i := range n {
+			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic, w); err != nil {
 				return err
 			}
 		}
@@ -501,15 +532,23 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if err := container(); err != nil {
 			return err
 		}
+		n := v.Len()
+		if err := elements(n); err != nil {
+			return err
+		}
+		// Every entry is written, a key and a value of a byte at least.
+		if err := w.weigh(2 * n); err != nil {
+			return err
+		}
 		for it := v.MapRange(); it.Next(); {
 			if k := it.Key(); cbor && generic && !textKey(k) {
 				return &ValueError{Field: path, Type: t.String(),
 					Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 			}
-			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser, generic, parts); err != nil {
+			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser, generic, w); err != nil {
 				return err
 			}
-			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser, generic, parts); err != nil {
+			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser, generic, w); err != nil {
 				return err
 			}
 		}
@@ -519,12 +558,188 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 
 var cborTagType = reflect.TypeFor[cbor.Tag]()
 
-// maxParts bounds the parts checkValue reaches in one value. Nearly every
-// part reached is written as at least one byte, and no codec seals a value
-// of more than maxMaxLength bytes: a value that reaches more parts holds
-// more than any cookie can, and is refused in well under a second rather
-// than encoded.
-const maxParts = maxMaxLength
+// sealWalk bounds the work of sealing one value, for checkValue, which
+// carries it through the whole walk.
+//
+// An encoder writes a part once for every place that holds it: a tree
+// whose nodes share their children, a slice of a million references to
+// one long string, a slice of a billion empty structs (which take no
+// memory at all) are each a few bytes or kilobytes in memory, and
+// gigabytes once encoded. encoding/json and fxamacker/cbor write the whole
+// value into memory before its length can be checked, so such a value
+// would cost minutes and end the process out of memory, which no caller
+// can recover from. For this package's serializers the walk weighs the
+// value first: weight is a lower bound of its encoding's length, in
+// bytes (every element, map entry and field written is at least one
+// byte, and a string or byte string at least as many bytes as it holds),
+// and past maxMaxLength, more than any codec seals, the value is refused
+// as too large before it is encoded. visits bounds the parts the walk
+// reaches, for every serializer: parts that may write nothing at all
+// (fields left out when empty) are reached but not weighed.
+type sealWalk struct {
+	weight int  // at least this many bytes are written
+	visits int  // the parts reached, each counted every time it is reached
+	leaves bool // weigh the value: it is for this package's serializers
+}
+
+// maxParts bounds the parts checkValue reaches in one value, each counted
+// every time it is reached, whatever weighs them: a few times as many as
+// the longest encoding that any codec seals has bytes, which the walk
+// reaches in well under a second.
+const maxParts = 4 * maxMaxLength
+
+// visit counts n parts reached.
+func (w *sealWalk) visit(n int) error {
+	if n > maxParts-w.visits {
+		return &TooLargeError{What: "value", Size: w.visits + min(n, maxParts+1), Limit: maxParts, Unit: "parts"}
+	}
+	w.visits += n
+	return nil
+}
+
+// weigh adds n bytes to the weight (n may be as large as a slice of
+// empty structs is long), refusing the value once it is more than any
+// codec seals.
+func (w *sealWalk) weigh(n int) error {
+	if !w.leaves {
+		return nil
+	}
+	if n > maxMaxLength-w.weight {
+		return &TooLargeError{What: "value", Size: w.weight + min(n, maxMaxLength+1), Limit: maxMaxLength, AtLeast: true}
+	}
+	w.weight += n
+	return nil
+}
+
+// weighLeaf adds the bytes that v, of plan p, writes of its own: a
+// string's or a byte string's length, a big.Int's digits. A type that
+// writes itself by methods of its own (hasCustomCBOR) is weighed by its
+// place alone: what its methods write is theirs to say.
+func (w *sealWalk) weighLeaf(v reflect.Value, p roundTripPlan, ser encoder) error {
+	t := v.Type()
+	if t == bigIntType {
+		if !v.CanAddr() || !v.CanInterface() {
+			return nil // an unexported field, or a copy: not written as such
+		}
+		// encoding/json writes it in decimal, at least 3 digits to every
+		// 10 bits (log10 2 > 0.3), fxamacker/cbor as bytes; a number of a
+		// megabyte takes encoding/json seconds to write out in decimal.
+		bits := v.Addr().Interface().(*big.Int).BitLen()
+		if ser == encJSON {
+			return w.weigh(bits / 10 * 3)
+		}
+		return w.weigh(bits / 8)
+	}
+	if p.custom {
+		// What its methods write may be shorter than what it holds
+		// (a json.RawMessage's spaces, a name written as a number), so
+		// it is not weighed; but they read it, each time it is reached,
+		// and that work is bounded as parts are.
+		switch {
+		case t == bigFloatType && v.CanAddr() && v.CanInterface():
+			return w.visit(int(v.Addr().Interface().(*big.Float).MinPrec() / 8))
+		case isText(t):
+			return w.visit(v.Len())
+		}
+		return nil
+	}
+	if isText(t) {
+		return w.weigh(v.Len())
+	}
+	return nil
+}
+
+// isText reports whether t is a string or a byte string.
+func isText(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return true
+	case reflect.Slice, reflect.Array:
+		return t.Elem().Kind() == reflect.Uint8
+	}
+	return false
+}
+
+// flat reports whether values of plan p hold nothing that checkValue
+// must look at or, for this walk, weigh beyond the byte of their place:
+// numbers and booleans, and structs and arrays of them.
+func (w *sealWalk) flat(p roundTripPlan, ser encoder) bool {
+	return !p.walk() && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts))
+}
+
+// walkField is a struct field that checkValue looks at, as ser's
+// encoder reads the struct's fields.
+type walkField struct {
+	index int
+	name  string
+	// written: the encoder writes the field (an exported one), or is left
+	// to write what an embedded one promotes.
+	written bool
+	// omit: the field is tagged omitempty or omitzero, and may be left
+	// out when empty (mayBeOmitted).
+	omit bool
+}
+
+type walkFieldsKey struct {
+	t   reflect.Type
+	ser encoder
+}
+
+var walkFields sync.Map // walkFieldsKey → []walkField
+
+// walkFieldsOf lists the fields of struct type t that checkValue looks
+// at: the exported ones and the embedded ones, but, for this package's
+// serializers, not those tagged "-", which are never written.
+func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
+	key := walkFieldsKey{t, ser}
+	if fs, ok := walkFields.Load(key); ok {
+		return fs.([]walkField)
+	}
+	var fs []walkField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		if ser != encOther && fieldTag(f, ser == encCBOR) == "-" {
+			continue // not written, whatever it holds
+		}
+		// Either tag's options: fxamacker/cbor honours a json tag's
+		// omitzero along with a cbor tag.
+		omit := false
+		for _, tag := range []string{f.Tag.Get("cbor"), f.Tag.Get("json")} {
+			_, opts, _ := strings.Cut(tag, ",")
+			for _, o := range strings.Split(opts, ",") {
+				omit = omit || o == "omitempty" || o == "omitzero"
+			}
+		}
+		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit})
+	}
+	walkFields.Store(key, fs)
+	return fs
+}
+
+// mayBeOmitted reports whether a field tagged omitempty or omitzero,
+// holding v, may be left out: unless v is plainly not empty (a pointer
+// that is not nil, text that is not empty, a number that is not zero),
+// it may be, by one rule or another (a struct whose fields are all
+// empty, a type whose IsZero says so).
+func mayBeOmitted(v reflect.Value) bool {
+	if roundTripPlanOf(v.Type()).custom {
+		return true // its IsZero, its marshaler, may say so
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	case reflect.String, reflect.Slice, reflect.Map, reflect.Array:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return v.IsZero()
+	}
+	return true
+}
 
 // textKey reports whether map key k is written as text: a string, or an
 // interface that holds one.
@@ -578,6 +793,17 @@ type roundTripPlan struct {
 	// CBOR's encoder, or JSON's, writes field by field (writtenByFields).
 	fieldsCBOR, fieldsJSON bool
 	deep                   bool // it may nest without bound: an interface, or a recursive type
+	// heavy: it holds a pointer, slice, array, map or interface, or a
+	// big.Int: a value of it may hold a part many times over, or many
+	// parts in little memory, and so write far more than it holds (see
+	// sealWalk).
+	heavy bool
+	// texts: it holds a string or a byte string, whose length counts
+	// toward a value's weight.
+	texts bool
+	// custom: the type writes itself by methods of its own, or is one
+	// an encoder knows (hasCustomCBOR).
+	custom bool
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -646,7 +872,8 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	defer delete(visiting, t)
 	var p roundTripPlan
 	if customDecoding(t) {
-		p = roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false)}
+		p = roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false),
+			heavy: t == bigIntType || t == bigFloatType, custom: hasCustomCBOR(t), texts: isText(t)}
 		if t.Kind() == reflect.Struct && t != timeType && t != bigIntType {
 			// A struct that an encoder writes field by field, as it
 			// calls none of its marshalers: for that encoder its
@@ -659,6 +886,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 					if f := t.Field(i); f.IsExported() && !f.Anonymous {
 						q := buildRoundTripPlan(f.Type, visiting)
 						p.times, p.deep = p.times || q.times, p.deep || q.deep
+						p.heavy, p.texts = p.heavy || q.heavy, p.texts || q.texts
 					}
 				}
 			}
@@ -670,14 +898,25 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
 		p.selfCBOR, p.selfJSON = p.selfCBOR || q.selfCBOR, p.selfJSON || q.selfJSON
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
+		p.heavy, p.texts = p.heavy || q.heavy, p.texts || q.texts
 	}
+	p.custom = hasCustomCBOR(t)
+	p.texts = isText(t)
 	switch t.Kind() {
 	case reflect.Interface:
 		p.verify = t.NumMethod() > 0 // nothing can be decoded into an error, a fmt.Stringer
-		p.deep = true
-	case reflect.Pointer, reflect.Slice, reflect.Array:
+		p.deep, p.heavy = true, true
+	case reflect.Slice, reflect.Array:
+		if p.texts {
+			break // a byte string
+		}
+		p.heavy = true
+		add(buildRoundTripPlan(t.Elem(), visiting))
+	case reflect.Pointer:
+		p.heavy = true
 		add(buildRoundTripPlan(t.Elem(), visiting))
 	case reflect.Map:
+		p.heavy = true
 		p.otherKeys = t.Key().Kind() != reflect.String
 		add(buildRoundTripPlan(t.Key(), visiting))
 		add(buildRoundTripPlan(t.Elem(), visiting))
@@ -708,6 +947,7 @@ var (
 	binaryMarshalerType = reflect.TypeFor[encoding.BinaryMarshaler]()
 	cborMarshalerType   = reflect.TypeFor[cbor.Marshaler]()
 	bigIntType          = reflect.TypeFor[big.Int]()
+	bigFloatType        = reflect.TypeFor[big.Float]()
 )
 
 // selfLost reports whether ser's encoder ignores the marshaler of a

@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,8 +197,8 @@ type sharedNode struct {
 // dozen parts in memory whose parts are held in two places at each level:
 // an encoder writes each part once for every place that holds it, 2^30
 // times here, which would take hours and gigabytes. They are refused as
-// too large, in parts, before anything is encoded; a smaller one, which
-// encodes, is refused as too large in bytes.
+// too large, weighed at more bytes than any codec seals before anything
+// is encoded; a smaller one, which encodes, is refused by its length.
 func TestSaveRefusesSharedPartsWrittenOutExponentially(t *testing.T) {
 	shapes := func(depth int) map[string]any {
 		node := &sharedNode{V: 1}
@@ -225,16 +227,17 @@ func TestSaveRefusesSharedPartsWrittenOutExponentially(t *testing.T) {
 					t.Fatal("Encode did not return within 60 s")
 				}
 				var tl *TooLargeError
-				if !errors.Is(err, ErrTooLarge) || !errors.As(err, &tl) || tl.Unit != "parts" || tl.Limit != maxParts {
-					t.Fatalf("Encode: %v, want a *TooLargeError in parts", err)
+				if !errors.Is(err, ErrTooLarge) || !errors.As(err, &tl) || !tl.AtLeast || tl.Limit != maxMaxLength {
+					t.Fatalf("Encode: %v, want a *TooLargeError weighed before encoding", err)
 				}
 			})
 		}
 	}
-	// Under the limit of parts, the encoding is measured as any other.
+	// Weighed at less than any codec seals, the encoding is measured as
+	// any other.
 	c, _ := testCodec(t, testRing(t), CodecConfig{})
 	var tl *TooLargeError
-	if _, err := c.Encode("session", shapes(12)["pointers"]); !errors.As(err, &tl) || tl.Unit != "" {
+	if _, err := c.Encode("session", shapes(12)["pointers"]); !errors.As(err, &tl) || tl.Unit != "" || tl.AtLeast {
 		t.Errorf("Encode of 2^12 parts: %v, want a *TooLargeError in bytes", err)
 	}
 	// A store refuses the save and writes nothing.
@@ -247,6 +250,174 @@ func TestSaveRefusesSharedPartsWrittenOutExponentially(t *testing.T) {
 	}
 	if got := rec.Result().Cookies(); len(got) != 0 {
 		t.Errorf("a refused Save set %d cookies", len(got))
+	}
+}
+
+// allocatedBy returns the bytes f allocates.
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+type sharedLeaves struct {
+	Rows   []*[4096]int64
+	Labels map[string]string
+}
+
+type manyMarks struct {
+	Marks []struct{}
+}
+
+type bigNumber struct {
+	N *big.Int
+}
+
+type rawList struct {
+	Raw []json.RawMessage
+}
+
+// TestSaveWeighsSharedLeavesBeforeEncoding seals values that hold a long
+// part in many places, or many parts that take no memory: each is a few
+// kilobytes or megabytes in memory and hundreds of megabytes, or
+// gigabytes, once written out, which an encoder would write in full
+// before its length is checked. Each is refused, as too large, having
+// allocated a small part of what its encoding would take.
+func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
+	long := strings.Repeat("a", 1<<20)
+	untyped := make([]any, 256)
+	for i := range untyped {
+		untyped[i] = long
+	}
+	row := new([4096]int64)
+	typed := sharedLeaves{Rows: make([]*[4096]int64, 4096)}
+	for i := range typed.Rows {
+		typed.Rows[i] = row
+	}
+	labels := sharedLeaves{Labels: map[string]string{}}
+	for i := range 256 {
+		labels.Labels[strconv.Itoa(i)] = long
+	}
+	huge := new(big.Int).Lsh(big.NewInt(1), 8<<20) // a number of a megabyte
+	cases := map[string]any{
+		"a string held 256 times in an any":        map[string]any{"list": untyped},
+		"an array held 4096 times":                 typed,
+		"a string held 256 times in a map":         labels,
+		"a megabyte number":                        bigNumber{N: huge},
+		"a billion empty structs":                  manyMarks{Marks: make([]struct{}, 1<<30)},
+		"a json.RawMessage of 2 MB held 100 times": rawList{Raw: slices.Repeat([]json.RawMessage{json.RawMessage(`"` + strings.Repeat("b", 2<<20) + `"`)}, 100)},
+	}
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		for name, v := range cases {
+			t.Run(typeName(ser)+"/"+name, func(t *testing.T) {
+				c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser, MaxLength: 1 << 20})
+				var err error
+				alloc := allocatedBy(func() { _, err = c.Encode("session", v) })
+				var tl *TooLargeError
+				var ve *ValueError
+				switch {
+				case errors.As(err, &tl):
+				case ser == (CBOR{}) && errors.As(err, &ve) && strings.Contains(ve.Problem, "more than the 65536 a CBOR decoder accepts"):
+				default:
+					t.Fatalf("Encode: %v, want a *TooLargeError", err)
+				}
+				if alloc > 4<<20 {
+					t.Errorf("Encode allocated %d MB before refusing the value", alloc>>20)
+				}
+			})
+		}
+	}
+	// A store refuses the save and writes nothing.
+	st, _ := newStore(t, testRing(t), Config[map[string]any]{})
+	s, _ := st.Load(httptest.NewRequest("GET", "/", nil))
+	s.Set(map[string]any{"list": untyped})
+	rec := httptest.NewRecorder()
+	if err := st.Save(rec, nil, s); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Save: %v, want ErrTooLarge", err)
+	}
+	if got := rec.Result().Cookies(); len(got) != 0 {
+		t.Errorf("a refused Save set %d cookies", len(got))
+	}
+}
+
+// TestCBORRefusesMoreElementsThanItsDecoderAccepts seals, under CBOR, a
+// slice, an array and a map of one element more than a decoder accepts:
+// each is refused before it is encoded, naming the field. JSON, whose
+// decoder has no such bound, seals the slice and the array.
+func TestCBORRefusesMoreElementsThanItsDecoderAccepts(t *testing.T) {
+	type counts struct {
+		List  []int
+		Array *[maxElements + 1]bool
+		Map   map[string]int
+	}
+	m := make(map[string]int, maxElements+1)
+	for i := range maxElements + 1 {
+		m[strconv.Itoa(i)] = i
+	}
+	for field, v := range map[string]counts{
+		"List":  {List: make([]int, maxElements+1)},
+		"Array": {Array: new([maxElements + 1]bool)},
+		"Map":   {Map: m},
+	} {
+		c, _ := testCodec(t, testRing(t), CodecConfig{MaxLength: 1 << 20})
+		var ve *ValueError
+		_, err := c.Encode("session", v)
+		if !errors.As(err, &ve) || ve.Field != field || !strings.Contains(ve.Problem, "65537 elements") {
+			t.Errorf("%s: Encode: %v, want a *ValueError naming the field and its elements", field, err)
+		}
+		if field == "Map" {
+			continue // longer than a megabyte in JSON
+		}
+		j, _ := testCodec(t, testRing(t), CodecConfig{Serializer: JSON{}, MaxLength: 1 << 20})
+		if _, err := j.Encode("session", v); err != nil {
+			t.Errorf("%s: JSON Encode: %v", field, err)
+		}
+	}
+}
+
+type hiddenTree struct {
+	Name string
+	Tree *sharedNode `cbor:"-" json:"-"`
+}
+
+type sparseRow struct {
+	A, B, C, D, E, F, G, H string `json:",omitempty"`
+}
+
+// TestWeightCountsOnlyWhatIsWritten seals values whose parts are not
+// written: a field tagged "-" that holds a tree of 2^30 parts, and many
+// empty fields tagged omitempty. Neither is weighed, so each seals and
+// opens equal.
+func TestWeightCountsOnlyWhatIsWritten(t *testing.T) {
+	node := &sharedNode{V: 1}
+	for range 30 {
+		node = &sharedNode{L: node, R: node}
+	}
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser})
+		enc, err := c.Encode("session", hiddenTree{Name: "x", Tree: node})
+		if err != nil {
+			t.Fatalf("%s: Encode of a tree tagged \"-\": %v", typeName(ser), err)
+		}
+		var got hiddenTree
+		if err := c.Decode("session", enc, &got); err != nil || got != (hiddenTree{Name: "x"}) {
+			t.Errorf("%s: Decode: %+v, %v", typeName(ser), got, err)
+		}
+	}
+	// 120,000 rows of eight empty fields: 3 bytes each in JSON ("{},"),
+	// and more than a megabyte if each field counted a byte.
+	rows := make([]sparseRow, 120000)
+	rows[7].C = "c"
+	c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: JSON{}, MaxLength: 1 << 20})
+	enc, err := c.Encode("session", rows)
+	if err != nil {
+		t.Fatalf("Encode of sparse rows: %v", err)
+	}
+	var got []sparseRow
+	if err := c.Decode("session", enc, &got); err != nil || !slices.Equal(got, rows) {
+		t.Errorf("Decode of sparse rows: %d rows, %v", len(got), err)
 	}
 }
 
