@@ -120,6 +120,10 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 		var de *DecodeError
 		if errors.As(decodeFailure(ser, enc, dst), &de) {
 			ve.Field, ve.Type = de.Field, de.Type
+			if _, t, ok := typePathWhere(rv.Type(), ser == (CBOR{}), writesOnly); ok && t.String() == de.Type {
+				ve.Problem = "it writes itself (MarshalJSON, MarshalText, MarshalCBOR or MarshalBinary) but has no method " +
+					"to read itself back, and what it writes does not decode as the type: give it the unmarshaler too"
+			}
 			if _, t, ok := typePathWhere(rv.Type(), ser == (CBOR{}), methodInterface); ok && t.String() == de.Type {
 				// An error, a fmt.Stringer: written as what it holds,
 				// and decoded into nothing, since no decoder knows
@@ -399,6 +403,18 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts)) {
 		return nil
 	}
+	if t == bigFloatType && ser == encJSON && v.CanAddr() && v.CanInterface() {
+		// encoding/json writes it as its shortest decimal at its own
+		// precision, which UnmarshalText reads back at 64 bits: a number
+		// of other precision may come back as another.
+		f := v.Addr().Interface().(*big.Float)
+		text, err := f.MarshalText()
+		var back big.Float
+		if err != nil || back.UnmarshalText(text) != nil || back.Cmp(f) != 0 {
+			return &ValueError{Field: path, Type: t.String(), Problem: "JSON writes it as a decimal that comes back at 64 bits of " +
+				"precision, as another number: keep its text (f.Text('g', -1)) in a string field, or use the CBOR serializer with a big.Int"}
+		}
+	}
 	if customDecoding(t) {
 		// The plan of a type that decodes itself says whether the encoder
 		// ignores its marshaler (ignoredMarshaler, once per type).
@@ -540,7 +556,24 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if err := w.weigh(2 * n); err != nil {
 			return err
 		}
+		// encoding/json writes a key that is not a string by its
+		// MarshalText: two keys that write the same text come back as one.
+		var texts map[string]bool
+		if ser == encJSON && t.Key().Kind() != reflect.String && reflect.PointerTo(t.Key()).Implements(textMarshalerType) {
+			texts = make(map[string]bool, n)
+		}
 		for it := v.MapRange(); it.Next(); {
+			if texts != nil {
+				if m, ok := it.Key().Interface().(encoding.TextMarshaler); ok {
+					if text, err := m.MarshalText(); err == nil {
+						if texts[string(text)] {
+							return &ValueError{Field: path, Type: t.String(),
+								Problem: "two of its keys write the same text (MarshalText), and would come back as one"}
+						}
+						texts[string(text)] = true
+					}
+				}
+			}
 			if k := it.Key(); cbor && generic && !textKey(k) {
 				return &ValueError{Field: path, Type: t.String(),
 					Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its type"}
@@ -901,6 +934,15 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		p.heavy, p.texts = p.heavy || q.heavy, p.texts || q.texts
 	}
 	p.custom = hasCustomCBOR(t)
+	if writesItself(t) {
+		// It writes itself and has no method to read itself back (a
+		// type that has one is customDecoding's): what it writes is
+		// decoded by the rules of its kind, which mostly fail (a struct
+		// written as text), so its encoding is decoded once more before
+		// it is sealed. A value that decodes, but as another (a name
+		// written upper-case), is not caught: only its methods know.
+		p.verify = true
+	}
 	p.texts = isText(t)
 	switch t.Kind() {
 	case reflect.Interface:
@@ -1056,6 +1098,22 @@ func marshalersOf(t reflect.Type, cbor bool) (called, ignored reflect.Type) {
 	}
 	return called, ignored
 }
+
+// writesItself reports whether t, or a pointer to it, has a method
+// that one of this package's encoders calls to write it.
+func writesItself(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	for _, i := range []reflect.Type{cborMarshalerType, binaryMarshalerType, jsonMarshalerType, textMarshalerType} {
+		if p.Implements(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// writesOnly reports whether t writes itself and has no method to read
+// itself back.
+func writesOnly(t reflect.Type) bool { return writesItself(t) && !customDecoding(t) }
 
 // ignoredMarshalerProblem is the refusal of a value that
 // lostThroughFields found to come back as another.

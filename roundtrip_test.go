@@ -421,6 +421,90 @@ func TestWeightCountsOnlyWhatIsWritten(t *testing.T) {
 	}
 }
 
+// money writes itself, and has no method to read itself back.
+type money struct{ Cents int64 }
+
+func (m money) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strconv.FormatInt(m.Cents, 10) + `c"`), nil
+}
+func (m money) MarshalCBOR() ([]byte, error) {
+	return cbor.Marshal(strconv.FormatInt(m.Cents, 10) + "c")
+}
+
+// label writes itself as text, and has no method to read it back.
+type label struct{ V int }
+
+func (l label) MarshalText() ([]byte, error) { return []byte("label-" + strconv.Itoa(l.V)), nil }
+
+// foldedKey writes itself as lower-case text.
+type foldedKey struct{ Name string }
+
+func (k foldedKey) MarshalText() ([]byte, error) { return []byte(strings.ToLower(k.Name)), nil }
+func (k *foldedKey) UnmarshalText(b []byte) error {
+	k.Name = string(b)
+	return nil
+}
+
+type (
+	withMoney  struct{ Money money }
+	withLabel  struct{ Label label }
+	withPrice  struct{ Price *big.Float }
+	withCounts struct{ Counts map[foldedKey]int }
+)
+
+// TestSaveRefusesWhatDoesNotComeBack seals values that the encoders write
+// without complaint but that would not open again, or would open as
+// others: a type that writes itself and cannot read itself back, a
+// big.Float that JSON's decimal brings back at 64 bits, and map keys that
+// write the same text. Each is refused by name; the same types holding
+// values that do come back seal and open equal.
+func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
+	precise, _, _ := big.ParseFloat("0.1", 10, 200, big.ToNearestEven)
+	double, _, _ := big.ParseFloat("0.1", 10, 64, big.ToNearestEven)
+	cases := []struct {
+		name  string
+		ser   Serializer
+		v     any
+		field string // "" if it seals
+	}{
+		{"money/CBOR", CBOR{}, &withMoney{money{150}}, "Money"},
+		{"money/JSON", JSON{}, &withMoney{money{150}}, "Money"},
+		{"label/JSON", JSON{}, &withLabel{label{7}}, "Label"},
+		{"label/CBOR, which writes its fields", CBOR{}, &withLabel{label{7}}, ""},
+		{"a big.Float of 200 bits/JSON", JSON{}, &withPrice{precise}, "Price"},
+		{"a big.Float of 64 bits/JSON", JSON{}, &withPrice{double}, ""},
+		{"keys that write one text/JSON", JSON{}, &withCounts{map[foldedKey]int{{"A"}: 1, {"a"}: 2}}, "Counts"},
+		{"keys that write two texts/JSON", JSON{}, &withCounts{map[foldedKey]int{{"a"}: 1, {"b"}: 2}}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: tc.ser})
+			enc, err := c.Encode("session", tc.v)
+			if tc.field != "" {
+				var ve *ValueError
+				if !errors.As(err, &ve) || ve.Field != tc.field || enc != "" {
+					t.Fatalf("Encode: %q, %v, want a *ValueError naming %s", enc, err, tc.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Encode: %v", err)
+			}
+			got := reflect.New(reflect.TypeOf(tc.v).Elem()).Interface()
+			if err := c.Decode("session", enc, got); err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if p, ok := got.(*withPrice); ok {
+				if p.Price.Cmp(double) != 0 {
+					t.Errorf("Decode: %v, want %v", p.Price, double)
+				}
+			} else if !reflect.DeepEqual(got, tc.v) {
+				t.Errorf("Decode: %+v, want %+v", got, tc.v)
+			}
+		})
+	}
+}
+
 type nilLeaves struct {
 	N *nilLeaves
 	M map[string]any
