@@ -536,7 +536,7 @@ func parseKeyring(data []byte, path string) (*Keyring, error) {
 	for _, s := range f.Deleted {
 		id, err := ParseKeyID(s)
 		if err != nil {
-			return nil, bad("", "deleted: "+err.Error(), nil)
+			return nil, bad("", "deleted: "+strings.TrimPrefix(err.Error(), "cookiesession: "), nil)
 		}
 		deleted = append(deleted, id)
 	}
