@@ -62,11 +62,29 @@ export class TooLargeError extends CookieSessionError {
   readonly kind: 'too-large';
   /** What was measured: "value", "session cookies", "Cookie header", "chunk count", "flashes". */
   readonly what: string;
+  /** Its size, in unit; a lower bound of it when atLeast is set. */
   readonly size: number;
   readonly limit: number;
-  /** "bytes", "chunks", "flashes" or "parts" (the parts of a value an encoding reached, each counted every time it is reached). */
+  /**
+   * "bytes", "chunks", "flashes", or "parts": the members of objects a
+   * JSON encoding reached, each counted every time it is reached (an
+   * object held in several places is read once for each), bounded at
+   * 1 MiB of them, as a member that is undefined writes nothing for the
+   * byte bound to weigh.
+   */
   readonly unit: string;
-  constructor(what: string, size: number, limit: number, unit?: string);
+  /**
+   * Whether size is a lower bound: the value was refused before it was
+   * encoded in full, once its encoding passed 1 MiB (1048576 bytes, more
+   * than any Codec seals), with limit 1048576. A part held in several
+   * places (a tree whose nodes share their children, an array of many
+   * references to one long string) is written once for each place that
+   * holds it, so that a value small in memory may encode to gigabytes:
+   * sealing stops there, having spent the time and memory of about 1 MiB
+   * of output. False for every other TooLargeError.
+   */
+  readonly atLeast: boolean;
+  constructor(what: string, size: number, limit: number, unit?: string, opts?: { atLeast?: boolean });
 }
 /** A keyring file, or keyring, that cannot be used. */
 export class KeyringError extends CookieSessionError {
@@ -190,6 +208,23 @@ export interface Serializer {
   serialize(v: unknown): Uint8Array;
   deserialize(b: Uint8Array): unknown;
 }
+/**
+ * The package's serializers refuse, before anything is sealed, a value
+ * that could not be opened again, or would open as another value: a
+ * TypeError for what has no form in the format or comes back different
+ * (see encodeCBOR; with json also a Map, NaN and the infinities, functions
+ * and symbols), and for a value that holds itself (an object, array, Map
+ * or Tagged inside itself); a RangeError past 32 levels of nesting (and,
+ * with cbor, past 65536 elements of an array or entries of a map); a
+ * TooLargeError (atLeast) once the encoding passes 1 MiB. No message
+ * quotes the value. What is not written, by design, as JSON.stringify and
+ * structuredClone leave it: symbol keys and properties that are not
+ * enumerable. undefined is written as null by cbor, and by json in an
+ * array, while json leaves an undefined member out. -0 comes back -0
+ * from both (json writes it as -0, as Go's encoding/json does). A toJSON
+ * is called once, as JSON.stringify calls it: what it returns is written
+ * as it is, without calling its own toJSON.
+ */
 export const cbor: Serializer;
 export const json: Serializer;
 
@@ -482,7 +517,10 @@ export function decodeCBOR(bytes: Uint8Array, limits?: { maxDepth?: number; maxE
  * undefined), a Simple outside 0–19 and 32–255, a Tagged whose number is
  * not an integer from 0 to 2^64 − 1, a Tagged of tag 2 or 3, a Tagged of
  * tag 0 around what is not text or of tag 1 around what is not an integer
- * (of at most 64 bits) or a float, once encoded.
+ * (of at most 64 bits) or a float, once encoded, and a value that holds
+ * itself. Throws TooLargeError, with atLeast set, once the encoding passes
+ * 1 MiB, before it is written out in full. undefined is written as null;
+ * symbol keys and properties that are not enumerable are not written.
  */
 export function encodeCBOR(v: unknown): Uint8Array;
 /** RFC 3339 as FORMAT.md allows it, to BigInt nanoseconds; null when not. */

@@ -12,14 +12,16 @@
 //   - data after the first item, and an empty payload.
 //
 // The encoder refuses whatever the decoder would refuse, before anything
-// is sealed, so that whatever seals also opens, and comes back equal.
+// is sealed, so that whatever seals also opens, and comes back equal. It
+// also refuses a value that holds itself, and stops as soon as its
+// output passes MAX_ENCODED (see json.js), which no codec seals.
 //
 // Every loop is bounded by the input's length or by these limits. Errors
 // never quote the input: it is a session's plaintext.
 
 import { MalformedError } from './errors.js';
 import { decodeUTF8 } from './utf8.js';
-import { JSONNumber, notPlainObject, countPart } from './json.js';
+import { JSONNumber, notPlainObject, MAX_ENCODED, encodedTooLarge, holdsItself, loneSurrogate } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -203,8 +205,7 @@ class Decoder {
   // tag builds the value of a tag whose content tagContentProblem passed.
   tag(num, content) {
     if (num === 2 || num === 3) {
-      let v = 0n;
-      for (const x of content) v = (v << 8n) | BigInt(x);
+      const v = bignumOf(content);
       return num === 2 ? v : -1n - v;
     }
     return new Tagged(num, content);
@@ -335,8 +336,7 @@ function identityOf(d) {
     case 6: {
       if (arg === 2 || arg === 3) {
         const n = Number(d.head().arg);
-        let v = 0n;
-        for (const x of d.b.subarray(d.off, d.off + n)) v = (v << 8n) | BigInt(x);
+        const v = bignumOf(d.b.subarray(d.off, d.off + n));
         d.off += n;
         return 'n' + (arg === 2 ? v : -1n - v) + ';';
       }
@@ -357,6 +357,13 @@ function identityOf(d) {
       return 's' + arg + ';';
     }
   }
+}
+
+// bignumOf reads the big-endian unsigned integer of bytes b, through
+// hexadecimal, in time linear in its length (shifting in a byte at a time
+// takes quadratic time).
+function bignumOf(b) {
+  return b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex'));
 }
 
 function halfToNumber(h) {
@@ -435,34 +442,84 @@ function structKey(major, k) {
   return false;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// Encoder writes CBOR into one buffer, which grows as it fills, up to
+// MAX_ENCODED: past it the value is refused at once, as len, the bytes
+// written so far, plus those about to be, is a lower bound of the whole
+// encoding's length.
 class Encoder {
   constructor() {
-    this.chunks = [];
+    this.buf = Buffer.alloc(256);
     this.len = 0;
-    this.parts = 0; // the parts reached, bounded by countPart
+    // The arrays, maps, objects and tags being written, outermost first.
+    this.path = [];
   }
 
-  push(u8) {
-    this.chunks.push(u8);
-    this.len += u8.length;
+  // room makes room for n more bytes, or refuses the value. The buffer is
+  // never longer than MAX_ENCODED, so the bound is checked only when it
+  // grows.
+  room(n) {
+    const need = this.len + n;
+    if (need <= this.buf.length) return;
+    if (need > MAX_ENCODED) throw encodedTooLarge(need);
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const b = Buffer.alloc(Math.min(cap, MAX_ENCODED));
+    b.set(this.buf.subarray(0, this.len));
+    this.buf.fill(0); // it holds part of a plaintext
+    this.buf = b;
   }
 
+  byte(x) {
+    this.room(1);
+    this.buf[this.len++] = x;
+  }
+
+  // head writes an item's initial byte and argument n: a safe integer, or
+  // a BigInt below 2^64.
   head(major, n) {
     const m = major << 5;
-    if (typeof n === 'number' && n < 24) return this.push(Uint8Array.of(m | n));
-    const big = BigInt(n);
-    if (big < 0x100n) return this.push(Uint8Array.of(m | 24, Number(big)));
-    if (big < 0x10000n) return this.push(Uint8Array.of(m | 25, Number(big >> 8n), Number(big & 0xffn)));
-    const b = new Uint8Array(big < 0x100000000n ? 5 : 9);
-    const dv = new DataView(b.buffer);
-    if (b.length === 5) {
-      b[0] = m | 26;
-      dv.setUint32(1, Number(big));
-    } else {
-      b[0] = m | 27;
-      dv.setBigUint64(1, big);
+    if (typeof n === 'bigint') {
+      if (n > MAX_SAFE) {
+        this.room(9);
+        this.buf[this.len] = m | 27;
+        this.buf.writeBigUInt64BE(n, this.len + 1);
+        this.len += 9;
+        return;
+      }
+      n = Number(n);
     }
-    this.push(b);
+    if (n < 24) return this.byte(m | n);
+    if (n < 0x100) {
+      this.room(2);
+      this.buf[this.len] = m | 24;
+      this.buf[this.len + 1] = n;
+      this.len += 2;
+    } else if (n < 0x10000) {
+      this.room(3);
+      this.buf[this.len] = m | 25;
+      this.buf.writeUInt16BE(n, this.len + 1);
+      this.len += 3;
+    } else if (n < 0x100000000) {
+      this.room(5);
+      this.buf[this.len] = m | 26;
+      this.buf.writeUInt32BE(n, this.len + 1);
+      this.len += 5;
+    } else {
+      this.room(9);
+      this.buf[this.len] = m | 27;
+      this.buf.writeUInt32BE(Math.floor(n / 0x100000000), this.len + 1);
+      this.buf.writeUInt32BE(n >>> 0, this.len + 5);
+      this.len += 9;
+    }
+  }
+
+  // raw writes the bytes of b, after room was made for them.
+  raw(b) {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
   }
 
   count(n, what) {
@@ -471,41 +528,44 @@ class Encoder {
 
   // value writes v at nesting depth. inTag says that v is directly the
   // content of a tag, where a value written as another tag is one more
-  // level, as the decoder counts it.
-  value(v, depth, inTag = false) {
-    this.parts = countPart(this.parts);
+  // level, as the decoder counts it. stands says that v is what a toJSON
+  // returned, whose own toJSON is not called, as JSON.stringify does not:
+  // one that returns itself would be called without end.
+  value(v, depth, inTag = false, stands = false) {
     switch (typeof v) {
       case 'undefined':
-        return this.push(Uint8Array.of(0xf6)); // as null: undefined has no place in a Go value
+        return this.byte(0xf6); // as null: undefined has no place in a Go value
       case 'boolean':
-        return this.push(Uint8Array.of(v ? 0xf5 : 0xf4));
+        return this.byte(v ? 0xf5 : 0xf4);
       case 'number':
         if (Number.isSafeInteger(v) && !Object.is(v, -0)) return v >= 0 ? this.head(0, v) : this.head(1, -1 - v);
-        {
-          const b = new Uint8Array(9);
-          b[0] = 0xfb;
-          new DataView(b.buffer).setFloat64(1, v);
-          return this.push(b);
-        }
+        this.room(9);
+        this.buf[this.len] = 0xfb;
+        this.buf.writeDoubleBE(v, this.len + 1);
+        this.len += 9;
+        return;
       case 'bigint':
         return this.bigint(v, depth, inTag);
-      case 'string': {
-        // A lone surrogate has no UTF-8 form: Buffer writes U+FFFD in
-        // its place, and the value would open as another string.
-        if (!v.isWellFormed()) throw new TypeError('cookiesession: a string with a lone surrogate, which UTF-8 cannot hold, would open as another string');
-        const b = Buffer.from(v, 'utf8');
-        this.head(3, b.length);
-        return this.push(b);
-      }
+      case 'string':
+        return this.text(v);
       case 'object':
         break;
       default:
         throw new TypeError(`cookiesession: cannot encode a ${typeof v} as CBOR`);
     }
-    if (v === null) return this.push(Uint8Array.of(0xf6));
+    if (v === null) return this.byte(0xf6);
+    if (Array.isArray(v)) {
+      depth = this.enter(v, depth);
+      this.count(v.length, 'array');
+      const n = v.length;
+      this.head(4, n);
+      for (let i = 0; i < n; i++) this.value(v[i], depth);
+      this.path.pop();
+      return;
+    }
     if (v instanceof Uint8Array) {
       this.head(2, v.length);
-      return this.push(v);
+      return this.raw(v);
     }
     if (v instanceof JSONNumber) {
       // A JSON number no double holds: CBOR has no decimal of its own here.
@@ -519,17 +579,11 @@ class Encoder {
     if (v instanceof Simple) return this.simple(v.value);
     // An object that stands for another value (toJSON) is that value, at
     // the same depth: it is no level of its own.
-    if (typeof v.toJSON === 'function' && !Array.isArray(v) && !(v instanceof Map)) {
-      return this.value(v.toJSON(), depth, inTag);
-    }
-    if (++depth > MAX_NESTING) throw tooDeep();
-    if (Array.isArray(v)) {
-      this.count(v.length, 'array');
-      this.head(4, v.length);
-      for (const x of v) this.value(x, depth);
-      return;
+    if (!stands && typeof v.toJSON === 'function' && !(v instanceof Map)) {
+      return this.value(v.toJSON(), depth, inTag, true);
     }
     if (v instanceof Map) {
+      depth = this.enter(v, depth);
       this.count(v.size, 'map');
       this.head(5, v.size);
       // Keys a JavaScript Map holds apart may still encode as one key (1
@@ -537,28 +591,82 @@ class Encoder {
       // the decoder refuses such a map, so sealing refuses it first.
       const seen = new Set();
       for (const [k, x] of v) {
-        const start = this.chunks.length;
+        const start = this.len;
         this.value(k, depth);
-        const id = keyIdentity(Buffer.concat(this.chunks.slice(start)));
+        const id = keyIdentity(this.buf.subarray(start, this.len));
         if (id !== null) {
           if (seen.has(id)) throw duplicateKey();
           seen.add(id);
         }
         this.value(x, depth);
       }
+      this.path.pop();
       return;
     }
+    depth = this.enter(v, depth);
     const problem = notPlainObject(v);
     if (problem !== null) throw new TypeError(`cookiesession: ${problem}`);
     const keys = Object.keys(v);
     this.count(keys.length, 'map');
     this.head(5, keys.length);
     // An object's keys are distinct strings, and each is well formed
-    // (the string case refuses a lone surrogate), so none collide.
+    // (text refuses a lone surrogate), so none collide.
     for (const k of keys) {
-      this.value(k, depth);
+      this.text(k);
       this.value(v[k], depth);
     }
+    this.path.pop();
+  }
+
+  // enter starts writing v, an array, a map or a tag, below depth, and
+  // returns its own depth. A value that holds itself nests without end:
+  // it is told from one that is only deep, once past MAX_NESTING, by v's
+  // being among the values it is written in.
+  enter(v, depth) {
+    if (depth >= MAX_NESTING) throw this.path.includes(v) ? holdsItself() : tooDeep();
+    this.path.push(v);
+    return depth + 1;
+  }
+
+  text(v) {
+    const n = v.length;
+    // Weighed before it is converted: each UTF-16 unit takes at least a
+    // byte of UTF-8, and the head one more. A long string held in many
+    // places is refused before it is copied more than the bound allows.
+    if (n >= 256) {
+      this.room(1 + n);
+    } else {
+      // Short ASCII text, most keys and values, is written here: a call
+      // into Buffer costs more than this loop. Whatever it wrote past len
+      // when it meets another character, the longer UTF-8 form below
+      // writes over.
+      const h = n < 24 ? 1 : 2;
+      this.room(h + n);
+      const b = this.buf;
+      const at = this.len + h;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[at + i] = c;
+      }
+      if (i === n) {
+        if (h === 1) b[this.len] = 0x60 | n;
+        else {
+          b[this.len] = 0x78;
+          b[this.len + 1] = n;
+        }
+        this.len = at + n;
+        return;
+      }
+    }
+    // A lone surrogate has no UTF-8 form: Buffer writes U+FFFD in its
+    // place, and the value would open as another string.
+    if (!v.isWellFormed()) throw loneSurrogate();
+    const m = Buffer.byteLength(v, 'utf8');
+    this.head(3, m);
+    this.room(m);
+    this.len += this.buf.write(v, this.len, m, 'utf8');
   }
 
   // tagged writes a Tagged, refusing what the decoder would refuse or give
@@ -571,14 +679,17 @@ class Encoder {
     if (num === 2 || num === 3) {
       throw new TypeError('cookiesession: a Tagged with tag 2 or 3 (a bignum) would open as a BigInt; encode the BigInt itself');
     }
-    if (inTag && ++depth > MAX_NESTING) throw tooDeep();
+    // A tag directly inside a tag is one more level; any other is none.
+    if (inTag) depth = this.enter(v, depth);
+    else this.path.push(v);
     this.head(6, num);
-    const at = this.chunks.length;
+    const at = this.len;
     this.value(v.value, depth, true);
     // Judged on the bytes written, as the decoder judges them: a Date is
     // text, a BigInt beyond 64 bits a bignum, a JSONNumber a number.
-    const problem = tagContentProblem(num, this.chunks[at][0]);
+    const problem = tagContentProblem(num, this.buf[at]);
     if (problem !== null) throw new TypeError(`cookiesession: ${problem}, which opening refuses`);
+    this.path.pop();
   }
 
   // simple writes a Simple of number n.
@@ -591,33 +702,34 @@ class Encoder {
       throw new TypeError('cookiesession: a CBOR simple value is an integer from 0 to 19 or from 32 to 255 ' +
         '(20–23 are false, true, null and undefined; 24–31 have no encoding)');
     }
-    if (n < 20) return this.push(Uint8Array.of(0xe0 | n));
-    return this.push(Uint8Array.of(0xf8, n));
+    if (n < 20) return this.byte(0xe0 | n);
+    this.room(2);
+    this.buf[this.len] = 0xf8;
+    this.buf[this.len + 1] = n;
+    this.len += 2;
   }
 
   bigint(v, depth, inTag) {
-    if (v >= 0n && v < 1n << 64n) return this.head(0, v < BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-    if (v < 0n && v >= -(1n << 64n)) {
-      const n = -1n - v;
-      return this.head(1, n < BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n);
-    }
+    if (v >= 0n && v < 1n << 64n) return this.head(0, v);
+    if (v < 0n && v >= -(1n << 64n)) return this.head(1, -1n - v);
     // Beyond 64 bits, a bignum: a tag, one more level when it is directly
     // the content of another tag.
     if (inTag && depth + 1 > MAX_NESTING) throw tooDeep();
     const neg = v < 0n;
-    let n = neg ? -1n - v : v;
-    const bytes = [];
-    while (n > 0n) {
-      bytes.unshift(Number(n & 0xffn));
-      n >>= 8n;
-    }
+    // Through hexadecimal, which takes time linear in the number's
+    // length (taking off a byte at a time takes quadratic time).
+    const hex = (neg ? -1n - v : v).toString(16);
+    const n = (hex.length + 1) >> 1;
     this.head(6, neg ? 3 : 2);
-    this.head(2, bytes.length);
-    this.push(Uint8Array.from(bytes));
+    this.head(2, n);
+    this.room(n);
+    this.len += this.buf.write(hex.length & 1 ? '0' + hex : hex, this.len, n, 'hex');
   }
 
   bytes() {
-    return Buffer.concat(this.chunks, this.len);
+    // A view of the buffer, whose bytes beyond it were never written: a
+    // Codec wipes what it is given once it is sealed.
+    return this.buf.subarray(0, this.len);
   }
 }
 
@@ -653,14 +765,20 @@ function tooDeep() {
  * they hold. Refuses what could not be opened again, or would open as
  * another value: nesting beyond 32 levels or more than 65536 entries
  * (RangeError); map keys that decode as one key, a Simple outside 0–19 and
- * 32–255, a tag number outside 0 to 2^64 − 1, a Tagged of tag 2 or 3, and
- * a Tagged of tag 0 or 1 around content the decoder refuses there
- * (TypeError).
+ * 32–255, a tag number outside 0 to 2^64 − 1, a Tagged of tag 2 or 3, a
+ * Tagged of tag 0 or 1 around content the decoder refuses there, and a
+ * value that holds itself (TypeError); an encoding longer than 1 MiB
+ * (TooLargeError, atLeast), before it is written out in full.
  * @param {unknown} v
  * @returns {Uint8Array}
  */
 export function encodeCBOR(v) {
   const e = new Encoder();
-  e.value(v, 0);
+  try {
+    e.value(v, 0);
+  } catch (err) {
+    e.buf.fill(0); // what it holds of the value, written before it was refused
+    throw err;
+  }
   return e.bytes();
 }

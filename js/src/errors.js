@@ -69,17 +69,27 @@ RevokedKeyError.prototype.code = 'COOKIESESSION_REVOKED_KEY';
 /** Something is longer than its limit. */
 export class TooLargeError extends CookieSessionError {
   /**
-   * @param {string} what what was measured: "value", "session cookies", "Cookie header", "chunk count"
-   * @param {number} size its size, in unit
+   * @param {string} what what was measured: "value", "session cookies", "Cookie header", "chunk count", "flashes"
+   * @param {number} size its size, in unit (with atLeast, a lower bound of it)
    * @param {number} limit the limit, in unit
-   * @param {string} [unit] "bytes" by default, "chunks", or "parts" (the parts of a value an encoding reached, each counted every time it is reached)
+   * @param {string} [unit] "bytes" by default, "chunks", "flashes", or "parts" (the members of objects a
+   *   JSON encoding reached, each counted every time it is reached)
+   * @param {{atLeast?: boolean}} [opts] atLeast: size is a lower bound, as the value was refused before
+   *   it was encoded in full
    */
-  constructor(what, size, limit, unit = 'bytes') {
-    super(`cookiesession: ${what} too large: ${size} ${unit}, limit ${limit}`);
+  constructor(what, size, limit, unit = 'bytes', { atLeast = false } = {}) {
+    let s = `cookiesession: ${what} too large: ${atLeast ? 'at least ' : ''}${size} ${unit}, limit ${limit}`;
+    // A value of a few kilobytes in memory can encode to gigabytes, and
+    // the message says how, as nothing else would.
+    if (atLeast) s += ' (a part held in several places, an object, an array or a string, is written once for each place that holds it)';
+    else if (unit === 'parts') s += ' (an object held in several places is read once for each place that holds it)';
+    super(s);
     this.what = what;
     this.size = size;
     this.limit = limit;
     this.unit = unit;
+    /** Whether size is a lower bound: the value was refused before it was encoded in full. */
+    this.atLeast = atLeast;
   }
 }
 TooLargeError.prototype.kind = 'too-large';

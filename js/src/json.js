@@ -258,56 +258,219 @@ export function notPlainObject(v) {
     '(to an array, a plain object, a Uint8Array for bytes), or give its class a toJSON method';
 }
 
-/** JSON text of a value, as Go's encoding/json writes it: BigInt as a number, bytes as base64. */
-// MAX_PARTS bounds the parts a value's encoding reaches, each counted
-// every time it is reached: an object or array held in several places (a
-// tree whose nodes share their children) is written once for each, so
-// that a few dozen objects in memory can encode to gigabytes. Nearly
-// every part is written as at least one byte, and no codec seals a value
-// of more than 1 MiB: past the bound the encoding stops, refused as too
-// large, as the Go package refuses it.
-export const MAX_PARTS = 1 << 20;
+// MAX_ENCODED bounds the length of a value's encoding, in bytes: no codec
+// seals more (maxLength is at most 1 MiB). A part held in several places
+// (a tree whose nodes share their children, an array of many references
+// to one long string or to one byte array) is written once for each place
+// that holds it, so that a value of a few kilobytes in memory can encode
+// to gigabytes, and take minutes and all the memory there is. The
+// encoders keep a lower bound of the length they will write, and stop as
+// soon as it passes the bound, before anything is written beyond it: the
+// time and memory spent on a value they refuse are about those of 1 MiB
+// of output, whatever the value shares.
+export const MAX_ENCODED = 1 << 20;
 
-// countPart returns parts + 1, the parts an encoding has reached, or
-// throws past MAX_PARTS.
-export function countPart(parts) {
-  if (++parts > MAX_PARTS) {
-    const e = new TooLargeError('value', parts, MAX_PARTS, 'parts');
-    e.message += ' (a part held in several places, an object or array, is counted and written once for each)';
-    throw e;
-  }
-  return parts;
+// MAX_PARTS bounds the members of objects the JSON encoding reaches, each
+// counted every time it is reached. A member that is undefined is left
+// out, and writes nothing for the byte bound to weigh: an object of many
+// of them, held in many places, would be read member by member for each.
+const MAX_PARTS = MAX_ENCODED;
+
+/** @internal the error of an encoding that passes MAX_ENCODED, having written at least size bytes. */
+export function encodedTooLarge(size) {
+  return new TooLargeError('value', size, MAX_ENCODED, 'bytes', { atLeast: true });
 }
 
-export function stringifyJSON(v) {
-  let parts = 0;
-  const out = JSON.stringify(v, function (k, x) {
-    parts = countPart(parts);
-    // this[k] is the value before toJSON, which a Buffer has.
-    const raw = this[k];
-    // A lone surrogate has no UTF-8 form: Go reads its \u escape as
-    // U+FFFD, and the value would open as another string.
-    if (!k.isWellFormed() || (typeof x === 'string' && !x.isWellFormed())) {
-      throw new TypeError('cookiesession: a string with a lone surrogate, which UTF-8 cannot hold, would open as another string');
+/** @internal the error of a value that holds itself, which no encoding can write out. */
+export function holdsItself() {
+  return new TypeError('cookiesession: the value holds itself (an object, array or map inside itself), which no encoding can write');
+}
+
+/** @internal the error of a string no UTF-8 holds. */
+export function loneSurrogate() {
+  return new TypeError('cookiesession: a string with a lone surrogate, which UTF-8 cannot hold, would open as another string');
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+// What JSON.stringify escapes in a well-formed string.
+const ESCAPED = /["\\\u0000-\u001f]/;
+
+// quote writes a well-formed string as JSON.stringify does, without its
+// call for the many strings with nothing to escape.
+function quote(s) {
+  return ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+// JSONWriter writes a value as JSON, as JSON.stringify does (toJSON, the
+// enumerable own string keys of objects in their order, holes and
+// undefined elements as null, undefined members left out), but for what
+// Go's encoding/json reads back otherwise or not at all, which it refuses,
+// and with the encoding's length bounded as it goes (MAX_ENCODED).
+class JSONWriter {
+  constructor(maxDepth) {
+    this.maxDepth = maxDepth;
+    this.out = '';
+    // A lower bound of the UTF-8 bytes written: the UTF-16 units of the
+    // text, each of which takes at least a byte.
+    this.size = 0;
+    this.parts = 0;
+    // The arrays and objects being written, outermost first.
+    this.path = [];
+  }
+
+  // need refuses the value unless n more bytes fit in MAX_ENCODED: it
+  // runs before what is long is converted.
+  need(n) {
+    if (this.size + n > MAX_ENCODED) throw encodedTooLarge(this.size + n);
+  }
+
+  push(s) {
+    this.size += s.length;
+    if (this.size > MAX_ENCODED) throw encodedTooLarge(this.size);
+    this.out += s;
+  }
+
+  // resolve gives what raw, held under key k (a name, or an array's
+  // index), is written as: its toJSON's result, or raw itself. It
+  // refuses what JSON has no form for.
+  resolve(k, raw) {
+    let x = raw;
+    // Bytes are base64 text, whatever toJSON a Buffer has; a JSONNumber
+    // the number it was read as.
+    if (!(raw instanceof Uint8Array) && !(raw instanceof JSONNumber) &&
+      ((typeof raw === 'object' && raw !== null) || typeof raw === 'bigint') && typeof raw.toJSON === 'function') {
+      x = raw.toJSON(String(k));
     }
-    if (typeof x === 'bigint') return { __bigint: x.toString() };
-    // What JSON.stringify would write as null, or leave out: NaN and the
-    // infinities (Go's encoding/json refuses them too), functions and
-    // symbols.
-    if (typeof x === 'number' && !Number.isFinite(x)) {
-      throw new TypeError(`cookiesession: the number ${x} has no JSON form; it would open as null`);
-    }
-    if (typeof x === 'function' || typeof x === 'symbol') {
-      throw new TypeError(`cookiesession: a ${typeof x} has no JSON form; it would be left out`);
-    }
-    if (raw instanceof JSONNumber && DECIMAL.test(raw.text)) return { __bigint: raw.text };
-    if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64');
-    if (typeof x === 'object' && x !== null && !Array.isArray(x) && !(raw instanceof JSONNumber)) {
-      const problem = notPlainObject(x);
-      if (problem !== null) throw new TypeError(`cookiesession: ${problem}`);
+    switch (typeof x) {
+      case 'function':
+      case 'symbol':
+        // What JSON.stringify would leave out, or write as null.
+        throw new TypeError(`cookiesession: a ${typeof x} has no JSON form; it would be left out`);
+      case 'number':
+        // NaN and the infinities, which JSON.stringify writes as null (Go's
+        // encoding/json refuses them too).
+        if (!Number.isFinite(x)) throw new TypeError(`cookiesession: the number ${x} has no JSON form; it would open as null`);
+        break;
+      case 'object':
+        if (x !== null && !Array.isArray(x) && !(raw instanceof Uint8Array) && !(raw instanceof JSONNumber)) {
+          const problem = notPlainObject(x);
+          if (problem !== null) throw new TypeError(`cookiesession: ${problem}`);
+        }
+        break;
     }
     return x;
-  });
-  if (out === undefined) throw new TypeError('cookiesession: value has no JSON form');
-  return out.replace(/\{"__bigint":"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"\}/g, '$1');
+  }
+
+  // member writes raw, the value under key k of an object (named) or of
+  // an array (k its index), after a comma when comma is set. It returns
+  // whether it wrote anything: an object's member that is undefined (or
+  // whose toJSON returns undefined) is left out, as JSON.stringify does.
+  member(k, raw, depth, named, comma) {
+    if (raw === undefined && named) return false;
+    const x = this.resolve(k, raw);
+    if (x === undefined && named) return false;
+    if (comma) this.push(',');
+    if (named) {
+      this.need(k.length + 3);
+      // A lone surrogate has no UTF-8 form: Go reads its \u escape as
+      // U+FFFD, and the value would open as another string.
+      if (!k.isWellFormed()) throw loneSurrogate();
+      this.push(quote(k));
+      this.push(':');
+    }
+    this.value(x, raw, depth);
+    return true;
+  }
+
+  // value writes x, which raw's toJSON gave (or raw itself).
+  value(x, raw, depth) {
+    switch (typeof x) {
+      case 'undefined':
+        return this.push('null'); // an element of an array, as JSON.stringify writes it
+      case 'boolean':
+        return this.push(x ? 'true' : 'false');
+      case 'number':
+        // -0 as Go's encoding/json writes it (JSON.stringify writes 0), so
+        // that it opens as -0.
+        return this.push(Object.is(x, -0) ? '-0' : String(x));
+      case 'bigint':
+        return this.bigint(x);
+      case 'string':
+        this.need(x.length + 2);
+        if (!x.isWellFormed()) throw loneSurrogate();
+        return this.push(quote(x));
+    }
+    if (x === null) return this.push('null');
+    if (raw instanceof Uint8Array) {
+      this.need(4 * Math.ceil(raw.length / 3) + 2);
+      return this.push(`"${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')}"`);
+    }
+    if (raw instanceof JSONNumber) {
+      if (!DECIMAL.test(raw.text)) throw new TypeError('cookiesession: a JSONNumber whose text is not a JSON number has no JSON form');
+      return this.push(raw.text);
+    }
+    // An array or a plain object (member checked what else it may be).
+    // A value that holds itself nests without end: it is told from one
+    // that is only deep, once past maxDepth, by x's being among the values
+    // it is written in.
+    if (depth >= this.maxDepth) {
+      if (this.path.includes(x)) throw holdsItself();
+      throw new RangeError(`cookiesession: value nested deeper than ${this.maxDepth} levels`);
+    }
+    depth++;
+    this.path.push(x);
+    if (Array.isArray(x)) {
+      this.push('[');
+      // Every element is written, as at least a byte: the length of a
+      // sparse array does not outrun the byte bound.
+      const n = x.length;
+      for (let i = 0; i < n; i++) this.member(i, x[i], depth, false, i > 0);
+      this.push(']');
+    } else {
+      const keys = Object.keys(x);
+      if (keys.length > MAX_PARTS - this.parts) {
+        throw new TooLargeError('value', this.parts + keys.length, MAX_PARTS, 'parts');
+      }
+      this.parts += keys.length;
+      this.push('{');
+      let comma = false;
+      for (const k of keys) {
+        if (this.member(k, x[k], depth, true, comma)) comma = true;
+      }
+      this.push('}');
+    }
+    this.path.pop();
+  }
+
+  bigint(x) {
+    if (x >= -MAX_U64 && x <= MAX_U64) return this.push(String(x));
+    // Writing a number in decimal takes time superlinear in its length, so
+    // it is weighed first: it has at least 3 decimal digits for every 10
+    // of its bits (2^10 > 10^3), which its hexadecimal form, linear to
+    // write, counts (4 bits to a digit, the first at least 1).
+    const bits = 4 * (x < 0n ? -x : x).toString(16).length - 3;
+    this.need(Math.floor(bits / 10) * 3 + (x < 0n ? 1 : 0));
+    return this.push(String(x));
+  }
+}
+
+/**
+ * JSON text of a value, as Go's encoding/json writes it: BigInt as a
+ * number, bytes as base64, -0 as -0. Refuses, with a TypeError, what
+ * would open as another value or not at all (see JSONWriter and
+ * notPlainObject), with a RangeError nesting deeper than maxDepth, and
+ * with a TooLargeError an encoding longer than MAX_ENCODED, before it is
+ * written out in full.
+ * @param {unknown} v
+ * @param {number} maxDepth
+ */
+export function stringifyJSON(v, maxDepth) {
+  const w = new JSONWriter(maxDepth);
+  // As JSON.stringify, which calls toJSON with the key "" for the value
+  // itself.
+  const x = w.resolve('', v);
+  if (x === undefined) throw new TypeError('cookiesession: value has no JSON form');
+  w.value(x, v, 0);
+  return w.out;
 }

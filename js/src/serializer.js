@@ -39,7 +39,7 @@ export const cbor = markOwned(Object.freeze({
 export const json = markOwned(Object.freeze({
   name: 'json',
   serialize(v) {
-    const b = Buffer.from(stringifyJSON(v), 'utf8');
+    const b = Buffer.from(stringifyJSON(v, MAX_NESTING), 'utf8');
     // Refuse to seal what could not be opened again.
     parseJSON(b, { maxDepth: MAX_NESTING, duplicates: 'last' });
     return b;

@@ -353,3 +353,93 @@ test('an object of a class, which would open as a plain object, is refused by bo
   // A Map is CBOR's map of any keys; JSON has none.
   assert.throws(() => new Codec(ring, { now: () => now, serializer: 'json' }).seal('session', new Map([['a', 1]])), TypeError);
 });
+
+// A token in names and text, which no refusal may quote: a session's
+// plaintext.
+const SECRET = 'hunter2-secret';
+const quotesNothing = (e) => !e.message.includes(SECRET) && !e.message.includes('hunter2');
+
+test('a value that holds itself is refused, by both serializers, with a TypeError that quotes nothing of it', () => {
+  const self = () => { const o = { [SECRET]: SECRET }; o[SECRET + '2'] = o; return o; };
+  const list = () => { const a = [SECRET]; a.push(a); return { a }; };
+  const deep = () => {
+    const root = { [SECRET]: [] };
+    let x = root[SECRET];
+    for (let i = 0; i < 20; i++) x = x[x.push([]) - 1];
+    x.push(root);
+    return root;
+  };
+  const viaToJSON = () => { const o = { [SECRET]: 1 }; o.x = { toJSON: () => o }; return o; };
+  const cases = [['an object', self], ['an array', list], ['a cycle 20 levels down', deep], ['a toJSON giving an outer object', viaToJSON]];
+  const cborOnly = [
+    ['a Map', () => { const m = new Map([[SECRET, 1]]); m.set('m', m); return m; }],
+    ['a Tagged', () => { const t = new Tagged(100, SECRET); t.value = [t]; return t; }],
+    ['a Tagged in itself', () => { const t = new Tagged(100, SECRET); t.value = t; return t; }],
+  ];
+  const ours = (e) => e instanceof TypeError && /^cookiesession: the value holds itself/.test(e.message) && quotesNothing(e);
+  for (const [what, make] of [...cases, ...cborOnly]) refusedAtEncode(make(), what);
+  for (const [what, make] of [...cases, ...cborOnly]) assert.throws(() => encodeCBOR(make()), ours, what);
+  const js = new Codec(ring, { now: () => now, serializer: 'json' });
+  for (const [what, make] of cases) assert.throws(() => js.seal('c', make()), ours, `json: ${what}`);
+});
+
+test('a toJSON is called once: what it returns is written as it is, even the object itself', () => {
+  // It returns its own object, whose toJSON, a member, is a function: as
+  // JSON.stringify would write it (left out), refused by both.
+  const o = { toJSON() { return o; } };
+  // The same, not enumerable: the object's members are written.
+  const p = Object.defineProperty({ a: 1 }, 'toJSON', { value() { return this; } });
+  // A toJSON whose result has one too, which JSON.stringify does not call.
+  const chain = { toJSON: () => ({ v: 1, toJSON: () => 'never' }) };
+  for (const serializer of ['cbor', 'json']) {
+    const c = new Codec(ring, { now: () => now, serializer });
+    for (const [what, v] of [['itself', o], ['a chain', chain]]) {
+      assert.throws(() => c.seal('c', { v }), (e) => e instanceof TypeError && /^cookiesession: .*\bfunction\b/.test(e.message),
+        `${serializer}: ${what}`);
+    }
+    assert.deepStrictEqual(c.open('c', c.seal('c', { v: p })).value, { v: { a: 1 } }, serializer);
+  }
+});
+
+test('an array or map of more than 65536 entries is refused before CBOR seals it, quoting nothing of it', () => {
+  const many = new Array(65537).fill(7);
+  const obj = Object.fromEntries(Array.from({ length: 65537 }, (_, i) => [SECRET + i, SECRET]));
+  const map = new Map(Array.from({ length: 65537 }, (_, i) => [i, SECRET]));
+  for (const [what, v] of [['an array', many], ['an object', obj], ['a Map', map]]) {
+    refusedAtEncode(v, what, RangeError);
+    assert.throws(() => encodeCBOR(v), (e) => /at most 65536/.test(e.message) && quotesNothing(e), what);
+  }
+  refusedAtEncode(new Array(65536).fill(many), 'an array held 65536 times', RangeError);
+  // JSON has no such limit in Go's reader, or in this one.
+  const js = new Codec(ring, { now: () => now, serializer: 'json', maxLength: 1 << 20 });
+  assert.equal(js.open('c', js.seal('c', many)).value.length, 65537);
+});
+
+test('a JSON value nested deeper than 32 levels is refused with the RangeError of CBOR, before it is written out', () => {
+  let deep = SECRET;
+  for (let i = 0; i < 33; i++) deep = i % 2 ? [deep] : { [SECRET]: deep };
+  const js = new Codec(ring, { now: () => now, serializer: 'json' });
+  for (const c of [js, new Codec(ring, { now: () => now })]) {
+    assert.throws(() => c.seal('c', deep), (e) => e instanceof RangeError && e.message === 'cookiesession: value nested deeper than 32 levels');
+  }
+  let ok = 1;
+  for (let i = 0; i < 32; i++) ok = [ok];
+  assert.deepStrictEqual(js.open('c', js.seal('c', ok)).value, ok);
+});
+
+test('what is not part of a value, or stands for nothing, by design', () => {
+  const sym = Symbol('s');
+  const v = { a: undefined, list: [undefined, 1], [sym]: SECRET, n: -0 };
+  Object.defineProperty(v, 'hidden', { value: SECRET, enumerable: false });
+  const back = {};
+  for (const serializer of ['cbor', 'json']) {
+    const c = new Codec(ring, { now: () => now, serializer });
+    back[serializer] = c.open('c', c.seal('c', v)).value;
+  }
+  // Symbol keys and properties that are not enumerable are not written,
+  // as JSON.stringify and structuredClone leave them; undefined is null in
+  // CBOR, and in JSON an undefined member is left out; -0 comes back -0.
+  assert.deepStrictEqual(back.cbor, { a: null, list: [null, 1], n: -0 });
+  assert.deepStrictEqual(back.json, { list: [null, 1], n: -0 });
+  assert.ok(Object.is(back.json.n, -0) && Object.is(back.cbor.n, -0));
+});

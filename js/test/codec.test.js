@@ -159,6 +159,11 @@ test('the error classes have the kinds and codes of FORMAT.md', () => {
   assert.equal(e.message, 'cookiesession: value too large: 5000 bytes, limit 4096');
   assert.equal(e.kind, 'too-large');
   assert.equal(e.code, 'COOKIESESSION_TOO_LARGE');
+  assert.equal(e.atLeast, false);
+  const bound = new TooLargeError('value', 1048577, 1048576, 'bytes', { atLeast: true });
+  assert.equal(bound.atLeast, true);
+  assert.equal(bound.message, 'cookiesession: value too large: at least 1048577 bytes, limit 1048576 ' +
+    '(a part held in several places, an object, an array or a string, is written once for each place that holds it)');
   assert.equal(new TamperedError().message, 'cookiesession: value failed authentication');
   assert.equal(new NotYetValidError().code, 'COOKIESESSION_NOT_YET_VALID');
   assert.equal(new UnknownKeyError('deadbeef').message, 'cookiesession: key deadbeef: unknown key');
@@ -286,12 +291,104 @@ test('a value whose parts are held in several places is refused as too large bef
   for (const serializer of ['cbor', 'json']) {
     const c = codecAt(epoch, { serializer, maxLength: 1 << 20 });
     for (const v of [m, list]) {
-      assert.throws(() => c.seal('sid', v), (e) => e instanceof TooLargeError && e.unit === 'parts' && e.limit === 1 << 20,
-        `${serializer}: a shared tree`);
+      assert.throws(() => c.seal('sid', v), (e) => e instanceof TooLargeError && e.unit === 'bytes' && e.atLeast === true &&
+        e.limit === 1 << 20 && e.size > 1 << 20 && /at least \d+ bytes/.test(e.message), `${serializer}: a shared tree`);
     }
   }
   // Under the bound, the encoding is measured as any other.
   let small = { v: 1 };
   for (let i = 0; i < 12; i++) small = { a: small, b: small };
-  assert.throws(() => codecAt(epoch).seal('sid', small), (e) => e instanceof TooLargeError && e.unit === 'bytes');
+  assert.throws(() => codecAt(epoch).seal('sid', small), (e) => e instanceof TooLargeError && e.unit === 'bytes' && !e.atLeast);
+});
+
+// refusedEarly checks that sealing v is refused as at least 1 MiB long,
+// with a lower bound no more than slack bytes past what stopped it, in
+// well under a second: the encoding stops at the bound, whatever v shares.
+function refusedEarly(c, v, what, slack = 1 << 20) {
+  const t0 = performance.now();
+  assert.throws(() => c.seal('sid', v), (e) => {
+    assert.ok(e instanceof TooLargeError, `${what}: ${e}`);
+    assert.equal(e.unit, 'bytes', what);
+    assert.equal(e.atLeast, true, what);
+    assert.equal(e.limit, 1 << 20, what);
+    assert.ok(e.size > 1 << 20 && e.size <= (1 << 20) + slack, `${what}: size ${e.size}`);
+    assert.match(e.message, /^cookiesession: value too large: at least \d+ bytes, limit 1048576 \(a part held in several places/);
+    return true;
+  }, what);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1500, `${what}: refused in ${ms.toFixed(0)} ms`);
+}
+
+test('a long part held in many places is refused after about 1 MiB of encoding, not once written out', () => {
+  // Each a few kilobytes or megabytes in memory, and a gigabyte or more
+  // once every place that holds a part has written it.
+  const s4k = 's'.repeat(4096);
+  const inner = new Array(512).fill(s4k);
+  const s10m = 'a'.repeat(10_000_000);
+  const b10m = new Uint8Array(10_000_000);
+  for (const serializer of ['cbor', 'json']) {
+    const c = codecAt(epoch, { serializer, maxLength: 1 << 20 });
+    // 2^18 references to one 4 KiB string (in two levels for CBOR, whose
+    // arrays hold at most 65536 elements).
+    refusedEarly(c, { x: new Array(512).fill(inner) }, `${serializer}: 2^18 references to a 4 KiB string`, 8192);
+    if (serializer === 'json') refusedEarly(c, new Array(1 << 18).fill(s4k), 'json: 2^18 references in one array', 8192);
+    // A part longer than the bound on its own is refused before it is
+    // copied even once.
+    refusedEarly(c, new Array(200).fill(s10m), `${serializer}: a 10 MB string held 200 times`, 15_000_000);
+    refusedEarly(c, { b: new Array(200).fill(b10m) }, `${serializer}: a 10 MB byte array held 200 times`, 15_000_000);
+  }
+});
+
+test('a deep tree of empty arrays or objects sharing their children is refused after about 1 MiB', () => {
+  // Nearly nothing written per part: a byte in CBOR, two in JSON, but
+  // each is written, so the byte bound stops the walk too.
+  let list = [];
+  let obj = {};
+  for (let i = 0; i < 30; i++) {
+    list = [list, list];
+    obj = { a: obj, b: obj };
+  }
+  for (const serializer of ['cbor', 'json']) {
+    const c = codecAt(epoch, { serializer, maxLength: 1 << 20 });
+    refusedEarly(c, list, `${serializer}: shared empty arrays`, 16);
+    refusedEarly(c, { t: obj }, `${serializer}: shared empty objects`, 16);
+  }
+});
+
+test('a JSON object of members left out, held in many places, is refused before it is read member by member for each', () => {
+  // An undefined member writes nothing, so no byte bound weighs it: the
+  // members reached are bounded instead.
+  const o = {};
+  for (let i = 0; i < 64; i++) o['k' + i] = undefined;
+  const c = codecAt(epoch, { serializer: 'json', maxLength: 1 << 20 });
+  const t0 = performance.now();
+  assert.throws(() => c.seal('sid', new Array(1 << 18).fill(o)),
+    (e) => e instanceof TooLargeError && e.unit === 'parts' && e.limit === 1 << 20 && /held in several places/.test(e.message));
+  assert.ok(performance.now() - t0 < 1500);
+  // An object of members left out, held once, is written as any other.
+  assert.deepEqual(c.open('sid', c.seal('sid', [o, o])).value, [{}, {}]);
+});
+
+test('a long BigInt is written and read in time linear in its length, and refused before it is converted past the bound', () => {
+  // 300 KB: a CBOR bignum of as many bytes, which seals under a maxLength
+  // of 1 MiB and opens equal.
+  const big = (1n << 2_400_000n) - 12345n;
+  for (const [serializer, n] of [['cbor', big], ['cbor', -big]]) {
+    const c = codecAt(epoch, { serializer, maxLength: 1 << 20 });
+    const t0 = performance.now();
+    assert.equal(c.open('sid', c.seal('sid', [n])).value[0], n);
+    // Refused by the default maxLength, once measured.
+    assert.throws(() => codecAt(epoch, { serializer }).seal('sid', n),
+      (e) => e instanceof TooLargeError && !e.atLeast && e.size > 300_000);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1500, `${serializer}: ${ms.toFixed(0)} ms`);
+  }
+  // 2 MB, more than the bound once written in either form: refused before
+  // its decimal digits, which take superlinear time, are written out.
+  const huge = 1n << 16_000_000n;
+  for (const serializer of ['cbor', 'json']) {
+    const c = codecAt(epoch, { serializer, maxLength: 1 << 20 });
+    refusedEarly(c, [huge], `${serializer}: a 2 MB BigInt`, 5_000_000);
+    refusedEarly(c, [-huge], `${serializer}: a negative 2 MB BigInt`, 5_000_000);
+  }
 });
