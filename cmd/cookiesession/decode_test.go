@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -347,6 +348,15 @@ func TestKeyringUsage(t *testing.T) {
 	wantErr := "cookiesession: " + staleSrv.URL + " has not loaded key " + newKey.ID.String() + " of " + path
 	if status != 1 || !strings.Contains(stderr.String(), wantErr) || !strings.Contains(stdout.String(), " 1/2\n") {
 		t.Errorf("stale server: status %d\nstdout %s\nstderr %s", status, stdout.String(), stderr.String())
+	}
+	// With --json, the key it lacks is listed as its problem.
+	stdout.Reset()
+	stderr.Reset()
+	status = c.keyringUsage([]string{"--json", "--keyring", path, servers[0], staleSrv.URL})
+	var listed struct{ Problems []usageProblem }
+	if err := json.Unmarshal(stdout.Bytes(), &listed); err != nil || status != 1 ||
+		!slices.Equal(listed.Problems, []usageProblem{{URL: staleSrv.URL, Kind: "key not loaded", Problem: "has not loaded key " + newKey.ID.String() + " of " + path}}) {
+		t.Errorf("stale server, --json: status %d, %v, problems %+v", status, err, listed.Problems)
 	}
 
 	// A server that does not answer: what the others said, and status 1.

@@ -35,7 +35,19 @@ With --keyring, every key of FILE is listed with its status, including
 those no server has seen, and the command fails if a server has not loaded
 every key of FILE yet: run it after shipping a rotated file, before the
 new key activates.
+
+With --json, the output also lists each server's problems, as stderr
+prints them: "kind" is "no usage" (the server did not answer, or not with
+its document), "keyring rejected" or "key not loaded".
 `
+
+// usageProblem is one server's problem, as --json lists it beside the
+// keys: what stderr says of it, without the URL.
+type usageProblem struct {
+	URL     string `json:"url"`
+	Kind    string `json:"kind"` // "no usage", "keyring rejected" or "key not loaded"
+	Problem string `json:"problem"`
+}
 
 // maxUsageBody bounds the reply read from each server.
 const maxUsageBody = 1 << 20
@@ -119,7 +131,14 @@ func (c *cli) keyringUsage(args []string) int {
 		}
 	}
 	client := &http.Client{Timeout: timeout.d}
-	answered, problems := 0, 0 // servers that replied; anything that makes the command fail
+	answered := 0 // servers that replied
+	// Anything that makes the command fail, printed as it is found, and
+	// listed in --json's output.
+	var problems []usageProblem
+	problem := func(u, kind, sep, msg string) {
+		fmt.Fprintf(c.stderr, "cookiesession: %s%s%s\n", u, sep, msg)
+		problems = append(problems, usageProblem{URL: u, Kind: kind, Problem: msg})
+	}
 	fileIDs := make([]string, 0, len(byID))
 	for id := range byID {
 		fileIDs = append(fileIDs, id)
@@ -138,16 +157,14 @@ func (c *cli) keyringUsage(args []string) int {
 			err = fmt.Errorf("the answer began but did not end within %v (--timeout)", timeout.d)
 		}
 		if err != nil {
-			fmt.Fprintf(c.stderr, "cookiesession: %s: %v\n", u, err)
-			problems++
+			problem(u, "no usage", ": ", err.Error())
 			continue
 		}
 		answered++
 		if reply.KeyringError != "" {
 			// The server goes on with an older keyring than its file's:
 			// as loud as any other failure, since servers are out of step.
-			fmt.Fprintf(c.stderr, "cookiesession: %s rejects its keyring file and keeps an older keyring: %q\n", u, clip(reply.KeyringError, 400))
-			problems++
+			problem(u, "keyring rejected", " ", fmt.Sprintf("rejects its keyring file and keeps an older keyring: %q", clip(reply.KeyringError, 400)))
 		}
 		for _, id := range reply.Loaded {
 			if k := byID[id]; k != nil {
@@ -157,8 +174,7 @@ func (c *cli) keyringUsage(args []string) int {
 		for _, id := range fileIDs {
 			if !slices.Contains(reply.Loaded, id) {
 				byID[id].Missing = append(byID[id].Missing, u)
-				fmt.Fprintf(c.stderr, "cookiesession: %s has not loaded key %s of %s\n", u, id, keyring)
-				problems++
+				problem(u, "key not loaded", " ", fmt.Sprintf("has not loaded key %s of %s", id, keyring))
 			}
 		}
 		for _, k := range reply.Keys {
@@ -192,10 +208,11 @@ func (c *cli) keyringUsage(args []string) int {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(struct {
-			Servers int        `json:"servers"`
-			Failed  int        `json:"failed"`
-			Keys    []usageKey `json:"keys"`
-		}{answered, len(urls) - answered, keys})
+			Servers  int            `json:"servers"`
+			Failed   int            `json:"failed"`
+			Keys     []usageKey     `json:"keys"`
+			Problems []usageProblem `json:"problems"`
+		}{answered, len(urls) - answered, keys, append([]usageProblem{}, problems...)})
 	} else if answered > 0 { // with no answer, a table would only mislead
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KEY\tSTATUS\tOPENED\tLAST SEEN\tSERVERS\tLOADED")
@@ -214,7 +231,7 @@ func (c *cli) keyringUsage(args []string) int {
 				"OPENED, SERVERS and LOADED count those %d.\n", answered, len(urls), answered)
 		}
 	}
-	if problems > 0 {
+	if len(problems) > 0 {
 		return exitFailure
 	}
 	return exitOK

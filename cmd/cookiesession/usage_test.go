@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -153,6 +155,35 @@ func TestKeyringUsageReportsRejectedFile(t *testing.T) {
 	if status, stderr := usage(); status != exitFailure || !strings.Contains(stderr, "rejects its keyring file and keeps an older keyring") ||
 		!strings.Contains(stderr, "can no longer open sessions") {
 		t.Errorf("with a stale file: status %d, stderr %q", status, stderr)
+	}
+
+	// --json lists each server's problem beside the keys, as stderr
+	// prints it: the server that rejects its file, and the one that does
+	// not answer.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	var stdout, stderr strings.Builder
+	c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return decodeNow }}
+	if status := c.keyringUsage([]string{"--json", "--keyring", path, srv.URL, dead.URL}); status != exitFailure {
+		t.Errorf("--json: status %d, want %d", status, exitFailure)
+	}
+	var out struct {
+		Servers, Failed int
+		Problems        []usageProblem
+	}
+	if err := json.Unmarshal([]byte(stdout.String()), &out); err != nil {
+		t.Fatalf("--json: %v in %q", err, stdout.String())
+	}
+	kinds := map[string]string{}
+	for _, p := range out.Problems {
+		kinds[p.Kind] = p.URL
+		if !strings.Contains(stderr.String(), p.URL+" "+p.Problem) && !strings.Contains(stderr.String(), p.URL+": "+p.Problem) {
+			t.Errorf("--json problem %+v is not what stderr says: %q", p, stderr.String())
+		}
+	}
+	want := map[string]string{"keyring rejected": srv.URL, "no usage": dead.URL}
+	if out.Servers != 1 || out.Failed != 1 || !maps.Equal(kinds, want) {
+		t.Errorf("--json: servers %d, failed %d, problems %+v; want 1, 1 and %v", out.Servers, out.Failed, out.Problems, want)
 	}
 }
 
