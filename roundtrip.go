@@ -395,6 +395,11 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	}
 	// Below an interface (generic), a map's keys are looked at too.
 	p := roundTripPlanOf(t)
+	if t == bigFloatType && w.leaves && v.CanAddr() && v.CanInterface() {
+		if err := checkBigFloat(v.Addr().Interface().(*big.Float), path, ser); err != nil {
+			return err
+		}
+	}
 	if w.leaves {
 		if err := w.weighLeaf(v, p, ser); err != nil {
 			return err
@@ -402,18 +407,6 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	}
 	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts)) {
 		return nil
-	}
-	if t == bigFloatType && ser == encJSON && v.CanAddr() && v.CanInterface() {
-		// encoding/json writes it as its shortest decimal at its own
-		// precision, which UnmarshalText reads back at 64 bits: a number
-		// of other precision may come back as another.
-		f := v.Addr().Interface().(*big.Float)
-		text, err := f.MarshalText()
-		var back big.Float
-		if err != nil || back.UnmarshalText(text) != nil || back.Cmp(f) != 0 {
-			return &ValueError{Field: path, Type: t.String(), Problem: "JSON writes it as a decimal that comes back at 64 bits of " +
-				"precision, as another number: keep its text (f.Text('g', -1)) in a string field, or use the CBOR serializer with a big.Int"}
-		}
 	}
 	if customDecoding(t) {
 		// The plan of a type that decodes itself says whether the encoder
@@ -502,8 +495,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		for _, f := range walkFieldsOf(t, ser) {
 			fv := v.Field(f.index)
 			if f.written && !(f.omit && mayBeOmitted(fv)) {
-				// A field written is at least one byte: its value.
-				if err := w.weigh(1); err != nil {
+				if err := w.weigh(f.weight); err != nil {
 					return err
 				}
 			}
@@ -529,12 +521,18 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if err := elements(n); err != nil {
 			return err
 		}
+		if ep := roundTripPlanOf(t.Elem()); w.flat(ep, ser) && !(generic && cbor && ep.otherKeys) {
+			// Nothing in them to look at, or to weigh beyond what their
+			// type says; but the encoder goes through each of their
+			// fields, which count as parts.
+			if err := w.weigh(min(n, maxMaxLength+1) * flatWeight(t.Elem(), ser)); err != nil {
+				return err
+			}
+			return w.visit(min(n, maxParts+1) * ep.parts)
+		}
 		// Every element is written, and is at least one byte.
 		if err := w.weigh(n); err != nil {
 			return err
-		}
-		if ep := roundTripPlanOf(t.Elem()); w.flat(ep, ser) && !(generic && cbor && ep.otherKeys) {
-			return nil // nothing in them to look at, or to weigh beyond that byte
 		}
 		for i := range n {
 			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic, w); err != nil {
@@ -663,21 +661,90 @@ func (w *sealWalk) weighLeaf(v reflect.Value, p roundTripPlan, ser encoder) erro
 		}
 		return w.weigh(bits / 8)
 	}
-	if p.custom {
-		// What its methods write may be shorter than what it holds
-		// (a json.RawMessage's spaces, a name written as a number), so
-		// it is not weighed; but they read it, each time it is reached,
-		// and that work is bounded as parts are.
-		switch {
-		case t == bigFloatType && v.CanAddr() && v.CanInterface():
-			return w.visit(int(v.Addr().Interface().(*big.Float).MinPrec() / 8))
-		case isText(t):
-			return w.visit(v.Len())
-		}
-		return nil
+	calls := p.callsCBOR
+	if ser == encJSON {
+		calls = p.callsJSON
 	}
+	if calls != nil {
+		return w.weighMarshaler(v, calls)
+	}
+	// Else the encoder writes it by its kind, whatever other methods it
+	// has (a json.RawMessage under CBOR is a byte string).
 	if isText(t) {
 		return w.weigh(v.Len())
+	}
+	return nil
+}
+
+// weighMarshaler weighs what the marshaler calls, which the encoder
+// calls to write v, writes: a type's own methods may write far more than
+// it holds (a value of no size at all that writes a kilobyte, held in a
+// million places). The method is called as the encoder will call it, on
+// v's address when it has one, or on v when the method has a value
+// receiver; its error, and a method the encoder cannot call, are the
+// encoder's to report.
+func (w *sealWalk) weighMarshaler(v reflect.Value, calls reflect.Type) error {
+	if !v.CanInterface() {
+		return nil // an unexported field: not written
+	}
+	var x any
+	switch {
+	case v.CanAddr():
+		x = v.Addr().Interface()
+	case v.Type().Implements(calls):
+		x = v.Interface()
+	default:
+		return nil // a pointer method the encoder cannot call: it writes the value by its kind
+	}
+	var b []byte
+	var err error
+	n := 0
+	switch calls {
+	case jsonMarshalerType:
+		b, err = x.(json.Marshaler).MarshalJSON()
+		// encoding/json writes it compacted: its spaces outside strings
+		// go, and are not counted.
+		for _, space := range []byte(" \t\n\r") {
+			n -= bytes.Count(b, []byte{space})
+		}
+	case cborMarshalerType:
+		b, err = x.(cbor.Marshaler).MarshalCBOR() // written as it is
+	case binaryMarshalerType:
+		b, err = x.(encoding.BinaryMarshaler).MarshalBinary() // a byte string
+	case textMarshalerType:
+		b, err = x.(encoding.TextMarshaler).MarshalText() // a text string
+	}
+	if err != nil {
+		return nil
+	}
+	n += len(b)
+	return w.weigh(n)
+}
+
+// maxFloatExp bounds the binary exponent of a big.Float that is sealed:
+// its text, which encoding/json writes (and the check below makes), takes
+// time in proportion to it, seconds for a number of one bit and an
+// exponent of 2^24.
+const maxFloatExp = 1 << 16
+
+// checkBigFloat refuses a big.Float that would take long to write, or,
+// under JSON, that would come back as another number.
+func checkBigFloat(f *big.Float, path string, ser encoder) error {
+	if exp := f.MantExp(nil); exp > maxFloatExp || exp < -maxFloatExp {
+		return &ValueError{Field: path, Type: "big.Float", Problem: "its exponent is beyond ±" + strconv.Itoa(maxFloatExp) +
+			" bits, whose decimal would take long to write: keep it as a mantissa and an exponent (f.MantExp)"}
+	}
+	if ser != encJSON {
+		return nil
+	}
+	// encoding/json writes it as its shortest decimal at its own
+	// precision, which UnmarshalText reads back at 64 bits: a number of
+	// other precision may come back as another.
+	text, err := f.MarshalText()
+	var back big.Float
+	if err != nil || back.UnmarshalText(text) != nil || back.Cmp(f) != 0 {
+		return &ValueError{Field: path, Type: "big.Float", Problem: "JSON writes it as a decimal that comes back at 64 bits of " +
+			"precision, as another number: keep its text (f.Text('g', -1)) in a string field, or use the CBOR serializer with a big.Int"}
 	}
 	return nil
 }
@@ -697,7 +764,36 @@ func isText(t reflect.Type) bool {
 // must look at or, for this walk, weigh beyond the byte of their place:
 // numbers and booleans, and structs and arrays of them.
 func (w *sealWalk) flat(p roundTripPlan, ser encoder) bool {
-	return !p.walk() && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts))
+	return !p.walk() && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts || p.marshals))
+}
+
+var flatWeights sync.Map // walkFieldsKey → int
+
+// flatWeight is the least that ser's encoder writes of a value of t, a
+// type flat says holds nothing to weigh: a byte for a number or a
+// boolean; for a struct, its head and every field not tagged omitempty
+// or omitzero, name and value (a struct of no size may have a thousand
+// fields with long names). It is at most maxMaxLength+1.
+func flatWeight(t reflect.Type, ser encoder) int {
+	if t.Kind() != reflect.Struct || t == timeType {
+		return 1
+	}
+	key := walkFieldsKey{t, ser}
+	if n, ok := flatWeights.Load(key); ok {
+		return n.(int)
+	}
+	n := 1
+	for _, f := range walkFieldsOf(t, ser) {
+		switch {
+		case f.written && !f.omit:
+			n += f.weight - 1 + flatWeight(t.Field(f.index).Type, ser)
+		case !f.written: // an embedded struct, whose fields are written in place
+			n += flatWeight(t.Field(f.index).Type, ser) - 1
+		}
+		n = min(n, maxMaxLength+1)
+	}
+	flatWeights.Store(key, n)
+	return n
 }
 
 // walkField is a struct field that checkValue looks at, as ser's
@@ -711,6 +807,9 @@ type walkField struct {
 	// omit: the field is tagged omitempty or omitzero, and may be left
 	// out when empty (mayBeOmitted).
 	omit bool
+	// weight is the least a field written takes: its value's byte, and
+	// its name (as text, unless it is keyasint or the struct toarray).
+	weight int
 }
 
 type walkFieldsKey struct {
@@ -729,6 +828,15 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 		return fs.([]walkField)
 	}
 	var fs []walkField
+	toArray := false // fxamacker/cbor writes the struct as an array, without names
+	if ser == encCBOR {
+		for i := range t.NumField() {
+			if f := t.Field(i); f.Name == "_" {
+				_, opts, _ := strings.Cut(f.Tag.Get("cbor"), ",")
+				toArray = toArray || slices.Contains(strings.Split(opts, ","), "toarray")
+			}
+		}
+	}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() && !f.Anonymous {
@@ -746,7 +854,19 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 				omit = omit || o == "omitempty" || o == "omitzero"
 			}
 		}
-		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit})
+		weight := 1
+		if ser != encOther && !toArray {
+			name, opts, _ := strings.Cut(fieldTag(f, ser == encCBOR), ",")
+			switch {
+			case ser == encCBOR && slices.Contains(strings.Split(opts, ","), "keyasint"):
+				weight++ // an integer
+			case ser == encJSON && !validJSONName(name), name == "":
+				weight += len(f.Name)
+			default:
+				weight += len(name)
+			}
+		}
+		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit, weight: weight})
 	}
 	walkFields.Store(key, fs)
 	return fs
@@ -837,6 +957,16 @@ type roundTripPlan struct {
 	// custom: the type writes itself by methods of its own, or is one
 	// an encoder knows (hasCustomCBOR).
 	custom bool
+	// callsCBOR, callsJSON: the marshaler that CBOR's encoder, or JSON's,
+	// calls to write a value of the type (not a pointer type), or nil.
+	callsCBOR, callsJSON reflect.Type
+	// marshals: it holds a type that an encoder writes by a marshaler
+	// of its own.
+	marshals bool
+	// parts counts, for a type that holds no pointer, slice, array, map,
+	// interface or text, the parts an encoder goes through in one value:
+	// itself and its fields (at most maxParts+1).
+	parts int
 	// lostCBOR and lostJSON describe a field that the encoders of
 	// fxamacker/cbor or encoding/json leave out of a struct type among
 	// its parts, and of every value of it (see lostField); "" if none.
@@ -906,7 +1036,12 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	var p roundTripPlan
 	if customDecoding(t) {
 		p = roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false),
-			heavy: t == bigIntType || t == bigFloatType, custom: hasCustomCBOR(t), texts: isText(t)}
+			heavy: t == bigIntType || t == bigFloatType, custom: hasCustomCBOR(t), texts: isText(t), parts: 1}
+		if t.Kind() != reflect.Pointer {
+			p.callsCBOR, _ = marshalersOf(t, true)
+			p.callsJSON, _ = marshalersOf(t, false)
+			p.marshals = p.callsCBOR != nil || p.callsJSON != nil
+		}
 		if t.Kind() == reflect.Struct && t != timeType && t != bigIntType {
 			// A struct that an encoder writes field by field, as it
 			// calls none of its marshalers: for that encoder its
@@ -932,8 +1067,15 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		p.selfCBOR, p.selfJSON = p.selfCBOR || q.selfCBOR, p.selfJSON || q.selfJSON
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
 		p.heavy, p.texts = p.heavy || q.heavy, p.texts || q.texts
+		p.marshals = p.marshals || q.marshals
 	}
 	p.custom = hasCustomCBOR(t)
+	if t.Kind() != reflect.Pointer {
+		p.callsCBOR, _ = marshalersOf(t, true)
+		p.callsJSON, _ = marshalersOf(t, false)
+		p.marshals = p.callsCBOR != nil || p.callsJSON != nil
+	}
+	p.parts = 1
 	if writesItself(t) {
 		// It writes itself and has no method to read itself back (a
 		// type that has one is customDecoding's): what it writes is
@@ -977,7 +1119,9 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 				p.intKeys = true
 			}
 			if f.IsExported() || f.Anonymous {
-				add(buildRoundTripPlan(f.Type, visiting))
+				q := buildRoundTripPlan(f.Type, visiting)
+				add(q)
+				p.parts = min(p.parts+q.parts, maxParts+1)
 			}
 		}
 	}

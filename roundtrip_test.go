@@ -271,6 +271,21 @@ type manyMarks struct {
 	Marks []struct{}
 }
 
+// kilobyteWriter takes no memory and writes a kilobyte.
+type kilobyteWriter struct{}
+
+func (kilobyteWriter) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strings.Repeat("k", 1024) + `"`), nil
+}
+func (kilobyteWriter) MarshalCBOR() ([]byte, error) { return cbor.Marshal(strings.Repeat("k", 1024)) }
+func (*kilobyteWriter) UnmarshalJSON([]byte) error  { return nil }
+func (*kilobyteWriter) UnmarshalCBOR([]byte) error  { return nil }
+
+// longName is a number under a name of a kilobyte.
+type longName struct {
+	N int `json:"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"`
+}
+
 type bigNumber struct {
 	N *big.Int
 }
@@ -280,11 +295,13 @@ type rawList struct {
 }
 
 // TestSaveWeighsSharedLeavesBeforeEncoding seals values that hold a long
-// part in many places, or many parts that take no memory: each is a few
-// kilobytes or megabytes in memory and hundreds of megabytes, or
-// gigabytes, once written out, which an encoder would write in full
-// before its length is checked. Each is refused, as too large, having
-// allocated a small part of what its encoding would take.
+// part in many places, or many parts that take no memory (a type of no
+// size whose marshaler writes a kilobyte, a field of no size under a long
+// name): each is a few kilobytes or megabytes in memory and tens or
+// hundreds of megabytes, or gigabytes, once written out, which an encoder
+// would write in full before its length is checked. Each is refused, as
+// too large, having allocated a small part of what its encoding would
+// take.
 func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
 	long := strings.Repeat("a", 1<<20)
 	untyped := make([]any, 256)
@@ -302,12 +319,14 @@ func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
 	}
 	huge := new(big.Int).Lsh(big.NewInt(1), 8<<20) // a number of a megabyte
 	cases := map[string]any{
-		"a string held 256 times in an any":        map[string]any{"list": untyped},
-		"an array held 4096 times":                 typed,
-		"a string held 256 times in a map":         labels,
-		"a megabyte number":                        bigNumber{N: huge},
-		"a billion empty structs":                  manyMarks{Marks: make([]struct{}, 1<<30)},
-		"a json.RawMessage of 2 MB held 100 times": rawList{Raw: slices.Repeat([]json.RawMessage{json.RawMessage(`"` + strings.Repeat("b", 2<<20) + `"`)}, 100)},
+		"a string held 256 times in an any":                    map[string]any{"list": untyped},
+		"an array held 4096 times":                             typed,
+		"a string held 256 times in a map":                     labels,
+		"a megabyte number":                                    bigNumber{N: huge},
+		"a writer of a kilobyte, of no size, held 60000 times": slices.Repeat([]kilobyteWriter{{}}, 60000),
+		"a kilobyte name held 20000 times":                     make([]longName, 20000),
+		"a billion empty structs":                              manyMarks{Marks: make([]struct{}, 1<<30)},
+		"a json.RawMessage of 2 MB held 100 times":             rawList{Raw: slices.Repeat([]json.RawMessage{json.RawMessage(`"` + strings.Repeat("b", 2<<20) + `"`)}, 100)},
 	}
 	for _, ser := range []Serializer{CBOR{}, JSON{}} {
 		for name, v := range cases {
@@ -323,7 +342,7 @@ func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
 				default:
 					t.Fatalf("Encode: %v, want a *TooLargeError", err)
 				}
-				if alloc > 4<<20 {
+				if alloc > 8<<20 {
 					t.Errorf("Encode allocated %d MB before refusing the value", alloc>>20)
 				}
 			})
@@ -473,6 +492,8 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 		{"label/CBOR, which writes its fields", CBOR{}, &withLabel{label{7}}, ""},
 		{"a big.Float of 200 bits/JSON", JSON{}, &withPrice{precise}, "Price"},
 		{"a big.Float of 64 bits/JSON", JSON{}, &withPrice{double}, ""},
+		{"a big.Float of 2^(2^24)/CBOR", CBOR{}, &withPrice{new(big.Float).SetMantExp(big.NewFloat(0.5), 1<<24)}, "Price"},
+		{"a big.Float of 2^(2^24)/JSON", JSON{}, &withPrice{new(big.Float).SetMantExp(big.NewFloat(0.5), 1<<24)}, "Price"},
 		{"keys that write one text/JSON", JSON{}, &withCounts{map[foldedKey]int{{"A"}: 1, {"a"}: 2}}, "Counts"},
 		{"keys that write two texts/JSON", JSON{}, &withCounts{map[foldedKey]int{{"a"}: 1, {"b"}: 2}}, ""},
 	}
