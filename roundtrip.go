@@ -95,7 +95,7 @@ func sealableBefore(v any, ser encoder) error {
 	if !plan.walk() && !plan.selfLost(ser) && !(ser != encOther && plan.heavy) {
 		return nil
 	}
-	if err := checkValue(rv, "", 0, 0, ser, false, &sealWalk{leaves: ser != encOther}); err != nil {
+	if err := checkValue(rv, 0, 0, ser, false, &sealWalk{leaves: ser != encOther}); err != nil {
 		var ve *ValueError
 		if errors.As(err, &ve) {
 			ve.Field, _ = userPath(rv.Type(), ve.Field)
@@ -375,28 +375,37 @@ func typePathWhere(root reflect.Type, cbor bool, match func(reflect.Type) bool) 
 // hold one of those, or, for this package's serializers, that the
 // encoding must be weighed for (see sealWalk). Fields that the encoder
 // leaves out (tagged "-") are not looked at: they are not written.
-func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, generic bool, w *sealWalk) error {
+func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w *sealWalk) error {
 	if err := w.visit(1); err != nil {
 		return err
 	}
 	cbor := ser == encCBOR
 	if hops > 4*(MaxNesting+1) { // pointers and interfaces without end
-		return &ValueError{Field: path, Type: v.Type().String(), Problem: "it holds itself"}
+		return &ValueError{Field: w.at(), Type: v.Type().String(), Problem: "it holds itself"}
 	}
 	t := v.Type()
 	if t == timeType {
 		if !v.CanInterface() {
 			return nil // an unexported field: no serializer writes it
 		}
-		if problem := timeProblem(timeOf(v), cbor); problem != "" {
-			return &ValueError{Field: path, Type: "time.Time", Problem: problem}
+		t := timeOf(v)
+		if problem := timeProblem(t, cbor); problem != "" {
+			return &ValueError{Field: w.at(), Type: "time.Time", Problem: problem}
+		}
+		// RFC 3339 text is 20 bytes at least ("2006-01-02T15:04:05Z"),
+		// with its quotes in JSON; CBOR writes a zero time as null.
+		switch {
+		case ser == encJSON:
+			return w.weigh(22)
+		case ser == encCBOR && !t.IsZero():
+			return w.weigh(21)
 		}
 		return nil
 	}
 	// Below an interface (generic), a map's keys are looked at too.
 	p := roundTripPlanOf(t)
 	if t == bigFloatType && w.leaves && v.CanAddr() && v.CanInterface() {
-		if err := checkBigFloat(v.Addr().Interface().(*big.Float), path, ser); err != nil {
+		if err := checkBigFloat(v.Addr().Interface().(*big.Float), w, ser); err != nil {
 			return err
 		}
 	}
@@ -421,14 +430,14 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 					// Not an embedded one, whose methods the struct
 					// may have taken on: it is the struct's own business.
 					if f := sv.Type().Field(i); f.IsExported() && !f.Anonymous {
-						if err := checkValue(sv.Field(i), strings.TrimPrefix(path+"."+f.Name, "."), levels+1, hops, ser, generic, w); err != nil {
+						if err := w.descend(pathStep{name: f.Name}, sv.Field(i), levels+1, hops, ser, generic); err != nil {
 							return err
 						}
 					}
 				}
 			}
 			if p.selfLost(ser) && v.CanInterface() && lostThroughFields(v, cbor) {
-				return &ValueError{Field: path, Type: t.String(), Problem: ignoredMarshalerProblem(cbor)}
+				return &ValueError{Field: w.at(), Type: t.String(), Problem: ignoredMarshalerProblem(cbor)}
 			}
 		}
 		// Its parts are its own business, but for a time.Time embedded in
@@ -437,7 +446,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		if t.Kind() == reflect.Struct {
 			for i := range t.NumField() {
 				if f := t.Field(i); f.Anonymous && f.Type == timeType {
-					return checkValue(v.Field(i), path, levels, hops, ser, generic, w)
+					return checkValue(v.Field(i), levels, hops, ser, generic, w)
 				}
 			}
 		}
@@ -445,7 +454,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	}
 	container := func() error {
 		if levels++; levels > MaxNesting {
-			return &ValueError{Field: path, Type: t.String(), Problem: "nested deeper than MaxNesting, or it holds itself"}
+			return &ValueError{Field: w.at(), Type: t.String(), Problem: "nested deeper than MaxNesting, or it holds itself"}
 		}
 		return nil
 	}
@@ -454,7 +463,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	// never open again.
 	elements := func(n int) error {
 		if cbor && n > maxElements {
-			return &ValueError{Field: path, Type: t.String(),
+			return &ValueError{Field: w.at(), Type: t.String(),
 				Problem: "it has " + strconv.Itoa(n) + " elements, more than the " + strconv.Itoa(maxElements) + " a CBOR decoder accepts"}
 		}
 		return nil
@@ -462,7 +471,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 	switch t.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			return checkValue(v.Elem(), path, levels, hops+1, ser, generic, w)
+			return checkValue(v.Elem(), levels, hops+1, ser, generic, w)
 		}
 	case reflect.Interface:
 		if v.IsNil() {
@@ -472,22 +481,22 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 		// What the field holds is known only now: a struct whose
 		// encoder leaves a field out (see lostField).
 		ep := roundTripPlanOf(e.Type())
-		if err := lostError(ep, ser, path, e.Type()); err != nil {
-			return err
+		if ep.lost(ser) != "" {
+			return lostError(ep, ser, w.at(), e.Type())
 		}
 		if cbor && ep.intKeys {
-			return &ValueError{Field: path, Type: e.Type().String(),
+			return &ValueError{Field: w.at(), Type: e.Type().String(),
 				Problem: "a struct with keyasint fields, written as a map with integer keys, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 		}
 		// Below an interface every part decodes into the generic form,
 		// whose maps have text keys only: a map that holds another key,
 		// anywhere in the value (the value itself, a struct's field, a
 		// slice's element), fails (see the reflect.Map case).
-		return checkValue(e, path, levels, hops+1, ser, true, w)
+		return checkValue(e, levels, hops+1, ser, true, w)
 	case reflect.Struct:
 		if t == cborTagType {
 			// A tag wraps its content without a level of its own.
-			return checkValue(v.Field(1), path, levels, hops+1, ser, generic, w)
+			return checkValue(v.Field(1), levels, hops+1, ser, generic, w)
 		}
 		if err := container(); err != nil {
 			return err
@@ -499,11 +508,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 					return err
 				}
 			}
-			name := f.name
-			if path != "" {
-				name = path + "." + f.name
-			}
-			if err := checkValue(fv, name, levels, hops, ser, generic, w); err != nil {
+			if err := w.descend(pathStep{name: f.name}, fv, levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -528,6 +533,9 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 			if err := w.weigh(min(n, maxMaxLength+1) * flatWeight(t.Elem(), ser)); err != nil {
 				return err
 			}
+			if err := w.weighIntegers(v, ser); err != nil {
+				return err
+			}
 			return w.visit(min(n, maxParts+1) * ep.parts)
 		}
 		// Every element is written, and is at least one byte.
@@ -535,7 +543,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 			return err
 		}
 		for i := range n {
-			if err := checkValue(v.Index(i), path+"["+strconv.Itoa(i)+"]", levels, hops, ser, generic, w); err != nil {
+			if err := w.descend(pathStep{index: i}, v.Index(i), levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -565,7 +573,7 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 				if m, ok := it.Key().Interface().(encoding.TextMarshaler); ok {
 					if text, err := m.MarshalText(); err == nil {
 						if texts[string(text)] {
-							return &ValueError{Field: path, Type: t.String(),
+							return &ValueError{Field: w.at(), Type: t.String(),
 								Problem: "two of its keys write the same text (MarshalText), and would come back as one"}
 						}
 						texts[string(text)] = true
@@ -573,18 +581,63 @@ func checkValue(v reflect.Value, path string, levels, hops int, ser encoder, gen
 				}
 			}
 			if k := it.Key(); cbor && generic && !textKey(k) {
-				return &ValueError{Field: path, Type: t.String(),
+				return &ValueError{Field: w.at(), Type: t.String(),
 					Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 			}
-			if err := checkValue(it.Key(), path+"[key]", levels, hops, ser, generic, w); err != nil {
+			if err := w.descend(pathStep{index: pathKey}, it.Key(), levels, hops, ser, generic); err != nil {
 				return err
 			}
-			if err := checkValue(it.Value(), path+"[…]", levels, hops, ser, generic, w); err != nil {
+			if err := w.descend(pathStep{index: pathValue}, it.Value(), levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// pathStep is one step of where checkValue is in a value: a field of the
+// part above (name), an element (index), or a map's key or value.
+type pathStep struct {
+	name  string
+	index int
+}
+
+const (
+	pathKey   = -1 // a map's key
+	pathValue = -2 // a map's value
+)
+
+// descend walks v, one step below where the walk is.
+func (w *sealWalk) descend(step pathStep, v reflect.Value, levels, hops int, ser encoder, generic bool) error {
+	w.path = append(w.path, step)
+	err := checkValue(v, levels, hops, ser, generic, w)
+	w.path = w.path[:len(w.path)-1]
+	return err
+}
+
+// at is where the walk is, as ValueError.Field gives it: "Prefs.Since",
+// "Visits[2].At", "Tags[key]", "Tags[…]"; "" for the whole value. The
+// path is made into text only for an error.
+func (w *sealWalk) at() string {
+	var b strings.Builder
+	for i, step := range w.path {
+		switch {
+		case step.name != "":
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(step.name)
+		case step.index == pathKey:
+			b.WriteString("[key]")
+		case step.index == pathValue:
+			b.WriteString("[…]")
+		default:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(step.index))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
 }
 
 var cborTagType = reflect.TypeFor[cbor.Tag]()
@@ -608,9 +661,10 @@ var cborTagType = reflect.TypeFor[cbor.Tag]()
 // reaches, for every serializer: parts that may write nothing at all
 // (fields left out when empty) are reached but not weighed.
 type sealWalk struct {
-	weight int  // at least this many bytes are written
-	visits int  // the parts reached, each counted every time it is reached
-	leaves bool // weigh the value: it is for this package's serializers
+	weight int        // at least this many bytes are written
+	visits int        // the parts reached, each counted every time it is reached
+	leaves bool       // weigh the value: it is for this package's serializers
+	path   []pathStep // where the walk is (at)
 }
 
 // maxParts bounds the parts checkValue reaches in one value, each counted
@@ -729,9 +783,9 @@ const maxFloatExp = 1 << 16
 
 // checkBigFloat refuses a big.Float that would take long to write, or,
 // under JSON, that would come back as another number.
-func checkBigFloat(f *big.Float, path string, ser encoder) error {
+func checkBigFloat(f *big.Float, w *sealWalk, ser encoder) error {
 	if exp := f.MantExp(nil); exp > maxFloatExp || exp < -maxFloatExp {
-		return &ValueError{Field: path, Type: "big.Float", Problem: "its exponent is beyond ±" + strconv.Itoa(maxFloatExp) +
+		return &ValueError{Field: w.at(), Type: "big.Float", Problem: "its exponent is beyond ±" + strconv.Itoa(maxFloatExp) +
 			" bits, whose decimal would take long to write: keep it as a mantissa and an exponent (f.MantExp)"}
 	}
 	if ser != encJSON {
@@ -743,7 +797,7 @@ func checkBigFloat(f *big.Float, path string, ser encoder) error {
 	text, err := f.MarshalText()
 	var back big.Float
 	if err != nil || back.UnmarshalText(text) != nil || back.Cmp(f) != 0 {
-		return &ValueError{Field: path, Type: "big.Float", Problem: "JSON writes it as a decimal that comes back at 64 bits of " +
+		return &ValueError{Field: w.at(), Type: "big.Float", Problem: "JSON writes it as a decimal that comes back at 64 bits of " +
 			"precision, as another number: keep its text (f.Text('g', -1)) in a string field, or use the CBOR serializer with a big.Int"}
 	}
 	return nil
@@ -765,6 +819,68 @@ func isText(t reflect.Type) bool {
 // numbers and booleans, and structs and arrays of them.
 func (w *sealWalk) flat(p roundTripPlan, ser encoder) bool {
 	return !p.walk() && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts || p.marshals))
+}
+
+// weighIntegers adds to the weight, for a slice or array of integers,
+// the bytes beyond the first that each takes: up to 8 more in CBOR, up to
+// 19 digits and a sign more in JSON. Elements of other kinds add nothing.
+func (w *sealWalk) weighIntegers(v reflect.Value, ser encoder) error {
+	if !w.leaves {
+		return nil
+	}
+	var signed bool
+	switch v.Type().Elem().Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		signed = true
+	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	default:
+		return nil
+	}
+	more := 0
+	for i := range v.Len() {
+		var u uint64
+		neg := false
+		if signed {
+			n := v.Index(i).Int()
+			if neg = n < 0; neg {
+				u = uint64(-(n + 1)) // CBOR's negative integers hold -1-n
+			} else {
+				u = uint64(n)
+			}
+		} else {
+			u = v.Index(i).Uint()
+		}
+		if ser == encJSON {
+			if neg {
+				u++ // the magnitude, one more than CBOR's
+				more++
+			}
+			for ; u >= 10; u /= 10 {
+				more++
+			}
+		} else {
+			switch {
+			case u >= 1<<32:
+				more += 8
+			case u >= 1<<16:
+				more += 4
+			case u >= 1<<8:
+				more += 2
+			case u >= 24:
+				more++
+			}
+		}
+		// The loop is bounded by the slice's length, which the caller
+		// weighed already; the weight is checked as it goes, so that a
+		// long slice held in many places stops the walk at once.
+		if i%4096 == 4095 {
+			if err := w.weigh(more); err != nil {
+				return err
+			}
+			more = 0
+		}
+	}
+	return w.weigh(more)
 }
 
 var flatWeights sync.Map // walkFieldsKey → int

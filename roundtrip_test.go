@@ -318,6 +318,11 @@ func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
 		labels.Labels[strconv.Itoa(i)] = long
 	}
 	huge := new(big.Int).Lsh(big.NewInt(1), 8<<20) // a number of a megabyte
+	times := make([]time.Time, 65536)
+	for i := range times {
+		times[i] = time.Unix(1700000000, 0).UTC()
+	}
+	large := slices.Repeat([]int64{1 << 40}, 65536)
 	cases := map[string]any{
 		"a string held 256 times in an any":                    map[string]any{"list": untyped},
 		"an array held 4096 times":                             typed,
@@ -325,6 +330,8 @@ func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
 		"a megabyte number":                                    bigNumber{N: huge},
 		"a writer of a kilobyte, of no size, held 60000 times": slices.Repeat([]kilobyteWriter{{}}, 60000),
 		"a kilobyte name held 20000 times":                     make([]longName, 20000),
+		"65536 times held 32 times":                            slices.Repeat([][]time.Time{times}, 32),
+		"65536 large integers held 15 times":                   slices.Repeat([][]int64{large}, 15),
 		"a billion empty structs":                              manyMarks{Marks: make([]struct{}, 1<<30)},
 		"a json.RawMessage of 2 MB held 100 times":             rawList{Raw: slices.Repeat([]json.RawMessage{json.RawMessage(`"` + strings.Repeat("b", 2<<20) + `"`)}, 100)},
 	}
