@@ -503,6 +503,20 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 		}
 		for _, f := range walkFieldsOf(t, ser) {
 			fv := v.Field(f.index)
+			if f.omitZero && omittedAsZero(fv) {
+				continue // not written: nothing of it to look at, or to weigh
+			}
+			if !f.written && ser != encOther && fv.Kind() == reflect.Pointer && !fv.IsNil() && fv.Elem().Kind() == reflect.Struct &&
+				!writesAField(fv.Elem(), ser, 0) {
+				// An embedded pointer is decoded only when one of its
+				// fields is there: with none written, it comes back nil,
+				// and a field read through it panics.
+				w.path = append(w.path, pathStep{name: f.name})
+				at := w.at()
+				w.path = w.path[:len(w.path)-1]
+				return &ValueError{Field: at, Type: fv.Type().String(), Problem: "an embedded pointer whose fields are all " +
+					"left out (empty, and tagged omitempty or omitzero) comes back nil: embed the struct itself, or leave the pointer nil"}
+			}
 			if f.written && !(f.omit && mayBeOmitted(fv)) {
 				if err := w.weigh(f.weight); err != nil {
 					return err
@@ -923,6 +937,10 @@ type walkField struct {
 	// omit: the field is tagged omitempty or omitzero, and may be left
 	// out when empty (mayBeOmitted).
 	omit bool
+	// omitZero: the encoder leaves the field out when it is zero, by its
+	// IsZero method if it has one (omitzero, in the json tag, or for CBOR
+	// in either tag).
+	omitZero bool
 	// weight is the least a field written takes: its value's byte, and
 	// its name (as text, unless it is keyasint or the struct toarray).
 	weight int
@@ -963,11 +981,12 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 		}
 		// Either tag's options: fxamacker/cbor honours a json tag's
 		// omitzero along with a cbor tag.
-		omit := false
-		for _, tag := range []string{f.Tag.Get("cbor"), f.Tag.Get("json")} {
+		omit, omitZero := false, false
+		for i, tag := range []string{f.Tag.Get("cbor"), f.Tag.Get("json")} {
 			_, opts, _ := strings.Cut(tag, ",")
 			for _, o := range strings.Split(opts, ",") {
 				omit = omit || o == "omitempty" || o == "omitzero"
+				omitZero = omitZero || o == "omitzero" && (ser == encCBOR || ser == encJSON && i == 1)
 			}
 		}
 		weight := 1
@@ -982,10 +1001,72 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 				weight += len(name)
 			}
 		}
-		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit, weight: weight})
+		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit, omitZero: omitZero, weight: weight})
 	}
 	walkFields.Store(key, fs)
 	return fs
+}
+
+// omittedAsZero reports whether v, in a field the encoders leave out when
+// it is zero, is zero: by its IsZero method, as encoding/json and
+// fxamacker/cbor call it (a nil pointer is zero), or else by reflect.
+func omittedAsZero(v reflect.Value) bool {
+	type isZeroer interface{ IsZero() bool }
+	t := v.Type()
+	switch {
+	case t.Kind() == reflect.Pointer && v.IsNil():
+		return true
+	case t.Implements(reflect.TypeFor[isZeroer]()) && v.CanInterface():
+		return v.Interface().(isZeroer).IsZero()
+	case reflect.PointerTo(t).Implements(reflect.TypeFor[isZeroer]()) && v.CanInterface():
+		c := reflect.New(t)
+		c.Elem().Set(v)
+		return c.Interface().(isZeroer).IsZero()
+	}
+	return v.IsZero()
+}
+
+// writesAField reports whether an encoder may write a field of sv, a
+// struct: one of its fields, or of the structs it embeds, that is not
+// surely left out (tagged omitempty and nil, empty or zero; tagged
+// omitzero and zero).
+func writesAField(sv reflect.Value, ser encoder, depth int) bool {
+	if depth > MaxNesting {
+		return true
+	}
+	for _, f := range walkFieldsOf(sv.Type(), ser) {
+		fv := sv.Field(f.index)
+		switch {
+		case f.omitZero && omittedAsZero(fv):
+		case !f.written:
+			if fv.Kind() == reflect.Pointer && !fv.IsNil() {
+				fv = fv.Elem()
+			}
+			if fv.Kind() == reflect.Struct && writesAField(fv, ser, depth+1) {
+				return true
+			}
+		case !f.omit:
+			return true
+		default:
+			switch fv.Kind() {
+			case reflect.Pointer, reflect.Interface:
+				if !fv.IsNil() {
+					return true
+				}
+			case reflect.String, reflect.Slice, reflect.Map, reflect.Array:
+				if fv.Len() != 0 {
+					return true
+				}
+			case reflect.Struct:
+				return true // an omitempty struct may be written
+			default:
+				if !fv.IsZero() {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // mayBeOmitted reports whether a field tagged omitempty or omitzero,

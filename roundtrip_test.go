@@ -408,13 +408,24 @@ type hiddenTree struct {
 	Tree *sharedNode `cbor:"-" json:"-"`
 }
 
+// unsetTree is zero, by its IsZero, whatever it holds.
+type unsetTree struct{ Root *sharedNode }
+
+func (unsetTree) IsZero() bool { return true }
+
+type zeroTree struct {
+	Name string
+	Tree unsetTree `json:",omitzero"`
+}
+
 type sparseRow struct {
 	A, B, C, D, E, F, G, H string `json:",omitempty"`
 }
 
 // TestWeightCountsOnlyWhatIsWritten seals values whose parts are not
-// written: a field tagged "-" that holds a tree of 2^30 parts, and many
-// empty fields tagged omitempty. Neither is weighed, so each seals and
+// written: a field tagged "-" that holds a tree of 2^30 parts, the same
+// tree in a field that omitzero leaves out, and many empty fields tagged
+// omitempty. Neither is weighed, so each seals and
 // opens equal.
 func TestWeightCountsOnlyWhatIsWritten(t *testing.T) {
 	node := &sharedNode{V: 1}
@@ -430,6 +441,13 @@ func TestWeightCountsOnlyWhatIsWritten(t *testing.T) {
 		var got hiddenTree
 		if err := c.Decode("session", enc, &got); err != nil || got != (hiddenTree{Name: "x"}) {
 			t.Errorf("%s: Decode: %+v, %v", typeName(ser), got, err)
+		}
+	}
+	// A field that omitzero leaves out, by its IsZero, is not weighed.
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser})
+		if _, err := c.Encode("session", &zeroTree{Name: "x", Tree: unsetTree{node}}); err != nil {
+			t.Errorf("%s: Encode of a tree that omitzero leaves out: %v", typeName(ser), err)
 		}
 	}
 	// 120,000 rows of eight empty fields: 3 bytes each in JSON ("{},"),
@@ -472,6 +490,13 @@ func (k *foldedKey) UnmarshalText(b []byte) error {
 }
 
 type (
+	ThemePrefs struct {
+		Theme string `json:",omitempty"`
+	}
+	withPrefs struct {
+		*ThemePrefs
+		UserID int
+	}
 	withMoney  struct{ Money money }
 	withLabel  struct{ Label label }
 	withPrice  struct{ Price *big.Float }
@@ -480,7 +505,8 @@ type (
 
 // TestSaveRefusesWhatDoesNotComeBack seals values that the encoders write
 // without complaint but that would not open again, or would open as
-// others: a type that writes itself and cannot read itself back, a
+// others: an embedded pointer of which nothing is written, which comes
+// back nil, a type that writes itself and cannot read itself back, a
 // big.Float that JSON's decimal brings back at 64 bits, and map keys that
 // write the same text. Each is refused by name; the same types holding
 // values that do come back seal and open equal.
@@ -493,6 +519,9 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 		v     any
 		field string // "" if it seals
 	}{
+		{"an embedded pointer of empty fields/CBOR", CBOR{}, &withPrefs{&ThemePrefs{}, 42}, "ThemePrefs"},
+		{"an embedded pointer of empty fields/JSON", JSON{}, &withPrefs{&ThemePrefs{}, 42}, "ThemePrefs"},
+		{"an embedded pointer of a field written/JSON", JSON{}, &withPrefs{&ThemePrefs{"dark"}, 42}, ""},
 		{"money/CBOR", CBOR{}, &withMoney{money{150}}, "Money"},
 		{"money/JSON", JSON{}, &withMoney{money{150}}, "Money"},
 		{"label/JSON", JSON{}, &withLabel{label{7}}, "Label"},
