@@ -140,6 +140,9 @@ type KeyringFile struct {
 	rejected  atomic.Pointer[error] // the last check's rejection, nil after a good check
 	epoch     time.Time             // what lastEarly counts from
 	lastEarly atomic.Int64
+	// triedCheck, set by tests before any tryCheck, is told that a
+	// tryCheck has tried to take the lock, and whether it did.
+	triedCheck func(locked bool)
 
 	running   atomic.Bool
 	closed    chan struct{}
@@ -284,7 +287,11 @@ func (f *KeyringFile) check(cause string) ReloadEvent {
 // tryCheck is check, unless a check is in progress already: then the file
 // is being read, and tryCheck returns at once without waiting for it.
 func (f *KeyringFile) tryCheck(cause string) {
-	if f.mu.TryLock() {
+	locked := f.mu.TryLock()
+	if f.triedCheck != nil {
+		f.triedCheck(locked) // tests: the attempt has been made
+	}
+	if locked {
 		f.checkUnlock(cause)
 	}
 }

@@ -789,7 +789,10 @@ func TestKeyringFileUnknownKeyNeverWaits(t *testing.T) {
 	old := f.Keyring()
 	b := r2.Keys()[0].ID
 
-	// Stand in for a check stuck on the file: the lock is held.
+	// Stand in for a check stuck on the file: the lock is held, until the
+	// early check reloadFor starts has tried to take it.
+	tried := make(chan bool, 1)
+	f.triedCheck = func(locked bool) { tried <- locked }
 	f.mu.Lock()
 	got := make(chan *Keyring, 1)
 	go func() { got <- f.reloadFor(b, old) }()
@@ -800,6 +803,14 @@ func TestKeyringFileUnknownKeyNeverWaits(t *testing.T) {
 		}
 	case <-time.After(wTimeout):
 		t.Fatal("reloadFor waited for a check in progress")
+	}
+	select {
+	case locked := <-tried:
+		if locked {
+			t.Error("the early check took a lock that was held")
+		}
+	case <-time.After(wTimeout):
+		t.Fatal("reloadFor started no early check")
 	}
 	f.mu.Unlock()
 	events.none(t) // the busy check was not doubled
