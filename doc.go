@@ -274,7 +274,8 @@
 // place that holds it (a slice of many references to one long string, a
 // tree whose nodes share children): one that must encode to more than
 // 1 MiB, more than any codec seals, is refused with a *[TooLargeError]
-// whose AtLeast is set, and, under CBOR, a slice, array or map of more
+// whose AtLeast is set (a type that writes itself is weighed by what its
+// marshaler writes, which is called once more for it), and, under CBOR, a slice, array or map of more
 // elements than its decoder accepts (65,536) with a *[ValueError].
 //
 // # Compatibility

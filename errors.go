@@ -66,7 +66,7 @@ type TooLargeError struct {
 	What  string // what was measured: "value", "session cookies", "Cookie header", …
 	Size  int    // its size, in Unit
 	Limit int    // the limit, in Unit
-	Unit  string // "bytes" when empty; "chunks" for a chunk count; "parts" for the parts of a value reached before it is encoded, each counted every time it is reached (and a text's bytes that its own methods write)
+	Unit  string // "bytes" when empty; "chunks" for a chunk count; "parts" for the parts of a value reached before it is encoded, each counted every time it is reached
 	// AtLeast says that Size is a lower bound: the value was refused
 	// before it was encoded, once it was plain that its encoding would
 	// be longer than Limit (a part held in several places is written once
