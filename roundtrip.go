@@ -376,6 +376,12 @@ func typePathWhere(root reflect.Type, cbor bool, match func(reflect.Type) bool) 
 // encoding must be weighed for (see sealWalk). Fields that the encoder
 // leaves out (tagged "-") are not looked at: they are not written.
 func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w *sealWalk) error {
+	return checkValueOf(v, nil, levels, hops, ser, generic, w)
+}
+
+// checkValueOf is checkValue, with p the plan of v's type when the caller
+// has it (a field's, a slice's elements'), or nil.
+func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encoder, generic bool, w *sealWalk) error {
 	if err := w.visit(1); err != nil {
 		return err
 	}
@@ -403,7 +409,10 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 		return nil
 	}
 	// Below an interface (generic), a map's keys are looked at too.
-	p := roundTripPlanOf(t)
+	if p == nil {
+		plan := roundTripPlanOf(t)
+		p = &plan
+	}
 	if t == bigFloatType && w.leaves && v.CanAddr() && v.CanInterface() {
 		if err := checkBigFloat(v.Addr().Interface().(*big.Float), w, ser); err != nil {
 			return err
@@ -417,7 +426,7 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts)) {
 		return nil
 	}
-	if customDecoding(t) {
+	if p.decodes {
 		// The plan of a type that decodes itself says whether the encoder
 		// ignores its marshaler (ignoredMarshaler, once per type).
 		if fields := p.byFields(ser); fields || p.selfLost(ser) && v.CanInterface() {
@@ -430,7 +439,7 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 					// Not an embedded one, whose methods the struct
 					// may have taken on: it is the struct's own business.
 					if f := sv.Type().Field(i); f.IsExported() && !f.Anonymous {
-						if err := w.descend(pathStep{name: f.Name}, sv.Field(i), levels+1, hops, ser, generic); err != nil {
+						if err := w.descend(pathStep{name: f.Name}, sv.Field(i), nil, levels+1, hops, ser, generic); err != nil {
 							return err
 						}
 					}
@@ -503,7 +512,7 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 		}
 		for _, f := range walkFieldsOf(t, ser) {
 			fv := v.Field(f.index)
-			if f.omitZero && omittedAsZero(fv) {
+			if f.omitZero && omittedAsZero(fv, f.zeroBy) {
 				continue // not written: nothing of it to look at, or to weigh
 			}
 			if !f.written && ser != encOther && fv.Kind() == reflect.Pointer && !fv.IsNil() && fv.Elem().Kind() == reflect.Struct &&
@@ -517,12 +526,12 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 				return &ValueError{Field: at, Type: fv.Type().String(), Problem: "an embedded pointer whose fields are all " +
 					"left out (empty, and tagged omitempty or omitzero) comes back nil: embed the struct itself, or leave the pointer nil"}
 			}
-			if f.written && !(f.omit && mayBeOmitted(fv)) {
+			if f.written && !(f.omit && mayBeOmitted(fv, f.plan)) {
 				if err := w.weigh(f.weight); err != nil {
 					return err
 				}
 			}
-			if err := w.descend(pathStep{name: f.name}, fv, levels, hops, ser, generic); err != nil {
+			if err := w.descend(pathStep{name: f.name}, fv, f.plan, levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -540,7 +549,8 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 		if err := elements(n); err != nil {
 			return err
 		}
-		if ep := roundTripPlanOf(t.Elem()); w.flat(ep, ser) && !(generic && cbor && ep.otherKeys) {
+		ep := roundTripPlanOf(t.Elem())
+		if w.flat(ep, ser) && !(generic && cbor && ep.otherKeys) {
 			// Nothing in them to look at, or to weigh beyond what their
 			// type says; but the encoder goes through each of their
 			// fields, which count as parts.
@@ -557,7 +567,7 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 			return err
 		}
 		for i := range n {
-			if err := w.descend(pathStep{index: i}, v.Index(i), levels, hops, ser, generic); err != nil {
+			if err := w.descend(pathStep{index: i}, v.Index(i), &ep, levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -582,6 +592,7 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 		if ser == encJSON && t.Key().Kind() != reflect.String && reflect.PointerTo(t.Key()).Implements(textMarshalerType) {
 			texts = make(map[string]bool, n)
 		}
+		kp, vp := roundTripPlanOf(t.Key()), roundTripPlanOf(t.Elem())
 		for it := v.MapRange(); it.Next(); {
 			if texts != nil {
 				if m, ok := it.Key().Interface().(encoding.TextMarshaler); ok {
@@ -598,10 +609,10 @@ func checkValue(v reflect.Value, levels, hops int, ser encoder, generic bool, w 
 				return &ValueError{Field: w.at(), Type: t.String(),
 					Problem: "a map with keys other than text, held in an interface, decodes as a map[string]any and fails: give the field its type"}
 			}
-			if err := w.descend(pathStep{index: pathKey}, it.Key(), levels, hops, ser, generic); err != nil {
+			if err := w.descend(pathStep{index: pathKey}, it.Key(), &kp, levels, hops, ser, generic); err != nil {
 				return err
 			}
-			if err := w.descend(pathStep{index: pathValue}, it.Value(), levels, hops, ser, generic); err != nil {
+			if err := w.descend(pathStep{index: pathValue}, it.Value(), &vp, levels, hops, ser, generic); err != nil {
 				return err
 			}
 		}
@@ -622,9 +633,9 @@ const (
 )
 
 // descend walks v, one step below where the walk is.
-func (w *sealWalk) descend(step pathStep, v reflect.Value, levels, hops int, ser encoder, generic bool) error {
+func (w *sealWalk) descend(step pathStep, v reflect.Value, p *roundTripPlan, levels, hops int, ser encoder, generic bool) error {
 	w.path = append(w.path, step)
-	err := checkValue(v, levels, hops, ser, generic, w)
+	err := checkValueOf(v, p, levels, hops, ser, generic, w)
 	w.path = w.path[:len(w.path)-1]
 	return err
 }
@@ -714,7 +725,7 @@ func (w *sealWalk) weigh(n int) error {
 // string's or a byte string's length, a big.Int's digits. A type that
 // writes itself by methods of its own (hasCustomCBOR) is weighed by its
 // place alone: what its methods write is theirs to say.
-func (w *sealWalk) weighLeaf(v reflect.Value, p roundTripPlan, ser encoder) error {
+func (w *sealWalk) weighLeaf(v reflect.Value, p *roundTripPlan, ser encoder) error {
 	t := v.Type()
 	if t == bigIntType {
 		if !v.CanAddr() || !v.CanInterface() {
@@ -941,9 +952,20 @@ type walkField struct {
 	// IsZero method if it has one (omitzero, in the json tag, or for CBOR
 	// in either tag).
 	omitZero bool
+	// zeroBy says how omitzero asks the field whether it is zero: by an
+	// IsZero method of its type (zeroByValue), of a pointer to it
+	// (zeroByPointer), or by reflect (zeroByReflect).
+	zeroBy uint8
 	// weight is the least a field written takes: its value's byte, and
 	// its name (as text, unless it is keyasint or the struct toarray).
 	weight int
+	plan   *roundTripPlan // of the field's type
+}
+
+// planPointer is roundTripPlanOf(t), in a variable of its own.
+func planPointer(t reflect.Type) *roundTripPlan {
+	p := roundTripPlanOf(t)
+	return &p
 }
 
 type walkFieldsKey struct {
@@ -1001,25 +1023,43 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 				weight += len(name)
 			}
 		}
-		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit, omitZero: omitZero, weight: weight})
+		fs = append(fs, walkField{index: i, name: f.Name, written: f.IsExported() && !f.Anonymous, omit: omit, omitZero: omitZero,
+			zeroBy: zeroMethod(f.Type), weight: weight, plan: planPointer(f.Type)})
 	}
 	walkFields.Store(key, fs)
 	return fs
 }
 
+type isZeroer interface{ IsZero() bool }
+
+const (
+	zeroByReflect = iota
+	zeroByValue
+	zeroByPointer
+)
+
+// zeroMethod says how omitzero asks a value of t whether it is zero.
+func zeroMethod(t reflect.Type) uint8 {
+	switch {
+	case t.Implements(reflect.TypeFor[isZeroer]()):
+		return zeroByValue
+	case reflect.PointerTo(t).Implements(reflect.TypeFor[isZeroer]()):
+		return zeroByPointer
+	}
+	return zeroByReflect
+}
+
 // omittedAsZero reports whether v, in a field the encoders leave out when
 // it is zero, is zero: by its IsZero method, as encoding/json and
 // fxamacker/cbor call it (a nil pointer is zero), or else by reflect.
-func omittedAsZero(v reflect.Value) bool {
-	type isZeroer interface{ IsZero() bool }
-	t := v.Type()
+func omittedAsZero(v reflect.Value, by uint8) bool {
 	switch {
-	case t.Kind() == reflect.Pointer && v.IsNil():
+	case v.Kind() == reflect.Pointer && v.IsNil():
 		return true
-	case t.Implements(reflect.TypeFor[isZeroer]()) && v.CanInterface():
+	case by == zeroByValue && v.CanInterface():
 		return v.Interface().(isZeroer).IsZero()
-	case reflect.PointerTo(t).Implements(reflect.TypeFor[isZeroer]()) && v.CanInterface():
-		c := reflect.New(t)
+	case by == zeroByPointer && v.CanInterface():
+		c := reflect.New(v.Type())
 		c.Elem().Set(v)
 		return c.Interface().(isZeroer).IsZero()
 	}
@@ -1037,7 +1077,7 @@ func writesAField(sv reflect.Value, ser encoder, depth int) bool {
 	for _, f := range walkFieldsOf(sv.Type(), ser) {
 		fv := sv.Field(f.index)
 		switch {
-		case f.omitZero && omittedAsZero(fv):
+		case f.omitZero && omittedAsZero(fv, f.zeroBy):
 		case !f.written:
 			if fv.Kind() == reflect.Pointer && !fv.IsNil() {
 				fv = fv.Elem()
@@ -1074,8 +1114,8 @@ func writesAField(sv reflect.Value, ser encoder, depth int) bool {
 // that is not nil, text that is not empty, a number that is not zero),
 // it may be, by one rule or another (a struct whose fields are all
 // empty, a type whose IsZero says so).
-func mayBeOmitted(v reflect.Value) bool {
-	if roundTripPlanOf(v.Type()).custom {
+func mayBeOmitted(v reflect.Value, p *roundTripPlan) bool {
+	if p.custom {
 		return true // its IsZero, its marshaler, may say so
 	}
 	switch v.Kind() {
@@ -1157,6 +1197,8 @@ type roundTripPlan struct {
 	// callsCBOR, callsJSON: the marshaler that CBOR's encoder, or JSON's,
 	// calls to write a value of the type (not a pointer type), or nil.
 	callsCBOR, callsJSON reflect.Type
+	// decodes: the type decodes itself (customDecoding).
+	decodes bool
 	// marshals: it holds a type that an encoder writes by a marshaler
 	// of its own.
 	marshals bool
@@ -1233,7 +1275,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	var p roundTripPlan
 	if customDecoding(t) {
 		p = roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false),
-			heavy: t == bigIntType || t == bigFloatType, custom: hasCustomCBOR(t), texts: isText(t), parts: 1}
+			heavy: t == bigIntType || t == bigFloatType, custom: hasCustomCBOR(t), texts: isText(t), parts: 1, decodes: true}
 		if t.Kind() != reflect.Pointer {
 			p.callsCBOR, _ = marshalersOf(t, true)
 			p.callsJSON, _ = marshalersOf(t, false)
