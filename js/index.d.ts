@@ -66,11 +66,11 @@ export class TooLargeError extends CookieSessionError {
   readonly size: number;
   readonly limit: number;
   /**
-   * "bytes", "chunks", "flashes", or "parts": the members of objects a
-   * JSON encoding reached, each counted every time it is reached (an
-   * object held in several places is read once for each), bounded at
-   * 1 MiB of them, as a member that is undefined writes nothing for the
-   * byte bound to weigh.
+   * "bytes", "chunks", "flashes", or "parts": the own properties of the
+   * objects an encoding reached (those not enumerable and symbol-keyed
+   * too), each counted every time it is reached (an object held in
+   * several places is read once for each), bounded at 1 MiB of them, as
+   * a property left out writes nothing for the byte bound to weigh.
    */
   readonly unit: string;
   /**
@@ -518,8 +518,15 @@ export function decodeCBOR(bytes: Uint8Array, limits?: { maxDepth?: number; maxE
  * not an integer from 0 to 2^64 − 1, a Tagged of tag 2 or 3, a Tagged of
  * tag 0 around what is not text or of tag 1 around what is not an integer
  * (of at most 64 bits) or a float, once encoded, and a value that holds
- * itself. Throws TooLargeError, with atLeast set, once the encoding passes
- * 1 MiB, before it is written out in full. undefined is written as null;
+ * itself; a JSONNumber that no double holds exactly (it would open as
+ * another number; one of integer text is written as that integer) or
+ * whose text is not a JSON number; a Date whose year is outside 0–9999,
+ * which RFC 3339 cannot write; a revoked Proxy, and what passes for a
+ * Date, a Uint8Array or a Map without being one (a Proxy of one), or a
+ * detached Uint8Array. Throws TooLargeError, with atLeast set, once the
+ * encoding passes 1 MiB, before it is written out in full, or (unit
+ * "parts") once it has reached more than 1 MiB of objects' own
+ * properties, each counted every time it is reached. undefined is written as null;
  * symbol keys and properties that are not enumerable are not written.
  */
 export function encodeCBOR(v: unknown): Uint8Array;

@@ -21,7 +21,7 @@
 
 import { MalformedError } from './errors.js';
 import { decodeUTF8 } from './utf8.js';
-import { JSONNumber, notPlainObject, MAX_ENCODED, encodedTooLarge, holdsItself, loneSurrogate } from './json.js';
+import { JSONNumber, notPlainObject, MAX_ENCODED, encodedTooLarge, holdsItself, loneSurrogate, ownKeysCounted, jsonNumberText, cborNumberOf, checkRevoked, checkGenuine, repeats } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -454,6 +454,8 @@ class Encoder {
     this.len = 0;
     // The arrays, maps, objects and tags being written, outermost first.
     this.path = [];
+    // The own properties of the objects reached (MAX_PARTS).
+    this.parts = 0;
   }
 
   // room makes room for n more bytes, or refuses the value. The buffer is
@@ -554,6 +556,7 @@ class Encoder {
         throw new TypeError(`cookiesession: cannot encode a ${typeof v} as CBOR`);
     }
     if (v === null) return this.byte(0xf6);
+    checkRevoked(v);
     if (Array.isArray(v)) {
       depth = this.enter(v, depth);
       this.count(v.length, 'array');
@@ -564,14 +567,22 @@ class Encoder {
       return;
     }
     if (v instanceof Uint8Array) {
+      checkGenuine(v, 'Uint8Array');
       this.head(2, v.length);
       return this.raw(v);
     }
     if (v instanceof JSONNumber) {
-      // A JSON number no double holds: CBOR has no decimal of its own here.
-      return this.value(Number(v.text), depth, inTag);
+      return this.value(cborNumberOf(jsonNumberText(v)), depth, inTag);
     }
     if (v instanceof Date) {
+      checkGenuine(v, 'Date');
+      // As the Go serializer refuses such a time: toISOString writes a
+      // year beyond 0–9999 with six digits and a sign, which is not RFC
+      // 3339, and opens as a string that is no time.
+      const year = v.getUTCFullYear();
+      if (year < 0 || year > 9999) {
+        throw new TypeError('cookiesession: a Date whose year is outside 0–9999, which RFC 3339 cannot write');
+      }
       // As the Go serializer writes a time.Time: RFC 3339 text, untagged.
       return this.value(formatRFC3339(toNanos(v)), depth, inTag);
     }
@@ -580,9 +591,16 @@ class Encoder {
     // An object that stands for another value (toJSON) is that value, at
     // the same depth: it is no level of its own.
     if (!stands && typeof v.toJSON === 'function' && !(v instanceof Map)) {
-      return this.value(v.toJSON(), depth, inTag, true);
+      // v is among the values being written while what it stands for is
+      // (enter): a toJSON that returns a new array holding v loops
+      // through v alone.
+      this.path.push(v);
+      this.value(v.toJSON(), depth, inTag, true);
+      this.path.pop();
+      return;
     }
     if (v instanceof Map) {
+      checkGenuine(v, 'Map');
       depth = this.enter(v, depth);
       this.count(v.size, 'map');
       this.head(5, v.size);
@@ -606,7 +624,7 @@ class Encoder {
     depth = this.enter(v, depth);
     const problem = notPlainObject(v);
     if (problem !== null) throw new TypeError(`cookiesession: ${problem}`);
-    const keys = Object.keys(v);
+    const keys = ownKeysCounted(v, this);
     this.count(keys.length, 'map');
     this.head(5, keys.length);
     // An object's keys are distinct strings, and each is well formed
@@ -620,10 +638,11 @@ class Encoder {
 
   // enter starts writing v, an array, a map or a tag, below depth, and
   // returns its own depth. A value that holds itself nests without end:
-  // it is told from one that is only deep, once past MAX_NESTING, by v's
-  // being among the values it is written in.
+  // it is told from one that is only deep, once past MAX_NESTING, by an
+  // object's being twice among the values it is written in (v, or an
+  // object whose toJSON gave what is written).
   enter(v, depth) {
-    if (depth >= MAX_NESTING) throw this.path.includes(v) ? holdsItself() : tooDeep();
+    if (depth >= MAX_NESTING) throw this.path.includes(v) || repeats(this.path) ? holdsItself() : tooDeep();
     this.path.push(v);
     return depth + 1;
   }

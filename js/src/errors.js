@@ -72,8 +72,8 @@ export class TooLargeError extends CookieSessionError {
    * @param {string} what what was measured: "value", "session cookies", "Cookie header", "chunk count", "flashes"
    * @param {number} size its size, in unit (with atLeast, a lower bound of it)
    * @param {number} limit the limit, in unit
-   * @param {string} [unit] "bytes" by default, "chunks", "flashes", or "parts" (the members of objects a
-   *   JSON encoding reached, each counted every time it is reached)
+   * @param {string} [unit] "bytes" by default, "chunks", "flashes", or "parts" (the own properties of the
+   *   objects an encoding reached, each counted every time it is reached)
    * @param {{atLeast?: boolean}} [opts] atLeast: size is a lower bound, as the value was refused before
    *   it was encoded in full
    */

@@ -6,6 +6,7 @@
 // strings become U+FFFD, as in Go; a byte order mark is refused, as in Go.
 
 
+import { types } from 'node:util';
 import { decodeUTF8 } from './utf8.js';
 import { TooLargeError } from './errors.js';
 
@@ -45,6 +46,42 @@ export class JSONNumber {
 }
 
 const DECIMAL = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
+
+// JSON's number grammar exactly (RFC 8259, section 6): no leading zeros,
+// no "+", digits on both sides of a point. DECIMAL is looser.
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * @internal the text of JSONNumber v, read once (a getter could give
+ * another text to a second read than to the check), or a TypeError when
+ * it is not a JSON number, which no encoding writes as one.
+ * @param {JSONNumber} v
+ */
+export function jsonNumberText(v) {
+  const text = v.text;
+  if (typeof text !== 'string' || !JSON_NUMBER.test(text)) {
+    throw new TypeError('cookiesession: a JSONNumber whose text is not a JSON number has no encoding');
+  }
+  return text;
+}
+
+/**
+ * @internal what a JSONNumber's text is written as in CBOR, which has no
+ * decimal of its own (a decimal fraction tag opens as a Tagged, and in Go
+ * as a cbor.Tag): an integer as a BigInt, exact at any size (-0 apart, a
+ * double), another number as the double it names when that double names
+ * the same decimal, which opens as the number JSON opens it as. Refuses a
+ * number no double holds, which would open as another number.
+ * @param {string} text JSON number text (jsonNumberText)
+ * @returns {number | bigint}
+ */
+export function cborNumberOf(text) {
+  if (/^-?[0-9]+$/.test(text) && text !== '-0') return BigInt(text);
+  const n = Number(text);
+  if (Number.isFinite(n) && decimalOf(text) === decimalOf(String(n))) return n;
+  throw new TypeError('cookiesession: a JSONNumber that no double holds exactly would open as another number under CBOR, ' +
+    'which has no decimal form; seal it with the JSON serializer, or convert it first');
+}
 
 // decimalOf gives a number's text one spelling per value: sign, digits
 // without leading or trailing zeros, and the power of ten.
@@ -253,9 +290,25 @@ export function notPlainObject(v) {
   // Object.prototype of this realm or of another (a vm context's), whose
   // own prototype is null, or none at all.
   if (proto === null || Object.getPrototypeOf(proto) === null) return null;
-  const kind = typeof v.constructor === 'function' && v.constructor.name ? v.constructor.name : Object.prototype.toString.call(v).slice(8, -1);
-  return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} would open as a plain object, another value; convert it first ` +
+  return `${kindOf(v)} would open as a plain object, another value; convert it first ` +
     '(to an array, a plain object, a Uint8Array for bytes), or give its class a toJSON method';
+}
+
+// kindOf names what object v is, for a message, from its internal slots
+// alone: a class's name, its constructor and its Symbol.toStringTag are
+// the application's (or the value's) to set, of any length, and reading
+// them may run a getter, so none of them is quoted.
+function kindOf(v) {
+  if (types.isMap(v)) return 'a Map';
+  if (types.isSet(v)) return 'a Set';
+  if (types.isRegExp(v)) return 'a RegExp';
+  if (types.isNativeError(v)) return 'an Error';
+  if (types.isAnyArrayBuffer(v)) return 'an ArrayBuffer';
+  if (types.isTypedArray(v) || types.isDataView(v)) return 'a typed array';
+  if (types.isBoxedPrimitive(v)) return 'a boxed primitive';
+  if (types.isWeakMap(v) || types.isWeakSet(v)) return 'a WeakMap or WeakSet';
+  if (types.isPromise(v)) return 'a Promise';
+  return 'an instance of a class';
 }
 
 // MAX_ENCODED bounds the length of a value's encoding, in bytes: no codec
@@ -270,20 +323,82 @@ export function notPlainObject(v) {
 // of output, whatever the value shares.
 export const MAX_ENCODED = 1 << 20;
 
-// MAX_PARTS bounds the members of objects the JSON encoding reaches, each
-// counted every time it is reached. A member that is undefined is left
-// out, and writes nothing for the byte bound to weigh: an object of many
-// of them, held in many places, would be read member by member for each.
-const MAX_PARTS = MAX_ENCODED;
+// MAX_PARTS bounds the own properties of the objects an encoding reaches,
+// each counted every time it is reached, whether it is written or not. A
+// member that is undefined is left out of JSON, and a property that is
+// not enumerable, or named by a symbol, is left out of both encodings:
+// they write nothing for the byte bound to weigh, but listing an object's
+// keys takes time in all of its properties, so that an object of many of
+// them, held in many places, would be read in full for each.
+export const MAX_PARTS = MAX_ENCODED;
+
+/**
+ * @internal the keys an encoder writes of plain object x (its enumerable
+ * own string keys, in order), after counting every own property x has
+ * against MAX_PARTS in counter c (c.parts, the properties counted so far).
+ * @param {object} x @param {{parts: number}} c
+ */
+export function ownKeysCounted(x, c) {
+  // Every own property, which Object.keys skips but reads: the names (not
+  // enumerable ones included) and the symbols, counted before Object.keys
+  // runs. Two calls, as V8 lists names much faster than Reflect.ownKeys
+  // lists names and symbols together.
+  const n = Object.getOwnPropertyNames(x).length + Object.getOwnPropertySymbols(x).length;
+  if (n > MAX_PARTS - c.parts) throw new TooLargeError('value', c.parts + n, MAX_PARTS, 'parts');
+  c.parts += n;
+  return Object.keys(x);
+}
 
 /** @internal the error of an encoding that passes MAX_ENCODED, having written at least size bytes. */
 export function encodedTooLarge(size) {
   return new TooLargeError('value', size, MAX_ENCODED, 'bytes', { atLeast: true });
 }
 
+/** @internal whether an object is twice in path, the values being written, outermost first. */
+export function repeats(path) {
+  return new Set(path).size < path.length;
+}
+
 /** @internal the error of a value that holds itself, which no encoding can write out. */
 export function holdsItself() {
   return new TypeError('cookiesession: the value holds itself (an object, array or map inside itself), which no encoding can write');
+}
+
+/**
+ * @internal refuses object v when it is a revoked Proxy, which throws on
+ * every question asked of it, from Array.isArray on.
+ */
+export function checkRevoked(v) {
+  if (!types.isProxy(v)) return;
+  try {
+    Array.isArray(v);
+  } catch {
+    throw new TypeError('cookiesession: a revoked Proxy has no encoding');
+  }
+}
+
+/**
+ * @internal refuses v, which instanceof takes for a kind (a Date, a
+ * Uint8Array, a Map), unless it is one: instanceof asks the prototype
+ * chain, which a Proxy of one, or an object made from its prototype, has
+ * too, while the methods and getters of the kind throw on anything else.
+ * It refuses a Uint8Array whose buffer was transferred (detached), whose
+ * bytes are gone (it seems empty, but reading it throws).
+ * @param {object} v @param {'Date' | 'Uint8Array' | 'Map'} kind
+ */
+export function checkGenuine(v, kind) {
+  const genuine = kind === 'Date' ? types.isDate(v) : kind === 'Map' ? types.isMap(v) : types.isUint8Array(v);
+  if (!genuine) {
+    throw new TypeError(`cookiesession: an object that passes for a ${kind} without being one (a Proxy of one, or an object ` +
+      `made from its prototype) has no encoding; pass the ${kind} itself`);
+  }
+  if (kind === 'Uint8Array' && v.length === 0) {
+    try {
+      new Uint8Array(v.buffer, 0, 0);
+    } catch {
+      throw new TypeError('cookiesession: a Uint8Array whose buffer was transferred (detached) has no bytes to encode');
+    }
+  }
 }
 
 /** @internal the error of a string no UTF-8 holds. */
@@ -336,11 +451,18 @@ class JSONWriter {
   // refuses what JSON has no form for.
   resolve(k, raw) {
     let x = raw;
+    if (typeof raw === 'object' && raw !== null) {
+      checkRevoked(raw);
+      if (raw instanceof Uint8Array) checkGenuine(raw, 'Uint8Array');
+    }
     // Bytes are base64 text, whatever toJSON a Buffer has; a JSONNumber
     // the number it was read as.
     if (!(raw instanceof Uint8Array) && !(raw instanceof JSONNumber) &&
       ((typeof raw === 'object' && raw !== null) || typeof raw === 'bigint') && typeof raw.toJSON === 'function') {
+      // Date's toJSON throws on what only passes for a Date.
+      if (raw instanceof Date) checkGenuine(raw, 'Date');
       x = raw.toJSON(String(k));
+      if (typeof x === 'object' && x !== null && x !== raw) checkRevoked(x);
     }
     switch (typeof x) {
       case 'function':
@@ -406,19 +528,20 @@ class JSONWriter {
       this.need(4 * Math.ceil(raw.length / 3) + 2);
       return this.push(`"${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')}"`);
     }
-    if (raw instanceof JSONNumber) {
-      if (!DECIMAL.test(raw.text)) throw new TypeError('cookiesession: a JSONNumber whose text is not a JSON number has no JSON form');
-      return this.push(raw.text);
-    }
+    if (raw instanceof JSONNumber) return this.push(jsonNumberText(raw));
     // An array or a plain object (member checked what else it may be).
     // A value that holds itself nests without end: it is told from one
-    // that is only deep, once past maxDepth, by x's being among the values
-    // it is written in.
+    // that is only deep, once past maxDepth, by an object's being twice
+    // among those it is written in. raw is among them when x is its
+    // toJSON's: a toJSON that returns a new array holding raw loops
+    // through raw alone.
     if (depth >= this.maxDepth) {
-      if (this.path.includes(x)) throw holdsItself();
+      if (this.path.includes(x) || this.path.includes(raw) || repeats(this.path)) throw holdsItself();
       throw new RangeError(`cookiesession: value nested deeper than ${this.maxDepth} levels`);
     }
     depth++;
+    const stands = raw !== x;
+    if (stands) this.path.push(raw);
     this.path.push(x);
     if (Array.isArray(x)) {
       this.push('[');
@@ -428,11 +551,7 @@ class JSONWriter {
       for (let i = 0; i < n; i++) this.member(i, x[i], depth, false, i > 0);
       this.push(']');
     } else {
-      const keys = Object.keys(x);
-      if (keys.length > MAX_PARTS - this.parts) {
-        throw new TooLargeError('value', this.parts + keys.length, MAX_PARTS, 'parts');
-      }
-      this.parts += keys.length;
+      const keys = ownKeysCounted(x, this);
       this.push('{');
       let comma = false;
       for (const k of keys) {
@@ -441,6 +560,7 @@ class JSONWriter {
       this.push('}');
     }
     this.path.pop();
+    if (stands) this.path.pop();
   }
 
   bigint(x) {

@@ -96,7 +96,7 @@ test('tags 0–3 around content the decoder refuses are refused at encode, whate
     [new Tagged(1, NaN), new Tagged(1, NaN)],
     [new Tagged(1, 2n ** 64n - 1n), new Tagged(1, 2n ** 64n - 1n)],
     [new Tagged(1, -(2n ** 64n)), new Tagged(1, -(2n ** 64n))],
-    [new Tagged(1, new JSONNumber('1e400')), new Tagged(1, Infinity)],
+    [new Tagged(1, new JSONNumber('15e-1')), new Tagged(1, 1.5)],
     [new Tagged(24, 1), new Tagged(24, 1)], // tags other than 0–3 take any content
     [new Tagged(100, 2n ** 64n), new Tagged(100, 2n ** 64n)],
   ];
@@ -226,7 +226,7 @@ function generator(seed) {
       case 5: return new Uint8Array(Array.from({ length: int(0, 4) }, () => int(0, 255)));
       case 6: return new Simple(pick(simples));
       case 7: return new Date(pick([0, 1748779200000, 1748779200250, -1000]));
-      case 8: return new JSONNumber(pick(['1.5', '1e400', '12345678901234567890']));
+      case 8: return new JSONNumber(pick(['1.5', '2.5e3', '1e400', '12345678901234567890']));
       case 9: return r() * 1e6;
       default: return pick(strings);
     }
@@ -260,7 +260,8 @@ function generator(seed) {
 
 // expected is what v decodes back to after encoding, by the conversions the
 // package documents: undefined as null, integers as a Number when safe and
-// a BigInt otherwise, Dates as RFC 3339 text, JSONNumbers as Numbers, text
+// a BigInt otherwise, Dates as RFC 3339 text, JSONNumbers as the integer or
+// double they name (one no double holds is refused), text
 // with lone surrogates as U+FFFD, byte strings as plain Uint8Arrays, maps
 // with text keys only as objects, tag numbers as the decoder gives them.
 function expected(v) {
@@ -269,7 +270,7 @@ function expected(v) {
   if (typeof v === 'string') return v.toWellFormed();
   if (typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return new Uint8Array(v);
-  if (v instanceof JSONNumber) return Number(v.text);
+  if (v instanceof JSONNumber) return /^-?[0-9]+$/.test(v.text) ? expected(BigInt(v.text)) : Number(v.text);
   if (v instanceof Date) return decodeCBOR(encodeCBOR(v)); // its RFC 3339 text
   if (v instanceof Simple) return new Simple(v.value);
   if (v instanceof Tagged) return new Tagged(expected(BigInt(v.tag)), expected(v.value));
@@ -330,7 +331,7 @@ test('an object of a class, which would open as a plain object, is refused by bo
   for (const serializer of ['cbor', 'json']) {
     const c = new Codec(ring, { now: () => now, serializer });
     for (const v of refused) {
-      assert.throws(() => c.seal('session', { v }), (e) => e instanceof TypeError && /^cookiesession: an? \w+ would open as a plain object/.test(e.message),
+      assert.throws(() => c.seal('session', { v }), (e) => e instanceof TypeError && /^cookiesession: an? (\w+ )+would open as a plain object/.test(e.message),
         `${serializer}: ${Object.prototype.toString.call(v)}`);
     }
     const plain = { a: 1, n: Object.assign(Object.create(null), { b: 2 }), s: new Stamp(), d: new Date(0), bytes: new Uint8Array([1]) };
@@ -442,4 +443,97 @@ test('what is not part of a value, or stands for nothing, by design', () => {
   assert.deepStrictEqual(back.cbor, { a: null, list: [null, 1], n: -0 });
   assert.deepStrictEqual(back.json, { list: [null, 1], n: -0 });
   assert.ok(Object.is(back.json.n, -0) && Object.is(back.cbor.n, -0));
+});
+
+// Both serializers, by name, as a Codec is given them.
+const serializers = { cbor: (v) => encodeCBOR(v), json: (v) => new Codec(ring, { now: () => now, serializer: 'json', maxLength: 1 << 20 }).seal('c', v) };
+const refusedWith = (re) => (e) => e instanceof TypeError && re.test(e.message) && e.message.length < 400;
+
+test('every own property an object has, not enumerable or symbol-keyed too, counts against the parts bound each time it is reached', () => {
+  for (const kind of ['hidden', 'symbol']) {
+    const o = {};
+    for (let i = 0; i < 20000; i++) {
+      if (kind === 'symbol') o[Symbol()] = 1;
+      else Object.defineProperty(o, 'k' + i, { value: 1, enumerable: false });
+    }
+    // 2^10 places, 20 million properties to read for "{}" or an empty map each.
+    let v = o;
+    for (let d = 0; d < 10; d++) v = [v, v];
+    for (const [name, seal] of Object.entries(serializers)) {
+      const t0 = performance.now();
+      assert.throws(() => seal(v), (e) => e.code === 'COOKIESESSION_TOO_LARGE' && e.unit === 'parts', `${name} ${kind}`);
+      assert.ok(performance.now() - t0 < 5000, `${name} ${kind}: refused within the bound's work`);
+      // Held once, it is written as what its enumerable properties are.
+      assert.doesNotThrow(() => seal([o]));
+    }
+  }
+});
+
+test('a JSONNumber is refused under CBOR when no double or integer holds it exactly, and when its text is not a JSON number', () => {
+  for (const text of ['1e400', '123456789012345678901234567890.5', '0.1000000000000000000001']) {
+    assert.throws(() => encodeCBOR([new JSONNumber(text)]), refusedWith(/^cookiesession: a JSONNumber that no double holds exactly/), text);
+  }
+  for (const text of ['not a number', '', '0x10', '01', '1.', '+1', '.5', ' 1', '1e']) {
+    for (const [name, seal] of Object.entries(serializers)) {
+      assert.throws(() => seal([new JSONNumber(text)]), refusedWith(/^cookiesession: a JSONNumber whose text is not a JSON number/), `${name} ${JSON.stringify(text)}`);
+    }
+  }
+  // What round-trips: as the integer or the double it names, as JSON opens it.
+  assert.deepEqual(decodeCBOR(encodeCBOR([new JSONNumber('15e-1'), new JSONNumber('123456789012345678901234567890'), new JSONNumber('-0')])),
+    [1.5, 123456789012345678901234567890n, -0]);
+  // The text is read once: what is checked is what is written.
+  let reads = 0;
+  const sly = Object.create(JSONNumber.prototype, { text: { get: () => (reads++ === 0 ? '1' : '1,"admin":true'), enumerable: true } });
+  const c = new Codec(ring, { now: () => now, serializer: 'json' });
+  assert.deepEqual(c.open('c', c.seal('c', { a: sly })).value, { a: 1 });
+});
+
+test('a revoked Proxy, an impostor of a Date, a Uint8Array or a Map, and a detached Uint8Array are refused with the package\'s TypeError', () => {
+  const revoked = () => {
+    const r = Proxy.revocable({}, {});
+    r.revoke();
+    return r.proxy;
+  };
+  const detached = () => {
+    const u = new Uint8Array(4);
+    structuredClone(u.buffer, { transfer: [u.buffer] });
+    return u;
+  };
+  const cases = [
+    [revoked(), /revoked Proxy/], [{ toJSON: revoked }, /revoked Proxy/],
+    [new Proxy(new Date(0), {}), /passes for a Date/], [Object.create(Date.prototype), /passes for a Date/],
+    [new Proxy(new Uint8Array(2), {}), /passes for a Uint8Array/], [detached(), /detached/],
+  ];
+  for (const [name, seal] of Object.entries(serializers)) {
+    for (const [v, re] of cases) assert.throws(() => seal({ v }), refusedWith(re), `${name} ${re}`);
+  }
+  assert.throws(() => encodeCBOR(new Proxy(new Map([[1, 2]]), {})), refusedWith(/passes for a Map/));
+});
+
+test('refusing an object of a class quotes nothing of it and runs no getter of its class', () => {
+  class A {}
+  Object.defineProperty(A, 'name', { get() { throw new Error('name read'); } });
+  class B {}
+  Object.defineProperty(B, 'name', { value: 'user=alice;token=' + 'S'.repeat(100000) });
+  class C { get [Symbol.toStringTag]() { throw new Error('tag read'); } }
+  class D {}
+  Object.defineProperty(D.prototype, 'constructor', { get() { throw new Error('constructor read'); } });
+  for (const [name, seal] of Object.entries(serializers)) {
+    for (const v of [new A(), new B(), new C(), new D()]) {
+      assert.throws(() => seal({ v }), refusedWith(/^cookiesession: an instance of a class would open as a plain object/), name);
+    }
+    assert.throws(() => seal({ v: new Set() }), refusedWith(/^cookiesession: a Set would open as a plain object/), name);
+  }
+});
+
+test('a loop through toJSON holds itself, and CBOR refuses a Date whose year RFC 3339 cannot write', () => {
+  const o = { toJSON: () => [o] };
+  for (const [name, seal] of Object.entries(serializers)) {
+    assert.throws(() => seal(o), refusedWith(/holds itself/), name);
+  }
+  for (const d of [new Date(Date.UTC(10000, 0, 1)), new Date('-000001-12-31T00:00:00Z')]) {
+    assert.throws(() => encodeCBOR(d), refusedWith(/^cookiesession: a Date whose year is outside 0–9999, which RFC 3339 cannot write$/));
+  }
+  assert.equal(decodeCBOR(encodeCBOR(new Date('9999-12-31T23:59:59Z'))), '9999-12-31T23:59:59Z');
+  assert.equal(decodeCBOR(encodeCBOR(new Date('0000-01-01T00:00:00Z'))), '0000-01-01T00:00:00Z');
 });
