@@ -31,16 +31,28 @@ import (
 //     an encoder would recurse into until the stack overflows, and maps
 //     with keys other than text held in an interface, which CBOR decodes
 //     as a map[string]any and so fails (checkValue);
-//   - parts that decode themselves (custom unmarshalers) or that no
-//     decoder can fill (interfaces with methods): for types that have
-//     them, the encoding is decoded once more before it is sealed
-//     (sealableAfter);
+//   - parts that decode themselves (custom unmarshalers), that write
+//     themselves and cannot read themselves back (a marshaler without
+//     its unmarshaler), or that no decoder can fill (interfaces with
+//     methods): for types that have them, the encoding is decoded once
+//     more before it is sealed (sealableAfter);
+//   - under CBOR, slices, arrays and maps of more elements than its
+//     decoder accepts; under JSON, a big.Float its decimal brings back
+//     as another number, and map keys whose MarshalText collide; an
+//     embedded pointer of which nothing is written, which comes back nil
+//     (checkValue);
 //   - strings that are not UTF-8, which JSON cannot hold (JSON's
 //     serializeTo).
 //
-// The time and depth checks walk values, and only of types that can hold
-// such parts. The CBOR fast path (cborfast.go) steps aside for every such
-// value, so these checks cost nothing on it.
+// And a value whose encoding would be longer than any codec seals is
+// refused before it is encoded (sealWalk), since encoders write a part
+// once for every place that holds it.
+//
+// The checks walk values, and only of types that can hold such parts
+// (or, for the weight, a pointer, slice, array, map or interface). The
+// CBOR fast path (cborfast.go) steps aside for every value with a time
+// or depth to check, and stops past the length any codec seals, so these
+// checks cost nothing on it.
 //
 // Times held in an interface (a map[string]any) are written as text and
 // come back as text, as every untyped value comes back in its generic
@@ -254,7 +266,7 @@ func serializeError(v any, err error) error {
 	}
 	var tl *TooLargeError
 	if errors.As(err, &tl) {
-		return tl // too many parts (checkValue)
+		return tl // weighed too large before encoding (checkValue)
 	}
 	var cborType *cbor.UnsupportedTypeError
 	var jsonType *json.UnsupportedTypeError
