@@ -435,7 +435,7 @@ func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encod
 			return err
 		}
 	}
-	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts)) {
+	if !p.walk() && !(generic && cbor && p.otherKeys) && !p.selfLost(ser) && !(w.leaves && (p.heavy || p.texts || p.marshals)) {
 		return nil
 	}
 	if p.decodes {

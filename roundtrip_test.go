@@ -329,6 +329,7 @@ func TestSaveWeighsSharedLeavesBeforeEncoding(t *testing.T) {
 		"a string held 256 times in a map":                     labels,
 		"a megabyte number":                                    bigNumber{N: huge},
 		"a writer of a kilobyte, of no size, held 60000 times": slices.Repeat([]kilobyteWriter{{}}, 60000),
+		"a struct of a kilobyte writer held 60000 times":       slices.Repeat([]struct{ W kilobyteWriter }{{}}, 60000),
 		"a kilobyte name held 20000 times":                     make([]longName, 20000),
 		"65536 times held 32 times":                            slices.Repeat([][]time.Time{times}, 32),
 		"65536 large integers held 15 times":                   slices.Repeat([][]int64{large}, 15),
