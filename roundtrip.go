@@ -840,6 +840,10 @@ func checkBigFloat(f *big.Float, w *sealWalk, ser encoder) error {
 	return nil
 }
 
+// hasOption reports whether opts, a struct tag's options after its name,
+// hold opt.
+func hasOption(opts, opt string) bool { return slices.Contains(strings.Split(opts, ","), opt) }
+
 // isText reports whether t is a string or a byte string.
 func isText(t reflect.Type) bool {
 	switch t.Kind() {
@@ -896,16 +900,8 @@ func (w *sealWalk) weighIntegers(v reflect.Value, ser encoder) error {
 				more++
 			}
 		} else {
-			switch {
-			case u >= 1<<32:
-				more += 8
-			case u >= 1<<16:
-				more += 4
-			case u >= 1<<8:
-				more += 2
-			case u >= 24:
-				more++
-			}
+			var head [9]byte
+			more += len(appendHead(head[:0], majorUint, u)) - 1
 		}
 		// The loop is bounded by the slice's length, which the caller
 		// weighed already; the weight is checked as it goes, so that a
@@ -1001,7 +997,7 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 		for i := range t.NumField() {
 			if f := t.Field(i); f.Name == "_" {
 				_, opts, _ := strings.Cut(f.Tag.Get("cbor"), ",")
-				toArray = toArray || slices.Contains(strings.Split(opts, ","), "toarray")
+				toArray = toArray || hasOption(opts, "toarray")
 			}
 		}
 	}
@@ -1018,16 +1014,15 @@ func walkFieldsOf(t reflect.Type, ser encoder) []walkField {
 		omit, omitZero := false, false
 		for i, tag := range []string{f.Tag.Get("cbor"), f.Tag.Get("json")} {
 			_, opts, _ := strings.Cut(tag, ",")
-			for _, o := range strings.Split(opts, ",") {
-				omit = omit || o == "omitempty" || o == "omitzero"
-				omitZero = omitZero || o == "omitzero" && (ser == encCBOR || ser == encJSON && i == 1)
-			}
+			zero := hasOption(opts, "omitzero")
+			omit = omit || zero || hasOption(opts, "omitempty")
+			omitZero = omitZero || zero && (ser == encCBOR || ser == encJSON && i == 1)
 		}
 		weight := 1
 		if ser != encOther && !toArray {
 			name, opts, _ := strings.Cut(fieldTag(f, ser == encCBOR), ",")
 			switch {
-			case ser == encCBOR && slices.Contains(strings.Split(opts, ","), "keyasint"):
+			case ser == encCBOR && hasOption(opts, "keyasint"):
 				weight++ // an integer
 			case ser == encJSON && !validJSONName(name), name == "":
 				weight += len(f.Name)
@@ -1100,21 +1095,10 @@ func writesAField(sv reflect.Value, ser encoder, depth int) bool {
 		case !f.omit:
 			return true
 		default:
-			switch fv.Kind() {
-			case reflect.Pointer, reflect.Interface:
-				if !fv.IsNil() {
-					return true
-				}
-			case reflect.String, reflect.Slice, reflect.Map, reflect.Array:
-				if fv.Len() != 0 {
-					return true
-				}
-			case reflect.Struct:
-				return true // an omitempty struct may be written
-			default:
-				if !fv.IsZero() {
-					return true
-				}
+			// Written unless omitempty surely leaves it out (an omitempty
+			// struct may be written).
+			if empty, sure := emptyByKind(fv); !empty || !sure {
+				return true
 			}
 		}
 	}
@@ -1130,17 +1114,26 @@ func mayBeOmitted(v reflect.Value, p *roundTripPlan) bool {
 	if p.custom {
 		return true // its IsZero, its marshaler, may say so
 	}
+	empty, sure := emptyByKind(v)
+	return empty || !sure
+}
+
+// emptyByKind reports whether v is empty as omitempty reads it: a nil
+// pointer or interface, text, a slice, array or map of no length, false or
+// a zero number; sure is false for the kinds it cannot tell (a struct,
+// which an encoder may leave out when all its fields are).
+func emptyByKind(v reflect.Value) (empty, sure bool) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
-		return v.IsNil()
+		return v.IsNil(), true
 	case reflect.String, reflect.Slice, reflect.Map, reflect.Array:
-		return v.Len() == 0
+		return v.Len() == 0, true
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
 		reflect.Float32, reflect.Float64:
-		return v.IsZero()
+		return v.IsZero(), true
 	}
-	return true
+	return false, false
 }
 
 // textKey reports whether map key k is written as text: a string, or an
@@ -1288,11 +1281,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	if customDecoding(t) {
 		p = roundTripPlan{verify: true, selfCBOR: ignoredMarshaler(t, true), selfJSON: ignoredMarshaler(t, false),
 			heavy: t == bigIntType || t == bigFloatType, custom: hasCustomCBOR(t), texts: isText(t), parts: 1, decodes: true}
-		if t.Kind() != reflect.Pointer {
-			p.callsCBOR, _ = marshalersOf(t, true)
-			p.callsJSON, _ = marshalersOf(t, false)
-			p.marshals = p.callsCBOR != nil || p.callsJSON != nil
-		}
+		p.setMarshalers(t)
 		if t.Kind() == reflect.Struct && t != timeType && t != bigIntType {
 			// A struct that an encoder writes field by field, as it
 			// calls none of its marshalers: for that encoder its
@@ -1321,11 +1310,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		p.marshals = p.marshals || q.marshals
 	}
 	p.custom = hasCustomCBOR(t)
-	if t.Kind() != reflect.Pointer {
-		p.callsCBOR, _ = marshalersOf(t, true)
-		p.callsJSON, _ = marshalersOf(t, false)
-		p.marshals = p.callsCBOR != nil || p.callsJSON != nil
-	}
+	p.setMarshalers(t)
 	p.parts = 1
 	if writesItself(t) {
 		// It writes itself and has no method to read itself back (a
@@ -1366,7 +1351,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 				// refused.
 				p.verify = true
 			}
-			if _, opts, _ := strings.Cut(f.Tag.Get("cbor"), ","); slices.Contains(strings.Split(opts, ","), "keyasint") {
+			if _, opts, _ := strings.Cut(f.Tag.Get("cbor"), ","); hasOption(opts, "keyasint") {
 				p.intKeys = true
 			}
 			if f.IsExported() || f.Anonymous {
@@ -1497,13 +1482,19 @@ func marshalersOf(t reflect.Type, cbor bool) (called, ignored reflect.Type) {
 // writesItself reports whether t, or a pointer to it, has a method
 // that one of this package's encoders calls to write it.
 func writesItself(t reflect.Type) bool {
-	p := reflect.PointerTo(t)
-	for _, i := range []reflect.Type{cborMarshalerType, binaryMarshalerType, jsonMarshalerType, textMarshalerType} {
-		if p.Implements(i) {
-			return true
-		}
+	c, _ := marshalersOf(t, true)
+	j, _ := marshalersOf(t, false)
+	return c != nil || j != nil
+}
+
+// setMarshalers sets the marshalers the encoders call to write a value
+// of t, a type that is not a pointer (whose pointee's plan has them).
+func (p *roundTripPlan) setMarshalers(t reflect.Type) {
+	if t.Kind() != reflect.Pointer {
+		p.callsCBOR, _ = marshalersOf(t, true)
+		p.callsJSON, _ = marshalersOf(t, false)
+		p.marshals = p.callsCBOR != nil || p.callsJSON != nil
 	}
-	return false
 }
 
 // writesOnly reports whether t writes itself and has no method to read
@@ -1629,7 +1620,7 @@ func lostField(t reflect.Type, cbor bool) string {
 				// fxamacker/cbor counts any tag, options alone too, as
 				// naming the field; encoding/json only a tag with a name.
 				tagged := name != "" || cbor && tag != ""
-				if cbor && name != "" && slices.Contains(strings.Split(opts, ","), "keyasint") {
+				if cbor && name != "" && hasOption(opts, "keyasint") {
 					// An integer key, which no text key equals: in a
 					// name of its own, as the integer it is.
 					if n, err := strconv.Atoi(name); err == nil {
