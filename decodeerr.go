@@ -3,6 +3,7 @@ package cookiesession
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -37,10 +38,11 @@ func decodeFailure(s Serializer, plain []byte, dst any) error {
 	g, err := d.generic(plain)
 	if err != nil {
 		e.Problem = "not well-formed, or beyond the decoding limits"
-		if !d.json && strings.Contains(err.Error(), "time.Time") {
+		if !d.json && (errors.Is(err, errEpochTime) || strings.Contains(err.Error(), "time.Time")) {
 			// fxamacker/cbor reads tags 0 and 1 as times, even into an
 			// any: the payload is well-formed (FORMAT.md allows any
-			// text in tag 0), but holds what Go reads as no time.
+			// text in tag 0 and any number in tag 1), but holds what Go
+			// reads as no time (checkEpochTimes).
 			e.Problem = "it holds a tag 0 or 1 (a time) whose content Go reads as no time: well-formed, " +
 				"but of no type Go's decoder reads"
 		}
@@ -104,7 +106,7 @@ func newDiagnosis(s Serializer) (diagnosis, bool) {
 	case CBOR:
 		return diagnosis{
 			ser:       s,
-			unmarshal: func(b []byte, v *any) error { return cborDiagOnce().Unmarshal(b, v) },
+			unmarshal: func(b []byte, v *any) error { return decodeCBOR(cborDiagOnce(), b, v) },
 			marshal: func(v any) ([]byte, error) {
 				var b bytes.Buffer
 				err := cborModesOnce().enc.MarshalToBuffer(v, &b)

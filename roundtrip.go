@@ -1550,7 +1550,7 @@ func lostThroughFields(v reflect.Value, isCBOR bool) (lost bool) {
 	if isCBOR {
 		modes := cborModesOnce()
 		enc, err := modes.enc.Marshal(v.Interface())
-		if err != nil || modes.dec.Unmarshal(enc, back.Interface()) != nil {
+		if err != nil || decodeCBOR(modes.dec, enc, back.Interface()) != nil {
 			return true
 		}
 	} else {

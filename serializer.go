@@ -52,7 +52,11 @@ const (
 // in an any decode to map[string]any, strings keep their bytes even when
 // they are not UTF-8 (the payload is authenticated: refusing them would
 // only make such a session seal and never open), and duplicate map keys,
-// indefinite lengths and nesting beyond MaxNesting are refused.
+// indefinite lengths and nesting beyond MaxNesting are refused. A tag 1
+// (an epoch time, which Go's encoder never writes but another may) is
+// read as a time into a time.Time and into an any, except that one that
+// holds NaN, an infinity or more than 2^62 seconds either way is refused,
+// rather than read as the zero time or as a date that wrapped around.
 //
 // Plain types — structs, possibly keyed with keyasint, of booleans,
 // integers, float64, strings, []byte, time.Time, any, pointers, slices and
@@ -146,7 +150,7 @@ func (CBOR) Deserialize(src []byte, dst any) error {
 	if cborFastDecode(src, dst) {
 		return nil
 	}
-	return cborModesOnce().dec.Unmarshal(src, dst)
+	return decodeCBOR(cborModesOnce().dec, src, dst)
 }
 
 // JSON serializes with encoding/json, for applications that want to read

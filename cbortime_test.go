@@ -1,0 +1,166 @@
+package cookiesession
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// epochCases are the contents of a tag 1, in a map {"t": 1(content)}:
+// whether Go's decoders must read it as a time.
+var epochCases = []struct {
+	name    string
+	content string // hex of the tag's content
+	fits    bool
+}{
+	{"zero", "00", true},
+	{"an integer", "1a 5f5e1000", true},
+	{"a negative integer", "3a 5f5e0fff", true},
+	{"a half 1.5", "f9 3e00", true},
+	{"the largest half", "f9 7bff", true},
+	{"a double with a fraction", "fb 41d7d78400800000", true},
+	{"2^62 seconds", "1b 4000000000000000", true},
+	{"-2^62 seconds", "3b 3fffffffffffffff", true},
+	{"2^62 as a double", "fb 43d0000000000000", true},
+	{"2^62+1 seconds", "1b 4000000000000001", false},
+	{"-2^62-1 seconds", "3b 4000000000000000", false},
+	{"2^63-1 seconds", "1b 7fffffffffffffff", false},
+	{"-2^63 seconds", "3b 7fffffffffffffff", false},
+	{"a half NaN", "f9 7e00", false},
+	{"a half infinity", "f9 7c00", false},
+	{"a half -infinity", "f9 fc00", false},
+	{"a single NaN", "fa 7fc00000", false},
+	{"a single infinity", "fa 7f800000", false},
+	{"a single 2^63", "fa 5f000000", false},
+	{"a double NaN with a payload", "fb 7ff8000000000001", false},
+	{"a double -infinity", "fb fff0000000000000", false},
+	{"2^63 as a double", "fb 43e0000000000000", false},
+	{"-2^63 as a double", "fb c3e0000000000000", false},
+}
+
+// epochMap is {"t": tag(content)} with the tag's head as given.
+func epochMap(tagHead, content string) []byte {
+	return fastCat(fastHex("a1 61 74"), fastHex(tagHead), fastHex(content))
+}
+
+// TestCBOREpochTimesGoCannotHoldAreRefused checks that a tag 1 whose
+// content is NaN, an infinity or more seconds than time.Time holds is
+// refused, into a time and into an any alike, rather than read as the
+// zero time (NaN, the infinities) or as a date that wrapped around
+// (2^63 as a double opened in the year 292,277,026,596), and that every
+// other tag 1 is read as before: the same time as time.Unix gives.
+func TestCBOREpochTimesGoCannotHoldAreRefused(t *testing.T) {
+	for _, c := range epochCases {
+		// The tag's head in its short form and in a long one, which
+		// encoders need not avoid.
+		for _, head := range []string{"c1", "d8 01", "db 0000000000000001"} {
+			in := epochMap(head, c.content)
+			var tm struct {
+				T time.Time `cbor:"t"`
+			}
+			var m map[string]any
+			var p struct {
+				T *time.Time `cbor:"t"`
+			}
+			errs := []error{CBOR{}.Deserialize(in, &tm), CBOR{}.Deserialize(in, &m), CBOR{}.Deserialize(in, &p)}
+			for i, err := range errs {
+				if c.fits && err != nil {
+					t.Errorf("%s (%s), destination %d: %v, want it read", c.name, head, i, err)
+				}
+				if !c.fits && err == nil {
+					t.Errorf("%s (%s), destination %d: read as %v / %v / %v, want it refused", c.name, head, i, tm.T, m["t"], p.T)
+				}
+			}
+			if c.fits && errs[0] == nil {
+				var sec int64
+				var frac float64
+				if err := cbor.Unmarshal(fastHex(c.content), &frac); err == nil && frac != float64(int64(frac)) {
+					continue // a fraction: its nanoseconds are fxamacker/cbor's rounding
+				}
+				if err := cbor.Unmarshal(fastHex(c.content), &sec); err == nil && !tm.T.Equal(time.Unix(sec, 0)) {
+					t.Errorf("%s: read as %v, want %v", c.name, tm.T, time.Unix(sec, 0))
+				}
+			}
+		}
+	}
+	// Deeper in the value, beside other tags, and as the second of two.
+	nested := fastHex("a2 61 61 82 c2 41 01 c1 00 61 62 81 c1 f9 7e00")
+	var m map[string]any
+	if err := (CBOR{}).Deserialize(nested, &m); !errors.Is(err, errEpochTime) {
+		t.Errorf("a NaN time in a list after a good one: %v, want errEpochTime", err)
+	}
+	// A tag 1 around a tag: the inner tag is the content, and a tag 1
+	// inside it still counts.
+	var x any
+	if err := (CBOR{}).Deserialize(fastHex("c1 c1 f9 7e00"), &x); err == nil {
+		t.Error("a NaN time inside a tag 1: read, want refused")
+	}
+}
+
+// TestLoadRefusesEpochTimeGoCannotHold checks that a session whose
+// payload holds such a time opens as a fresh one with a DecodeError that
+// says why and quotes nothing, and that its cookie is left in place, as
+// for any payload of a type the application does not read.
+func TestLoadRefusesEpochTimeGoCannotHold(t *testing.T) {
+	ring := testRing(t)
+	c, _ := testCodec(t, ring, CodecConfig{Serializer: rawSerializer{}, MaxAge: 7 * 24 * time.Hour})
+	typed, _ := newStore(t, ring, Config[struct{ At time.Time }]{Logger: slog.New(slog.DiscardHandler)})
+	untyped, _ := newStore(t, ring, Config[map[string]any]{Logger: slog.New(slog.DiscardHandler)})
+	for _, content := range []any{math.NaN(), math.Inf(-1), uint64(1 << 63), int64(-1 << 63)} {
+		env := map[int]any{1: make([]byte, sessionIDLen), 2: t0.Unix(),
+			3: map[string]any{"At": cbor.Tag{Number: 1, Content: content}, "secret-name": "tok_live_secret"}}
+		b, err := cbor.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.Encode(typed.Name(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(&http.Cookie{Name: typed.Name(), Value: v})
+		s1, err1 := typed.Load(r)
+		s2, err2 := untyped.Load(r)
+		for i, err := range []error{err1, err2} {
+			var de *DecodeError
+			if !errors.As(err, &de) || !strings.Contains(de.Problem, "whose content Go reads as no time") ||
+				strings.Contains(err.Error(), "tok_live") || strings.Contains(err.Error(), "secret-name") {
+				t.Errorf("%v, store %d: err %v, want a DecodeError about the time, quoting nothing", content, i, err)
+			}
+		}
+		if !s1.fresh || !s2.fresh || s1.dead || s2.dead {
+			t.Errorf("%v: fresh %v %v, dead %v %v; want fresh sessions, the cookie left in place",
+				content, s1.fresh, s2.fresh, s1.dead, s2.dead)
+		}
+	}
+}
+
+// TestCheckEpochTimesOnAnyInput checks that the walk never panics and
+// ends on any bytes, well-formed or not, and on heads that claim far
+// more items than the input holds.
+func TestCheckEpochTimesOnAnyInput(t *testing.T) {
+	for _, in := range [][]byte{
+		nil, {}, fastHex("9b ffffffffffffffff"), fastHex("bb 7fffffffffffffff"), fastHex("bb ffffffffffffffff"),
+		fastHex("5b ffffffffffffffff"), fastHex("c1"), fastHex("c1 fb 00"), fastHex("1f"), fastHex("9f 01 ff"),
+	} {
+		if err := checkEpochTimes(in); err == nil {
+			t.Errorf("% x: no error", in)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		_ = checkEpochTimes(b) // must return
+	}
+}
