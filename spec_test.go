@@ -1095,8 +1095,10 @@ func (r specReader) readJSON(dec *json.Decoder, depth int) (specJSON, error) {
 }
 
 // fields returns an object's members by name, refusing names not in
-// allowed; members that are null, or empty strings, count as absent.
-func (r specReader) fields(v specJSON, allowed ...string) (map[string]specJSON, error) {
+// allowed; members that are null count as absent, and so do empty strings
+// when every allowed member is of type string (a key's, not the file's
+// top level, whose members are a number and arrays).
+func (r specReader) fields(v specJSON, emptyIsAbsent bool, allowed ...string) (map[string]specJSON, error) {
 	if v.kind != "object" {
 		return nil, errors.New("not an object")
 	}
@@ -1108,7 +1110,7 @@ func (r specReader) fields(v specJSON, allowed ...string) (map[string]specJSON, 
 			}
 			return nil, errors.New("unknown member " + mem.name)
 		}
-		if mem.value.kind == "null" && !r.is("keyring-null-present") || mem.value.kind == "string" && mem.value.str == "" {
+		if mem.value.kind == "null" && !r.is("keyring-null-present") || emptyIsAbsent && mem.value.kind == "string" && mem.value.str == "" {
 			continue
 		}
 		m[mem.name] = mem.value
@@ -1136,7 +1138,7 @@ func (r specReader) parseKeyring(data []byte) (*specRing, error) {
 	if _, err := dec.Token(); err != io.EOF && !r.is("keyring-trailing") {
 		return nil, errors.New("data after the object")
 	}
-	f, err := r.fields(top, "version", "keys", "deleted")
+	f, err := r.fields(top, false, "version", "keys", "deleted")
 	if err != nil {
 		return nil, err
 	}
@@ -1172,7 +1174,7 @@ func (r specReader) parseKeyring(data []byte) (*specRing, error) {
 	}
 	active := false
 	for _, item := range keys.items {
-		kf, err := r.fields(item, "id", "state", "secret", "created", "activates_at", "retire_after")
+		kf, err := r.fields(item, true, "id", "state", "secret", "created", "activates_at", "retire_after")
 		if err != nil {
 			return nil, err
 		}

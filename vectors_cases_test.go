@@ -143,6 +143,8 @@ func vectorPayloadSpecs() []vectorSpec {
 			comment: "an array of 65536 zeros: the most elements an array may have"},
 		{name: "payload-cbor-array-65537", expect: "malformed", payload: vectorCBORArray(65537), maxLength: big,
 			comment: "an array of 65537 zeros: one element too many"},
+		{name: "payload-cbor-map-65536", expect: "ok", payload: vectorCBORMap(65536), maxLength: 1 << 19,
+			comment: "a map of 65536 pairs, text keys and null values: the most pairs a map may have"},
 		{name: "payload-cbor-map-65537", expect: "malformed", payload: vectorCBORMap(65537), maxLength: 1 << 19,
 			comment: "a map of 65537 pairs, text keys and null values: one pair too many"},
 		// CBOR: what is refused.
@@ -167,6 +169,8 @@ func vectorPayloadSpecs() []vectorSpec {
 			comment: `tag 1 (epoch time) around a text string, "x"`},
 		{name: "payload-cbor-tag1-bignum", expect: "malformed", payload: vectorHex("c1 c2 4101"),
 			comment: "tag 1 around a bignum, 2(h'01'): a bignum is not an integer of major type 0 or 1"},
+		{name: "payload-cbor-tag0-around-tag", expect: "malformed", payload: vectorHex("c0 d903e8 6178"),
+			comment: `tag 0 around tag 1000 around "x": a tag's content is the item right after it, not read through`},
 		{name: "payload-cbor-tag2-not-bytes", expect: "malformed", payload: vectorHex("c2 01"),
 			comment: "tag 2 (unsigned bignum) around an integer"},
 		{name: "payload-cbor-tag3-not-bytes", expect: "malformed", payload: vectorHex("c3 6178"),
@@ -179,6 +183,8 @@ func vectorPayloadSpecs() []vectorSpec {
 		{name: "payload-cbor-tags", expect: "ok",
 			payload: vectorHex("a4 6174 c0 74323032352d30362d30315431323a30303a30305a 6165 c1 1a683c40c0 6162 c2 420100 6175 d903e8 01"),
 			comment: `tags 0, 1, 2 and 1000: {"t": 0("2025-06-01T12:00:00Z"), "e": 1(1748779200), "b": 2(h'0100'), "u": 1000(1)}`},
+		{name: "payload-cbor-tag1-float", expect: "ok", payload: vectorHex("a2 6165 c1 fb41da0f1030200000 6168 c1 f93e00"),
+			comment: `tag 1 around floats: {"e": 1(1748779200.5), "h": 1(1.5)}, in double and half precision`},
 		{name: "payload-cbor-simple-values", expect: "ok", payload: vectorHex("86 f4 f5 f6 f7 e0 f8ff"),
 			comment: "[false, true, null, undefined, simple(0), simple(255)]"},
 		{name: "payload-cbor-floats", expect: "ok", payload: vectorHex("85 f97e00 f97c00 f98000 fa3fc00000 fb3ff199999999999a"),
@@ -340,6 +346,12 @@ func vectorKeyringSpecs(t testing.TB) []vectorSpec {
 			vectorEpoch, "c0ffee01", vectorRingJSON(t, []Key{keys[0], {ID: vkPending, State: KeyActive, Created: vectorDay(4, 1),
 				ActivatesAt: keys[0].ActivatesAt, secret: vectorSecret(vkPending)}}, nil)),
 
+		ok("keyring-valid-1-mib", "a valid file padded with spaces to 1048576 bytes, the most a file may have", vectorEpoch, "c0ffee01",
+			append(bytes.Clone(base), bytes.Repeat([]byte(" "), maxKeyringFile-len(base))...)),
+		bad("keyring-deleted-empty-string", `deleted "": an empty string where an array belongs is refused, not taken as absent`,
+			edit(`[
+    `+deleted+`
+  ]`, `""`)),
 		bad("keyring-too-large", "a valid file padded with spaces to 1048577 bytes, one over the limit",
 			append(bytes.Clone(base), bytes.Repeat([]byte(" "), maxKeyringFile+1-len(base))...)),
 		bad("keyring-second-value", "a second JSON value after the object", append(bytes.Clone(base), "{}\n"...)),
