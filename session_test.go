@@ -1464,3 +1464,28 @@ func TestShortestLifetimeSeals(t *testing.T) {
 		t.Fatalf("Token: %v", err)
 	}
 }
+
+// TestJSONCreatedIsWrittenAsAnInteger checks FORMAT.md's rule for a JSON
+// session's created: digits, with a minus sign or not, and nothing else.
+func TestJSONCreatedIsWrittenAsAnInteger(t *testing.T) {
+	ring := testRing(t)
+	c, _ := testCodec(t, ring, CodecConfig{Serializer: rawSerializer{}, MaxAge: 7 * 24 * time.Hour})
+	st, _ := newStore(t, ring, Config[map[string]any]{Serializer: JSON{}, Logger: slog.New(slog.DiscardHandler)})
+	sec := strconv.FormatInt(t0.Unix(), 10)
+	for text, opens := range map[string]bool{sec: true, sec + "e0": false, sec + "E0": false, sec + ".0": false, sec + ".5": false} {
+		b := []byte(`{"id":"AAAAAAAAAAAAAAAAAAAAAA==","created":` + text + `,"data":{"a":1}}`)
+		v, err := c.Encode(st.Name(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(&http.Cookie{Name: st.Name(), Value: v})
+		s, err := st.Load(r)
+		if opens && (err != nil || s.fresh) {
+			t.Errorf("created %s: err %v, fresh %v; want it opened", text, err, s.fresh)
+		}
+		if !opens && (!errors.Is(err, ErrMalformed) || !s.fresh) {
+			t.Errorf("created %s: err %v, fresh %v; want ErrMalformed and a fresh session", text, err, s.fresh)
+		}
+	}
+}
