@@ -871,7 +871,7 @@ func checkFastDecode(t testing.TB, data []byte, typ reflect.Type, mustTake bool)
 	hx := fastShort("%x", data)
 
 	// The reference is fxamacker/cbor with the rule CBOR{}.Deserialize
-	// adds to every decoding it makes (checkEpochTimes).
+	// adds to every decoding it makes (checkPayload).
 	want := reflect.New(typ)
 	refErr = decodeCBOR(m.dec, data, want.Interface())
 

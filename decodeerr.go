@@ -42,7 +42,7 @@ func decodeFailure(s Serializer, plain []byte, dst any) error {
 			// fxamacker/cbor reads tags 0 and 1 as times, even into an
 			// any: the payload is well-formed (FORMAT.md allows any
 			// text in tag 0 and any number in tag 1), but holds what Go
-			// reads as no time (checkEpochTimes).
+			// reads as no time (checkPayload).
 			e.Problem = "it holds a tag 0 or 1 (a time) whose content Go reads as no time: well-formed, " +
 				"but of no type Go's decoder reads"
 		}

@@ -52,7 +52,10 @@ const (
 // in an any decode to map[string]any, strings keep their bytes even when
 // they are not UTF-8 (the payload is authenticated: refusing them would
 // only make such a session seal and never open), and duplicate map keys,
-// indefinite lengths and nesting beyond MaxNesting are refused. A tag 1
+// indefinite lengths and nesting beyond MaxNesting are refused, in the
+// whole payload, the members that the destination has no field for
+// included (fxamacker/cbor skips those unread: they are walked once more,
+// only for payloads that leave the fast path below). A tag 1
 // (an epoch time, which Go's encoder never writes but another may) is
 // read as a time into a time.Time and into an any, except that one that
 // holds NaN, an infinity or more than 2^62 seconds either way is refused,

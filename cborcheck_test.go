@@ -1,6 +1,7 @@
 package cookiesession
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"math"
@@ -143,15 +144,15 @@ func TestLoadRefusesEpochTimeGoCannotHold(t *testing.T) {
 	}
 }
 
-// TestCheckEpochTimesOnAnyInput checks that the walk never panics and
-// ends on any bytes, well-formed or not, and on heads that claim far
-// more items than the input holds.
-func TestCheckEpochTimesOnAnyInput(t *testing.T) {
+// TestCheckPayloadOnAnyInput checks that the walk never panics and ends
+// on any bytes, well-formed or not, and on heads that claim far more items
+// than the input holds.
+func TestCheckPayloadOnAnyInput(t *testing.T) {
 	for _, in := range [][]byte{
 		nil, {}, fastHex("9b ffffffffffffffff"), fastHex("bb 7fffffffffffffff"), fastHex("bb ffffffffffffffff"),
 		fastHex("5b ffffffffffffffff"), fastHex("c1"), fastHex("c1 fb 00"), fastHex("1f"), fastHex("9f 01 ff"),
 	} {
-		if err := checkEpochTimes(in); err == nil {
+		if err := checkPayload(in); err == nil {
 			t.Errorf("% x: no error", in)
 		}
 	}
@@ -161,6 +162,100 @@ func TestCheckEpochTimesOnAnyInput(t *testing.T) {
 		for i := range b {
 			b[i] = byte(rng.Uint32())
 		}
-		_ = checkEpochTimes(b) // must return
+		_ = checkPayload(b) // must return
+	}
+}
+
+// TestCBORCheckOneCoversSkippedParts checks that FORMAT.md's check 1
+// holds in the parts of a payload that the destination has no field for,
+// which fxamacker/cbor skips without looking: a typed session opens a
+// payload only if a generic reader would call it valid.
+func TestCBORCheckOneCoversSkippedParts(t *testing.T) {
+	type known struct {
+		A int `cbor:"a"`
+	}
+	// {"a": 1, "z": <z>}
+	withZ := func(z string) []byte { return fastCat(fastHex("a2 61 61 01 61 7a"), fastHex(z)) }
+	for _, c := range []struct {
+		name string
+		z    string
+		ok   bool
+	}{
+		{"a map of other keys", "a2 61 6b 01 61 6a 02", true},
+		{"a tagged key beside the same text", "a2 d903e8 61 6b 01 61 6b 02", true},
+		{"an integer key beside its digits", "a2 01 01 61 31 02", true},
+		{"-1 beside 0", "a2 20 01 00 02", true},
+		{"tag 1000 around anything", "d903e8 a0", true},
+		{"a text key twice", "a2 61 6b 01 61 6b 02", false},
+		{"a text key twice, once in a long head", "a2 61 6b 01 78 01 6b 02", false},
+		{"an integer key twice", "a2 01 01 01 02", false},
+		{"an integer key twice, once in a long head", "a2 18 18 01 19 0018 02", false},
+		{"a key twice, deeper", "82 01 a1 61 78 a2 61 6b 01 61 6b 02", false},
+		{"a key twice in a map that is a key", "a1 a2 61 6b 01 61 6b 02 00", false},
+		{"tag 0 around an integer", "c0 01", false},
+		{"tag 0 around a tag", "c0 d903e8 61 78", false},
+		{"tag 1 around text", "c1 61 78", false},
+		{"tag 1 around a bignum", "c1 c2 41 01", false},
+		{"tag 2 around text", "c2 61 78", false},
+		{"tag 3 around an integer", "c3 01", false},
+		{"tag 1 around NaN", "c1 f9 7e00", false},
+	} {
+		in := withZ(c.z)
+		var v known
+		var m map[any]any
+		for i, err := range []error{CBOR{}.Deserialize(in, &v), decodeCBOR(cborDiagOnce(), in, &m)} {
+			if c.ok && err != nil {
+				t.Errorf("%s, destination %d: %v, want it read", c.name, i, err)
+			}
+			if !c.ok && err == nil {
+				t.Errorf("%s, destination %d: read, want it refused", c.name, i)
+			}
+		}
+	}
+	// A map of 65536 pairs, the most allowed, in the skipped member:
+	// sorted to find equal keys.
+	many := vectorCBORMap(maxElements)
+	var v known
+	if err := (CBOR{}).Deserialize(fastCat(fastHex("a2 61 61 01 61 7a"), many), &v); err != nil || v.A != 1 {
+		t.Errorf("a map of %d other keys: %v, %+v", maxElements, err, v)
+	}
+	// Its last key made equal to the one before it.
+	dup := bytes.Clone(many)
+	copy(dup[len(dup)-4:], dup[len(dup)-8:len(dup)-4])
+	if err := (CBOR{}).Deserialize(fastCat(fastHex("a2 61 61 01 61 7a"), dup), &v); !errors.Is(err, errPayloadRule) {
+		t.Errorf("a map of %d keys, two equal: %v, want errPayloadRule", maxElements, err)
+	}
+}
+
+// TestLoadAppliesCheckOneToUnknownMembers checks that a session whose
+// envelope carries a member this release does not know (as a later one
+// might add) is opened only when that member is valid, as a generic
+// reader would open it; and that such a session then opens.
+func TestLoadAppliesCheckOneToUnknownMembers(t *testing.T) {
+	ring := testRing(t)
+	c, _ := testCodec(t, ring, CodecConfig{Serializer: rawSerializer{}, MaxAge: 7 * 24 * time.Hour})
+	st, _ := newStore(t, ring, Config[struct{ A int }]{Logger: slog.New(slog.DiscardHandler)})
+	for member, opens := range map[string]bool{
+		"a2 61 6b 01 61 6a 02": true,
+		"a2 61 6b 01 61 6b 02": false, // a key twice
+		"c0 01":                false, // tag 0 around an integer
+	} {
+		// {1: id, 2: created, 3: {"A": 7}, 6: member}
+		b := fastCat(fastHex("a4 01 50"), make([]byte, sessionIDLen), fastHex("02 1a"),
+			[]byte{byte(t0.Unix() >> 24), byte(t0.Unix() >> 16), byte(t0.Unix() >> 8), byte(t0.Unix())},
+			fastHex("03 a1 61 41 07 06"), fastHex(member))
+		v, err := c.Encode(st.Name(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(&http.Cookie{Name: st.Name(), Value: v})
+		s, err := st.Load(r)
+		if opens && (err != nil || s.Get().A != 7) {
+			t.Errorf("member %s: err %v, data %+v; want it opened", member, err, s.Get())
+		}
+		if !opens && (!errors.Is(err, ErrMalformed) || !s.fresh) {
+			t.Errorf("member %s: err %v, fresh %v; want ErrMalformed and a fresh session", member, err, s.fresh)
+		}
 	}
 }
