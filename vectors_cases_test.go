@@ -62,13 +62,16 @@ func vectorSetLifetime(l uint32) func([]byte) {
 	return func(h []byte) { binary.BigEndian.PutUint32(h[15:19], l) }
 }
 
-// vectorCBORMap is a map of n pairs with distinct text keys of at most
-// two bytes (the empty key first) and null values.
+// vectorCBORMap is a map of n pairs with distinct text keys (the empty
+// key first) and null values.
 func vectorCBORMap(n int) []byte {
 	b := binary.BigEndian.AppendUint32([]byte{0xba}, uint32(n))
 	b = append(b, 0x60, 0xf6)
+	// The other keys are three printable ASCII characters each, distinct,
+	// and text that is UTF-8: a reader with no way to hold bytes that are
+	// not (a JavaScript string) keeps them apart too.
 	for i := range n - 1 {
-		b = append(b, 0x62, byte(i>>8), byte(i), 0xf6)
+		b = append(b, 0x63, byte('!'+i/(94*94)), byte('!'+i/94%94), byte('!'+i%94), 0xf6)
 	}
 	return b
 }

@@ -192,9 +192,23 @@ class Decoder {
       keys.push(k);
       vals.push(this.item(depth));
     }
-    if (!allText) return new Map(keys.map((k, i) => [k, vals[i]]));
+    // Keys that are different CBOR keys can still be one JavaScript key:
+    // text that is not UTF-8 decodes with U+FFFD, so "a\xff" and "a\xfe"
+    // (which Go keeps apart, and seals) are both "a\uFFFD"; a Map holds one
+    // of the float 1.0 and the integer 1, and one of two NaNs. Rather than
+    // keep the later value and lose the other without a word, the payload
+    // is refused: it is valid, but not one JavaScript can hold.
+    const lost = () => new MalformedError('two of a map\'s keys, different in CBOR, are one key in JavaScript ' +
+      '(text that is not UTF-8, which decodes to U+FFFD; the float 1.0 beside the integer 1; two NaNs): ' +
+      'the map cannot be held without losing a value');
+    if (!allText) {
+      const m = new Map(keys.map((k, i) => [k, vals[i]]));
+      if (m.size !== pairs) throw lost();
+      return m;
+    }
     const obj = {};
     for (let i = 0; i < pairs; i++) {
+      if (Object.hasOwn(obj, keys[i])) throw lost();
       // defineProperty, not assignment: a key "__proto__" is data, never
       // the object's prototype.
       Object.defineProperty(obj, keys[i], { value: vals[i], enumerable: true, writable: true, configurable: true });
