@@ -430,6 +430,11 @@ func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encod
 			return err
 		}
 	}
+	if ser == encJSON && v.CanInterface() {
+		if problem := jsonComesBackOther(v, p); problem != "" {
+			return &ValueError{Field: w.at(), Type: t.String(), Problem: problem}
+		}
+	}
 	if w.leaves {
 		if err := w.weighLeaf(v, p, ser); err != nil {
 			return err
@@ -526,6 +531,11 @@ func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encod
 			fv := v.Field(f.index)
 			if f.omitZero && omittedAsZero(fv, f.zeroBy) {
 				continue // not written: nothing of it to look at, or to weigh
+			}
+			if f.omit && !f.plan.custom {
+				if empty, sure := emptyByKind(fv); empty && sure {
+					continue // left out by omitempty, as by omitzero above
+				}
 			}
 			if !f.written && ser != encOther && fv.Kind() == reflect.Pointer && !fv.IsNil() && fv.Elem().Kind() == reflect.Struct &&
 				!writesAField(fv.Elem(), ser, 0) {
@@ -838,6 +848,44 @@ func checkBigFloat(f *big.Float, w *sealWalk, ser encoder) error {
 			"precision, as another number: keep its text (f.Text('g', -1)) in a string field, or use the CBOR serializer with a big.Int"}
 	}
 	return nil
+}
+
+// jsonComesBackOther says how v, written by encoding/json, would come back
+// as another value, or returns "". Three kinds of value do, each a value
+// encoding/json writes in a form of its own rather than as it is:
+//
+//   - an empty json.Number, written as 0 (and read back as "0");
+//   - a json.RawMessage, written compacted, and when nil as null, which
+//     decodes into it as the four bytes "null";
+//   - a slice that writes itself as text or JSON, empty but not nil (a
+//     net.IP{}), when its unmarshaler reads the empty text back as nil.
+//
+// A field that omitempty leaves out is not written, and not checked here.
+func jsonComesBackOther(v reflect.Value, p *roundTripPlan) string {
+	switch t := v.Type(); {
+	case t == jsonNumberType:
+		if v.String() == "" {
+			return "an empty json.Number is written as 0 and comes back as \"0\": leave it out (omitempty), or hold a number"
+		}
+	case t == rawMessageType:
+		raw := v.Bytes()
+		if raw == nil {
+			return "a nil json.RawMessage is written as null and comes back as the text null: leave it out (omitempty), " +
+				"or hold json.RawMessage(\"null\")"
+		}
+		var b bytes.Buffer
+		if json.Compact(&b, raw) == nil && !bytes.Equal(b.Bytes(), raw) {
+			return "encoding/json writes a json.RawMessage compacted, so this one, with spaces or line breaks between " +
+				"its tokens, comes back as other bytes: hold it compacted (json.Compact)"
+		}
+	case t.Kind() == reflect.Slice && p.callsJSON != nil && !v.IsNil() && v.Len() == 0:
+		enc, err := json.Marshal(v.Interface())
+		back := reflect.New(t)
+		if err == nil && json.Unmarshal(enc, back.Interface()) == nil && back.Elem().IsNil() {
+			return "it is empty but not nil, and what it writes of itself comes back nil: hold nil instead"
+		}
+	}
+	return ""
 }
 
 // hasOption reports whether opts, a struct tag's options after its name,
@@ -1370,6 +1418,8 @@ var (
 	cborMarshalerType   = reflect.TypeFor[cbor.Marshaler]()
 	bigIntType          = reflect.TypeFor[big.Int]()
 	bigFloatType        = reflect.TypeFor[big.Float]()
+	jsonNumberType      = reflect.TypeFor[json.Number]()
+	rawMessageType      = reflect.TypeFor[json.RawMessage]()
 )
 
 // selfLost reports whether ser's encoder ignores the marshaler of a

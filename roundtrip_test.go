@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
@@ -533,6 +534,18 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 		{"a big.Float of 2^(2^24)/JSON", JSON{}, &withPrice{new(big.Float).SetMantExp(big.NewFloat(0.5), 1<<24)}, "Price"},
 		{"keys that write one text/JSON", JSON{}, &withCounts{map[foldedKey]int{{"A"}: 1, {"a"}: 2}}, "Counts"},
 		{"keys that write two texts/JSON", JSON{}, &withCounts{map[foldedKey]int{{"a"}: 1, {"b"}: 2}}, ""},
+		{"an empty json.Number/JSON", JSON{}, &withJSONParts{N: ""}, "N"},
+		{"an empty json.Number/CBOR, which writes text", CBOR{}, &withJSONParts{N: ""}, ""},
+		{"an empty json.Number left out/JSON", JSON{}, &withJSONParts{N: "1", Opt: "", Raw: json.RawMessage(`1`)}, ""},
+		{"a json.Number in an any/JSON", JSON{}, &withJSONParts{N: "1", Any: json.Number("")}, "Any"},
+		{"a nil json.RawMessage/JSON", JSON{}, &withJSONParts{N: "1", Raw: nil}, "Raw"},
+		{"a json.RawMessage with spaces/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`{"a": 1}`)}, "Raw"},
+		{"a compact json.RawMessage/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`{"a":1}`)}, ""},
+		{"a json.RawMessage in a map/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`),
+			Raws: map[string]json.RawMessage{"x": json.RawMessage("[1, 2]")}}, "Raws[…]"},
+		{"an empty net.IP/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`), IP: net.IP{}}, "IP"},
+		{"a nil net.IP/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`), IP: nil}, ""},
+		{"an empty net.IP/CBOR, which writes bytes", CBOR{}, &withJSONParts{N: "1", IP: net.IP{}}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -561,6 +574,16 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withJSONParts holds the types encoding/json writes in forms of their own.
+type withJSONParts struct {
+	N    json.Number
+	Opt  json.Number `json:",omitempty"`
+	Any  any
+	Raw  json.RawMessage
+	Raws map[string]json.RawMessage `json:",omitempty"`
+	IP   net.IP
 }
 
 type nilLeaves struct {

@@ -162,7 +162,13 @@ func (CBOR) Deserialize(src []byte, dst any) error {
 // comes back as its text (base64, RFC 3339), as encoding/json writes it;
 // typed fields come back as they were. Nesting beyond MaxNesting is
 // refused before decoding starts. A string that is not UTF-8, which JSON
-// cannot hold, is refused when it is sealed; CBOR keeps its bytes.
+// cannot hold, is refused when it is sealed; CBOR keeps its bytes. So is
+// what encoding/json writes in a form that comes back as another value:
+// an empty json.Number (written 0), a nil json.RawMessage (written null,
+// read back as the text null) or one that is not compact (written
+// compacted), and a slice that writes itself as text, empty but not nil,
+// which its unmarshaler reads back as nil (a net.IP{}); as a field tagged
+// omitempty each is left out, and seals.
 type JSON struct{}
 
 var _ Serializer = JSON{}
