@@ -122,12 +122,7 @@ func TestLoadRefusesEpochTimeGoCannotHold(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := c.Encode(typed.Name(), b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := httptest.NewRequest("GET", "/", nil)
-		r.AddCookie(&http.Cookie{Name: typed.Name(), Value: v})
+		r := requestCarrying(t, c, typed.Name(), b)
 		s1, err1 := typed.Load(r)
 		s2, err2 := untyped.Load(r)
 		for i, err := range []error{err1, err2} {
@@ -244,13 +239,7 @@ func TestLoadAppliesCheckOneToUnknownMembers(t *testing.T) {
 		b := fastCat(fastHex("a4 01 50"), make([]byte, sessionIDLen), fastHex("02 1a"),
 			[]byte{byte(t0.Unix() >> 24), byte(t0.Unix() >> 16), byte(t0.Unix() >> 8), byte(t0.Unix())},
 			fastHex("03 a1 61 41 07 06"), fastHex(member))
-		v, err := c.Encode(st.Name(), b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := httptest.NewRequest("GET", "/", nil)
-		r.AddCookie(&http.Cookie{Name: st.Name(), Value: v})
-		s, err := st.Load(r)
+		s, err := st.Load(requestCarrying(t, c, st.Name(), b))
 		if opens && (err != nil || s.Get().A != 7) {
 			t.Errorf("member %s: err %v, data %+v; want it opened", member, err, s.Get())
 		}
@@ -258,4 +247,18 @@ func TestLoadAppliesCheckOneToUnknownMembers(t *testing.T) {
 			t.Errorf("member %s: err %v, fresh %v; want ErrMalformed and a fresh session", member, err, s.fresh)
 		}
 	}
+}
+
+// requestCarrying is a request whose session cookie, name, holds payload
+// sealed as it is by c (a codec of rawSerializer): what a peer holding
+// the keys may have written.
+func requestCarrying(t *testing.T, c *Codec, name string, payload []byte) *http.Request {
+	t.Helper()
+	v, err := c.Encode(name, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: name, Value: v})
+	return r
 }

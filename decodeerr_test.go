@@ -180,13 +180,7 @@ func TestDecodeErrorOfTimeTagThatIsNoTime(t *testing.T) {
 	}
 	c, _ := testCodec(t, ring, CodecConfig{Serializer: rawSerializer{}, MaxAge: 7 * 24 * time.Hour})
 	st, _ := newStore(t, ring, Config[map[string]any]{Logger: slog.New(slog.DiscardHandler)})
-	v, err := c.Encode(st.Name(), b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := httptest.NewRequest("GET", "/", nil)
-	r.AddCookie(&http.Cookie{Name: st.Name(), Value: v})
-	s, err := st.Load(r)
+	s, err := st.Load(requestCarrying(t, c, st.Name(), b))
 	var de *DecodeError
 	if !errors.As(err, &de) || !strings.Contains(de.Problem, "whose content Go reads as no time") || strings.Contains(err.Error(), "hello-secret") {
 		t.Errorf("err %v, want a DecodeError about the time tag, quoting nothing", err)

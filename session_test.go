@@ -1474,13 +1474,7 @@ func TestJSONCreatedIsWrittenAsAnInteger(t *testing.T) {
 	sec := strconv.FormatInt(t0.Unix(), 10)
 	for text, opens := range map[string]bool{sec: true, sec + "e0": false, sec + "E0": false, sec + ".0": false, sec + ".5": false} {
 		b := []byte(`{"id":"AAAAAAAAAAAAAAAAAAAAAA==","created":` + text + `,"data":{"a":1}}`)
-		v, err := c.Encode(st.Name(), b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := httptest.NewRequest("GET", "/", nil)
-		r.AddCookie(&http.Cookie{Name: st.Name(), Value: v})
-		s, err := st.Load(r)
+		s, err := st.Load(requestCarrying(t, c, st.Name(), b))
 		if opens && (err != nil || s.fresh) {
 			t.Errorf("created %s: err %v, fresh %v; want it opened", text, err, s.fresh)
 		}
