@@ -333,6 +333,10 @@ func vectorSpecs(t testing.TB) []vectorSpec {
 			comment: "sealed under a key since revoked"},
 		{name: "retired-past-retire-after", expect: "revoked-key", key: vkRetiredPast, issued: vectorDay(5, 10), lifetime: 60 * 24 * time.Hour,
 			comment: "sealed under a retired key whose retire_after has passed"},
+		{name: "retired-at-retire-after", expect: "revoked-key", key: vkRetired, issued: vectorDay(7, 1).Add(-time.Hour),
+			now: vectorDay(7, 1), comment: "sealed under a retired key, opened at its retire_after exactly: it opens nothing from then"},
+		{name: "valid-retired-key-last-nanosecond", expect: "ok", key: vkRetired, issued: vectorDay(7, 1).Add(-time.Hour),
+			now: vectorDay(7, 1).Add(-time.Nanosecond), comment: "sealed under a retired key, opened a nanosecond before its retire_after"},
 
 		// Encoding and length.
 		{name: "empty", expect: "malformed", edit: func(string) string { return "" }, comment: "an empty value"},
