@@ -3,9 +3,12 @@ package cookiesession
 import (
 	"bytes"
 	"cmp"
+	"encoding/hex"
 	"errors"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // What every decoding of a CBOR payload by fxamacker/cbor is checked for
@@ -48,21 +51,26 @@ type checkFrame struct {
 	keys  int // where its keys start in checker.keys
 }
 
-// checkKey is a key of a map being walked that duplicates could match:
-// an integer (major 0 or 1, arg its argument) or a text string (major 3,
-// its bytes b[start:end]). Keys of other types, and tagged keys, are
-// values of their own, which check 1 does not compare.
+// checkKey is a key of a map being walked: an integer (major 0 or 1, arg
+// its argument) or a text string (major 3, its bytes b[start:end]), the
+// keys of nearly every map, compared without allocating; or any other
+// key (major keyOther), compared by id, its identity (keyIdentity).
 type checkKey struct {
 	major      byte
 	arg        uint64
 	start, end int
+	id         string
 }
+
+// keyOther marks a checkKey of another type than an integer or text.
+const keyOther = 0xff
 
 // checkPayload reports errPayloadRule or errEpochTime when b, one CBOR
 // data item that the decoder took, holds
 //
-//   - two equal keys in one map: two text strings of the same bytes, or
-//     two integers of the same value, however long their heads;
+//   - two equal keys in one map: two text strings of the same bytes, two
+//     integers of the same value, however long their heads, or two keys
+//     of another type of the same identity (keyIdentity);
 //   - a tag 0 around anything but a text string, a tag 1 around anything
 //     but an integer or a float, a tag 2 or 3 around anything but a byte
 //     string (a tag's content is the data item right after its head);
@@ -104,6 +112,7 @@ func (c *checker) walk() error {
 		}
 		isKey := f.isMap && f.left%2 == 0
 		f.left--
+		start := c.off
 		major, info, arg, err := c.head()
 		if err != nil {
 			return err
@@ -114,12 +123,24 @@ func (c *checker) walk() error {
 				return err
 			}
 		}
-		if isKey && !taggedKey && (major <= 1 || major == 3) {
+		switch {
+		case !isKey || taggedKey:
+		case major <= 1 || major == 3:
 			k := checkKey{major: major, arg: arg}
 			if major == 3 {
 				k.start, k.end = c.off, c.off+int(min(arg, uint64(len(c.b)-c.off)))
 			}
 			c.keys = append(c.keys, k)
+		default:
+			// A key of another type, a tagged one included: by the
+			// value it decodes to, read from its head once more.
+			id, comparable, err := keyIdentity(c.b, start, 0)
+			if err != nil {
+				return err
+			}
+			if comparable {
+				c.keys = append(c.keys, checkKey{major: keyOther, id: id})
+			}
 		}
 		taggedKey = false
 		switch major {
@@ -204,30 +225,33 @@ func tagContent(tag uint64, major, info byte, arg uint64) error {
 // epochFits reports whether the content of a tag 1, an integer or a
 // float, names an instant time.Time holds.
 func epochFits(major, info byte, arg uint64) bool {
-	var f float64
-	switch {
-	case major == 0: // 0 to 2^64-1
+	switch major {
+	case 0: // 0 to 2^64-1
 		return arg <= maxEpochSeconds
-	case major == 1: // -1-arg
+	case 1: // -1-arg
 		return arg < maxEpochSeconds
-	case info == 25: // half precision: every finite one fits
-		return arg&0x7c00 != 0x7c00
-	case info == 26:
-		f = float64(math.Float32frombits(uint32(arg)))
-	default:
-		f = math.Float64frombits(arg)
 	}
 	// NaN fails both comparisons.
+	f := floatOf(info, arg)
 	return f >= -maxEpochSeconds && f <= maxEpochSeconds
 }
 
 // hasEqualKeys reports whether two of keys are equal: the same integer,
-// or text strings of the same bytes. A few are compared pairwise; more
-// are sorted, in place (the caller drops them after).
+// text strings of the same bytes, or other keys of the same identity. A
+// few are compared pairwise; more are sorted, in place (the caller drops
+// them after).
 func hasEqualKeys(b []byte, keys []checkKey) bool {
 	eq := func(x, y checkKey) bool {
-		return x.major == y.major && (x.major != 3 && x.arg == y.arg ||
-			x.major == 3 && bytes.Equal(b[x.start:x.end], b[y.start:y.end]))
+		if x.major != y.major {
+			return false
+		}
+		switch x.major {
+		case 3:
+			return bytes.Equal(b[x.start:x.end], b[y.start:y.end])
+		case keyOther:
+			return x.id == y.id
+		}
+		return x.arg == y.arg
 	}
 	if len(keys) <= 8 {
 		for i := range keys {
@@ -240,10 +264,16 @@ func hasEqualKeys(b []byte, keys []checkKey) bool {
 		return false
 	}
 	slices.SortFunc(keys, func(x, y checkKey) int {
-		if c := cmp.Compare(x.major, y.major); c != 0 || x.major != 3 {
-			return cmp.Or(c, cmp.Compare(x.arg, y.arg))
+		if c := cmp.Compare(x.major, y.major); c != 0 {
+			return c
 		}
-		return bytes.Compare(b[x.start:x.end], b[y.start:y.end])
+		switch x.major {
+		case 3:
+			return bytes.Compare(b[x.start:x.end], b[y.start:y.end])
+		case keyOther:
+			return strings.Compare(x.id, y.id)
+		}
+		return cmp.Compare(x.arg, y.arg)
 	})
 	for i := 1; i < len(keys); i++ {
 		if eq(keys[i-1], keys[i]) {
@@ -251,6 +281,153 @@ func hasEqualKeys(b []byte, keys []checkKey) bool {
 		}
 	}
 	return false
+}
+
+// keyIdentity names the map key whose item starts at b[off], by the value
+// it decodes to, whatever its encoding: two keys are equal exactly when
+// their identities are (FORMAT.md, Payload), as the Node.js package names
+// them (js/src/cbor.js, keyIdentity). Integers by value; text and byte
+// strings by their bytes; floats of any size by value, apart from
+// integers, with -0.0 equal to 0.0; a key holding a NaN equals none
+// (comparable is false), as a NaN equals nothing; bignums (tags 2 and 3)
+// by value, apart from integers; other tags by number and content; arrays
+// element by element; maps by their pairs in any order; simple values by
+// number, null and undefined being one (both nil in Go). It is called for
+// keys other than integers and text only, and recurses at most as deep as
+// the payload nests (the decoder bounds that at MaxNesting).
+func keyIdentity(b []byte, off, depth int) (id string, comparable bool, err error) {
+	var sb strings.Builder
+	c := checker{b: b, off: off}
+	comparable, err = c.identity(&sb, depth)
+	return sb.String(), comparable, err
+}
+
+func (c *checker) identity(sb *strings.Builder, depth int) (bool, error) {
+	if depth > 2*MaxNesting+2 {
+		return false, errPayloadRule // deeper than the decoder allows
+	}
+	major, info, arg, err := c.head()
+	if err != nil {
+		return false, err
+	}
+	// bytesOf takes the n bytes of a string's content.
+	bytesOf := func(n uint64) ([]byte, error) {
+		if n > uint64(len(c.b)-c.off) {
+			return nil, errPayloadRule
+		}
+		c.off += int(n)
+		return c.b[c.off-int(n) : c.off], nil
+	}
+	switch major {
+	case 0:
+		sb.WriteString("i" + strconv.FormatUint(arg, 10) + ";")
+	case 1: // -1-arg: named by arg, apart from the integers of major 0
+		sb.WriteString("i-" + strconv.FormatUint(arg, 10) + ";")
+	case 2, 3:
+		s, err := bytesOf(arg)
+		if err != nil {
+			return false, err
+		}
+		sb.WriteString(string("bt"[major-2]) + hex.EncodeToString(s) + ";")
+	case 4, 5:
+		n := arg
+		if major == 5 {
+			n = min(arg, math.MaxUint64/2) * 2
+		}
+		if n > uint64(len(c.b)-c.off) {
+			return false, errPayloadRule
+		}
+		comparable := true
+		var parts []string
+		for i := range n {
+			var part strings.Builder
+			ok, err := c.identity(&part, depth+1)
+			if err != nil {
+				return false, err
+			}
+			comparable = comparable && ok
+			if major == 5 && i%2 == 1 {
+				parts[len(parts)-1] += part.String() // a pair: its key, then its value
+			} else {
+				parts = append(parts, part.String())
+			}
+		}
+		if major == 5 {
+			slices.Sort(parts) // its pairs in any order
+			sb.WriteString("m{" + strings.Join(parts, "") + "}")
+		} else {
+			sb.WriteString("a[" + strings.Join(parts, "") + "]")
+		}
+		return comparable, nil
+	case 6:
+		if arg == 2 || arg == 3 {
+			// A bignum, by its value without leading zero bytes: tag 2
+			// holds it, tag 3 is -1 less it, so the two never meet.
+			m, _, n, err := c.head()
+			if err != nil || m != 2 {
+				return false, errPayloadRule
+			}
+			s, err := bytesOf(n)
+			if err != nil {
+				return false, err
+			}
+			sign := "n+"
+			if arg == 3 {
+				sign = "n-"
+			}
+			sb.WriteString(sign + hex.EncodeToString(bytes.TrimLeft(s, "\x00")) + ";")
+			return true, nil
+		}
+		sb.WriteString("g" + strconv.FormatUint(arg, 10) + "(")
+		ok, err := c.identity(sb, depth+1)
+		sb.WriteString(")")
+		return ok, err
+	default:
+		switch {
+		case info >= 25 && info <= 27:
+			f := floatOf(info, arg)
+			if math.IsNaN(f) {
+				return false, nil // a NaN equals nothing
+			}
+			if f == 0 {
+				f = 0 // -0.0 is 0.0
+			}
+			sb.WriteString("f" + strconv.FormatUint(math.Float64bits(f), 16) + ";")
+		case arg == 23: // undefined: one key with null
+			sb.WriteString("s22;")
+		default:
+			sb.WriteString("s" + strconv.FormatUint(arg, 10) + ";")
+		}
+	}
+	return true, nil
+}
+
+// floatOf is the value of a float of additional information info (25, 26
+// or 27: half, single or double precision) and bits arg.
+func floatOf(info byte, arg uint64) float64 {
+	switch info {
+	case 25:
+		sign, exp, frac := arg>>15&1, int(arg>>10&0x1f), float64(arg&0x3ff)
+		var f float64
+		switch exp {
+		case 0: // subnormal, or zero
+			f = math.Ldexp(frac, -24)
+		case 0x1f:
+			f = math.Inf(1)
+			if frac != 0 {
+				f = math.NaN()
+			}
+		default:
+			f = math.Ldexp(frac+0x400, exp-25)
+		}
+		if sign == 1 {
+			f = -f
+		}
+		return f
+	case 26:
+		return float64(math.Float32frombits(uint32(arg)))
+	}
+	return math.Float64frombits(arg)
 }
 
 // decodeCBOR decodes b with dec into dst, then refuses what checkPayload

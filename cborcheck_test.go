@@ -207,6 +207,49 @@ func TestCBORCheckOneCoversSkippedParts(t *testing.T) {
 			}
 		}
 	}
+	// Keys of other types, equal by the values they decode to (FORMAT.md:
+	// whatever their encodings), as the Node.js package compares them.
+	for _, c := range []struct {
+		name string
+		z    string
+		ok   bool
+	}{
+		{"null twice", "a2 f6 00 f6 00", false},
+		{"null and undefined", "a2 f6 00 f7 00", false},
+		{"true twice", "a2 f5 00 f5 00", false},
+		{"simple(32) twice", "a2 f820 00 f820 00", false},
+		{"1.0 in half and in double precision", "a2 f93c00 00 fb3ff0000000000000 00", false},
+		{"-0.0 and 0.0", "a2 f98000 00 f90000 00", false},
+		{"a byte string twice", "a2 41 61 00 58 01 61 00", false},
+		{"an empty array twice", "a2 80 00 80 00", false},
+		{"[1] twice, once in a long head", "a2 81 01 00 81 18 01 00", false},
+		{"one map in two orders", "a2 a2 61 61 01 61 62 02 00 a2 61 62 02 61 61 01 00", false},
+		{"a tagged text twice", "a2 d903e8 61 61 00 d903e8 61 61 00", false},
+		{"tag 100 in one byte and in two", "a2 d8 64 01 00 d9 0064 01 00", false},
+		{"a bignum twice", "a2 c2 40 00 c2 40 00", false},
+		{"a bignum with a leading zero byte", "a2 c2 41 01 00 c2 42 0001 00", false},
+		{"two NaNs", "a2 f9 7e00 00 fb 7ff8000000000000 00", true},
+		{"[NaN] twice", "a2 81 f97e00 00 81 f97e00 00", true},
+		{"1.0 beside 1", "a2 f93c00 00 01 00", true},
+		{"[1.0] beside [1]", "a2 81 f93c00 00 81 01 00", true},
+		{"the bignum 1 beside 1", "a2 c2 41 01 00 01 00", true},
+		{"the bignum -1 beside -1", "a2 c3 40 00 20 00", true},
+		{"bignums 1 and -2", "a2 c2 41 01 00 c3 41 01 00", true},
+		{"bytes beside text", "a2 41 61 00 61 61 00", true},
+		{"false beside true", "a2 f4 00 f5 00", true},
+		{"tags 100 and 101 around one value", "a2 d864 01 00 d865 01 00", true},
+		{"tag 100 around two values", "a2 d864 01 00 d864 02 00", true},
+		{"maps of other values", "a2 a1 61 61 01 00 a1 61 61 02 00", true},
+	} {
+		var v known
+		err := CBOR{}.Deserialize(withZ(c.z), &v)
+		if c.ok && err != nil {
+			t.Errorf("keys %s: %v, want it read", c.name, err)
+		}
+		if !c.ok && !errors.Is(err, errPayloadRule) {
+			t.Errorf("keys %s: %v, want errPayloadRule", c.name, err)
+		}
+	}
 	// A map of 65536 pairs, the most allowed, in the skipped member:
 	// sorted to find equal keys.
 	many := vectorCBORMap(maxElements)
