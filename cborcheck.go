@@ -80,7 +80,9 @@ const keyOther = 0xff
 // The walk is bounded by b, not by what its heads claim: each data item
 // takes at least one byte, a head that claims more items or bytes than
 // are left ends it with an error, and so does nesting deeper than the
-// decoder allows. It never recurses.
+// decoder allows. It does not recurse; keyIdentity, for the rare key of
+// another type, recurses as deep as that key nests, and reads each part
+// of it once for each key it is inside (at most MaxNesting times).
 func checkPayload(b []byte) error {
 	c := checker{b: b}
 	return c.walk()
