@@ -532,10 +532,11 @@ func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encod
 			if f.omitZero && omittedAsZero(fv, f.zeroBy) {
 				continue // not written: nothing of it to look at, or to weigh
 			}
-			if f.omit && !f.plan.custom {
-				if empty, sure := emptyByKind(fv); empty && sure {
-					continue // left out by omitempty, as by omitzero above
-				}
+			if empty, sure := emptyByKind(fv); f.omit && !f.plan.custom && empty && sure && fv.IsZero() {
+				// Left out by omitempty and by omitzero alike (a nil
+				// slice, an empty string, a zero number), as by omitzero
+				// above; an empty slice that is not nil omitzero writes.
+				continue
 			}
 			if !f.written && ser != encOther && fv.Kind() == reflect.Pointer && !fv.IsNil() && fv.Elem().Kind() == reflect.Struct &&
 				!writesAField(fv.Elem(), ser, 0) {
@@ -861,7 +862,12 @@ func checkBigFloat(f *big.Float, w *sealWalk, ser encoder) error {
 //     net.IP{}), when its unmarshaler reads the empty text back as nil.
 //
 // A field that omitempty leaves out is not written, and not checked here.
-func jsonComesBackOther(v reflect.Value, p *roundTripPlan) string {
+func jsonComesBackOther(v reflect.Value, p *roundTripPlan) (problem string) {
+	defer func() {
+		if recover() != nil {
+			problem = "" // a method of the value panicked: the encoder's call reports it
+		}
+	}()
 	switch t := v.Type(); {
 	case t == jsonNumberType:
 		if v.String() == "" {

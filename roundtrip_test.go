@@ -546,6 +546,8 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 		{"an empty net.IP/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`), IP: net.IP{}}, "IP"},
 		{"a nil net.IP/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`), IP: nil}, ""},
 		{"an empty net.IP/CBOR, which writes bytes", CBOR{}, &withJSONParts{N: "1", IP: net.IP{}}, ""},
+		{"an empty net.IP under omitzero, which writes it/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`), ZeroIP: net.IP{}}, "ZeroIP"},
+		{"a nil net.IP under omitzero/JSON", JSON{}, &withJSONParts{N: "1", Raw: json.RawMessage(`1`)}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -578,12 +580,13 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 
 // withJSONParts holds the types encoding/json writes in forms of their own.
 type withJSONParts struct {
-	N    json.Number
-	Opt  json.Number `json:",omitempty"`
-	Any  any
-	Raw  json.RawMessage
-	Raws map[string]json.RawMessage `json:",omitempty"`
-	IP   net.IP
+	N      json.Number
+	Opt    json.Number `json:",omitempty"`
+	Any    any
+	Raw    json.RawMessage
+	Raws   map[string]json.RawMessage `json:",omitempty"`
+	IP     net.IP
+	ZeroIP net.IP `json:",omitzero"`
 }
 
 type nilLeaves struct {
