@@ -6,9 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // What every decoding of a CBOR payload by fxamacker/cbor is checked for
@@ -93,6 +96,10 @@ type checker struct {
 	off   int
 	stack []checkFrame
 	keys  []checkKey
+	// farTime is set when the payload holds, untagged, NaN, an infinity,
+	// or a number of more than maxEpochSeconds either way: what decodeCBOR
+	// then looks for in the times it decoded (wrappedTime).
+	farTime bool
 }
 
 func (c *checker) walk() error {
@@ -124,6 +131,8 @@ func (c *checker) walk() error {
 			if err := tagContent(tag, major, info, arg); err != nil {
 				return err
 			}
+		} else if !c.farTime && (major <= 1 || major == 7 && info >= 25 && info <= 27) && !epochFits(major, info, arg) {
+			c.farTime = true // a number no time.Time holds, should one be read from it
 		}
 		switch {
 		case !isKey || taggedKey:
@@ -434,9 +443,106 @@ func floatOf(info byte, arg uint64) float64 {
 
 // decodeCBOR decodes b with dec into dst, then refuses what checkPayload
 // refuses: every decoding of a payload by fxamacker/cbor goes through it.
+//
+// fxamacker/cbor also reads an untagged number into a time.Time, as Unix
+// seconds, and there -2^63, or 2^63 as a float, opens as a date in the
+// year 292,277,026,596: another instant than the one written. The walk
+// notes a number beyond maxEpochSeconds, and only then are the times that
+// dst holds looked at (wrappedTime), so that no other payload pays for it.
 func decodeCBOR(dec interface{ Unmarshal([]byte, any) error }, b []byte, dst any) error {
 	if err := dec.Unmarshal(b, dst); err != nil {
 		return err
 	}
-	return checkPayload(b)
+	c := checker{b: b}
+	if err := c.walk(); err != nil {
+		return err
+	}
+	if c.farTime && holdsTime(reflect.TypeOf(dst)) && wrappedTime(reflect.ValueOf(dst), 0) {
+		return errEpochTime
+	}
+	return nil
+}
+
+// holdsTime reports whether values of t can hold a time.Time that an
+// untagged number decodes into: in a field, an element, a map's value or
+// through a pointer (an any holds a time only from a tag, which the walk
+// bounds). Cached per type.
+func holdsTime(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	if v, ok := holdsTimeCache.Load(t); ok {
+		return v.(bool)
+	}
+	h := holdsTimeIn(t, map[reflect.Type]bool{})
+	holdsTimeCache.Store(t, h)
+	return h
+}
+
+var holdsTimeCache sync.Map // reflect.Type → bool
+
+func holdsTimeIn(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if t == timeType {
+		return true
+	}
+	if seen[t] {
+		return false // a type that holds itself: looked at further out
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return holdsTimeIn(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); (f.IsExported() || f.Anonymous) && holdsTimeIn(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wrappedTime reports whether v, just decoded, holds a time.Time more
+// than maxEpochSeconds from 1970, which no RFC 3339 text and no tag 1
+// that the walk let through can give: one a number wrapped around into.
+// A decoded value shares no pointer and holds no cycle; depth bounds the
+// walk all the same.
+func wrappedTime(v reflect.Value, depth int) bool {
+	if depth > 4*(MaxNesting+1) || !v.IsValid() {
+		return false
+	}
+	t := v.Type()
+	if t == timeType {
+		if !v.CanInterface() {
+			return false
+		}
+		sec := v.Interface().(time.Time).Unix()
+		return sec > maxEpochSeconds || sec < -maxEpochSeconds
+	}
+	if !holdsTime(t) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return !v.IsNil() && wrappedTime(v.Elem(), depth+1)
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if wrappedTime(v.Index(i), depth+1) {
+				return true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if wrappedTime(it.Value(), depth+1) {
+				return true
+			}
+		}
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if wrappedTime(v.Field(i), depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }

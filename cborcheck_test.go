@@ -305,3 +305,44 @@ func requestCarrying(t *testing.T, c *Codec, name string, payload []byte) *http.
 	r.AddCookie(&http.Cookie{Name: name, Value: v})
 	return r
 }
+
+// TestCBORUntaggedSecondsBeyondTimeAreRefused checks that an untagged
+// number where a time.Time is read, which fxamacker/cbor reads as Unix
+// seconds, is held to tag 1's bounds: -2^63, or 2^63 as a float, opened as
+// a date in the year 292,277,026,596 before; 2^62 either way still opens,
+// and a far number in a field of another type is no concern of times.
+func TestCBORUntaggedSecondsBeyondTimeAreRefused(t *testing.T) {
+	type timed struct {
+		F float64                 `cbor:"f"`
+		T time.Time               `cbor:"t"`
+		P *time.Time              `cbor:"p"`
+		L []struct{ T time.Time } `cbor:"l"`
+		M map[string]time.Time    `cbor:"m"`
+	}
+	for _, c := range []struct {
+		name, hex string
+		ok        bool
+	}{
+		{"2^62 seconds", "a1 61 74 1b 4000000000000000", true},
+		{"-2^62 seconds", "a1 61 74 3b 3fffffffffffffff", true},
+		{"1.5 seconds", "a1 61 74 f9 3e00", true},
+		{"a far float in a float field", "a2 61 66 fb 7fefffffffffffff 61 74 00", true},
+		{"NaN in a float field", "a2 61 66 f9 7e00 61 74 00", true},
+		{"-2^63 seconds", "a1 61 74 3b 7fffffffffffffff", false},
+		{"2^63 as a double", "a1 61 74 fb 43e0000000000000", false},
+		{"-2^63 as a double", "a1 61 74 fb c3e0000000000000", false},
+		{"2^62+1 seconds", "a1 61 74 1b 4000000000000001", false},
+		{"through a pointer", "a1 61 70 3b 7fffffffffffffff", false},
+		{"in a slice of records", "a1 61 6c 82 a1 61 54 00 a1 61 54 3b 7fffffffffffffff", false},
+		{"in a map", "a1 61 6d a1 61 6b 3b 7fffffffffffffff", false},
+	} {
+		var v timed
+		err := CBOR{}.Deserialize(fastHex(c.hex), &v)
+		if c.ok && err != nil {
+			t.Errorf("%s: %v, want it read", c.name, err)
+		}
+		if !c.ok && !errors.Is(err, errEpochTime) {
+			t.Errorf("%s: %v (T %v), want errEpochTime", c.name, err, v.T)
+		}
+	}
+}

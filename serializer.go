@@ -59,7 +59,10 @@ const (
 // (an epoch time, which Go's encoder never writes but another may) is
 // read as a time into a time.Time and into an any, except that one that
 // holds NaN, an infinity or more than 2^62 seconds either way is refused,
-// rather than read as the zero time or as a date that wrapped around.
+// rather than read as the zero time or as a date that wrapped around. An
+// untagged number read into a time.Time is Unix seconds within the same
+// bound (NaN and the infinities there read as the zero time, as
+// fxamacker/cbor reads RFC 8949's undefined time).
 //
 // Plain types — structs, possibly keyed with keyasint, of booleans,
 // integers, float64, strings, []byte, time.Time, any, pointers, slices and
