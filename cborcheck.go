@@ -37,9 +37,9 @@ var (
 	// errPayloadRule is a payload that breaks a rule of check 1 in a part
 	// the decoder did not look at.
 	errPayloadRule = errors.New("cbor: the payload holds two equal keys in one map, or a tag around content it may not hold")
-	// errEpochTime is a payload that holds a tag 1 (an epoch time) whose
-	// content no time.Time stands for.
-	errEpochTime = errors.New("cbor: a tag 1 (epoch time) holds NaN, an infinity, or more seconds than time.Time holds")
+	// errEpochTime is a payload that holds a tag 1 (an epoch time), or a
+	// number read into a time.Time, that no time.Time stands for.
+	errEpochTime = errors.New("cbor: a time (a tag 1, or a number read as Unix seconds) holds NaN, an infinity, or more seconds than time.Time holds")
 )
 
 // maxEpochSeconds bounds the seconds of a tag 1, either side of 1970:
@@ -86,20 +86,22 @@ const keyOther = 0xff
 // decoder allows. It does not recurse; keyIdentity, for the rare key of
 // another type, recurses as deep as that key nests, and reads each part
 // of it once for each key it is inside (at most MaxNesting times).
-func checkPayload(b []byte) error {
+//
+// farTime reports whether the payload holds, untagged, NaN, an infinity or
+// a number beyond maxEpochSeconds: what decodeCBOR then looks for in the
+// times it decoded.
+func checkPayload(b []byte) (farTime bool, err error) {
 	c := checker{b: b}
-	return c.walk()
+	err = c.walk()
+	return c.farTime, err
 }
 
 type checker struct {
-	b     []byte
-	off   int
-	stack []checkFrame
-	keys  []checkKey
-	// farTime is set when the payload holds, untagged, NaN, an infinity,
-	// or a number of more than maxEpochSeconds either way: what decodeCBOR
-	// then looks for in the times it decoded (wrappedTime).
-	farTime bool
+	b       []byte
+	off     int
+	stack   []checkFrame
+	keys    []checkKey
+	farTime bool // see checkPayload
 }
 
 func (c *checker) walk() error {
@@ -453,11 +455,11 @@ func decodeCBOR(dec interface{ Unmarshal([]byte, any) error }, b []byte, dst any
 	if err := dec.Unmarshal(b, dst); err != nil {
 		return err
 	}
-	c := checker{b: b}
-	if err := c.walk(); err != nil {
+	farTime, err := checkPayload(b)
+	if err != nil {
 		return err
 	}
-	if c.farTime && holdsTime(reflect.TypeOf(dst)) && wrappedTime(reflect.ValueOf(dst), 0) {
+	if farTime && holdsTime(reflect.TypeOf(dst)) && wrappedTime(reflect.ValueOf(dst), 0) {
 		return errEpochTime
 	}
 	return nil

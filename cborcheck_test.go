@@ -147,7 +147,7 @@ func TestCheckPayloadOnAnyInput(t *testing.T) {
 		nil, {}, fastHex("9b ffffffffffffffff"), fastHex("bb 7fffffffffffffff"), fastHex("bb ffffffffffffffff"),
 		fastHex("5b ffffffffffffffff"), fastHex("c1"), fastHex("c1 fb 00"), fastHex("1f"), fastHex("9f 01 ff"),
 	} {
-		if err := checkPayload(in); err == nil {
+		if _, err := checkPayload(in); err == nil {
 			t.Errorf("% x: no error", in)
 		}
 	}
@@ -157,7 +157,7 @@ func TestCheckPayloadOnAnyInput(t *testing.T) {
 		for i := range b {
 			b[i] = byte(rng.Uint32())
 		}
-		_ = checkPayload(b) // must return
+		_, _ = checkPayload(b) // must return
 	}
 }
 
