@@ -126,14 +126,17 @@ func keepCacheHeaders(h http.Header, need cacheNeed) {
 // setCacheHeaders keeps shared caches from storing a response that sets
 // a session cookie and serving it to someone else: Vary: Cookie, and
 // Cache-Control private (no-store on logout).
-func setCacheHeaders(h http.Header, noStore bool) { setCacheHeadersIn(h, noStore, nil) }
-
-// setCacheHeadersIn is setCacheHeaders, with room for the two lines in
-// spare when it has length 2: the caller's allocation, given only when
-// the caller found neither header set (it looked them up already, so
-// they are not looked up again).
-func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
+func setCacheHeaders(h http.Header, noStore bool) {
 	dropTargetedCacheHeaders(h)
+	setCacheHeadersIn(h, noStore, nil)
+}
+
+// setCacheHeadersIn is setCacheHeaders once the targeted cache headers
+// are dropped, with room for the two lines in spare when it has length 2:
+// the caller's allocation, given only when the caller found neither
+// header set (it looked them up already, so they are not looked up
+// again).
+func setCacheHeadersIn(h http.Header, noStore bool, spare []string) {
 	if len(spare) == 2 || len(h["Vary"]) == 0 && len(h["Cache-Control"]) == 0 {
 		// Neither header set yet, as on most responses: both lines
 		// in one allocation, each slice capped so that appending to

@@ -513,6 +513,10 @@ func (st *Store[T]) write(w http.ResponseWriter, s *Session[T]) error {
 	var room [16][]byte // for the chunks of most sessions, without allocating
 	parts := splitValue(room[:0], name, value, st.cfg.ChunkSize, n)
 	h := w.Header()
+	// Before the first line is added: deleting from a header that holds
+	// nothing yet, as many do when their session is saved, costs
+	// nothing, not a hash of each name.
+	dropTargetedCacheHeaders(h)
 	lines, spare := h["Set-Cookie"], []string(nil)
 	// spare is set only when neither cache header is: what follows adds
 	// Set-Cookie lines only, and setCacheHeadersIn takes spare as saying so.
