@@ -87,6 +87,10 @@ type fastType struct {
 	// allOmitEmpty reports, for a struct, whether every field is tagged
 	// omitempty: only then can the struct itself be empty.
 	allOmitEmpty bool
+	// envelope marks the plan of a session's envelope, whose fields
+	// (envelopeLayout) the walk writes and reads in their order, without
+	// its loop over the fields (cborfast_unsafe.go).
+	envelope bool
 	// batched lists, for a slice, the pointer plans of its elements
 	// whose pointees a decoding takes from one array per slice (see
 	// fastDecoder.pointee): the element itself if it is a pointer, or
@@ -260,9 +264,34 @@ func buildFastPlan(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
 		}
 		return &fastType{kind: fastMap, typ: t, size: t.Size(), elem: elem, depth: elem.depth + 1}
 	case reflect.Struct:
-		return buildFastStruct(t, visiting)
+		p := buildFastStruct(t, visiting)
+		if p != nil {
+			p.envelope = envelopeLayout(p)
+		}
+		return p
 	}
 	return nil // float32, complex numbers, other interfaces, arrays, chans, funcs
+}
+
+// envelopeLayout reports whether p is the plan of a session's envelope
+// with the fields appendEnvelope and decodeEnvelope take it to have, in
+// this order: keys 1 to 5, each one byte; an id of bytes; a creation time
+// of 64-bit seconds; the data, written always; the flashes, a slice left
+// out when empty; and the cookie choice, a pointer to a bool left out
+// when nil. A plan of any other shape takes the walk over its fields.
+func envelopeLayout(p *fastType) bool {
+	if !isEnvelope(p.typ) || len(p.fields) != 5 {
+		return false
+	}
+	for i := range p.fields {
+		f := &p.fields[i]
+		if !f.keyAsInt || f.intKey != int64(i+1) || len(f.key) != 1 || f.omitZero || f.omitEmpty != (i >= 3) {
+			return false
+		}
+	}
+	f := p.fields
+	return f[0].t.kind == fastBytes && f[1].t.kind == fastInt && f[1].t.size == 8 &&
+		f[3].t.kind == fastSlice && f[4].t.kind == fastPtr && f[4].t.elem.kind == fastBool
 }
 
 // hasCustomCBOR reports whether fxamacker/cbor gives t, a non-pointer

@@ -377,6 +377,9 @@ func (e *fastEncoder) appendFastMap(b []byte, v reflect.Value, p *fastType) ([]b
 }
 
 func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+	if p.envelope {
+		return e.appendEnvelope(b, ptr, p)
+	}
 	// The map's length comes before the fields but is known only after
 	// the omitted ones are: reserve the longest head it can need (a
 	// struct has at most fastMaxFields), and make it the shortest after.
@@ -457,6 +460,43 @@ func (e *fastEncoder) appendFastStruct(b []byte, ptr unsafe.Pointer, p *fastType
 	default:
 		b[start] = majorMap | byte(n)
 		b = append(b[:start+1], b[start+2:]...)
+	}
+	return b, true
+}
+
+// appendEnvelope appends the session's envelope at ptr, of plan p
+// (envelopeLayout), as the loop of appendFastStruct writes it: the same
+// bytes (TestCBORFastEnvelopeMatchesWalk), for one envelope on every
+// request, without the loop's tests of each field's options and kind.
+func (e *fastEncoder) appendEnvelope(b []byte, ptr unsafe.Pointer, p *fastType) ([]byte, bool) {
+	f := p.fields[:5:5]
+	flashes := (*sliceHeader)(fieldAt(ptr, &f[3]))
+	persistent := *(*unsafe.Pointer)(fieldAt(ptr, &f[4]))
+	n := byte(3)
+	if flashes.len != 0 {
+		n++
+	}
+	if persistent != nil {
+		n++
+	}
+	b = append(b, majorMap|n, f[0].key[0])
+	if id := *(*[]byte)(fieldAt(ptr, &f[0])); id == nil {
+		b = append(b, cborNull)
+	} else {
+		b = append(appendHead(b, majorBytes, uint64(len(id))), id...)
+	}
+	b = appendInt(append(b, f[1].key[0]), *(*int64)(fieldAt(ptr, &f[1])))
+	var ok bool
+	if b, ok = e.appendFastAt(append(b, f[2].key[0]), fieldAt(ptr, &f[2]), f[2].t); !ok {
+		return b, false
+	}
+	if flashes.len != 0 {
+		if b, ok = e.appendFastAt(append(b, f[3].key[0]), fieldAt(ptr, &f[3]), f[3].t); !ok {
+			return b, false
+		}
+	}
+	if persistent != nil {
+		b = appendBool(append(b, f[4].key[0]), *(*bool)(persistent))
 	}
 	return b, true
 }
@@ -840,6 +880,17 @@ func (d *fastDecoder) decodeMap(ptr unsafe.Pointer, p *fastType) bool {
 
 // decodeStruct fills the zero struct of p's type at ptr.
 func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
+	if p.envelope {
+		start := d.off
+		if d.decodeEnvelope(ptr, p) {
+			return true
+		}
+		// Not in the form encoders write, or not decodable: the walk
+		// over the fields decides, from the start, into the zero value
+		// it expects.
+		reflect.NewAt(p.typ, ptr).Elem().SetZero()
+		d.off = start
+	}
 	n, ok := d.length(majorMap)
 	if !ok || n > maxElements {
 		return false
@@ -909,6 +960,64 @@ func (d *fastDecoder) decodeStruct(ptr unsafe.Pointer, p *fastType) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// decodeEnvelope reads a session's envelope of plan p (envelopeLayout)
+// in the form appendEnvelope writes, which every encoder of this format
+// writes: a map of 3 to 5 entries, keys 1 to 5 in order, an id of bytes
+// and a creation time of an integer. It reads nothing else: it reports
+// false for any other form (another order, a null, an unknown key), and
+// decodeStruct's walk over the fields, which refuses what the reference
+// refuses, reads it instead. What it reads it decodes as that walk
+// does, and into the same places.
+func (d *fastDecoder) decodeEnvelope(ptr unsafe.Pointer, p *fastType) bool {
+	f := p.fields[:5:5]
+	// The map's head, the id's key and the id's head: three bytes.
+	if len(d.data)-d.off < 3 {
+		return false
+	}
+	n := int(d.data[d.off]) - majorMap
+	if n < 3 || n > 5 || d.data[d.off+1] != f[0].key[0] || d.data[d.off+2]&0xe0 != majorBytes {
+		return false
+	}
+	d.off += 2
+	id, ok := d.bytes()
+	if !ok || !d.envelopeKey(&f[1]) {
+		return false
+	}
+	created, ok := d.int64()
+	if !ok || !d.envelopeKey(&f[2]) {
+		return false
+	}
+	*(*[]byte)(fieldAt(ptr, &f[0])) = id
+	*(*int64)(fieldAt(ptr, &f[1])) = created
+	if !d.decodeAt(fieldAt(ptr, &f[2]), f[2].t) {
+		return false
+	}
+	// The flashes, then the cookie choice, each if present: in order.
+	for i := 3; n > 3; i++ {
+		for i < 5 && (d.off >= len(d.data) || d.data[d.off] != f[i].key[0]) {
+			i++
+		}
+		if i == 5 {
+			return false
+		}
+		d.off++
+		if !d.decodeAt(fieldAt(ptr, &f[i]), f[i].t) {
+			return false
+		}
+		n--
+	}
+	return true
+}
+
+// envelopeKey reads f's one-byte key if it comes next.
+func (d *fastDecoder) envelopeKey(f *fastField) bool {
+	if d.off >= len(d.data) || d.data[d.off] != f.key[0] {
+		return false
+	}
+	d.off++
 	return true
 }
 
