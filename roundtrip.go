@@ -121,7 +121,18 @@ func sealableBefore(v any, ser encoder) error {
 // v, decodes again.
 func sealableAfter(ser Serializer, v any, enc []byte) error {
 	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || !roundTripPlanOf(rv.Type()).verify {
+	if !rv.IsValid() {
+		return nil
+	}
+	// Under CBOR, a value with an interface among its parts that the
+	// fast path did not write (it writes only what its reader opens)
+	// is decoded once more too: what the interface holds may write
+	// itself (a MarshalCBOR's duplicate keys, a map with integer keys
+	// where a map[string]any is read back) or be a cbor.Tag, which
+	// fxamacker/cbor writes whatever its content (a tag 0 around an
+	// integer), and the reader, held to FORMAT.md's rules, refuses.
+	p := roundTripPlanOf(rv.Type())
+	if !p.verify && !(p.iface && ser == (CBOR{})) {
 		return nil
 	}
 	dst := reflect.New(rv.Type()).Interface()
@@ -129,6 +140,10 @@ func sealableAfter(ser Serializer, v any, enc []byte) error {
 		// decodeFailure names the field and the type without the
 		// serializer's message, which may quote the value.
 		ve := &ValueError{Type: dataType(rv.Type()).String(), Problem: "its encoding does not decode again"}
+		if p.iface && ser == (CBOR{}) {
+			ve.Problem += ": a part held in an interface may write CBOR that the reader refuses " +
+				"(a MarshalCBOR's own bytes, a cbor.Tag whose content its number does not allow)"
+		}
 		var de *DecodeError
 		if errors.As(decodeFailure(ser, enc, dst), &de) {
 			ve.Field, ve.Type = de.Field, de.Type
@@ -1226,6 +1241,11 @@ func timeProblem(t time.Time, cbor bool) string {
 type roundTripPlan struct {
 	times  bool // it has statically typed time.Time parts
 	verify bool // it has parts that decode themselves, or interfaces with methods
+	// iface: it has an interface among its parts, whose dynamic value
+	// may be of any type: one that writes itself (MarshalCBOR) or a
+	// cbor.Tag, whose encoding fxamacker/cbor writes as given, even
+	// where this package's reader refuses it (see sealableAfter).
+	iface bool
 	// intKeys: it has a struct with keyasint fields, which CBOR writes
 	// as a map with integer keys: held in an interface, it does not
 	// decode again (see checkValue).
@@ -1349,6 +1369,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 						q := buildRoundTripPlan(f.Type, visiting)
 						p.times, p.deep = p.times || q.times, p.deep || q.deep
 						p.heavy, p.texts = p.heavy || q.heavy, p.texts || q.texts
+						p.iface = p.iface || q.iface
 					}
 				}
 			}
@@ -1357,6 +1378,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	}
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
+		p.iface = p.iface || q.iface
 		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
 		p.selfCBOR, p.selfJSON = p.selfCBOR || q.selfCBOR, p.selfJSON || q.selfJSON
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
@@ -1379,7 +1401,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	switch t.Kind() {
 	case reflect.Interface:
 		p.verify = t.NumMethod() > 0 // nothing can be decoded into an error, a fmt.Stringer
-		p.deep, p.heavy = true, true
+		p.deep, p.heavy, p.iface = true, true, true
 	case reflect.Slice, reflect.Array:
 		if p.texts {
 			break // a byte string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/big"
 	"net"
 	"net/http/httptest"
@@ -577,6 +578,60 @@ func TestSaveRefusesWhatDoesNotComeBack(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveRefusesCBORItsReaderRefuses seals, under CBOR, values that
+// fxamacker/cbor writes as given but this package's reader refuses (a
+// MarshalCBOR's own bytes, a cbor.Tag), held in an interface or typed:
+// Encode refuses each with a *ValueError, and seals the ones that open.
+func TestSaveRefusesCBORItsReaderRefuses(t *testing.T) {
+	cases := []struct {
+		name  string
+		v     any
+		field string // "" if it seals; else the field, which the error may name
+	}{
+		{"duplicate keys in an any", &map[string]any{"v": cborBytes{0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02}}, "v"},
+		{"integer keys in an any", &map[string]any{"v": cborBytes{0xa1, 0x01, 0x02}}, "v"},
+		{"a map in an any", &map[string]any{"v": cborBytes{0xa1, 0x61, 0x61, 0x01}}, ""},
+		{"duplicate keys in an any field", &withAny{X: cborBytes{0xa2, 0x01, 0x01, 0x01, 0x02}}, "X"},
+		{"a tag 0 around an integer", &map[string]any{"v": cbor.Tag{Number: 0, Content: 5}}, "v"},
+		{"a tag 1 around NaN", &map[string]any{"v": cbor.Tag{Number: 1, Content: math.NaN()}}, "v"},
+		{"a tag 1 beyond int64", &map[string]any{"v": cbor.Tag{Number: 1, Content: 1e300}}, "v"},
+		{"a tag 2 around text", &map[string]any{"v": cbor.Tag{Number: 2, Content: "x"}}, "v"},
+		{"a typed tag 0 around an integer", &withTag{T: cbor.Tag{Number: 0, Content: 5}}, "T"},
+		{"a tag of the application's", &map[string]any{"v": cbor.Tag{Number: 40000, Content: "x"}}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := testCodec(t, testRing(t), CodecConfig{})
+			enc, err := c.Encode("session", tc.v)
+			if tc.field != "" {
+				var ve *ValueError
+				if !errors.As(err, &ve) || enc != "" {
+					t.Fatalf("Encode: %q, %v, want a *ValueError", enc, err)
+				}
+				if ve.Field != "" && ve.Field != tc.field && ve.Field != "[…]" {
+					t.Errorf("Encode: %v, naming %q, want %q or none", err, ve.Field, tc.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Encode: %v", err)
+			}
+			if err := c.Decode("session", enc, reflect.New(reflect.TypeOf(tc.v).Elem()).Interface()); err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+		})
+	}
+}
+
+// cborBytes writes itself as the CBOR it holds, and cannot read itself.
+type cborBytes []byte
+
+func (b cborBytes) MarshalCBOR() ([]byte, error) { return b, nil }
+
+type withAny struct{ X any }
+
+type withTag struct{ T cbor.Tag }
 
 // withJSONParts holds the types encoding/json writes in forms of their own.
 type withJSONParts struct {
