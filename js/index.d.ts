@@ -275,7 +275,8 @@ export interface CodecOptions {
 export class Codec {
   constructor(keys: KeySource, opts?: CodecOptions);
   seal(name: string, value: unknown): string;
-  open(name: string, value: string): { value: unknown; header: Header };
+  /** An undefined or null value (no such cookie) throws an AbsentError. */
+  open(name: string, value: string | undefined | null): { value: unknown; header: Header };
   openChunks(name: string, chunks: string[]): { value: unknown; header: Header };
   /** For each key that opened a value through this codec: how many, and when the last; by key id. */
   keyUsage(): KeyUsage[];
@@ -292,7 +293,7 @@ export class Codec {
  */
 export function openCookieHeader<R = { value: unknown; header: Header }>(
   codec: Codec,
-  header: string | string[] | undefined,
+  header: string | string[] | undefined | null,
   name: string,
   opts?: { chunkSize?: number; maxSize?: number; check?: (r: { value: unknown; header: Header }) => R | void },
 ): R & { carried: number; twins: boolean };
@@ -345,7 +346,7 @@ export function chunkCount(name: string, encLen: number, chunkSize: number, limi
 export function splitValue(name: string, value: string, chunkSize?: number): string[];
 export function joinChunks(chunks: string[]): string;
 /** The values of name, name.1, … in a Cookie header, per index, at most MAX_CANDIDATES each. */
-export function scanCookies(header: string | string[] | undefined, name: string, maxChunks?: number): string[][];
+export function scanCookies(header: string | string[] | undefined | null, name: string, maxChunks?: number): string[][];
 
 // ---- Sessions of the Go store ------------------------------------------------
 
@@ -460,7 +461,7 @@ export class SessionStore {
   constructor(keys: KeySource, opts?: SessionStoreOptions);
   readonly name: string;
   /** Throws AbsentError when the request carried no session, or why it cannot be used. */
-  load<T = unknown>(cookieHeader: string | string[] | undefined, opts?: { host?: string }): LoadedSession<T>;
+  load<T = unknown>(cookieHeader: string | string[] | undefined | null, opts?: { host?: string }): LoadedSession<T>;
   /** Throws TooLargeError for more than MAX_FLASHES flashes or MAX_FLASH_BYTES of them, or cookies past maxSize. */
   seal(session: SessionToSeal): SealedSession;
   /**

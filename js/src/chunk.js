@@ -87,13 +87,20 @@ function chunkIndex(suffix, maxChunks) {
  * header(s). Returns, per chunk index, the values in header order (at most
  * MAX_CANDIDATES each). A header longer than 64 KiB in all throws a
  * TooLargeError before anything is decoded.
- * @param {string | string[] | undefined} header as Node gives req.headers.cookie
+ * @param {string | string[] | undefined | null} header as Node gives req.headers.cookie, or
+ *   Headers.get('cookie') (null: no header)
  * @param {string} name
  * @param {number} [maxChunks]
  * @returns {string[][]}
  */
 export function scanCookies(header, name, maxChunks = MAX_CHUNKS) {
-  const lines = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  // No header (undefined from req.headers.cookie, null from Headers.get), and
+  // lines that are not there, are no cookies.
+  const lines = (header === undefined || header === null ? [] : Array.isArray(header) ? header : [header])
+    .filter((l) => l !== undefined && l !== null);
+  for (const l of lines) {
+    if (typeof l !== 'string') throw new TypeError('cookiesession: a Cookie header is a string or an array of strings');
+  }
   let size = 0;
   for (const l of lines) size += wireBytes(l);
   if (size > MAX_COOKIE_HEADER) throw new TooLargeError('Cookie header', size, MAX_COOKIE_HEADER);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   MalformedError, TamperedError, UnknownKeyError, RevokedKeyError, ExpiredError, NotYetValidError,
-  TooLargeError, UnsupportedVersionError, IncompleteError, CookieSessionError,
+  TooLargeError, UnsupportedVersionError, IncompleteError, CookieSessionError, AbsentError,
 } from './errors.js';
 import { subkeyOf, keyIdString } from './keyring.js';
 import { decodeURL, encodeURL, encodedLen } from './base64.js';
@@ -34,7 +34,7 @@ const byteLength = (s) => Buffer.byteLength(s, 'utf8');
  * @param {string} value
  */
 export function peekChunks(value) {
-  if (value.length < 5 || value[0] !== '~') throw new MalformedError();
+  if (typeof value !== 'string' || value.length < 5 || value[0] !== '~') throw new MalformedError();
   const b = decodeURL(value.slice(1, 5));
   if (b === null) throw new MalformedError();
   if (b[0] !== FORMAT_VERSION || b[1] !== 0) throw new UnsupportedVersionError();
@@ -162,6 +162,8 @@ export class Codec {
    * @returns {{value: unknown, header: Header}}
    */
   open(name, value) {
+    // No cookie (req.cookies.x, Headers.get give undefined or null): absent, as in a store.
+    if (value === undefined || value === null) throw new AbsentError();
     return this.openValue(name, value, 1);
   }
 
@@ -172,6 +174,12 @@ export class Codec {
    */
   openChunks(name, chunks) {
     if (!Array.isArray(chunks) || chunks.length === 0 || chunks.length > MAX_CHUNKS) throw new IncompleteError();
+    // A chunk that is not there (undefined, null) leaves the value incomplete; one
+    // that is not text cannot be part of it.
+    for (const c of chunks) {
+      if (c === undefined || c === null) throw new IncompleteError();
+      if (typeof c !== 'string') throw new MalformedError();
+    }
     // The count the first chunk announces decides before anything is decoded.
     if (peekChunks(chunks[0]) !== chunks.length) throw new IncompleteError();
     return this.openJoined(name, chunks);
@@ -187,6 +195,7 @@ export class Codec {
 
   /** @internal the checks of FORMAT.md in their order; w is the cookies joined. */
   openValue(name, value, w) {
+    if (typeof value !== 'string') throw new MalformedError();
     // Every check before the tag costs no cryptography, and exactly one
     // key is ever tried.
     const len = wireBytes(value);

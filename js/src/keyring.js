@@ -152,6 +152,9 @@ function kindOf(v) {
  */
 export function parseKeyring(data, { path = '' } = {}) {
   const bad = (key, problem, cause) => new KeyringError({ path, key, problem, cause });
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw bad('', 'not the contents of a file: give a string or a Uint8Array');
+  }
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (bytes.length > MAX_KEYRING_FILE) {
     throw bad('', `file is ${bytes.length} bytes, larger than ${MAX_KEYRING_FILE}`);

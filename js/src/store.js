@@ -97,7 +97,7 @@ export class SessionStore {
    * `host` (opts.host, the request's Host header, as given; '' without).
    * Pass the result, or the error, to setCookieHeaders or
    * clearCookieHeaders, which then also expire the twins.
-   * @param {string | string[] | undefined} cookieHeader
+   * @param {string | string[] | undefined | null} cookieHeader (null, as Headers.get gives it: no header)
    * @param {{host?: string}} [opts] host: req.headers.host
    */
   load(cookieHeader, opts = {}) {

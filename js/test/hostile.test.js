@@ -95,3 +95,30 @@ test('mutated keyring files throw only KeyringError', () => {
   }
   assert.ok(ok > 50, `only ${ok} mutated files parse: the mutations test little`);
 });
+
+// What a framework hands over when a request has no such header or cookie
+// (Headers.get gives null, req.cookies.x undefined) is no cookie, and what
+// is not text is refused by a class of the package: never a TypeError from
+// deep inside.
+test('missing and non-text inputs get the package errors', async () => {
+  const { AbsentError, IncompleteError, openCookieHeader, peekChunks, scanCookies } = await import('../src/index.js');
+  const store = new SessionStore(ring, { now });
+  const codec = new Codec(ring, { now });
+  for (const header of [null, undefined, [undefined], [null, 'other=1'], []]) {
+    assert.throws(() => store.load(header), AbsentError, `load(${String(header)})`);
+    assert.throws(() => openCookieHeader(codec, header, store.name), AbsentError);
+    assert.deepEqual(scanCookies(header, store.name), []);
+  }
+  // A session after a line that is not there still opens.
+  const sealed = store.seal({ data: { n: 1 } });
+  const line = sealed.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  assert.deepEqual(store.load([null, line]).data, { n: 1 });
+  assert.throws(() => store.load([5]), (e) => e instanceof TypeError && /Cookie header/.test(e.message));
+  for (const value of [undefined, null]) assert.throws(() => codec.open('csrf', value), AbsentError);
+  for (const value of [5, {}, []]) assert.throws(() => codec.open('csrf', value), MalformedError);
+  assert.throws(() => codec.openChunks('n', [null]), IncompleteError);
+  assert.throws(() => codec.openChunks('n', ['~AQAB', undefined]), IncompleteError);
+  assert.throws(() => codec.openChunks('n', [7]), MalformedError);
+  assert.throws(() => peekChunks(null), MalformedError);
+  for (const data of [undefined, null, 5, {}]) assert.throws(() => parseKeyring(data), KeyringError);
+});
