@@ -330,7 +330,10 @@ func fieldTag(f reflect.StructField, cbor bool) string {
 // specially (embedded fields, a "_" field carrying struct options such as
 // toarray, two fields of one name) are left to fxamacker/cbor.
 func buildFastStruct(t reflect.Type, visiting map[reflect.Type]bool) *fastType {
-	if t.NumField() > fastMaxFields {
+	if t.NumField() > fastMaxFields || onlyUnexported(t) {
+		// A struct of unexported fields alone is written as an empty
+		// map: the walk before encoding refuses a value of it that holds
+		// anything (sealableBefore), so it is left to the reference.
 		return nil
 	}
 	p := &fastType{kind: fastStruct, typ: t, size: t.Size(), allOmitEmpty: true}

@@ -467,6 +467,8 @@ func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encod
 			// itself through them would have the encoding recurse
 			// without end.
 			if sv := reflect.Indirect(v); fields && sv.Kind() == reflect.Struct {
+				w.byFields++
+				defer func() { w.byFields-- }()
 				for i := range sv.NumField() {
 					// Not an embedded one, whose methods the struct
 					// may have taken on: it is the struct's own business.
@@ -538,6 +540,16 @@ func checkValueOf(v reflect.Value, p *roundTripPlan, levels, hops int, ser encod
 		if t == cborTagType {
 			// A tag wraps its content without a level of its own.
 			return checkValue(v.Field(1), levels, hops+1, ser, generic, w)
+		}
+		if ser != encOther && w.byFields == 0 && onlyUnexported(t) && !v.IsZero() {
+			problem := "it keeps all it holds in unexported fields, which no encoder writes: it would come back as " +
+				"its zero value; store what it holds in exported fields (a time zone by its name), or give the type " +
+				"a marshaler and an unmarshaler"
+			if reflect.PointerTo(t).Implements(errorType) || t.Implements(errorType) {
+				problem = "an error keeps its text in unexported fields, which no encoder writes: it would come back " +
+					"empty; keep its text instead (err.Error())"
+			}
+			return &ValueError{Field: w.at(), Type: t.String(), Problem: problem}
 		}
 		if err := container(); err != nil {
 			return err
@@ -728,6 +740,10 @@ type sealWalk struct {
 	visits int        // the parts reached, each counted every time it is reached
 	leaves bool       // weigh the value: it is for this package's serializers
 	path   []pathStep // where the walk is (at)
+	// byFields counts the types that decode themselves whose fields the
+	// walk is in (checkValue): such a type's own check (lostThroughFields)
+	// speaks for what its fields keep, and more precisely.
+	byFields int
 }
 
 // maxParts bounds the parts checkValue reaches in one value, each counted
@@ -1237,6 +1253,24 @@ func timeProblem(t time.Time, cbor bool) string {
 	return ""
 }
 
+// onlyUnexported reports whether struct type t has fields, all of them
+// unexported and none embedded, and no method to write itself: both
+// encoders write it as an empty map, so a value that holds anything (an
+// errors.New's text, a *time.Location's zone) comes back as the zero
+// value. The types of package sync (a Mutex) hold no data, only state
+// that is not meant to travel.
+func onlyUnexported(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct || t.NumField() == 0 || t.PkgPath() == "sync" || writesItself(t) || customDecoding(t) {
+		return false
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() || f.Anonymous {
+			return false
+		}
+	}
+	return true
+}
+
 // roundTripPlan says what sealable must check for values of one type.
 type roundTripPlan struct {
 	times  bool // it has statically typed time.Time parts
@@ -1262,6 +1296,10 @@ type roundTripPlan struct {
 	// CBOR's encoder, or JSON's, writes field by field (writtenByFields).
 	fieldsCBOR, fieldsJSON bool
 	deep                   bool // it may nest without bound: an interface, or a recursive type
+	// hidden: it has a struct that keeps all its state in unexported
+	// fields (onlyUnexported), which both encoders write as an empty map:
+	// a value of it that is not zero comes back as another (checkValue).
+	hidden bool
 	// heavy: it holds a pointer, slice, array, map or interface, or a
 	// big.Int: a value of it may hold a part many times over, or many
 	// parts in little memory, and so write far more than it holds (see
@@ -1329,7 +1367,7 @@ func lostError(p roundTripPlan, ser encoder, path string, t reflect.Type) error 
 }
 
 // walk reports whether checkValue must look at values of the type.
-func (p roundTripPlan) walk() bool { return p.times || p.deep }
+func (p roundTripPlan) walk() bool { return p.times || p.deep || p.hidden }
 
 var roundTripPlans sync.Map // reflect.Type → roundTripPlan
 
@@ -1378,7 +1416,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 	}
 	add := func(q roundTripPlan) {
 		p.times, p.verify, p.deep = p.times || q.times, p.verify || q.verify, p.deep || q.deep
-		p.iface = p.iface || q.iface
+		p.iface, p.hidden = p.iface || q.iface, p.hidden || q.hidden
 		p.intKeys, p.otherKeys = p.intKeys || q.intKeys, p.otherKeys || q.otherKeys
 		p.selfCBOR, p.selfJSON = p.selfCBOR || q.selfCBOR, p.selfJSON || q.selfJSON
 		p.lostCBOR, p.lostJSON = cmp.Or(p.lostCBOR, q.lostCBOR), cmp.Or(p.lostJSON, q.lostJSON)
@@ -1418,6 +1456,7 @@ func buildRoundTripPlan(t reflect.Type, visiting map[reflect.Type]bool) roundTri
 		add(buildRoundTripPlan(t.Elem(), visiting))
 	case reflect.Struct:
 		p.lostCBOR, p.lostJSON = lostField(t, true), lostField(t, false)
+		p.hidden = onlyUnexported(t)
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if f.Anonymous && !f.IsExported() && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
@@ -1464,6 +1503,8 @@ func (p roundTripPlan) byFields(ser encoder) bool {
 }
 
 var jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+
+var errorType = reflect.TypeFor[error]()
 
 // ignoredMarshaler reports whether struct type t, which decodes itself,
 // writes itself only with methods that the serializer's encoder does not

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -622,6 +623,60 @@ func TestSaveRefusesCBORItsReaderRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSaveRefusesStateInUnexportedFields seals values whose state sits
+// in unexported fields alone, which both encoders write as an empty map:
+// one that holds anything is refused, under both serializers, typed or
+// in an interface; a zero one, and a sync.Mutex, seal.
+func TestSaveRefusesStateInUnexportedFields(t *testing.T) {
+	zone, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		zone = time.FixedZone("EST", -5*3600)
+	}
+	cases := []struct {
+		name  string
+		v     any
+		field string // "" if it seals
+	}{
+		{"an error in a map", &map[string]any{"lastErr": errors.New("card declined")}, "[…]"}, // a map key is not quoted
+		{"a time zone", &withZone{Loc: zone}, "Loc"},
+		{"no time zone", &withZone{}, ""},
+		{"a zone in an any", &withAny{X: zone}, "X"},
+		{"a struct of unexported fields alone", &withAny{X: hiddenOnly{n: 1}}, "X"},
+		{"a zero struct of unexported fields alone", &withAny{X: hiddenOnly{}}, ""},
+		{"a mutex", &withMutex{N: 1}, ""},
+	}
+	for _, ser := range []Serializer{CBOR{}, JSON{}} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%T/%s", ser, tc.name), func(t *testing.T) {
+				c, _ := testCodec(t, testRing(t), CodecConfig{Serializer: ser})
+				enc, err := c.Encode("session", tc.v)
+				if tc.field != "" {
+					var ve *ValueError
+					if !errors.As(err, &ve) || ve.Field != tc.field || enc != "" {
+						t.Fatalf("Encode: %q, %v, want a *ValueError naming %s", enc, err, tc.field)
+					}
+					if strings.Contains(err.Error(), "card declined") {
+						t.Errorf("the error quotes the value: %v", err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("Encode: %v", err)
+				}
+			})
+		}
+	}
+}
+
+type withZone struct{ Loc *time.Location }
+
+type hiddenOnly struct{ n int }
+
+type withMutex struct {
+	mu sync.Mutex
+	N  int
 }
 
 // cborBytes writes itself as the CBOR it holds, and cannot read itself.
