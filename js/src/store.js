@@ -146,7 +146,7 @@ export class SessionStore {
       created: dateOfSeconds(env.created),
       createdUnix: env.created,
       data: env.data,
-      flashes: env.flashes,
+      flashes: opened(env.flashes),
       persistent: env.persistent,
       keyId: header.keyId,
       header,
@@ -526,11 +526,24 @@ export const MAX_FLASHES = 16;
 /** The most bytes of kind plus text over all of a session's flashes. */
 export const MAX_FLASH_BYTES = 1024;
 
+// openedFlashes holds, for each flashes array that a load returned, how
+// many flashes it opened with. FORMAT.md's bounds bind the writer that
+// adds flashes: a reader opens more (another writer's), and what opened
+// seals again, so an array sealed as it was opened is held to no bound,
+// and one that grew past its opened length (or any other) to the bounds.
+const openedFlashes = new WeakMap();
+
+function opened(flashes) {
+  openedFlashes.set(flashes, flashes.length);
+  return flashes;
+}
+
 // checkFlashes holds the flashes a session seals to the Go package's
 // bounds: they travel in the cookie on every request until read.
 function checkFlashes(flashes) {
   if (!Array.isArray(flashes)) throw new TypeError('cookiesession: flashes is an array of {kind, text}');
-  if (flashes.length > MAX_FLASHES) throw new TooLargeError('flashes', flashes.length, MAX_FLASHES, 'flashes');
+  const asOpened = flashes.length <= (openedFlashes.get(flashes) ?? -1);
+  if (!asOpened && flashes.length > MAX_FLASHES) throw new TooLargeError('flashes', flashes.length, MAX_FLASHES, 'flashes');
   let size = 0;
   for (const f of flashes) {
     if (f === null || typeof f !== 'object' || typeof f.kind !== 'string' || typeof f.text !== 'string') {
@@ -538,7 +551,7 @@ function checkFlashes(flashes) {
     }
     size += Buffer.byteLength(f.kind) + Buffer.byteLength(f.text);
   }
-  if (size > MAX_FLASH_BYTES) throw new TooLargeError('flashes', size, MAX_FLASH_BYTES);
+  if (!asOpened && size > MAX_FLASH_BYTES) throw new TooLargeError('flashes', size, MAX_FLASH_BYTES);
   return flashes;
 }
 

@@ -421,3 +421,24 @@ test('an absent session says when the cookie came under the name of another conf
     });
   }
 });
+
+// FORMAT.md: the bounds on flashes bind the writer that adds them; a
+// reader opens more (another writer's), and what opened seals again.
+test('flashes opened past the bounds seal again; more added do not', () => {
+  const now = () => epoch;
+  const store = new SessionStore(ring, { now, serializer: 'json' });
+  const raw = new Codec(ring, { now, serializer: { name: 'raw', serialize: (v) => v, deserialize: (b) => b }, maxLength: 6144 });
+  const id = Buffer.alloc(16, 7).toString('base64');
+  const many = Array(17).fill('{"kind":"info","text":"saved"}').join(',');
+  const value = raw.seal(store.name, Buffer.from(`{"id":"${id}","created":${epoch / S},"data":1,"flashes":[${many}]}`));
+  const s = store.load(`${store.name}=${value}`);
+  assert.equal(s.flashes.length, 17);
+  const again = store.load(header(store.seal(s).cookies));
+  assert.equal(again.flashes.length, 17);
+  // Read (removed) ones leave fewer; one added past the bound is refused.
+  assert.equal(store.load(header(store.seal({ ...again, flashes: again.flashes.slice(1) }).cookies)).flashes.length, 16);
+  assert.throws(() => store.seal({ ...again, flashes: [...again.flashes, { kind: 'info', text: 'new' }] }), TooLargeError);
+  again.flashes.push({ kind: 'info', text: 'pushed' });
+  assert.throws(() => store.seal(again), TooLargeError);
+  assert.throws(() => store.seal({ data: 1, flashes: Array(17).fill({ kind: 'a', text: 'b' }) }), TooLargeError);
+});
