@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Codec } from './codec.js';
+import { Codec, MAX_CHUNKS } from './codec.js';
 import { MalformedError, ExpiredError, TooLargeError, CookieSessionError, AbsentError } from './errors.js';
 import { openBearerToken, TOKEN } from './bearer.js';
 import { openCookieHeader, chunkCount, chunkLimit, cookieBytes, splitValue, chunkName, BROWSER_COOKIE_LIMIT, MAX_COOKIE_HEADER } from './chunk.js';
@@ -231,8 +231,20 @@ export class SessionStore {
     const id = session.id ?? new Uint8Array(this.random(SESSION_ID_LENGTH));
     if (!(id instanceof Uint8Array) || id.length !== SESSION_ID_LENGTH) throw new TypeError('cookiesession: a session id is 16 bytes');
     let created = floorSeconds(now);
-    if (session.createdUnix !== undefined) created = BigInt(session.createdUnix);
-    else if (session.created instanceof Date) created = BigInt(Math.floor(session.created.getTime() / 1000));
+    const { createdUnix: unix, created: date } = session;
+    if (unix !== undefined) {
+      // Whole seconds, as a BigInt or a number that is an integer.
+      if (typeof unix !== 'bigint' && !Number.isInteger(unix)) {
+        throw new TypeError('cookiesession: createdUnix is whole seconds since 1970, a BigInt or an integer number');
+      }
+      created = BigInt(unix);
+    } else if (date !== undefined && date !== null) {
+      // A creation time that is not a valid Date would silently become now.
+      if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+        throw new TypeError('cookiesession: created is a valid Date (or give createdUnix)');
+      }
+      created = BigInt(Math.floor(date.getTime() / 1000));
+    }
     // The envelope holds it as a signed 64-bit integer: beyond, no reader
     // opens the session.
     if (created < MIN_I64 || created > MAX_I64) throw new RangeError('cookiesession: created is not a signed 64-bit number of seconds');
@@ -337,7 +349,8 @@ function loadState(carried, session) {
   const twins = c.twins ?? s.twins;
   const host = c.host ?? s.host;
   return {
-    carried: Number.isInteger(n) && n > 0 ? n : 0,
+    // A request carries at most MAX_CHUNKS chunks: a larger count is not one a load gave.
+    carried: Number.isInteger(n) && n > 0 ? Math.min(n, MAX_CHUNKS) : 0,
     twins: twins === true,
     host: typeof host === 'string' ? host : '',
   };

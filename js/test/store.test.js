@@ -442,3 +442,28 @@ test('flashes opened past the bounds seal again; more added do not', () => {
   assert.throws(() => store.seal(again), TooLargeError);
   assert.throws(() => store.seal({ data: 1, flashes: Array(17).fill({ kind: 'a', text: 'b' }) }), TooLargeError);
 });
+
+// The count of chunks carried that the cookie-header methods take is at
+// most what a request carries: a larger one writes no more lines.
+test('the carried count is bounded by MAX_CHUNKS', async () => {
+  const { MAX_CHUNKS } = await import('../src/index.js');
+  const store = storeAt(epoch);
+  assert.equal(store.clearCookieHeaders(1e7).length, MAX_CHUNKS);
+  assert.equal(store.clearCookieHeaders({ carried: 300 }).length, MAX_CHUNKS);
+  const lines = store.setCookieHeaders(store.seal({ data: 1 }), 300);
+  assert.equal(lines.length, MAX_CHUNKS);
+});
+
+// A creation time that is not one is refused with a clear TypeError,
+// rather than the engine's BigInt message or silently becoming now.
+test('created and createdUnix that are not times are refused', () => {
+  const store = storeAt(epoch);
+  for (const session of [{ data: 1, createdUnix: 1.5 }, { data: 1, createdUnix: NaN }, { data: 1, createdUnix: '5' },
+    { data: 1, created: new Date(NaN) }, { data: 1, created: '2020-01-01' }, { data: 1, created: 1748779200 }]) {
+    assert.throws(() => store.seal(session), (e) => e instanceof TypeError && /^cookiesession: created/.test(e.message));
+  }
+  assert.equal(store.seal({ data: 1, createdUnix: 1748779100 }).createdUnix, 1748779100n);
+  assert.equal(store.seal({ data: 1, createdUnix: 1748779100n }).createdUnix, 1748779100n);
+  assert.equal(store.seal({ data: 1, created: new Date(1748779100_000) }).createdUnix, 1748779100n);
+  assert.equal(store.seal({ data: 1, created: null }).createdUnix, epoch / S);
+});
