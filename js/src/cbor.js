@@ -21,7 +21,7 @@
 
 import { MalformedError } from './errors.js';
 import { decodeUTF8 } from './utf8.js';
-import { JSONNumber, notPlainObject, MAX_ENCODED, encodedTooLarge, holdsItself, loneSurrogate, ownKeysCounted, jsonNumberText, cborNumberOf, checkRevoked, checkGenuine, repeats } from './json.js';
+import { JSONNumber, notPlainObject, MAX_ENCODED, encodedTooLarge, holdsItself, loneSurrogate, ownKeysCounted, jsonNumberText, cborNumberOf, checkRevoked, checkGenuine, repeats, checkArrayProperties } from './json.js';
 import { formatRFC3339, toNanos } from './time.js';
 
 /** The deepest nesting of arrays and maps a payload may have. */
@@ -546,8 +546,11 @@ class Encoder {
   // content of a tag, where a value written as another tag is one more
   // level, as the decoder counts it. stands says that v is what a toJSON
   // returned, whose own toJSON is not called, as JSON.stringify does not:
-  // one that returns itself would be called without end.
-  value(v, depth, inTag = false, stands = false) {
+  // one that returns itself would be called without end. key is the
+  // property name, or array index, under which v sits ('' at the top, in
+  // a tag or as a Map's key), which a toJSON is given as JSON.stringify
+  // gives it.
+  value(v, depth, inTag = false, stands = false, key = '') {
     switch (typeof v) {
       case 'undefined':
         return this.byte(0xf6); // as null: undefined has no place in a Go value
@@ -572,11 +575,12 @@ class Encoder {
     if (v === null) return this.byte(0xf6);
     checkRevoked(v);
     if (Array.isArray(v)) {
+      checkArrayProperties(v);
       depth = this.enter(v, depth);
       this.count(v.length, 'array');
       const n = v.length;
       this.head(4, n);
-      for (let i = 0; i < n; i++) this.value(v[i], depth);
+      for (let i = 0; i < n; i++) this.value(v[i], depth, false, false, String(i));
       this.path.pop();
       return;
     }
@@ -609,7 +613,7 @@ class Encoder {
       // (enter): a toJSON that returns a new array holding v loops
       // through v alone.
       this.path.push(v);
-      this.value(v.toJSON(), depth, inTag, true);
+      this.value(v.toJSON(key), depth, inTag, true);
       this.path.pop();
       return;
     }
@@ -630,7 +634,7 @@ class Encoder {
           if (seen.has(id)) throw duplicateKey();
           seen.add(id);
         }
-        this.value(x, depth);
+        this.value(x, depth, false, false, typeof k === 'string' ? k : '');
       }
       this.path.pop();
       return;
@@ -645,7 +649,7 @@ class Encoder {
     // (text refuses a lone surrogate), so none collide.
     for (const k of keys) {
       this.text(k);
-      this.value(v[k], depth);
+      this.value(v[k], depth, false, false, k);
     }
     this.path.pop();
   }

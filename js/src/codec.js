@@ -67,6 +67,11 @@ export class Codec {
     if (!keys || typeof keys.keyring !== 'function') throw new TypeError('cookiesession: Codec: keys must be a Keyring or KeyringFile');
     this.keys = keys;
     this.purpose = opts.purpose ?? '';
+    // A lone surrogate has no UTF-8 form: written as U+FFFD, two purposes
+    // that differ only there would open each other's values.
+    if (typeof this.purpose !== 'string' || !this.purpose.isWellFormed()) {
+      throw new TypeError('cookiesession: purpose is a string of well-formed UTF-16 (no lone surrogate)');
+    }
     if (byteLength(this.purpose) > MAX_PURPOSE) {
       throw new RangeError(`cookiesession: purpose is ${byteLength(this.purpose)} bytes, at most ${MAX_PURPOSE}`);
     }

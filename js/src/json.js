@@ -338,6 +338,19 @@ export const MAX_PARTS = MAX_ENCODED;
  * against MAX_PARTS in counter c (c.parts, the properties counted so far).
  * @param {object} x @param {{parts: number}} c
  */
+// checkArrayProperties refuses an array with an enumerable property that is no
+// index (arr.note = 'x'): neither serializer writes it (JSON.stringify
+// leaves it out too), so the array would open without it. Object.keys
+// lists an array's indices first, in order, then its other names.
+export function checkArrayProperties(a) {
+  const keys = Object.keys(a);
+  if (keys.length === 0) return;
+  const last = keys[keys.length - 1];
+  if (!/^(0|[1-9][0-9]*)$/.test(last) || Number(last) >= a.length) {
+    throw new TypeError('cookiesession: an array with a property that is no index, which is not written and would open without it');
+  }
+}
+
 export function ownKeysCounted(x, c) {
   // Every own property, which Object.keys skips but reads: the names (not
   // enumerable ones included) and the symbols, counted before Object.keys
@@ -544,6 +557,7 @@ class JSONWriter {
     if (stands) this.path.push(raw);
     this.path.push(x);
     if (Array.isArray(x)) {
+      checkArrayProperties(x);
       this.push('[');
       // Every element is written, as at least a byte: the length of a
       // sparse array does not outrun the byte bound.

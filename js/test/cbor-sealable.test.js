@@ -539,3 +539,32 @@ test('a loop through toJSON holds itself, and CBOR refuses a Date whose year RFC
   assert.equal(decodeCBOR(encodeCBOR(new Date('9999-12-31T23:59:59Z'))), '9999-12-31T23:59:59Z');
   assert.equal(decodeCBOR(encodeCBOR(new Date('0000-01-01T00:00:00Z'))), '0000-01-01T00:00:00Z');
 });
+
+// A toJSON is given the key its value sits under, as JSON.stringify gives
+// it, by both serializers alike.
+test('toJSON is called with its key under cbor as under json', async () => {
+  const { cbor: c, json: j } = await import('../src/index.js');
+  const keyed = { toJSON: (k) => `key=${k}` };
+  const v = { f: keyed, list: [keyed, keyed], top: 1 };
+  const want = { f: 'key=f', list: ['key=0', 'key=1'], top: 1 };
+  assert.deepEqual(c.deserialize(c.serialize(v)), want);
+  assert.deepEqual(j.deserialize(j.serialize(v)), want);
+  assert.equal(c.deserialize(c.serialize(keyed)), 'key=');
+  assert.equal(j.deserialize(j.serialize(keyed)), 'key=');
+});
+
+// An array's properties that are no index are written by neither
+// serializer: such an array is refused rather than opened without them.
+test('an array with a named property is refused by both serializers', async () => {
+  const { cbor: c, json: j } = await import('../src/index.js');
+  for (const s of [c, j]) {
+    assert.throws(() => s.serialize({ a: Object.assign([1, 2], { note: 'x' }) }), TypeError);
+    assert.throws(() => s.serialize(Object.assign([], { note: 'x' })), TypeError);
+    assert.throws(() => s.serialize(Object.assign([1, , 3], { x: 1 })), TypeError); // eslint-disable-line no-sparse-arrays
+    assert.deepEqual(s.deserialize(s.serialize([1, 2])), [1, 2]);
+    assert.deepEqual(s.deserialize(s.serialize([])), []);
+    const hidden = [1];
+    Object.defineProperty(hidden, 'note', { value: 'x', enumerable: false });
+    assert.deepEqual(s.deserialize(s.serialize(hidden)), [1]); // not enumerable: left out, as documented
+  }
+});

@@ -392,3 +392,10 @@ test('a long BigInt is written and read in time linear in its length, and refuse
     refusedEarly(c, [-huge], `${serializer}: a negative 2 MB BigInt`, 5_000_000);
   }
 });
+
+// Two purposes that differ in a lone surrogate would both be written as
+// U+FFFD: such a purpose is refused.
+test('a purpose with a lone surrogate is refused', () => {
+  for (const purpose of ['t-\ud800', 't-\udfff', 5]) assert.throws(() => new Codec(ring, { purpose }), TypeError);
+  assert.equal(new Codec(ring, { purpose: 't-\ufffd' }).purpose, 't-\ufffd');
+});
